@@ -1,0 +1,5 @@
+"""`python -m sanitizer` runs the CLI."""
+
+from sanitizer.cli import main
+
+main()

@@ -1,0 +1,140 @@
+"""The typer application, global options, logging setup and the error-to-exit-code mapping."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from sanitizer import __version__
+from sanitizer.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SanitizerError
+
+app = typer.Typer(
+    name="sanitize",
+    help="Keep a Genesys Cloud staging org that mirrors production without real customer data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@dataclass
+class State:
+    """Global options, set once by the app callback."""
+
+    is_debug: bool = False
+    log_format: LogFormat = LogFormat.text
+
+
+state = State()
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per line; extra fields passed with `extra=` are kept (never record values)."""
+
+    _standard = set(vars(logging.makeLogRecord({})))
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        entry.update({k: v for k, v in vars(record).items() if k not in self._standard})
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(log_format: LogFormat, is_debug: bool) -> None:
+    """Send sanitizer's logs to stderr, as plain lines or JSON lines."""
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format is LogFormat.json:
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("sanitizer")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if is_debug else logging.INFO)
+    root.propagate = False
+    # Third-party loggers may print values they were handed; keep them quiet unless debugging.
+    for name in ("presidio-analyzer", "presidio-anonymizer", "httpx", "httpcore", "faker"):
+        logging.getLogger(name).setLevel(logging.DEBUG if is_debug else logging.ERROR)
+
+
+def _version(value: bool) -> None:
+    if value:
+        stdout.print(f"sanitizer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks and debug logs."),
+    log_format: LogFormat = typer.Option(
+        LogFormat.text, "--log-format", help="Log lines as plain text or JSON (one object per line)."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Keep a Genesys Cloud staging org that mirrors production without real customer data."""
+    state.is_debug = debug
+    state.log_format = log_format
+    configure_logging(log_format, debug)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def report_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn sanitizer errors into one clear line on stderr and their documented exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except SanitizerError as exc:
+            if state.is_debug:
+                stderr.print_exception()
+            stderr.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            stderr.print("interrupted; nothing was published")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if state.is_debug:
+                stderr.print_exception()
+            # The message of an unexpected exception may quote data, so only its type and place are shown.
+            tb = exc.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            where = f" at {tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else ""
+            stderr.print(
+                f"[bold red]internal error:[/] {type(exc).__name__}{where} "
+                "(message withheld because it may quote data; run with --debug to see it)",
+                markup=True,
+                highlight=False,
+            )
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return wrapper

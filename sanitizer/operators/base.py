@@ -1,0 +1,53 @@
+"""What an operator is: a named, parameterised, deterministic replacement for the unique values of a column."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from sanitizer.keyring import Keyring
+    from sanitizer.ranges import SafeRanges
+
+
+class OperatorParams(BaseModel):
+    """Parameters an operator accepts in a rule's `params:`; unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class OperatorContext:
+    """Everything an operator may use besides the values: the key, the entity, its params, the policy."""
+
+    keyring: Keyring
+    entity: str
+    params: OperatorParams
+    ranges: SafeRanges
+    locale: str = "en_US"
+    regions: tuple[str, ...] = ("US", "GB")
+    default_region: str = "US"
+    # Normalised original values of this entity in the whole run: an output must never equal one.
+    avoid: frozenset[str] = field(default_factory=frozenset)
+
+
+class Operator(ABC):
+    """Replaces unique original values with deterministic, keyed, safe values.
+
+    `replace` receives the distinct non-empty raw values of a column (the engine deduplicates, so an
+    operator never sees a value twice per call) and returns one replacement per value, in order.
+    The output depends only on (key, entity namespace, normalised value, params): the same value gets
+    the same replacement in every column, table, file and run with the same key.
+    """
+
+    name: ClassVar[str]
+    Params: ClassVar[type[OperatorParams]] = OperatorParams
+    is_identity: ClassVar[bool] = False  # `keep`: the value passes through unchanged
+    is_dropping: ClassVar[bool] = False  # `drop`: the column is removed from the output
+
+    @abstractmethod
+    def replace(self, values: list[str], ctx: OperatorContext) -> list[str]:
+        """One replacement per value, in the same order."""

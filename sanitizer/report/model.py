@@ -1,0 +1,183 @@
+"""The scrub report: what was done to which column, by which rule, with what evidence, and the proof.
+
+This model is the contract between the engine and every renderer (JSON, HTML, Markdown, history, the
+review notebook). It never holds a record value: only names, counts, scores, rule locations, row numbers.
+`scrub-report.json` is `ScrubReport.model_dump_json()`; its JSON Schema ships as
+`rules/schemas/scrub-report.schema.json` (regenerate with `sanitize report schema`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ToolInfo(_Model):
+    name: str = "sanitizer"
+    version: str
+
+
+class OrgInfo(_Model):
+    """A Genesys org as identified by GET /api/v2/organizations/me."""
+
+    role: Literal["production", "staging", "other"]
+    id: str
+    name: str
+    profile: str = Field(description="The org profile name in the run config.")
+
+
+class RunInfo(_Model):
+    id: str = Field(description="Run id, e.g. 20261127T031500Z-3f9a1c.")
+    command: str = Field(description="scrub, refresh, demo ...")
+    started_at: datetime
+    finished_at: datetime
+    duration_s: float
+    source_org: OrgInfo | None = None
+    target_org: OrgInfo | None = None
+    host: str | None = None
+
+
+class KeyInfo(_Model):
+    fingerprint: str = Field(description="Public fingerprint of the scrub key; the key itself is never shown.")
+    source: str = Field(description="Where the key came from: $SANITIZER_KEY, a key file, or generated.")
+
+
+class RulesFile(_Model):
+    path: str
+    sha256: str
+
+
+class RulesInfo(_Model):
+    hash: str = Field(description="sha256 over the rules files in load order.")
+    files: list[RulesFile]
+    unknown_columns: Literal["detect", "fail"]
+    nlp: str = Field(description="'none' (pattern and gazetteer recognizers only) or the spaCy pipeline used.")
+
+
+class RuleRef(_Model):
+    """Which rule decided a column, and where it is written."""
+
+    kind: Literal["table", "pattern", "detected", "type"] = Field(
+        description="table: a rule naming this table and column; pattern: a column-name pattern; "
+        "detected: no rule, classified by content; type: no rule, non-text type kept."
+    )
+    source: str | None = Field(default=None, description="file:line of the rule, when a rule applied.")
+    match: str | None = Field(default=None, description="The column name or pattern that matched.")
+    reason: str | None = Field(default=None, description="The rule's stated reason (e.g. why a column is kept).")
+
+
+class Detection(_Model):
+    """Evidence for a column's entity from its header and from a sample of its values."""
+
+    method: Literal["header", "sample", "header+sample", "type", "none"]
+    entity: str | None
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    sample_size: int = 0
+    matched: int = Field(default=0, description="Sampled values in which the entity was found.")
+    scores: dict[str, float] = Field(default_factory=dict, description="Mean score per entity seen in the sample.")
+    recognizers: list[str] = Field(default_factory=list)
+
+
+class ColumnCounts(_Model):
+    values: int = Field(description="Cells in the column (list paths count every element).")
+    non_empty: int
+    unique: int = Field(description="Distinct non-empty original values.")
+    changed: int = Field(description="Cells whose output differs from the input.")
+    spans: dict[str, int] = Field(
+        default_factory=dict, description="Free text: PII spans replaced, per entity."
+    )
+    collisions_avoided: int = Field(
+        default=0, description="Replacements re-drawn because the first choice equalled an original value."
+    )
+
+
+class ColumnVerification(_Model):
+    status: Literal["passed", "failed", "skipped"]
+    findings: int = 0
+
+
+class ColumnReport(_Model):
+    name: str = Field(description="Column name, or a nested path such as cellPhone.e164 or identifiers[].value.")
+    entity: str | None = Field(description="The entity the column holds; None when it holds none.")
+    operator: str
+    params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    rule: RuleRef
+    detection: Detection | None = None
+    counts: ColumnCounts
+    verification: ColumnVerification
+
+
+class TableReport(_Model):
+    name: str
+    source: str = Field(description="Input file (or Genesys object) the table came from.")
+    format: str
+    output: str | None = Field(description="Published output file; None when nothing was published.")
+    rows: int
+    columns: list[ColumnReport]
+    persona: list[str] | None = Field(default=None, description="Columns forming one coherent fake persona.")
+
+
+Check = Literal["original-values", "email-domains", "phone-ranges"]
+
+
+class Finding(_Model):
+    """One verification finding: where it is and what kind, never the value."""
+
+    table: str
+    column: str
+    row: int = Field(description="1-based data row number in the output (header excluded).")
+    kind: Literal["original-value", "email-outside-allowed-domains", "phone-outside-safe-ranges"]
+    entity: str | None = None
+
+
+class VerificationReport(_Model):
+    status: Literal["passed", "failed"]
+    checks: list[Check]
+    originals_checked: int = Field(description="Distinct original PII values searched for.")
+    cells_scanned: int
+    findings_total: int
+    findings: list[Finding] = Field(description="At most the first 1,000 findings.")
+    coincidences: int = Field(
+        default=0,
+        description="Single name tokens that equal an original name and a generated name alike: "
+        "expected overlap of the public name pool, not a leak (positional survivals always fail).",
+    )
+
+
+class Timings(_Model):
+    read_s: float = 0.0
+    detect_s: float = 0.0
+    scrub_s: float = 0.0
+    verify_s: float = 0.0
+    write_s: float = 0.0
+    total_s: float = 0.0
+
+
+class Summary(_Model):
+    tables: int
+    rows: int
+    columns: int
+    pii_columns: int
+    values_changed: int
+    findings: int
+
+
+class ScrubReport(_Model):
+    schema_version: int = SCHEMA_VERSION
+    status: Literal["verified", "failed"]
+    tool: ToolInfo
+    run: RunInfo
+    key: KeyInfo
+    rules: RulesInfo
+    summary: Summary
+    tables: list[TableReport]
+    verification: VerificationReport
+    timings: Timings
