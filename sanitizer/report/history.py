@@ -1,0 +1,83 @@
+"""Run history: one entry per run directory under a runs directory, oldest first, with its drift."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sanitizer.errors import InputError
+from sanitizer.report import REPORT_JSON, read_report
+from sanitizer.report.diff import DEFAULT_THRESHOLD, diff_reports
+from sanitizer.report.model import ScrubReport
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    """One run directory: its report (None when it has no readable report) and its drift."""
+
+    run_id: str
+    path: Path
+    report: ScrubReport | None
+    problem: str | None = None
+    decisions: int | None = None  # changes needing a decision since the previous readable run
+
+    @property
+    def started_at(self) -> datetime | None:
+        return self.report.run.started_at if self.report else None
+
+    @property
+    def status(self) -> str:
+        return self.report.status if self.report else "no report"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready line of history."""
+        r = self.report
+        return {
+            "run_id": self.run_id,
+            "path": str(self.path),
+            "started_at": r.run.started_at.isoformat() if r else None,
+            "status": self.status,
+            "tables": r.summary.tables if r else None,
+            "rows": r.summary.rows if r else None,
+            "pii_columns": r.summary.pii_columns if r else None,
+            "values_changed": r.summary.values_changed if r else None,
+            "findings": r.summary.findings if r else None,
+            "duration_s": r.run.duration_s if r else None,
+            "rules_hash": r.rules.hash if r else None,
+            "key_fingerprint": r.key.fingerprint if r else None,
+            "drift_decisions": self.decisions,
+            "problem": self.problem,
+        }
+
+
+def read_history(runs_dir: Path, *, threshold: float = DEFAULT_THRESHOLD) -> list[RunEntry]:
+    """One entry per run directory under `runs_dir`, oldest first, with its drift since the last."""
+    if not runs_dir.is_dir():
+        raise InputError(f"{runs_dir}: not a directory", hint="expected a runs directory")
+    entries: list[RunEntry] = []
+    for path in sorted(p for p in runs_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        try:
+            entries.append(RunEntry(path.name, path, read_report(path / REPORT_JSON)))
+        except InputError as exc:
+            entries.append(RunEntry(path.name, path, None, problem=exc.message))
+    entries.sort(key=lambda e: (_when(e), e.run_id))
+    previous: ScrubReport | None = None
+    dated: list[RunEntry] = []
+    for entry in entries:
+        if entry.report is None:
+            dated.append(entry)
+            continue
+        drift = None
+        if previous is not None:
+            drift = len(diff_reports(previous, entry.report, threshold=threshold).decisions)
+        dated.append(RunEntry(entry.run_id, entry.path, entry.report, None, drift))
+        previous = entry.report
+    return dated
+
+
+def _when(entry: RunEntry) -> str:
+    """Sort key: the run's start time, else its id (run ids begin with a UTC timestamp)."""
+    started = entry.started_at
+    return started.strftime("%Y%m%dT%H%M%SZ") if started else entry.run_id
