@@ -1,0 +1,250 @@
+"""`fake`: realistic Faker output chosen by the keyed hash, in the locale's style.
+
+Names come from the locale's own first- and last-name lists, indexed by the keyed number (fast, and
+the same token always gets the same name); a full name is replaced token by token, so "Jane" in a
+first-name column, in a full-name column and in an agent's note all become the same fake name.
+Other providers (city, street_address, company...) run a Faker instance seeded per value.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from faker import Faker
+
+from sanitizer.entities import (
+    ADDRESS,
+    FIRST_NAME,
+    LAST_NAME,
+    LOCATION,
+    PERSON,
+    namespace,
+    normalize,
+    normalize_name,
+)
+from sanitizer.errors import RulesError
+from sanitizer.operators.base import Operator, OperatorContext, OperatorParams
+
+if TYPE_CHECKING:
+    from sanitizer.keyring import Keyring
+
+NameKind = Literal["first", "last"]
+
+DEFAULT_PROVIDER: dict[str, str] = {
+    PERSON: "name",
+    FIRST_NAME: "first_name",
+    LAST_NAME: "last_name",
+    LOCATION: "city",
+    ADDRESS: "street_address",
+}
+_FIRST_PROVIDERS = frozenset({"first_name", "first_name_female", "first_name_male"})
+_NOT_PROVIDERS = frozenset({"seed", "seed_instance", "seed_locale", "add_provider", "format"})
+# Honorifics and generational suffixes are not identifying: they pass through unchanged.
+_TITLES = frozenset(
+    {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "lady", "lord", "rev", "fr"}
+    | {"jr", "sr", "ii", "iii", "iv"}
+)
+_EDGE_PUNCTUATION = ".,;:!?\"'()[]{}<>"
+_WHITESPACE = re.compile(r"(\s+)")
+_MAX_ATTEMPTS = 32
+
+
+class FakeParams(OperatorParams):
+    """`provider`: a Faker provider (default by entity); `locale`: e.g. en_GB (else the run's)."""
+
+    provider: str | None = None
+    locale: str | None = None
+
+
+class FakeOperator(Operator):
+    """Keyed Faker values; a name never maps to itself and keeps its case (UPPER, lower, Title)."""
+
+    name: ClassVar[str] = "fake"
+    Params: ClassVar[type[OperatorParams]] = FakeParams
+
+    def replace(self, values: list[str], ctx: OperatorContext) -> list[str]:
+        """One fake value per value, in the same order."""
+        params = ctx.params
+        if not isinstance(params, FakeParams):
+            params = FakeParams.model_validate(params.model_dump())
+        locale = params.locale or ctx.locale
+        provider = params.provider or DEFAULT_PROVIDER.get(ctx.entity)
+        if provider is None:
+            raise RulesError(
+                f"operator fake on entity {ctx.entity}: no default provider; set params.provider "
+                "(e.g. city, street_address, company)"
+            )
+        if provider == "name":
+            return replace_person_names(values, ctx.keyring, locale)
+        if provider in _FIRST_PROVIDERS or provider == "last_name":
+            kind: NameKind = "last" if provider == "last_name" else "first"
+            return replace_person_names(values, ctx.keyring, locale, only=kind)
+        return _seeded(values, provider, locale, ctx)
+
+
+def replace_name_tokens(
+    tokens: list[str], kind: NameKind, keyring: Keyring, locale: str = "en_US"
+) -> list[str]:
+    """Each name token (one word, no spaces) as a fake first or last name of the locale.
+
+    The shared primitive of the name columns and of free text: the replacement of a token depends
+    only on the key, the kind, the locale and the case-folded token; a token never maps to itself.
+    A one-letter token (an initial) becomes another initial.
+    """
+    pool = name_pool(locale, kind)
+    space = namespace(FIRST_NAME if kind == "first" else LAST_NAME)
+    keys = [normalize_name(token) for token in tokens]
+    out: list[str] = []
+    for token, key, digest in zip(tokens, keys, keyring.digests(space, keys), strict=True):
+        index = int.from_bytes(digest[:8], "big") % len(pool)
+        candidate = pool[index]
+        initial = len(key) == 1
+        for step in range(1, len(pool) + 1):
+            shown = candidate[0] if initial else candidate
+            if normalize_name(shown) != key:
+                break
+            candidate = pool[(index + step) % len(pool)]
+        out.append(_same_case(token, candidate[0] if initial else candidate))
+    return out
+
+
+def replace_person_names(
+    values: list[str], keyring: Keyring, locale: str = "en_US", *, only: NameKind | None = None
+) -> list[str]:
+    """Full names token by token: first and middle tokens as first names, the last as a last name
+    ("Berg, Jane" reads last-name first); `only` maps every token to one kind (name columns)."""
+    plans = [_name_plan(value, only) for value in values]
+    wanted: dict[NameKind, dict[str, str]] = {"first": {}, "last": {}}
+    for plan in plans:
+        for core, kind in plan.cores():
+            wanted[kind][core] = core
+    for kind, mapping in wanted.items():
+        cores = list(mapping)
+        mapping.update(zip(cores, replace_name_tokens(cores, kind, keyring, locale), strict=True))
+    return [plan.render(wanted) for plan in plans]
+
+
+class _NamePlan:
+    """A name split into whitespace, punctuation and word cores, each core with its kind."""
+
+    def __init__(self, parts: list[tuple[str, str, str, NameKind | None]]) -> None:
+        self.parts = parts  # (leading punctuation, core, trailing punctuation, kind or None)
+
+    def cores(self) -> list[tuple[str, NameKind]]:
+        return [(core, kind) for _, core, _, kind in self.parts if kind is not None]
+
+    def render(self, wanted: dict[NameKind, dict[str, str]]) -> str:
+        return "".join(
+            lead + (wanted[kind][core] if kind is not None else core) + trail
+            for lead, core, trail, kind in self.parts
+        )
+
+
+def _name_plan(value: str, only: NameKind | None) -> _NamePlan:
+    chunks = _WHITESPACE.split(value)
+    words = [i for i, chunk in enumerate(chunks) if _is_name_word(chunk)]
+    if not words:
+        return _NamePlan([(value, "", "", None)])
+    comma = next((i for i in words if chunks[i].rstrip().endswith(",")), None)
+    if comma is not None and comma != words[-1]:
+        last_word: int | None = comma  # "Berg, Jane": the surname comes first
+    else:
+        last_word = words[-1] if len(words) > 1 else None
+    parts: list[tuple[str, str, str, NameKind | None]] = []
+    for i, chunk in enumerate(chunks):
+        core = chunk.strip(_EDGE_PUNCTUATION)
+        if i not in words or not core:
+            parts.append((chunk, "", "", None))
+            continue
+        lead = chunk[: len(chunk) - len(chunk.lstrip(_EDGE_PUNCTUATION))]
+        trail = chunk[len(lead) + len(core) :]
+        kind: NameKind = only or ("last" if i == last_word else "first")
+        parts.append((lead, core, trail, kind))
+    return _NamePlan(parts)
+
+
+def _is_name_word(chunk: str) -> bool:
+    core = chunk.strip(_EDGE_PUNCTUATION)
+    return any(ch.isalpha() for ch in core) and core.casefold() not in _TITLES
+
+
+def _same_case(template: str, name: str) -> str:
+    if template.isupper():
+        return name.upper()
+    if template.islower():
+        return name.lower()
+    return name
+
+
+@lru_cache(maxsize=64)
+def _faker(locale: str) -> Faker:
+    try:
+        return Faker(locale)
+    except AttributeError:
+        raise RulesError(f"operator fake: unknown Faker locale {locale!r}") from None
+
+
+@lru_cache(maxsize=64)
+def name_pool(locale: str, kind: NameKind) -> tuple[str, ...]:
+    """The locale's name list (de-duplicated, in Faker's order), or names Faker draws when none."""
+    attribute = "first_names" if kind == "first" else "last_names"
+    for provider in _faker(locale).providers:
+        names = getattr(provider, attribute, None)
+        if names:
+            pool = tuple(dict.fromkeys(str(name) for name in names if str(name).strip()))
+            if len(pool) >= 2:
+                return pool
+    fake = _faker(locale)
+    fake.seed_instance(0)
+    draw = fake.first_name if kind == "first" else fake.last_name
+    return tuple(dict.fromkeys(draw() for _ in range(500)))
+
+
+def _seeded(values: list[str], provider: str, locale: str, ctx: OperatorContext) -> list[str]:
+    fake = _faker(locale)
+    method = _provider_method(fake, provider, locale)
+    space = f"{namespace(ctx.entity)}:{provider}"
+    keys = [normalize(ctx.entity, value, ctx.default_region) for value in values]
+    out = []
+    for key, digest in zip(keys, ctx.keyring.digests(space, keys), strict=True):
+        seed, attempt = int.from_bytes(digest[:8], "big"), 0
+        while True:
+            fake.seed_instance(seed)
+            try:
+                candidate = str(method())
+            except TypeError:
+                raise RulesError(
+                    f"operator fake: provider {provider!r} needs arguments; "
+                    "choose one that takes none (e.g. city, street_address, company)"
+                ) from None
+            if normalize(ctx.entity, candidate, ctx.default_region) != key:
+                break
+            attempt += 1
+            if attempt > _MAX_ATTEMPTS:
+                raise RulesError(
+                    f"operator fake: provider {provider!r} keeps returning the original value; "
+                    "choose a provider with more variety"
+                )
+            seed = ctx.keyring.number(space, key, attempt)
+        # Some locales' addresses span lines; a table cell keeps them on one.
+        out.append(", ".join(line.strip() for line in candidate.splitlines() if line.strip()))
+    return out
+
+
+def _provider_method(fake: Faker, provider: str, locale: str) -> Any:
+    method = (
+        None
+        if provider.startswith("_") or provider in _NOT_PROVIDERS
+        else getattr(fake, provider, None)
+    )
+    if not callable(method):
+        raise RulesError(
+            f"operator fake: {provider!r} is not a Faker provider for locale {locale!r}; "
+            "expected e.g. first_name, last_name, name, street_address, city, postcode, company"
+        )
+    return method
+
+
+OPERATOR = FakeOperator
