@@ -7,13 +7,15 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from sanitizer import __version__
 from sanitizer.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SanitizerError
@@ -26,7 +28,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-stdout = Console(highlight=False, soft_wrap=True)
+# Piped output keeps long lines whole (a terminal wraps at its own width).
+stdout = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -138,3 +141,34 @@ def report_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper
+
+
+@contextmanager
+def progress_printer() -> Iterator[Callable[[str, str, int], None]]:
+    """A progress callback (stage, table, rows): a live display on a terminal, sparse plain lines otherwise."""
+    log = logging.getLogger("sanitizer.progress")
+    if stderr.is_terminal and state.log_format is LogFormat.text:
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=None),
+            TextColumn("{task.completed:,} rows"), TimeElapsedColumn(), console=stderr, transient=True,
+        ) as bar:
+            tasks: dict[tuple[str, str], Any] = {}
+
+            def live(stage: str, table: str, rows: int) -> None:
+                key = (stage, table)
+                if key not in tasks:
+                    tasks[key] = bar.add_task(f"{stage} {table}", total=None)
+                bar.update(tasks[key], completed=rows)
+
+            yield live
+        return
+    last: dict[tuple[str, str], float] = {}
+
+    def plain(stage: str, table: str, rows: int) -> None:
+        now = time.monotonic()
+        key = (stage, table)
+        if now - last.get(key, 0.0) >= 10.0:
+            last[key] = now
+            log.info("%s %s: %d rows", stage, table, rows, extra={"stage": stage, "table": table, "rows": rows})
+
+    yield plain

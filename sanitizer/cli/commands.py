@@ -3,3 +3,4 @@
 from __future__ import annotations
 
 from sanitizer.cli import report  # noqa: F401
+from sanitizer.cli import scrub  # noqa: F401

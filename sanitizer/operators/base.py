@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -31,7 +33,11 @@ class OperatorContext:
     regions: tuple[str, ...] = ("US", "GB")
     default_region: str = "US"
     # Normalised original values of this entity in the whole run: an output must never equal one.
-    avoid: frozenset[str] = field(default_factory=frozenset)
+    avoid: AbstractSet[str] = field(default_factory=frozenset)
+    # For the `text` operator: find PII spans in texts, and replace values of an entity consistently
+    # with the rest of the run (both supplied by the scrub engine).
+    find_spans: Callable[[Sequence[str]], list[list[Any]]] | None = None  # list of spans per text
+    substitute: Callable[[str, list[str]], list[str]] | None = None
 
 
 class Operator(ABC):

@@ -1,0 +1,101 @@
+"""`sanitize scrub`, `sanitize scan` and `sanitize rules check`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from sanitizer.cli.app import app, progress_printer, report_errors, stdout
+from sanitizer.keyring import read_key
+from sanitizer.rules import read_rules
+from sanitizer.scan import scan, suggest_rules
+from sanitizer.scrub import scrub
+from sanitizer.tables import read_sources
+
+rules_app = typer.Typer(help="Validate scrub rules.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+class OutputFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    jsonl = "jsonl"
+
+
+INPUTS = typer.Argument(..., help="CSV, Parquet, JSON Lines or JSON files, or folders of them.", show_default=False)
+RULES = typer.Option(None, "--rules", help="Rules file or folder (default: the shipped rules).")
+
+
+@app.command("scrub")
+@report_errors
+def scrub_command(
+    inputs: list[Path] = INPUTS,
+    out: Path = typer.Option(..., "--out", help="Folder for the scrubbed files and the report."),
+    rules: Path | None = RULES,
+    key_file: Path | None = typer.Option(None, "--key-file", help="File holding the scrub key (else $SANITIZER_KEY)."),
+    output_format: OutputFormat | None = typer.Option(
+        None, "--format", help="Output format (default: each input's own format)."
+    ),
+    batch_rows: int = typer.Option(100_000, "--batch-rows", min=1, help="Rows per streamed batch."),
+) -> None:
+    """Replace every PII value with deterministic keyed safe values, verify, then publish and report."""
+    keyring = read_key(key_file)
+    rule_set = read_rules(rules)
+    sources = read_sources(inputs)
+    with progress_printer() as progress:
+        result = scrub(sources, rule_set, keyring, out, output_format=output_format.value if output_format else None,
+                       batch_rows=batch_rows, progress=progress)
+    summary = result.report.summary
+    stdout.print(
+        f"verified: {summary.tables} table(s), {summary.rows} rows, {summary.values_changed} values replaced, "
+        f"0 findings; key {result.report.key.fingerprint}"
+    )
+    for path in result.outputs:
+        stdout.print(f"output: {path}")
+    stdout.print(f"report: {result.report_dir / 'scrub-report.html'}")
+
+
+@app.command("scan")
+@report_errors
+def scan_command(
+    inputs: list[Path] = INPUTS,
+    rules: Path | None = RULES,
+    suggest: Path | None = typer.Option(
+        None, "--suggest-rules", help="Write a rules YAML covering the columns no rule covers, for review."
+    ),
+) -> None:
+    """Detect only: per table and column, the entity, confidence and the operator that would apply."""
+    rule_set = read_rules(rules)
+    sources = read_sources(inputs)
+    results = scan(sources, rule_set)
+    table = Table("table", "column", "entity", "confidence", "operator", "decided by")
+    for result in results:
+        plan = result.plan
+        detection = plan.detection
+        confidence = f"{detection.confidence:.2f}" if detection and detection.confidence is not None else "-"
+        decided = plan.rule.source if result.is_ruled else f"{plan.rule.kind} ({_short(plan.rule.reason)})"
+        table.add_row(result.table, result.column, plan.entity or "-", confidence, plan.operator, decided or "-")
+    stdout.print(table)
+    if suggest is not None:
+        count = suggest_rules(results, rules, inputs, suggest)
+        stdout.print(f"suggested rules for {count} column(s): {suggest}")
+
+
+def _short(reason: str | None) -> str:
+    return (reason or "").removeprefix("no rule; ").split(",")[0]
+
+
+@rules_app.command("check")
+@report_errors
+def rules_check_command(
+    path: Path | None = typer.Argument(None, help="Rules file or folder (default: the shipped rules)."),
+) -> None:
+    """Validate rules: errors name the file, line, key path and what was expected."""
+    rule_set = read_rules(path)
+    stdout.print(
+        f"rules OK: {len(rule_set.files)} file(s), {len(rule_set.recognizers)} recognizer(s), "
+        f"policy unknown_columns={rule_set.policy.unknown_columns}, {rule_set.hash}"
+    )

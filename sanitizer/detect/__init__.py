@@ -1,0 +1,25 @@
+"""Detection: classify columns (Presidio on a sample) and find PII spans in free text (fast scanner).
+
+This package is the only place that imports Presidio. Nothing here reaches the network.
+"""
+
+from __future__ import annotations
+
+from sanitizer.detect.columns import ColumnEvidence, build_analyzer, classify
+from sanitizer.detect.names import FIRST, LAST, NameFinder, name_tokens
+from sanitizer.detect.offline import load_spacy, use_bundled_suffix_list
+from sanitizer.detect.text import Span, TextScanner
+
+__all__ = [
+    "FIRST",
+    "LAST",
+    "ColumnEvidence",
+    "NameFinder",
+    "Span",
+    "TextScanner",
+    "build_analyzer",
+    "classify",
+    "load_spacy",
+    "name_tokens",
+    "use_bundled_suffix_list",
+]

@@ -1,0 +1,174 @@
+"""Classifying a column by a sample of its values with Presidio, and recording the evidence."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from presidio_analyzer import (
+    AnalysisExplanation,
+    AnalyzerEngine,
+    EntityRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
+from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngineProvider
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    EmailRecognizer,
+    IbanRecognizer,
+    IpRecognizer,
+    PhoneRecognizer,
+    UsSsnRecognizer,
+)
+
+from sanitizer import entities
+from sanitizer.detect.names import FIRST, LAST, NameFinder, name_tokens
+from sanitizer.detect.offline import spacy_pipeline_path, use_bundled_suffix_list
+from sanitizer.detect.text import PRESIDIO_FLAGS, TextScanner
+from sanitizer.rules import RuleSet
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+WHOLE_VALUE = 0.8  # a span covering this share of a value makes the whole value that entity
+
+
+class NameGazetteerRecognizer(EntityRecognizer):  # type: ignore[misc]
+    """Presidio wrapper of the model-free name finder (run's known names + gazetteer + titles)."""
+
+    def __init__(self, finder: NameFinder) -> None:
+        self.finder = finder
+        super().__init__(supported_entities=[entities.PERSON], name="NameGazetteerRecognizer", supported_language="en")
+
+    def load(self) -> None:
+        """Nothing to load: the gazetteer is bundled."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+        return [
+            RecognizerResult(
+                "PERSON",
+                span.start,
+                span.end,
+                span.score,
+                AnalysisExplanation(recognizer=self.name, original_score=span.score),
+            )
+            for span in self.finder.find(text)
+        ]
+
+
+def build_analyzer(rules: RuleSet, finder: NameFinder) -> AnalyzerEngine:
+    """A Presidio analyzer that never downloads anything: no NLP model unless one is installed and named."""
+    use_bundled_suffix_list()
+    if rules.nlp.model:
+        model = spacy_pipeline_path(rules.nlp.model)
+        config = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": model}]}
+    else:
+        config = {"nlp_engine_name": "no_op", "models": [{"lang_code": "en", "model_name": "none"}]}
+    nlp_engine = NlpEngineProvider(nlp_configuration=config).create_engine()
+    registry = RecognizerRegistry(supported_languages=["en"])
+    regions = tuple(rules.policy.regions)
+    for recognizer in (
+        EmailRecognizer(),
+        PhoneRecognizer(supported_regions=regions),
+        CreditCardRecognizer(),
+        IbanRecognizer(),
+        IpRecognizer(),
+        UsSsnRecognizer(),
+        NameGazetteerRecognizer(finder),
+    ):
+        registry.add_recognizer(recognizer)
+    for custom in rules.recognizers:
+        registry.add_recognizer(
+            PatternRecognizer(
+                supported_entity=custom.supported_entity,
+                name=custom.name,
+                supported_language=custom.supported_language,
+                patterns=[Pattern(p.name, p.regex, p.score) for p in custom.patterns] or None,
+                deny_list=custom.deny_list or None,
+                deny_list_score=custom.deny_list_score,
+                context=custom.context or None,
+                global_regex_flags=PRESIDIO_FLAGS,
+            )
+        )
+    if rules.nlp.model:
+        from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+        registry.add_recognizer(SpacyRecognizer(supported_entities=["PERSON"]))
+    return AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
+
+
+@dataclass
+class ColumnEvidence:
+    """What a sample of a column's values showed."""
+
+    entity: str | None
+    is_free_text: bool
+    confidence: float
+    sample_size: int
+    matched: int
+    scores: dict[str, float] = field(default_factory=dict)
+    recognizers: list[str] = field(default_factory=list)
+
+
+def sample(values: Sequence[str], size: int, seed: str) -> list[str]:
+    """A deterministic sample of distinct non-empty values (the same column gives the same sample)."""
+    distinct = list(dict.fromkeys(v for v in values if v.strip()))
+    if len(distinct) <= size:
+        return distinct
+    return random.Random(seed).sample(distinct, size)
+
+
+def classify(
+    column: str, values: Sequence[str], analyzer: AnalyzerEngine, scanner: TextScanner, rules: RuleSet
+) -> ColumnEvidence:
+    """The entity a column holds, judged from a sample: whole-value matches, else free text, else none."""
+    picked = sample(values, rules.policy.sample_size, seed=column)
+    context = name_tokens(column.replace(".", " ").replace("_", " "))
+    whole: Counter[str] = Counter()
+    partial = 0
+    scores: dict[str, list[float]] = defaultdict(list)
+    recognizers: set[str] = set()
+    entities_wanted = sorted(rules.known_entities() - {entities.FREE_TEXT} | {entities.PERSON, "US_SSN"})
+    for value in picked:
+        results = analyzer.analyze(text=value, language="en", entities=entities_wanted, context=context)
+        found = [(r.entity_type, r.start, r.end, r.score, (r.recognition_metadata or {}).get("recognizer_name", ""))
+                 for r in results if r.score >= rules.policy.min_score or r.entity_type == entities.PHONE_NUMBER]
+        # The fast scanner also knows the fictional phone ranges Presidio's validator rejects.
+        found += [(s.entity, s.start, s.end, s.score, s.recognizer) for s in scanner.scan(value)]
+        stripped = len(value.strip()) or 1
+        best = max(found, key=lambda f: (f[2] - f[1], f[3]), default=None)
+        for entity, _start, _end, score, recognizer in found:
+            scores[entity].append(score)
+            recognizers.add(recognizer)
+        if best is not None and (best[2] - best[1]) / stripped >= WHOLE_VALUE:
+            whole[best[0]] += 1
+        elif found:
+            partial += 1
+    mean = {e: round(sum(s) / len(s), 3) for e, s in scores.items()}
+    n = len(picked)
+    if n and whole:
+        entity, count = whole.most_common(1)[0]
+        if count / n >= rules.policy.column_share:
+            if entity == entities.PERSON:
+                entity = _name_part(picked, scanner.names)
+            return ColumnEvidence(entity, False, round(count / n, 3), n, count, mean, sorted(recognizers))
+    matched = partial + sum(whole.values())
+    return ColumnEvidence(
+        entities.FREE_TEXT if matched else None, True, round(matched / n, 3) if n else 0.0, n, matched, mean,
+        sorted(recognizers),
+    )
+
+
+def _name_part(values: Sequence[str], finder: NameFinder) -> str:
+    """PERSON columns of single words are first-name or last-name columns."""
+    singles = [name_tokens(v) for v in values]
+    if not singles or any(len(t) != 1 for t in singles):
+        return entities.PERSON
+    firsts = sum(1 for (t,) in singles if t in finder.first or finder.known.get(t, 0) & FIRST)
+    lasts = sum(1 for (t,) in singles if t in finder.last or finder.known.get(t, 0) & LAST)
+    return entities.FIRST_NAME if firsts >= lasts else entities.LAST_NAME

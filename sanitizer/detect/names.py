@@ -1,0 +1,171 @@
+"""Finding person names in free text without a downloaded NER model.
+
+Three sources of evidence, strongest first:
+- the names this row holds in its name columns, wherever and however they are written;
+- the names the whole run holds in its name columns, when written as names (capitalised);
+- a gazetteer of first and last names (Faker's name lists for several locales, bundled offline),
+  when a title ("Mr", "Dr") or a following surname makes a name likely.
+Common English words that are also names ("Will", "May", "Hope") need more evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
+
+FIRST = 1
+LAST = 2
+
+_LOCALES = ("en_US", "en_GB", "en_IE", "en_NZ", "en_IN", "fr_FR", "de_DE", "es_ES", "it_IT", "nl_NL", "pt_BR")
+WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?<!['’-])")
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "prof", "mister", "missus"})
+# Words common in English prose that are also in the name lists: one of these alone is not a name.
+_COMMON_WORDS = frozenset(
+    """
+    will may june april august mark bill bob pat sue rose grace hope joy faith dawn eve summer autumn holly ivy
+    jack jean art guy sky rich frank earl don ray penny sandy rusty chase hunter mason carter parker cooper baker
+    miller taylor young king brown white black green gray grey long little wood hill stone love case call hall
+    lane price fair best bell bond page rice fox park good day law power lord major marsh moss moon church mills
+    banks fields sharp hardy wise golden west north south bush ford field rain storm star river brook dale glen
+    cliff heath reed rock wolf bear drew lee van de la le del von di da du ben ken tom max sam al ed
+    gene joe roman christian justice page sterling ruby amber crystal jade pearl misty angel baby
+    queen prince duke bishop knight cook smith hunt rose lucky sunny buck colt
+    """.split()
+)
+
+
+@cache
+def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
+    """Case-folded first and last names from Faker's bundled lists (no network, no model)."""
+    firsts: set[str] = set()
+    lasts: set[str] = set()
+    for locale in _LOCALES:
+        provider = import_module(f"faker.providers.person.{locale}").Provider
+        for attribute, target in (("first_names", firsts), ("last_names", lasts)):
+            for name in getattr(provider, attribute, ()):
+                for token in WORD.findall(str(name)):
+                    if len(token) > 1:
+                        target.add(token.casefold())
+    return frozenset(firsts), frozenset(lasts)
+
+
+def name_tokens(value: str) -> list[str]:
+    """The case-folded word tokens of a name value ("Mary-Jane O'Neil" → ["mary-jane", "o'neil"])."""
+    return [t.casefold() for t in WORD.findall(value) if len(t) > 1]
+
+
+@dataclass
+class NameSpan:
+    start: int
+    end: int
+    score: float
+    kinds: list[int]  # FIRST or LAST per word of the span, for consistent token-wise replacement
+    words: list[tuple[int, int]]
+
+
+class NameFinder:
+    """Finds person-name spans; knows the run's name-column values once `learn` has seen them."""
+
+    def __init__(self, use_gazetteer: bool = True) -> None:
+        self.known: dict[str, int] = {}  # case-folded token → FIRST | LAST bits from the run's name columns
+        self.first, self.last = gazetteer() if use_gazetteer else (frozenset(), frozenset())
+
+    def learn(self, kind: int | None, values: Iterable[str]) -> None:
+        """Remember name-column values; `kind` None means a full name (first token first, last token last)."""
+        for value in values:
+            tokens = name_tokens(value)
+            for index, token in enumerate(tokens):
+                if kind is not None:
+                    bit = kind
+                else:
+                    bit = LAST if index == len(tokens) - 1 and len(tokens) > 1 else FIRST
+                self.known[token] = self.known.get(token, 0) | bit
+
+    def kind_of(self, token: str, position: int, length: int, after_title: bool) -> int:
+        """Whether a name word is replaced as a first or a last name."""
+        bits = self.known.get(token, 0)
+        if bits == FIRST or bits == LAST:
+            return bits
+        if length > 1:
+            return LAST if position == length - 1 else FIRST
+        if after_title:
+            return LAST
+        if token in self.last and token not in self.first:
+            return LAST
+        return FIRST
+
+    def find(self, text: str, row_names: frozenset[str] = frozenset()) -> list[NameSpan]:
+        """Name spans in `text`; adjacent name words form one span."""
+        words = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
+        flags: list[float] = [0.0] * len(words)
+        for i, (start, _end, word) in enumerate(words):
+            folded = word.casefold()
+            is_capital = word[0].isupper()
+            is_initial = i == 0 or _sentence_break(text[words[i - 1][1] : start])
+            is_common = folded in _COMMON_WORDS
+            after_title = i > 0 and words[i - 1][2].casefold() in _TITLES
+            if folded in _TITLES:
+                continue
+            if folded in row_names and len(folded) > 1 and (is_capital or not is_common):
+                flags[i] = 1.0
+            elif not is_capital or len(folded) < 2:
+                continue
+            elif after_title:
+                flags[i] = 0.85
+            elif folded in self.known and not (is_common and is_initial):
+                flags[i] = 0.85
+            elif folded in self.first and not is_common and not is_initial:
+                flags[i] = 0.6
+        # A capitalised surname right after a recognised name extends it ("Priya Raman").
+        for i in range(1, len(words)):
+            word = words[i][2]
+            folded = word.casefold()
+            if flags[i] == 0 and flags[i - 1] > 0 and word[0].isupper() and _adjacent(text, words[i - 1], words[i]):
+                if folded in self.last or folded in self.known or folded not in _COMMON_WORDS:
+                    flags[i] = min(flags[i - 1], 0.7)
+        # A gazetteer first name that starts a sentence counts when a surname follows it.
+        for i in range(len(words) - 1):
+            folded = words[i][2].casefold()
+            if flags[i] == 0 and flags[i + 1] > 0 and words[i][2][0].isupper() and folded in self.first:
+                if not (folded in _COMMON_WORDS) and _adjacent(text, words[i], words[i + 1]):
+                    flags[i] = 0.6
+        return self._spans(text, words, flags)
+
+    def _spans(self, text: str, words: list[tuple[int, int, str]], flags: list[float]) -> list[NameSpan]:
+        spans: list[NameSpan] = []
+        i = 0
+        while i < len(words):
+            if flags[i] == 0:
+                i += 1
+                continue
+            j = i
+            while j + 1 < len(words) and flags[j + 1] > 0 and _adjacent(text, words[j], words[j + 1]):
+                j += 1
+            group = words[i : j + 1]
+            after_title = i > 0 and words[i - 1][2].casefold() in _TITLES
+            kinds = [
+                self.kind_of(w[2].casefold(), k, len(group), after_title) for k, w in enumerate(group)
+            ]
+            spans.append(
+                NameSpan(
+                    start=group[0][0],
+                    end=group[-1][1],
+                    score=min(flags[i : j + 1]),
+                    kinds=kinds,
+                    words=[(w[0], w[1]) for w in group],
+                )
+            )
+            i = j + 1
+        return spans
+
+
+def _sentence_break(between: str) -> bool:
+    return any(c in between for c in ".!?\n:;") or between.strip().startswith(("-", "*", "•"))
+
+
+def _adjacent(text: str, left: tuple[int, int, str], right: tuple[int, int, str]) -> bool:
+    gap = text[left[1] : right[0]]
+    return 0 < len(gap) <= 2 and gap.strip() == "" and "\n" not in gap

@@ -1,0 +1,257 @@
+"""The free-text scanner: every value of a free-text column, fast, offline.
+
+It applies the same recognizers as the column classifier (detect/columns.py), compiled for speed:
+Presidio's per-call overhead (1-5 ms a cell, see docs/rules.md) would make a notes column of a
+million rows take an hour. Custom recognizers from the rules keep Presidio's semantics (regex flags,
+scores, context words within five words before a match raising the score by 0.35, deny lists).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import phonenumbers
+
+from sanitizer import entities
+from sanitizer.detect.names import NameFinder, NameSpan
+from sanitizer.rules import RecognizerRule, RuleSet
+
+if TYPE_CHECKING:
+    from sanitizer.ranges import SafeRanges
+
+# Presidio's defaults: PatternRecognizer.global_regex_flags, LemmaContextAwareEnhancer parameters.
+PRESIDIO_FLAGS = re.DOTALL | re.MULTILINE | re.IGNORECASE
+CONTEXT_FACTOR = 0.35
+CONTEXT_MIN_SCORE = 0.4
+CONTEXT_WORDS_BEFORE = 5
+
+EMAIL = re.compile(
+    r"(?<![\w.+%-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![\w-])"
+)
+PHONE_CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d \t().\-/]{5,22}\d(?![\w])")
+CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
+IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+SSN = re.compile(r"(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])")
+_CONTEXT_WORD = re.compile(r"\w+")
+
+# When two recognizers claim overlapping text, the more specific one wins at equal score.
+_PRIORITY = {
+    entities.EMAIL_ADDRESS: 6,
+    entities.PHONE_NUMBER: 5,
+    entities.IBAN_CODE: 4,
+    entities.CREDIT_CARD: 3,
+    entities.IP_ADDRESS: 2,
+    "US_SSN": 2,
+    entities.PERSON: 0,
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    """A PII span in a text; PERSON spans also say which words are first or last names."""
+
+    start: int
+    end: int
+    entity: str
+    score: float
+    recognizer: str
+    kinds: tuple[int, ...] = ()
+    words: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass
+class _Custom:
+    rule: RecognizerRule
+    patterns: list[tuple[re.Pattern[str], float]]
+    deny: re.Pattern[str] | None
+    context: frozenset[str]
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def iban_ok(text: str) -> bool:
+    compact = text.replace(" ", "").upper()
+    rearranged = compact[4:] + compact[:4]
+    try:
+        number = int("".join(str(int(c, 36)) for c in rearranged))
+    except ValueError:
+        return False
+    return number % 97 == 1
+
+
+@dataclass
+class TextScanner:
+    """Finds PII spans in text with the rules' recognizers, the name finder and an optional NER pipeline."""
+
+    rules: RuleSet
+    ranges: SafeRanges
+    names: NameFinder
+    ner: Callable[[list[str]], list[list[NameSpan]]] | None = None
+    _phones: dict[str, str | None] = field(default_factory=dict)
+    _custom: list[_Custom] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.regions = [self.rules.policy.default_region] + [
+            r for r in self.rules.policy.regions if r != self.rules.policy.default_region
+        ]
+        for rule in self.rules.recognizers:
+            deny = None
+            if rule.deny_list:
+                words = "|".join(re.escape(w) for w in rule.deny_list)
+                deny = re.compile(rf"(?:^|(?<=\W))({words})(?:(?=\W)|$)", PRESIDIO_FLAGS)
+            self._custom.append(
+                _Custom(
+                    rule=rule,
+                    patterns=[(re.compile(p.regex, PRESIDIO_FLAGS), p.score) for p in rule.patterns],
+                    deny=deny,
+                    context=frozenset(w.casefold() for w in rule.context),
+                )
+            )
+
+    def phone_e164(self, candidate: str) -> str | None:
+        """E.164 of a phone-like string when it is a real-format number or in a known fictional range."""
+        if candidate in self._phones:
+            return self._phones[candidate]
+        result = None
+        stripped = candidate.strip()
+        if stripped.startswith("00"):
+            stripped = "+" + stripped[2:]
+        for region in [None] if stripped.startswith("+") else self.regions:
+            try:
+                parsed = phonenumbers.parse(stripped, region)
+            except phonenumbers.NumberParseException:
+                continue
+            e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            if phonenumbers.is_valid_number(parsed) or self.ranges.is_safe_phone(e164):
+                result = e164
+                break
+        if len(self._phones) > 500_000:
+            self._phones.clear()
+        self._phones[candidate] = result
+        return result
+
+    def _phone_spans(self, text: str, out: list[Span]) -> None:
+        for match in PHONE_CANDIDATE.finditer(text):
+            candidate = match.group()
+            digits = sum(c.isdigit() for c in candidate)
+            if digits < 7 or digits > 15:
+                continue
+            start, end = match.start(), match.end()
+            if candidate.startswith("(") and ")" not in candidate:
+                start, candidate = start + 1, candidate[1:]
+            if self.phone_e164(candidate) is not None:
+                out.append(Span(start, end, entities.PHONE_NUMBER, 0.9, "PhoneRecognizer"))
+
+    def scan(self, text: str, row_names: frozenset[str] = frozenset()) -> list[Span]:
+        """Non-overlapping PII spans in `text`, in order."""
+        found: list[Span] = []
+        if "@" in text:
+            found.extend(Span(m.start(), m.end(), entities.EMAIL_ADDRESS, 1.0, "EmailRecognizer") for m in EMAIL.finditer(text))
+        if any(c.isdigit() for c in text):
+            self._phone_spans(text, found)
+            self._number_spans(text, found)
+        for custom in self._custom:
+            self._custom_spans(custom, text, found)
+        for name in self.names.find(text, row_names):
+            found.append(_person(name, "NameFinder"))
+        return resolve_overlaps(found)
+
+    def scan_many(self, texts: Sequence[str], row_names: Sequence[frozenset[str]] | None = None) -> list[list[Span]]:
+        """`scan` over many texts; an NER pipeline, when configured, runs once over all of them."""
+        spans = [self.scan(t, row_names[i] if row_names else frozenset()) for i, t in enumerate(texts)]
+        if self.ner is not None and texts:
+            for index, found in enumerate(self.ner(list(texts))):
+                if found:
+                    spans[index] = resolve_overlaps(spans[index] + [_person(n, "SpacyRecognizer") for n in found])
+        return spans
+
+    def _number_spans(self, text: str, out: list[Span]) -> None:
+        for match in CARD.finditer(text):
+            digits = re.sub(r"\D", "", match.group())
+            if 13 <= len(digits) <= 19 and luhn_ok(digits):
+                out.append(Span(match.start(), match.end(), entities.CREDIT_CARD, 1.0, "CreditCardRecognizer"))
+        for match in IBAN.finditer(text):
+            if iban_ok(match.group()):
+                out.append(Span(match.start(), match.end(), entities.IBAN_CODE, 1.0, "IbanRecognizer"))
+        for match in IPV4.finditer(text):
+            if _is_ip(match.group()):
+                out.append(Span(match.start(), match.end(), entities.IP_ADDRESS, 0.6, "IpRecognizer"))
+        if ":" in text:
+            for match in IPV6.finditer(text):
+                if match.group().count(":") >= 2 and _is_ip(match.group()):
+                    out.append(Span(match.start(), match.end(), entities.IP_ADDRESS, 0.6, "IpRecognizer"))
+        for match in SSN.finditer(text):
+            area, group, serial = match.groups()
+            if area not in {"000", "666"} and area[0] != "9" and group != "00" and serial != "0000":
+                out.append(Span(match.start(), match.end(), "US_SSN", 0.5, "UsSsnRecognizer"))
+
+    def _custom_spans(self, custom: _Custom, text: str, out: list[Span]) -> None:
+        entity = custom.rule.supported_entity
+        threshold = self.rules.policy.min_score
+        for pattern, score in custom.patterns:
+            for match in pattern.finditer(text):
+                if match.end() == match.start():
+                    continue
+                final = score
+                if custom.context and _has_context(text, match.start(), custom.context):
+                    final = min(1.0, max(score + CONTEXT_FACTOR, CONTEXT_MIN_SCORE))
+                if final >= threshold:
+                    out.append(Span(match.start(), match.end(), entity, final, custom.rule.name))
+        if custom.deny is not None:
+            for match in custom.deny.finditer(text):
+                out.append(Span(match.start(1), match.end(1), entity, custom.rule.deny_list_score, custom.rule.name))
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _has_context(text: str, start: int, words: frozenset[str]) -> bool:
+    before = _CONTEXT_WORD.findall(text[:start])[-CONTEXT_WORDS_BEFORE:]
+    return any(w.casefold() in words for w in before)
+
+
+def _person(name: NameSpan, recognizer: str) -> Span:
+    return Span(
+        name.start, name.end, entities.PERSON, name.score, recognizer, tuple(name.kinds), tuple(name.words)
+    )
+
+
+def resolve_overlaps(spans: list[Span]) -> list[Span]:
+    """Keep the best of overlapping spans: higher score, then more specific entity, then longer."""
+    if len(spans) < 2:
+        return spans
+    ranked = sorted(spans, key=lambda s: (-s.score, -_PRIORITY.get(s.entity, 1), -(s.end - s.start), s.start))
+    kept: list[Span] = []
+    for span in ranked:
+        if all(span.end <= k.start or span.start >= k.end for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
+def describe(spans: Sequence[Span]) -> dict[str, Any]:
+    """Counts per entity (for reports; never the span texts)."""
+    counts: dict[str, int] = {}
+    for span in spans:
+        counts[span.entity] = counts.get(span.entity, 0) + 1
+    return counts

@@ -1,0 +1,172 @@
+"""Writing output tables into a private staging folder, and publishing them only after verification.
+
+Nothing reaches the output folder until `publish` runs: a failed or interrupted run leaves no partial file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TextIO
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sanitizer.errors import InputError
+from sanitizer.tables import Batch, FrameBatch, Format, RecordsBatch, TableSource, csv_text
+
+EXTENSIONS: dict[Format, str] = {"csv": ".csv", "parquet": ".parquet", "jsonl": ".jsonl", "json": ".json"}
+
+
+def flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested record as one level of dotted keys (lists become JSON text), for flat output formats."""
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(flatten(value, path))
+        elif isinstance(value, list):
+            flat[path] = json.dumps(value, ensure_ascii=False)
+        else:
+            flat[path] = value
+    return flat
+
+
+class TableWriter:
+    """Streams batches of one table into a file in the staging folder."""
+
+    def __init__(self, source: TableSource, path: Path, fmt: Format) -> None:
+        self.source = source
+        self.path = path
+        self.format = fmt
+        self.rows = 0
+        self._text: TextIO | None = None
+        self._parquet: pq.ParquetWriter | None = None
+        self._schema: pa.Schema | None = None
+        self._columns: list[str] | None = None
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def write(self, batch: Batch) -> None:
+        """Append a batch in this writer's format."""
+        if self.format == "csv":
+            self._write_csv(self._frame(batch))
+        elif self.format == "parquet":
+            self._write_parquet(batch)
+        else:
+            self._write_json(self._records(batch))
+        self.rows += batch.num_rows
+
+    def close(self) -> None:
+        """Finish the file (an empty table still gets its header or an empty array)."""
+        if self.format == "json":
+            handle = self._open_text()
+            handle.write("\n]\n" if self.rows else "]\n")
+        elif self.format == "csv" and self._text is None:
+            handle = self._open_text()
+            handle.write(csv_text(pd.DataFrame(columns=self.source.header), header=True, newline=self.source.newline))
+        elif self.format == "parquet" and self._parquet is None and self._schema is not None:
+            self._parquet = pq.ParquetWriter(self.path, self._schema)
+        if self._text is not None:
+            self._text.close()
+            self._text = None
+        if self._parquet is not None:
+            self._parquet.close()
+            self._parquet = None
+
+    def _open_text(self) -> TextIO:
+        if self._text is None:
+            bom = self.format == "csv" and self.source.has_bom
+            self._text = self.path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="")
+            if self.format == "json":
+                self._text.write("[\n")
+        return self._text
+
+    def _frame(self, batch: Batch) -> pd.DataFrame:
+        if isinstance(batch, FrameBatch):
+            return batch.frame
+        assert isinstance(batch, RecordsBatch)
+        return pd.DataFrame([flatten(r) for r in batch.records])
+
+    def _records(self, batch: Batch) -> list[dict[str, Any]]:
+        if isinstance(batch, RecordsBatch):
+            return batch.records
+        assert isinstance(batch, FrameBatch)
+        frame = batch.frame.astype(object).where(batch.frame.notna(), None)
+        return frame.to_dict(orient="records")  # type: ignore[return-value]
+
+    def _write_csv(self, frame: pd.DataFrame) -> None:
+        is_first = self._text is None
+        if self._columns is None:
+            self._columns = [str(c) for c in frame.columns]
+        elif list(frame.columns) != self._columns:
+            frame = frame.reindex(columns=self._columns)
+        self._open_text().write(csv_text(frame, header=is_first, newline=self.source.newline))
+
+    def _write_parquet(self, batch: Batch) -> None:
+        if isinstance(batch, RecordsBatch):
+            table = pa.Table.from_pylist(batch.records, schema=self._schema) if self._schema else pa.Table.from_pylist(
+                batch.records
+            )
+        else:
+            assert isinstance(batch, FrameBatch)
+            table = pa.Table.from_pandas(batch.frame, preserve_index=False)
+        if self._schema is None:
+            self._schema = table.schema
+        elif table.schema != self._schema:
+            try:
+                table = table.cast(self._schema)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+                raise InputError(
+                    f"{self.source.path}: rows {batch.start_row + 1}..: column types change between batches"
+                ) from None
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(self.path, self._schema)
+        self._parquet.write_table(table)
+
+    def _write_json(self, records: list[dict[str, Any]]) -> None:
+        handle = self._open_text()
+        if self.format == "jsonl":
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False, default=str))
+                handle.write("\n")
+            return
+        for index, record in enumerate(records):
+            if self.rows or index:
+                handle.write(",\n")
+            handle.write("  " + json.dumps(record, ensure_ascii=False, default=str))
+
+
+class Staging:
+    """A private folder (0700) beside the output folder; outputs move into place only on `publish`."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.dir = Path(tempfile.mkdtemp(prefix=".sanitizer-staging-", dir=out_dir))
+        os.chmod(self.dir, 0o700)
+
+    def path_for(self, source: TableSource, fmt: Format) -> Path:
+        return self.dir / f"{source.name}{EXTENSIONS[fmt]}"
+
+    def publish(self) -> list[Path]:
+        """Move every staged file into the output folder (a rename each, on the same filesystem)."""
+        published = []
+        for staged in sorted(self.dir.iterdir()):
+            target = self.out_dir / staged.name
+            os.replace(staged, target)
+            published.append(target)
+        self.discard()
+        return published
+
+    def discard(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)

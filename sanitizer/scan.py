@@ -1,0 +1,92 @@
+"""Detection only: what each column holds and which operator would replace it, and suggested rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sanitizer.detect import NameFinder, TextScanner
+from sanitizer.rules import RuleSet
+from sanitizer.scrub.plan import ColumnPlan, Planner, TablePlan
+from sanitizer.tables import TableSource
+
+
+@dataclass
+class ColumnScan:
+    table: str
+    column: str
+    plan: ColumnPlan
+
+    @property
+    def is_ruled(self) -> bool:
+        return self.plan.rule.kind in {"table", "pattern"}
+
+
+def scan(sources: Sequence[TableSource], rules: RuleSet, *, batch_rows: int = 100_000) -> list[ColumnScan]:
+    """Plan every column as a scrub would (content detection for columns no rule covers), write nothing."""
+    detecting = replace(rules, policy=rules.policy.model_copy(update={"unknown_columns": "detect"}))
+    ranges = rules.safe_ranges()
+    names = NameFinder()
+    planner = Planner(detecting, ranges, names, TextScanner(detecting, ranges, names))
+    results: list[ColumnScan] = []
+    for source in sources:
+        table = TablePlan(source)
+        for batch in source.batches(batch_rows):
+            planner.plan(table, batch)
+        results.extend(ColumnScan(source.name, path, plan) for path, plan in table.columns.items())
+    return results
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
+
+
+def suggest_rules(results: Sequence[ColumnScan], rules_path: Path | None, inputs: Sequence[Path], out: Path) -> int:
+    """Write a reviewable rules file covering every column that no rule covers; returns how many it covers."""
+    unruled = [r for r in results if not r.is_ruled]
+    if rules_path is None:
+        extends = "[default, genesys]"
+    else:
+        try:
+            target = rules_path.resolve().relative_to(out.resolve().parent).as_posix()
+        except ValueError:
+            target = str(rules_path.resolve())
+        extends = f"[{_quote(target)}]"
+    lines = [
+        f"# Suggested by `sanitize scan` on {datetime.now(UTC):%Y-%m-%d} from: "
+        + ", ".join(p.name for p in inputs),
+        "# Review every entry before you commit it: detection is evidence, not proof.",
+        "# `confidence` is the share of sampled distinct values in which the entity was found.",
+        "version: 1",
+        f"extends: {extends}",
+        "policy:",
+        "  unknown_columns: fail     # the nightly job stops on any column without a rule",
+        "tables:" if unruled else "tables: {}",
+    ]
+    current = None
+    for result in unruled:
+        if result.table != current:
+            current = result.table
+            lines += [f"  {_quote(result.table)}:", "    columns:"]
+        plan = result.plan
+        detection = plan.detection
+        evidence = (
+            f"{detection.method}: {detection.matched}/{detection.sample_size} sampled values"
+            f"{', confidence ' + format(detection.confidence, '.2f') if detection.confidence is not None else ''}"
+            if detection
+            else "no evidence"
+        )
+        if plan.operator == "keep" or plan.entity is None:
+            reason = "REVIEW: no PII found in the sample; confirm this column is safe to keep"
+            body = f"{{operator: keep, reason: {_quote(reason)}}}"
+        elif plan.operator == "text":
+            body = "{entity: FREE_TEXT}"
+        else:
+            body = f"{{entity: {plan.entity}}}"
+        lines.append(f"      {_quote(result.column)}: {body}  # {evidence}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(unruled)

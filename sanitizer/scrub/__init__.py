@@ -1,0 +1,192 @@
+"""Scrub tables: replace every PII value with a deterministic keyed safe value, verify, report, publish.
+
+`scrub()` is the library entry point behind `sanitize scrub`; the refresh pipeline calls it too.
+"""
+
+from __future__ import annotations
+
+import platform
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sanitizer import __version__
+from sanitizer.errors import VerificationError
+from sanitizer.keyring import Keyring
+from sanitizer.report import write_reports
+from sanitizer.report.model import (
+    ColumnCounts,
+    ColumnReport,
+    ColumnVerification,
+    KeyInfo,
+    OrgInfo,
+    RulesFile,
+    RulesInfo,
+    RunInfo,
+    ScrubReport,
+    Summary,
+    TableReport,
+    Timings,
+    ToolInfo,
+    VerificationReport,
+)
+from sanitizer.rules import RuleSet
+from sanitizer.scrub.engine import Progress, Scrubbed, run_scrub
+from sanitizer.tables import BATCH_ROWS, Format, TableSource
+from sanitizer.verify import verify
+
+
+@dataclass
+class ScrubResult:
+    """A finished, verified scrub: the report, where it was written, and the published outputs."""
+
+    report: ScrubReport
+    report_dir: Path
+    outputs: list[Path]
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A sortable, unique run id such as 20261127T031500Z-3f9a1c."""
+    moment = now or datetime.now(UTC)
+    return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def scrub(
+    sources: Sequence[TableSource],
+    rules: RuleSet,
+    keyring: Keyring,
+    out_dir: Path,
+    *,
+    report_dir: Path | None = None,
+    output_format: Format | None = None,
+    batch_rows: int = BATCH_ROWS,
+    progress: Progress | None = None,
+    command: str = "scrub",
+    run_id: str | None = None,
+    source_org: OrgInfo | None = None,
+    target_org: OrgInfo | None = None,
+) -> ScrubResult:
+    """Scrub `sources` into `out_dir`. Outputs appear only if verification passed; the report always does.
+
+    Raises VerificationError (after writing the report) when the leak scan finds anything.
+    """
+    started_at = datetime.now(UTC)
+    started = time.perf_counter()
+    run_id = run_id or new_run_id(started_at)
+    report_dir = report_dir or out_dir
+    scrubbed = run_scrub(sources, rules, keyring, out_dir, output_format=output_format, batch_rows=batch_rows,
+                         progress=progress)
+    try:
+        mark = time.perf_counter()
+        ranges = rules.safe_ranges()
+        verification, per_column = verify(
+            scrubbed.verify_input, ranges, default_region=rules.policy.default_region,
+            regions=rules.policy.regions, batch_rows=batch_rows,
+        )
+        scrubbed.timings["verify_s"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        outputs = scrubbed.staging.publish() if verification.status == "passed" else []
+        scrubbed.timings["write_s"] = time.perf_counter() - mark
+    finally:
+        scrubbed.staging.discard()
+    scrubbed.timings["total_s"] = time.perf_counter() - started
+    report = build_report(
+        scrubbed, verification, per_column, rules, keyring,
+        run=RunInfo(
+            id=run_id, command=command, started_at=started_at, finished_at=datetime.now(UTC),
+            duration_s=round(time.perf_counter() - started, 3), source_org=source_org, target_org=target_org,
+            host=platform.node() or None,
+        ),
+        outputs={p.stem: p for p in outputs},
+    )
+    write_reports(report, report_dir)
+    if verification.status != "passed":
+        raise VerificationError(
+            f"verification found {verification.findings_total} problem(s); nothing was published",
+            hint=f"see the findings (table, column, row) in {report_dir / 'scrub-report.html'}",
+        )
+    return ScrubResult(report=report, report_dir=report_dir, outputs=outputs)
+
+
+def build_report(
+    scrubbed: Scrubbed,
+    verification: VerificationReport,
+    per_column: dict[tuple[str, str], int],
+    rules: RuleSet,
+    keyring: Keyring,
+    *,
+    run: RunInfo,
+    outputs: dict[str, Path],
+) -> ScrubReport:
+    """The report model of a scrub (no values: names, counts, scores, rule locations)."""
+    tables: list[TableReport] = []
+    for table in scrubbed.tables:
+        columns = []
+        for column in table.columns.values():
+            stats = scrubbed.stats.get((table.name, column.path))
+            found = per_column.get((table.name, column.path), 0)
+            columns.append(
+                ColumnReport(
+                    name=column.path,
+                    entity=column.entity,
+                    operator=column.operator,
+                    params={k: v if isinstance(v, str | int | float | bool) or v is None else str(v)
+                            for k, v in column.params.model_dump(exclude_defaults=True).items()},
+                    rule=column.rule,
+                    detection=column.detection,
+                    counts=ColumnCounts(
+                        values=stats.values if stats else 0,
+                        non_empty=stats.non_empty if stats else 0,
+                        unique=stats.unique if stats else 0,
+                        changed=stats.changed if stats else 0,
+                        spans=dict(stats.spans) if stats else {},
+                    ),
+                    verification=ColumnVerification(
+                        status="failed" if found else ("skipped" if column.operator == "drop" else "passed"),
+                        findings=found,
+                    ),
+                )
+            )
+        output = outputs.get(table.name)
+        persona = table.persona
+        tables.append(
+            TableReport(
+                name=table.name,
+                source=str(table.source.path),
+                format=table.source.format,
+                output=str(output) if output else None,
+                rows=scrubbed.rows.get(table.name, 0),
+                columns=columns,
+                persona=[persona.first_name, persona.last_name, persona.email] if persona else None,
+            )
+        )
+    all_columns = [c for t in tables for c in t.columns]
+    return ScrubReport(
+        status="verified" if verification.status == "passed" else "failed",
+        tool=ToolInfo(version=__version__),
+        run=run,
+        key=KeyInfo(fingerprint=keyring.fingerprint, source=keyring.source),
+        rules=RulesInfo(
+            hash=rules.hash,
+            files=[RulesFile(path=p, sha256=s) for p, s in rules.files],
+            unknown_columns=rules.policy.unknown_columns,
+            nlp=rules.nlp.model or "none",
+        ),
+        summary=Summary(
+            tables=len(tables),
+            rows=sum(t.rows for t in tables),
+            columns=len(all_columns),
+            pii_columns=sum(1 for c in all_columns if c.operator not in {"keep"} and (c.entity or c.operator != "text")),
+            values_changed=sum(c.counts.changed for c in all_columns),
+            findings=verification.findings_total,
+        ),
+        tables=tables,
+        verification=verification,
+        timings=Timings(**{k: round(v, 3) for k, v in scrubbed.timings.items()}),
+    )
+
+
+__all__ = ["ScrubResult", "new_run_id", "scrub"]

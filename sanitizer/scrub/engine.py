@@ -1,0 +1,319 @@
+"""The scrub run: plan and collect (pass 1), replace and stage (pass 2), verify, then publish or discard."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sanitizer import entities
+from sanitizer.detect import FIRST, LAST, NameFinder, TextScanner, load_spacy, name_tokens
+from sanitizer.detect.names import NameSpan
+from sanitizer.keyring import Keyring
+from sanitizer.operators import get_operator
+from sanitizer.outputs import Staging, TableWriter
+from sanitizer.rules import RuleSet
+from sanitizer.scrub.mapping import Channel, Mapper
+from sanitizer.scrub.plan import ColumnPlan, Planner, TablePlan
+from sanitizer.tables import BATCH_ROWS, Batch, Format, TableSource
+from sanitizer.verify import OutputTable, VerifyInput, verify
+
+log = logging.getLogger("sanitizer.scrub")
+Progress = Callable[[str, str, int], None]  # (stage, table, rows done)
+
+
+@dataclass
+class ColumnStats:
+    values: int = 0
+    non_empty: int = 0
+    changed: int = 0
+    spans: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    unique_hashes: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def unique(self) -> int:
+        return int(np.unique(np.concatenate(self.unique_hashes)).size) if self.unique_hashes else 0
+
+
+@dataclass
+class Scrubbed:
+    """What the scrub produced, before reporting: plans, counts, staged files, verification input."""
+
+    tables: list[TablePlan]
+    stats: dict[tuple[str, str], ColumnStats]
+    rows: dict[str, int]
+    staging: Staging
+    staged: dict[str, Path]
+    formats: dict[str, Format]
+    verify_input: VerifyInput
+    timings: dict[str, float]
+
+
+def _present(values: pd.Series) -> pd.Series:
+    """Cells that hold a value worth replacing: not null, not empty or blank text."""
+    mask = values.notna()
+    if mask.any():
+        text = values[mask].astype(str)
+        mask.loc[mask] = text.str.strip() != ""
+    return mask
+
+
+def _distinct(values: pd.Series) -> list[str]:
+    present = values[_present(values)]
+    return [str(v) for v in pd.unique(present.astype(str))]
+
+
+def _hash(values: pd.Series) -> np.ndarray:
+    return pd.util.hash_array(values.astype(str).to_numpy(dtype=object))
+
+
+class Engine:
+    """Runs one scrub over a set of tables with one rule set and one key."""
+
+    def __init__(
+        self, rules: RuleSet, keyring: Keyring, *, batch_rows: int = BATCH_ROWS, progress: Progress | None = None
+    ) -> None:
+        self.rules = rules
+        self.keyring = keyring
+        self.batch_rows = batch_rows
+        self.progress = progress
+        self.ranges = rules.safe_ranges()
+        self.names = NameFinder()
+        ner = _ner(rules.nlp.model) if rules.nlp.model else None
+        self.scanner = TextScanner(rules, self.ranges, self.names, ner)
+        self.mapper = Mapper(keyring, rules, self.ranges)
+        self.planner = Planner(rules, self.ranges, self.names, self.scanner)
+        self.stats: dict[tuple[str, str], ColumnStats] = defaultdict(ColumnStats)
+        self.rows: dict[str, int] = {}
+
+    def _channel(self, column: ColumnPlan) -> Channel:
+        return self.mapper.channel(column.operator, column.params, column.entity)
+
+    # Pass 1: plan every column, collect the distinct originals of structured PII columns.
+    def collect(self, tables: list[TablePlan]) -> None:
+        personas: dict[str, dict[str, tuple[str, str]]] = {}
+        for table in tables:
+            rows = 0
+            for batch in table.source.batches(self.batch_rows):
+                self.planner.plan(table, batch)
+                for column in table.columns.values():
+                    if column.is_replacing and not column.is_text:
+                        values, _ = batch.cells(column.path)
+                        distinct = _distinct(values)
+                        self.mapper.collect(self._channel(column), distinct)
+                        if column.entity in entities.NAME_ENTITIES:
+                            kind = {entities.FIRST_NAME: FIRST, entities.LAST_NAME: LAST}.get(column.entity or "")
+                            self.names.learn(kind, distinct)
+                rows += batch.num_rows
+                if self.progress:
+                    self.progress("plan", table.name, rows)
+            self.rows[table.name] = rows
+        self.planner.finish(tables)
+        for table in tables:
+            if table.persona is not None:
+                personas[table.name] = self._persona_rows(table)
+        self.mapper.settle()
+        for table in tables:
+            if table.persona is not None:
+                self._apply_persona(table, personas[table.name])
+
+    def _persona_rows(self, table: TablePlan) -> dict[str, tuple[str, str]]:
+        """email → (first, last) of the first row holding that email."""
+        assert table.persona is not None
+        persona = table.persona
+        found: dict[str, tuple[str, str]] = {}
+        for batch in table.source.batches(self.batch_rows):
+            emails, _ = batch.cells(persona.email)
+            firsts, _ = batch.cells(persona.first_name)
+            lasts, _ = batch.cells(persona.last_name)
+            for email, first, last in zip(emails.tolist(), firsts.tolist(), lasts.tolist(), strict=True):
+                if isinstance(email, str) and email.strip() and isinstance(first, str) and isinstance(last, str):
+                    found.setdefault(email, (first, last))
+        return found
+
+    def _apply_persona(self, table: TablePlan, rows: dict[str, tuple[str, str]]) -> None:
+        assert table.persona is not None
+        email_col = table.columns[table.persona.email]
+        first = self.mapper.lookup(self._channel(table.columns[table.persona.first_name]))
+        last = self.mapper.lookup(self._channel(table.columns[table.persona.last_name]))
+        emails = [e for e, (f, lname) in rows.items() if f in first and lname in last]
+        operator = get_operator("email")
+        channel = self._channel(email_col)
+        fakes = operator.replace_persona(  # type: ignore[attr-defined]
+            emails,
+            [first[rows[e][0]] for e in emails],
+            [last[rows[e][1]] for e in emails],
+            self.mapper.context(channel),
+        )
+        self.mapper.override(channel, dict(zip(emails, fakes, strict=True)))
+
+    # Pass 2: replace, count, stage.
+    def transform(self, table: TablePlan, batch: Batch, verify_input: VerifyInput) -> None:
+        row_names = self._row_names(table, batch) if any(c.is_text for c in table.columns.values()) else None
+        for column in list(table.columns.values()):
+            if column.path not in batch.paths():
+                continue
+            stats = self.stats[(table.name, column.path)]
+            values, rows = batch.cells(column.path)
+            present = _present(values)
+            stats.values += len(values)
+            stats.non_empty += int(present.sum())
+            if column.operator == "drop":
+                batch.drop(column.path)
+                continue
+            if not column.is_replacing or not present.any():
+                continue
+            originals = values[present].astype(str)
+            stats.unique_hashes.append(np.unique(_hash(originals)))
+            if not column.is_text:
+                verify_input.add_positions(
+                    table.name, column.path, rows[present.to_numpy()] + batch.start_row, originals, column.entity
+                )
+            distinct = list(pd.unique(originals))
+            if column.is_text:
+                replaced = self._replace_text(column, distinct, originals, rows[present.to_numpy()], row_names, stats)
+            else:
+                replaced = self.mapper.replace(self._channel(column), distinct)
+            mapping = dict(zip(distinct, replaced, strict=True))
+            new = originals.map(mapping)
+            stats.changed += int((new != originals).sum())
+            out = values.astype(object).copy()
+            out[present] = new.to_numpy()
+            batch.set_cells(column.path, out)
+
+    def _replace_text(
+        self,
+        column: ColumnPlan,
+        distinct: list[str],
+        originals: pd.Series,
+        rows: np.ndarray,
+        row_names: list[frozenset[str]] | None,
+        stats: ColumnStats,
+    ) -> list[str]:
+        names_of: dict[str, frozenset[str]] = {}
+        if row_names is not None:
+            merged: dict[str, set[str]] = defaultdict(set)
+            for text, row in zip(originals.tolist(), rows.tolist(), strict=True):
+                if row_names[row]:
+                    merged[text].update(row_names[row])
+            names_of = {text: frozenset(names) for text, names in merged.items()}
+
+        def find(texts: Sequence[str]) -> list[list[object]]:
+            found = self.scanner.scan_many(texts, [names_of.get(t, frozenset()) for t in texts])
+            for text, spans in zip(texts, found, strict=True):
+                for span in spans:
+                    stats.spans[span.entity] += 1
+                    self.mapper.originals[span.entity].add(text[span.start : span.end])
+            return found  # type: ignore[return-value]
+
+        self.mapper.find_spans = find
+        channel = self._channel(column)
+        return get_operator("text").replace(distinct, self.mapper.context(channel))
+
+    def _row_names(self, table: TablePlan, batch: Batch) -> list[frozenset[str]] | None:
+        """The name tokens each row of the batch holds in its name columns (before replacement)."""
+        columns = [c for c in table.columns.values() if c.entity in entities.NAME_ENTITIES and c.is_replacing]
+        if not columns:
+            return None
+        per_row: list[set[str]] = [set() for _ in range(batch.num_rows)]
+        cache: dict[str, list[str]] = {}
+        for column in columns:
+            values, rows = batch.cells(column.path)
+            for value, row in zip(values.tolist(), rows.tolist(), strict=True):
+                if isinstance(value, str) and value:
+                    tokens = cache.get(value)
+                    if tokens is None:
+                        tokens = cache[value] = name_tokens(value)
+                    per_row[row].update(tokens)
+        return [frozenset(s) for s in per_row]
+
+
+def _ner(model: str) -> Callable[[list[str]], list[list[NameSpan]]]:
+    nlp = load_spacy(model)
+
+    def run(texts: list[str]) -> list[list[NameSpan]]:
+        out: list[list[NameSpan]] = []
+        for doc in nlp.pipe(texts, batch_size=256):
+            spans = []
+            for ent in doc.ents:
+                if ent.label_ == "PERSON":
+                    words = [(t.idx, t.idx + len(t.text)) for t in ent if t.is_alpha]
+                    if words:
+                        kinds = [FIRST if i < len(words) - 1 or len(words) == 1 else LAST for i in range(len(words))]
+                        spans.append(NameSpan(words[0][0], words[-1][1], 0.85, kinds, words))
+            out.append(spans)
+        return out
+
+    return run
+
+
+def run_scrub(
+    sources: Sequence[TableSource],
+    rules: RuleSet,
+    keyring: Keyring,
+    out_dir: Path,
+    *,
+    output_format: Format | None = None,
+    batch_rows: int = BATCH_ROWS,
+    progress: Progress | None = None,
+) -> Scrubbed:
+    """Plan, collect, replace and stage every table; verify the staged outputs. Nothing is published here."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    engine = Engine(rules, keyring, batch_rows=batch_rows, progress=progress)
+    tables = [TablePlan(source) for source in sources]
+    engine.collect(tables)
+    timings["detect_s"] = time.perf_counter() - started
+    staging = Staging(out_dir)
+    staged: dict[str, Path] = {}
+    formats: dict[str, Format] = {}
+    verify_input = VerifyInput(originals=engine.mapper.originals)
+    try:
+        mark = time.perf_counter()
+        for table in tables:
+            fmt: Format = output_format or table.source.format
+            formats[table.name] = fmt
+            path = staging.path_for(table.source, fmt)
+            with TableWriter(table.source, path, fmt) as writer:
+                done = 0
+                for batch in table.source.batches(batch_rows):
+                    engine.transform(table, batch, verify_input)
+                    writer.write(batch)
+                    done += batch.num_rows
+                    if progress:
+                        progress("scrub", table.name, done)
+            staged[table.name] = path
+            verify_input.tables.append(
+                OutputTable(
+                    name=table.name,
+                    path=path,
+                    format=fmt,
+                    entities={c.path: c.entity for c in table.columns.values() if c.operator != "drop"},
+                    unverified={c.path for c in table.columns.values() if not c.is_verified},
+                    name_columns=[c.path for c in table.columns.values()
+                                  if c.entity in entities.NAME_ENTITIES and c.is_replacing],
+                )
+            )
+        timings["scrub_s"] = time.perf_counter() - mark
+    except BaseException:
+        staging.discard()
+        raise
+    return Scrubbed(
+        tables=tables,
+        stats=dict(engine.stats),
+        rows=engine.rows,
+        staging=staging,
+        staged=staged,
+        formats=formats,
+        verify_input=verify_input,
+        timings=timings,
+    )
+
+
+__all__ = ["Engine", "Scrubbed", "run_scrub", "verify"]

@@ -1,0 +1,121 @@
+"""The run's replacement registry: one consistent original → replacement map per operator channel.
+
+A channel is (operator, params, entity). Every column and every free-text span that uses the same
+channel shares one map, so the same phone gets the same replacement in a contact list, an external
+contact and a data-table key. Maps live in memory only (they hold originals) and die with the run.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sanitizer import entities
+from sanitizer.operators import get_operator
+from sanitizer.operators.base import OperatorContext, OperatorParams
+from sanitizer.rules import RuleSet
+
+if TYPE_CHECKING:
+    from sanitizer.keyring import Keyring
+    from sanitizer.ranges import SafeRanges
+
+
+@dataclass(frozen=True)
+class Channel:
+    operator: str
+    params_json: str
+    entity: str
+
+
+class Mapper:
+    """Computes replacements per channel on distinct values, once, and remembers them for the run."""
+
+    def __init__(self, keyring: Keyring, rules: RuleSet, ranges: SafeRanges) -> None:
+        self.keyring = keyring
+        self.rules = rules
+        self.ranges = ranges
+        self._maps: dict[Channel, dict[str, str]] = defaultdict(dict)
+        self._pending: dict[Channel, set[str]] = defaultdict(set)
+        self._params: dict[Channel, OperatorParams] = {}
+        # Raw originals per entity (replaced or detected): what verification searches the output for.
+        self.originals: dict[str, set[str]] = defaultdict(set)
+        self._avoid: dict[str, set[str]] = defaultdict(set)
+        self.find_spans: Callable[[Sequence[str]], list[list[Any]]] | None = None
+
+    def channel(self, operator: str, params: OperatorParams, entity: str | None) -> Channel:
+        key = Channel(operator, params.model_dump_json(), entity or "")
+        self._params.setdefault(key, params)
+        return key
+
+    def entity_channel(self, entity: str) -> Channel:
+        """The channel of an entity's default operator (used for spans in free text)."""
+        default = self.rules.operator_for(entity)
+        params = get_operator(default.operator).Params.model_validate(default.params)
+        return self.channel(default.operator, params, entity)
+
+    def collect(self, channel: Channel, values: Iterable[str]) -> None:
+        """Register originals seen in pass 1; `settle` computes their replacements together."""
+        fresh = [v for v in values if v not in self._maps[channel]]
+        self._pending[channel].update(fresh)
+        self._remember(channel.entity, fresh)
+
+    def _remember(self, entity: str, values: Iterable[str]) -> None:
+        if not entity or entity == entities.FREE_TEXT:
+            return
+        region = self.rules.policy.default_region
+        originals = self.originals[entity]
+        avoid = self._avoid[entity]
+        for value in values:
+            if value not in originals:
+                originals.add(value)
+                avoid.add(entities.normalize(entity, value, region))
+
+    def settle(self) -> None:
+        """Compute replacements for everything collected, channel by channel (vectorised per channel)."""
+        for channel in list(self._pending):
+            pending = self._pending.pop(channel)
+            if pending:
+                self._compute(channel, sorted(pending))
+
+    def context(self, channel: Channel) -> OperatorContext:
+        policy = self.rules.policy
+        return OperatorContext(
+            keyring=self.keyring,
+            entity=channel.entity,
+            params=self._params[channel],
+            ranges=self.ranges,
+            locale=policy.locale,
+            regions=tuple(policy.regions),
+            default_region=policy.default_region,
+            avoid=self._avoid[channel.entity],
+            find_spans=self.find_spans,
+            substitute=self.substitute,
+        )
+
+    def _compute(self, channel: Channel, values: list[str]) -> None:
+        operator = get_operator(channel.operator)
+        outputs = operator.replace(values, self.context(channel))
+        self._maps[channel].update(zip(values, outputs, strict=True))
+
+    def replace(self, channel: Channel, values: Sequence[str]) -> list[str]:
+        """Replacements for distinct values, computing (and remembering) the ones not seen before."""
+        known = self._maps[channel]
+        missing = [v for v in values if v not in known]
+        if missing:
+            self._remember(channel.entity, missing)
+            self._compute(channel, missing)
+        return [known[v] for v in values]
+
+    def substitute(self, entity: str, values: list[str]) -> list[str]:
+        """Replacements for values of `entity` found in free text, through the entity's default channel."""
+        return self.replace(self.entity_channel(entity), values)
+
+    def override(self, channel: Channel, pairs: dict[str, str]) -> None:
+        """Set replacements decided elsewhere (persona emails), for every later lookup too."""
+        self._maps[channel].update(pairs)
+
+    def lookup(self, channel: Channel) -> dict[str, str]:
+        """The current map of a channel (read-only use)."""
+        return self._maps[channel]

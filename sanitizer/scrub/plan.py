@@ -1,0 +1,169 @@
+"""Deciding, for every column of every table, which entity it holds and which operator replaces it."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from sanitizer import entities
+from sanitizer.detect import NameFinder, TextScanner, build_analyzer, classify
+from sanitizer.errors import RulesError, UnknownColumnsError
+from sanitizer.operators import get_operator
+from sanitizer.operators.base import OperatorParams
+from sanitizer.report.model import Detection, RuleRef
+from sanitizer.rules import PersonaRule, RuleSet
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine
+
+    from sanitizer.ranges import SafeRanges
+    from sanitizer.tables import Batch, TableSource
+
+
+@dataclass
+class ColumnPlan:
+    """What happens to one column, and why."""
+
+    path: str
+    entity: str | None
+    operator: str
+    params: OperatorParams
+    rule: RuleRef
+    detection: Detection | None = None
+    is_verified: bool = True
+
+    @property
+    def is_replacing(self) -> bool:
+        """Whether the column's values are replaced (not kept, not dropped)."""
+        return self.operator not in {"keep", "drop"}
+
+    @property
+    def is_text(self) -> bool:
+        return self.operator == "text"
+
+
+@dataclass
+class TablePlan:
+    source: TableSource
+    columns: dict[str, ColumnPlan] = field(default_factory=dict)
+    persona: PersonaRule | None = None
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+
+@dataclass
+class Planner:
+    """Resolves rules per column and classifies the columns no rule covers (policy `detect`)."""
+
+    rules: RuleSet
+    ranges: SafeRanges
+    names: NameFinder
+    scanner: TextScanner
+    unknown: list[tuple[str, str]] = field(default_factory=list)
+
+    @cached_property
+    def analyzer(self) -> AnalyzerEngine:
+        # Built only when a column needs content detection: it costs about a second.
+        return build_analyzer(self.rules, self.names)
+
+    def plan(self, table: TablePlan, batch: Batch) -> None:
+        """Plan every column of `batch` not planned yet (nested paths may first appear in a later batch)."""
+        for path in batch.paths():
+            if path in table.columns:
+                continue
+            decided = self.decide(table.name, path, batch)
+            if decided is not None:
+                table.columns[path] = decided
+
+    def decide(self, table: str, path: str, batch: Batch) -> ColumnPlan | None:
+        resolved = self.rules.resolve(table, path)
+        if resolved is not None:
+            return ColumnPlan(
+                path=path,
+                entity=resolved.entity,
+                operator=resolved.operator,
+                params=resolved.params,
+                rule=RuleRef(kind=resolved.kind, source=resolved.source, match=resolved.match, reason=resolved.reason),
+                detection=Detection(method="header", entity=resolved.entity),
+                is_verified=resolved.is_verified,
+            )
+        if self.rules.policy.unknown_columns == "fail":
+            self.unknown.append((table, path))
+            return None
+        return self._detect(table, path, batch)
+
+    def _detect(self, table: str, path: str, batch: Batch) -> ColumnPlan:
+        values, _rows = batch.cells(path)
+        is_text = batch.is_text(path)
+        texts = [str(v) for v in values.tolist() if v is not None and not (isinstance(v, float) and pd.isna(v))]
+        evidence = classify(path, texts, self.analyzer, self.scanner, self.rules)
+        detection = Detection(
+            method="sample",
+            entity=evidence.entity,
+            confidence=evidence.confidence,
+            sample_size=evidence.sample_size,
+            matched=evidence.matched,
+            scores=evidence.scores,
+            recognizers=evidence.recognizers,
+        )
+        if evidence.entity is not None and not evidence.is_free_text:
+            default = self.rules.operator_for(evidence.entity)
+            return ColumnPlan(
+                path=path,
+                entity=evidence.entity,
+                operator=default.operator,
+                params=get_operator(default.operator).Params.model_validate(default.params),
+                rule=RuleRef(kind="detected", reason=f"no rule; {evidence.entity} in most sampled values"),
+                detection=detection,
+            )
+        if not is_text and evidence.entity is None:
+            detection.method = "type"
+            return ColumnPlan(
+                path=path,
+                entity=None,
+                operator="keep",
+                params=get_operator("keep").Params(),
+                rule=RuleRef(kind="type", reason="no rule; non-text values and no PII in the sample"),
+                detection=detection,
+            )
+        reason = (
+            "no rule; PII spans in sampled values, every value scanned"
+            if evidence.entity
+            else "no rule; no PII in the sample, every value scanned anyway (fail-closed)"
+        )
+        return ColumnPlan(
+            path=path,
+            entity=evidence.entity,
+            operator="text",
+            params=get_operator("text").Params(),
+            rule=RuleRef(kind="detected", reason=reason),
+            detection=detection,
+        )
+
+    def finish(self, tables: list[TablePlan]) -> None:
+        """Fail on unknown columns (policy fail) and on table rules that name absent columns."""
+        if self.unknown:
+            raise UnknownColumnsError(self.unknown)
+        for glob, column, source in self.rules.table_columns():
+            matched = [t for t in tables if fnmatch.fnmatchcase(t.name, glob)]
+            if matched and not any(column in t.columns for t in matched):
+                names = ", ".join(t.name for t in matched[:3])
+                raise RulesError(
+                    f"{source}: tables.{glob}.columns: the rule names column {column!r}, "
+                    f"which table {names} does not have"
+                )
+        for table in tables:
+            for glob, persona in self.rules.personas.items():
+                if fnmatch.fnmatchcase(table.name, glob):
+                    missing = [c for c in (persona.first_name, persona.last_name, persona.email) if c not in table.columns]
+                    if missing:
+                        raise RulesError(
+                            f"tables.{glob}.persona: column {missing[0]!r} is not in table {table.name}"
+                        )
+                    table.persona = persona

@@ -1,0 +1,388 @@
+"""Reading input tables (CSV, Parquet, JSON Lines, JSON arrays) as batches of addressable cells.
+
+A table is a sequence of rows. Flat formats expose one column per header; nested JSON exposes one
+column per leaf path: `cellPhone.e164`, `address.city`, `identifiers[].value` (every list element).
+Batches stream through the engine so memory stays bounded however long the file is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from sanitizer.errors import InputError
+
+Format = Literal["csv", "parquet", "jsonl", "json"]
+FORMATS: dict[str, Format] = {
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+}
+BATCH_ROWS = 100_000
+_INVISIBLE = re.compile(r"^[\ufeff\u200b\u200c\u200d\u2060\s\"']+|[\ufeff\u200b\u200c\u200d\u2060\s\"']+$")
+
+
+class Batch(ABC):
+    """A slice of a table's rows whose cells can be read and replaced column by column."""
+
+    start_row: int
+    num_rows: int
+
+    @abstractmethod
+    def paths(self) -> list[str]:
+        """Column names (flat) or leaf paths (nested), in first-seen order."""
+
+    @abstractmethod
+    def cells(self, path: str) -> tuple[pd.Series, np.ndarray]:
+        """The cells of a column and, for each, its row index within the batch."""
+
+    @abstractmethod
+    def set_cells(self, path: str, values: pd.Series) -> None:
+        """Replace the cells of a column (same length and order as `cells`)."""
+
+    @abstractmethod
+    def drop(self, path: str) -> None:
+        """Remove a column from the output."""
+
+    @abstractmethod
+    def is_text(self, path: str) -> bool:
+        """Whether the column holds text (numbers, booleans and timestamps do not)."""
+
+
+class FrameBatch(Batch):
+    """A flat batch: one pandas column per table column."""
+
+    def __init__(self, frame: pd.DataFrame, start_row: int) -> None:
+        self.frame = frame
+        self.start_row = start_row
+        self.num_rows = len(frame)
+
+    def paths(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+    def cells(self, path: str) -> tuple[pd.Series, np.ndarray]:
+        return self.frame[path], np.arange(self.num_rows)
+
+    def set_cells(self, path: str, values: pd.Series) -> None:
+        self.frame[path] = values.to_numpy()
+
+    def drop(self, path: str) -> None:
+        self.frame = self.frame.drop(columns=[path])
+
+    def is_text(self, path: str) -> bool:
+        dtype = self.frame[path].dtype
+        return bool(pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype))
+
+
+@dataclass
+class _Leaves:
+    values: list[Any] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    homes: list[tuple[dict[str, Any] | list[Any], str | int]] = field(default_factory=list)
+
+
+class RecordsBatch(Batch):
+    """A nested batch: JSON objects addressed by leaf paths."""
+
+    def __init__(self, records: list[dict[str, Any]], start_row: int) -> None:
+        self.records = records
+        self.start_row = start_row
+        self.num_rows = len(records)
+        self._leaves: dict[str, _Leaves] = {}
+        for row, record in enumerate(records):
+            self._walk(record, "", row)
+
+    def _walk(self, node: dict[str, Any] | list[Any], prefix: str, row: int) -> None:
+        items: Any = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            if isinstance(node, dict):
+                path = f"{prefix}.{key}" if prefix else str(key)
+            else:
+                path = f"{prefix}[]"
+            if isinstance(value, dict | list):
+                self._walk(value, path, row)
+            else:
+                leaves = self._leaves.setdefault(path, _Leaves())
+                leaves.values.append(value)
+                leaves.rows.append(row)
+                leaves.homes.append((node, key))
+
+    def paths(self) -> list[str]:
+        return list(self._leaves)
+
+    def cells(self, path: str) -> tuple[pd.Series, np.ndarray]:
+        leaves = self._leaves.get(path)
+        if leaves is None:
+            return pd.Series([], dtype=object), np.array([], dtype=np.int64)
+        return pd.Series(leaves.values, dtype=object), np.asarray(leaves.rows, dtype=np.int64)
+
+    def set_cells(self, path: str, values: pd.Series) -> None:
+        leaves = self._leaves[path]
+        for (home, key), value in zip(leaves.homes, values.tolist(), strict=True):
+            home[key] = value  # type: ignore[index]
+        leaves.values = values.tolist()
+
+    def drop(self, path: str) -> None:
+        leaves = self._leaves.pop(path, None)
+        if leaves is None:
+            return
+        for home, key in reversed(leaves.homes):
+            if isinstance(home, dict):
+                home.pop(str(key), None)
+            else:
+                home[int(key)] = None  # a list keeps its length; the element becomes null
+
+    def is_text(self, path: str) -> bool:
+        leaves = self._leaves.get(path)
+        return leaves is not None and any(isinstance(v, str) for v in leaves.values)
+
+
+@dataclass
+class TableSource:
+    """One input table: where it is, its format, and what is needed to write it back alike."""
+
+    name: str
+    path: Path
+    format: Format
+    header: list[str] = field(default_factory=list)
+    has_bom: bool = False
+    newline: str = "\n"
+    is_nested: bool = False
+
+    def batches(self, rows: int = BATCH_ROWS) -> Iterator[Batch]:
+        """Stream the table in batches of about `rows` rows."""
+        if self.format == "csv":
+            yield from _csv_batches(self, rows)
+        elif self.format == "parquet":
+            yield from _parquet_batches(self, rows)
+        elif self.format == "jsonl":
+            yield from _chunks(_jsonl_records(self.path), rows)
+        else:
+            yield from _chunks(iter(_json_records(self.path)), rows)
+
+
+def _chunks(records: Iterator[dict[str, Any]], rows: int) -> Iterator[Batch]:
+    chunk: list[dict[str, Any]] = []
+    start = 0
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= rows:
+            yield RecordsBatch(chunk, start)
+            start += len(chunk)
+            chunk = []
+    if chunk or start == 0:
+        yield RecordsBatch(chunk, start)
+
+
+def read_sources(inputs: Sequence[Path]) -> list[TableSource]:
+    """Resolve input files and folders into table sources, checking each file before any work starts."""
+    files: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            found = sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower() in FORMATS)
+            if not found:
+                raise InputError(f"{item}: no .csv, .parquet, .jsonl or .json files in this folder")
+            files.extend(found)
+        elif item.exists():
+            files.append(item)
+        else:
+            raise InputError(f"{item}: no such file or folder")
+    sources = [_inspect(path) for path in files]
+    names = [s.name for s in sources]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError(f"two inputs share the table name {duplicates[0]!r}; outputs would collide")
+    return sources
+
+
+def _inspect(path: Path) -> TableSource:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(
+            f"{path}: unknown extension {path.suffix or '(none)'!r}; expected one of {', '.join(sorted(FORMATS))}"
+        )
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    if size == 0 or (fmt != "parquet" and not head.strip()):
+        raise InputError(f"{path}: empty file")
+    source = TableSource(name=path.stem, path=path, format=fmt)
+    if fmt == "parquet":
+        if not head.startswith(b"PAR1"):
+            raise InputError(f"{path}: not a Parquet file (missing PAR1 magic bytes)")
+        try:
+            schema = pq.read_schema(path)
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"{path}: unreadable Parquet file ({type(exc).__name__})") from None
+        source.is_nested = any(pa.types.is_nested(f.type) for f in schema)
+        source.header = schema.names
+        return source
+    if b"\x00" in head:
+        raise InputError(f"{path}: binary file (NUL bytes), expected UTF-8 {fmt.upper()} text")
+    if fmt == "csv":
+        _read_csv_header(source, head)
+    else:
+        source.is_nested = True
+    return source
+
+
+def _read_csv_header(source: TableSource, head: bytes) -> None:
+    source.has_bom = head.startswith(b"\xef\xbb\xbf")
+    text = head[3:] if source.has_bom else head
+    first_break = text.find(b"\n")
+    source.newline = "\r\n" if first_break > 0 and text[first_break - 1 : first_break] == b"\r" else "\n"
+    try:
+        line = text.decode("utf-8", errors="strict") if first_break < 0 else text[:first_break].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source.path}: header is not UTF-8 (byte offset {exc.start})") from None
+    header = next(csv.reader([line]), [])
+    # Genesys exports quote the header and start with a BOM; some tools double the quotes.
+    names = [_INVISIBLE.sub("", name) for name in header]
+    if not names or all(n == "" for n in names):
+        raise InputError(f"{source.path}: row 0 (header): no column names")
+    empty = [i + 1 for i, n in enumerate(names) if n == ""]
+    if empty:
+        raise InputError(f"{source.path}: row 0 (header): column {empty[0]} has no name")
+    seen = {n for n in names if names.count(n) > 1}
+    if seen:
+        raise InputError(f"{source.path}: row 0 (header): duplicate column name {sorted(seen)[0]!r}")
+    source.header = names
+
+
+def _csv_batches(source: TableSource, rows: int) -> Iterator[Batch]:
+    bad: list[tuple[int, int]] = []
+
+    def on_invalid(row: Any) -> str:
+        bad.append((row.expected_columns, row.actual_columns))
+        return "skip"
+
+    options = pcsv.ConvertOptions(
+        column_types={name: pa.string() for name in source.header},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    start = 0
+    try:
+        reader = pcsv.open_csv(
+            source.path,
+            read_options=pcsv.ReadOptions(column_names=source.header, skip_rows=1, block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=options,
+        )
+        for record_batch in reader:
+            if bad:
+                raise _ragged(source)
+            frame = record_batch.to_pandas()
+            for offset in range(0, len(frame), rows):
+                part = frame.iloc[offset : offset + rows].reset_index(drop=True)
+                yield FrameBatch(part, start)
+                start += len(part)
+        if bad:
+            raise _ragged(source)
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc) or "utf8" in str(exc).lower():
+            raise InputError(f"{source.path}: not valid UTF-8 text") from None
+        raise InputError(f"{source.path}: malformed CSV ({_arrow_reason(exc)})") from None
+    if start == 0:
+        yield FrameBatch(pd.DataFrame({name: pd.Series([], dtype=object) for name in source.header}), 0)
+
+
+def _arrow_reason(exc: Exception) -> str:
+    # Arrow quotes the offending row in its messages; keep only the part before any data.
+    return str(exc).split(":")[0].strip()[:80] or type(exc).__name__
+
+
+def _ragged(source: TableSource) -> InputError:
+    """Find the first row with the wrong number of fields (only on the error path) and say where."""
+    with source.path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for number, fields in enumerate(reader, start=1):
+            if fields and len(fields) != len(source.header):
+                return InputError(
+                    f"{source.path}: row {number}: expected {len(source.header)} fields, found {len(fields)}"
+                )
+    return InputError(f"{source.path}: some rows have the wrong number of fields")
+
+
+def _parquet_batches(source: TableSource, rows: int) -> Iterator[Batch]:
+    try:
+        parquet = pq.ParquetFile(source.path)
+        start = 0
+        for record_batch in parquet.iter_batches(batch_size=rows):
+            if source.is_nested:
+                yield RecordsBatch(record_batch.to_pylist(), start)
+            else:
+                yield FrameBatch(record_batch.to_pandas(), start)
+            start += record_batch.num_rows
+        if start == 0:
+            empty = parquet.schema_arrow.empty_table()
+            yield RecordsBatch([], 0) if source.is_nested else FrameBatch(empty.to_pandas(), 0)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"{source.path}: unreadable Parquet file ({type(exc).__name__})") from None
+
+
+def _jsonl_records(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8-sig") as handle:
+        number = 0
+        try:
+            for line in handle:
+                number += 1
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"{path}: line {number}: invalid JSON ({exc.msg}, column {exc.colno})") from None
+                if not isinstance(record, dict):
+                    raise InputError(f"{path}: line {number}: expected a JSON object, found {_kind(record)}")
+                yield record
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: line {number + 1}: not valid UTF-8 text") from None
+
+
+def _json_records(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid UTF-8 text (byte offset {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: line {exc.lineno}: invalid JSON ({exc.msg}, column {exc.colno})") from None
+    if not isinstance(data, list):
+        raise InputError(f"{path}: expected a JSON array of objects at the top level, found {_kind(data)}")
+    for index, item in enumerate(data):
+        if not isinstance(item, dict):
+            raise InputError(f"{path}: item {index + 1}: expected a JSON object, found {_kind(item)}")
+    return data
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
+        type(value), "a number" if isinstance(value, int | float) else "null"
+    )
+
+
+def csv_text(frame: pd.DataFrame, *, header: bool, newline: str) -> str:
+    """CSV text of a frame: minimal quoting, the given line ending (shared by writers and tests)."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=header, lineterminator=newline, quoting=csv.QUOTE_MINIMAL)
+    return buffer.getvalue()
