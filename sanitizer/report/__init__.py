@@ -40,9 +40,14 @@ def write_reports(report: ScrubReport, out_dir: Path) -> ReportPaths:
     paths = ReportPaths(
         json=out_dir / REPORT_JSON, html=out_dir / REPORT_HTML, markdown=out_dir / REPORT_MARKDOWN
     )
-    _write_atomically(paths.json, report.model_dump_json(indent=2) + "\n")
-    _write_atomically(paths.html, render_html(report))
-    _write_atomically(paths.markdown, render_markdown(report))
+    # Render all three before writing any, so a renderer failure leaves the previous set intact.
+    texts = {
+        paths.json: report.model_dump_json(indent=2) + "\n",
+        paths.html: render_html(report),
+        paths.markdown: render_markdown(report),
+    }
+    for path, text in texts.items():
+        _write_atomically(path, text)
     return paths
 
 

@@ -38,7 +38,7 @@ def _verdict(report: ScrubReport) -> list[str]:
         "",
         f"> **{mark} {head.title.upper()}.** {head.sentence}",
         "",
-        f"A `{run.command}` run started {figures.fmt_time(run.started_at)} and took "
+        f"A {_code(run.command)} run started {figures.fmt_time(run.started_at)} and took "
         f"{figures.fmt_seconds(run.duration_s)}. This report holds names, counts and scores only, "
         "never a record value.",
         "",
@@ -90,7 +90,7 @@ def _findings(report: ScrubReport) -> list[str]:
             _code(f.column),
             figures.fmt_int(f.row),
             figures.FINDING_WORDS.get(f.kind, f.kind),
-            f.entity or "–",
+            _esc(f.entity or "–"),
         )
         for f in verification.findings
     ]
@@ -137,10 +137,13 @@ def _pictures(report: ScrubReport) -> list[str]:
     if entities:
         lines += ["**Personal-data columns per table and entity**", ""]
         rows = [(_esc(t), *(str(counts.get((t, e), 0)) for e in entities)) for t in tables]
-        lines += _grid(("Table", *entities), rows, numeric=set(range(1, len(entities) + 1)))
+        lines += _grid(
+            ("Table", *map(_esc, entities)), rows, numeric=set(range(1, len(entities) + 1))
+        )
         lines.append("")
     lines += ["**Columns per operator**", ""]
-    lines += _grid(("Operator", "Columns"), figures.operators_used(report), numeric={1})
+    operators = [(_code(name), n) for name, n in figures.operators_used(report)]
+    lines += _grid(("Operator", "Columns"), operators, numeric={1})
     bins = figures.confidence_bins(report)
     if any(n for _, n in bins):
         lines += ["", "**Detected columns per confidence band**", ""]
@@ -153,7 +156,7 @@ def _pictures(report: ScrubReport) -> list[str]:
             "",
         ]
         lines += [
-            f"- {_esc(item.table)} · {_code(item.column)}: {item.entity or 'no entity'}, "
+            f"- {_esc(item.table)} · {_code(item.column)}: {_esc(item.entity or 'no entity')}, "
             f"confidence {item.confidence:.2f}"
             for item in low
         ]
@@ -227,7 +230,8 @@ def _run_details(report: ScrubReport) -> list[str]:
     facts = [
         (
             "Tool",
-            f"{report.tool.name} {report.tool.version} (report schema {report.schema_version})",
+            f"{_esc(report.tool.name)} {_esc(report.tool.version)} "
+            f"(report schema {report.schema_version})",
         ),
         ("Run id", _code(run.id)),
         ("Command", _code(run.command)),

@@ -1,0 +1,57 @@
+"""figures: the shared numbers and words of both renderers."""
+
+from __future__ import annotations
+
+import pytest
+
+from sanitizer.report import figures
+from sanitizer.report.model import Detection, ScrubReport
+
+
+@pytest.mark.parametrize(
+    ("score", "band"),
+    [
+        (0.0, "0.0–0.2"),  # the lowest score lands in the first band
+        (0.2, "0.2–0.4"),  # a boundary belongs to the band above
+        (0.59, "0.4–0.6"),  # just under the low-confidence line
+        (0.6, "0.6–0.8"),  # the low-confidence line itself is not low
+        (1.0, "0.8–1.0"),  # a perfect score is counted, in the last band
+    ],
+)
+def test_confidence_bins_score_lands_in_its_band(
+    verified: ScrubReport, score: float, band: str
+) -> None:
+    for table in verified.tables:
+        for column in table.columns:
+            column.detection = None
+    verified.tables[0].columns[1].detection = Detection(
+        method="sample", entity="PERSON", confidence=score, sample_size=10
+    )
+    bins = dict(figures.confidence_bins(verified))
+    assert bins[band] == 1
+    assert sum(bins.values()) == 1
+
+
+def test_low_confidence_lists_only_columns_below_the_line(verified: ScrubReport) -> None:
+    low = figures.low_confidence(verified)
+    assert [(item.table, item.column) for item in low] == [("dt_customers", "address")]
+
+
+def test_headline_failed_without_outputs_says_nothing_was_published(failed: ScrubReport) -> None:
+    head = figures.headline(failed)
+    assert not head.is_verified
+    assert "Nothing was published." in head.sentence
+
+
+def test_operators_used_most_used_first(verified: ScrubReport) -> None:
+    used = figures.operators_used(verified)
+    assert used[0] == ("fake", 6)
+    assert [n for _, n in used] == sorted((n for _, n in used), reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0.4213, "0.42 s"), (12.34, "12.3 s"), (245, "4 min 05 s"), (3600, "60 min 00 s")],
+)
+def test_fmt_seconds_reads_at_a_glance(seconds: float, shown: str) -> None:
+    assert figures.fmt_seconds(seconds) == shown

@@ -1,0 +1,92 @@
+"""read_history: one entry per run directory, oldest first, with drift; broken runs are shown."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sanitizer.errors import InputError
+from sanitizer.report import write_reports
+from sanitizer.report.history import read_history
+from sanitizer.report.model import ScrubReport
+
+from .conftest import FIXTURE_RUNS
+
+
+def test_read_history_fixture_runs_are_ordered_with_drift() -> None:
+    entries = read_history(FIXTURE_RUNS)
+
+    assert [e.status for e in entries] == ["verified", "verified", "verified", "failed"]
+    # No previous run for the first; nothing to decide on the second; drift on the third and fourth.
+    assert [e.decisions for e in entries] == [None, 0, 4, 3]
+    assert all(e.problem is None for e in entries)
+
+
+def test_read_history_orders_by_start_time_not_directory_name(
+    tmp_path: Path, runs: list[ScrubReport]
+) -> None:
+    for name, report in zip(["c", "a", "d", "b"], runs, strict=True):
+        write_reports(report, tmp_path / name)
+
+    entries = read_history(tmp_path)
+
+    assert [e.run_id for e in entries] == ["c", "a", "d", "b"]
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        (
+            lambda d: (d / "scrub-report.json").unlink(),
+            "no such report file",
+        ),  # crashed before reporting
+        (
+            lambda d: (d / "scrub-report.json").write_text("{", encoding="utf-8"),
+            "not valid JSON",
+        ),  # truncated
+    ],
+)
+def test_read_history_run_without_readable_report_is_listed_with_its_problem(
+    tmp_path: Path, damage: object, problem: str
+) -> None:
+    shutil.copytree(FIXTURE_RUNS, tmp_path, dirs_exist_ok=True)
+    broken = sorted(tmp_path.iterdir())[1]
+    damage(broken)  # type: ignore[operator]
+
+    entries = read_history(tmp_path)
+
+    entry = next(e for e in entries if e.run_id == broken.name)
+    assert entry.report is None and entry.status == "no report"
+    assert problem in (entry.problem or "")
+    # Drift is measured against the last readable run, skipping the broken one.
+    assert [e.decisions for e in entries if e.report is not None] == [None, 4, 3]
+    assert entry.to_dict()["rows"] is None
+
+
+def test_read_history_hidden_directories_and_files_are_ignored(
+    tmp_path: Path, verified: ScrubReport
+) -> None:
+    write_reports(verified, tmp_path / "run-1")
+    (tmp_path / ".lock").mkdir()
+    (tmp_path / "notes.txt").write_text("not a run", encoding="utf-8")
+
+    assert [e.run_id for e in read_history(tmp_path)] == ["run-1"]
+
+
+def test_read_history_empty_directory_is_empty(tmp_path: Path) -> None:
+    assert read_history(tmp_path) == []
+
+
+def test_read_history_missing_directory_raises(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a directory"):
+        read_history(tmp_path / "nope")
+
+
+def test_run_entry_to_dict_carries_the_history_line() -> None:
+    line = read_history(FIXTURE_RUNS)[-1].to_dict()
+    assert line["status"] == "failed"
+    assert line["findings"] == 4
+    assert line["drift_decisions"] == 3
+    assert line["tables"] == 3
