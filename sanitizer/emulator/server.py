@@ -6,6 +6,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 import uvicorn
 
@@ -73,9 +74,24 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(emulator: Emulator, host: str, port: int, *, log_level: str = "info") -> None:
-    """Serve in the foreground until interrupted."""
+def base_url_of(sock: socket.socket) -> str:
+    """The http base URL of a bound socket."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def serve(
+    emulator: Emulator,
+    host: str,
+    port: int,
+    *,
+    log_level: str = "info",
+    on_listening: Callable[[str], None] | None = None,
+) -> None:
+    """Serve in the foreground until interrupted; `on_listening` gets the base URL once bound."""
     sock = bind(host, port)
+    if on_listening is not None:
+        on_listening(base_url_of(sock))
     try:
         build_server(emulator, sock, log_level=log_level).run(sockets=[sock])
     finally:
@@ -95,8 +111,7 @@ class BackgroundServer:
 
     @property
     def base_url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return base_url_of(self.sock)
 
     def start(self, timeout: float = 10.0) -> None:
         self.thread.start()
