@@ -17,6 +17,7 @@ import binascii
 import bisect
 import re
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -275,6 +276,38 @@ def try_read_flow(path: Path) -> FlowDocument | Finding:
         return _load(str(path), content, None)
     except _Unreadable as exc:
         return finding(exc.rule, exc.message, str(path), line=exc.line, column=exc.column)
+
+
+FLOW_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def find_flow_files(paths: Sequence[Path]) -> list[Path]:
+    """The files given, folders expanded to the flow files in them (.yaml, .yml, .json, .i3*)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and (p.suffix.lower() in FLOW_SUFFIXES or p.suffix.startswith(".i3"))
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FlowError(f"{path}: no such file or folder")
+    if not found:
+        raise FlowError(f"no flow files in {', '.join(map(str, paths))}")
+    return found
+
+
+def read_flows(paths: Sequence[Path]) -> tuple[list[FlowDocument], list[Finding]]:
+    """Every readable flow, and a finding for each file that cannot be read."""
+    docs: list[FlowDocument] = []
+    problems: list[Finding] = []
+    for path in find_flow_files(paths):
+        read = try_read_flow(path)
+        (problems if isinstance(read, Finding) else docs).append(read)  # type: ignore[arg-type]
+    return docs, problems
 
 
 def with_text(doc: FlowDocument, text: str, source: str | None = None) -> FlowDocument:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import phonenumbers
 
-from sanitizer.flows.documents import FlowDocument
+from sanitizer.flows.documents import FlowDocument, read_flows
 from sanitizer.flows.findings import Finding
 from sanitizer.flows.orgvalues import Occurrence, OrgIndex, OrgValue, find_phones
 from sanitizer.flows.tree import Scalar, format_path
@@ -67,6 +68,14 @@ def lint_many(
     """lint() over several flows, building the org index once."""
     index = OrgIndex(mappings)
     return [f for doc in docs for f in lint(doc, org, mappings, index=index)]
+
+
+def lint_files(
+    paths: Sequence[Path], org: OrgMapping | None, mappings: Sequence[OrgMapping]
+) -> list[Finding]:
+    """lint() over files and folders; a file that cannot be read is a finding, not an abort."""
+    docs, problems = read_flows(paths)
+    return problems + lint_many(docs, org, mappings)
 
 
 def _owner_note(values: Sequence[OrgValue]) -> str:

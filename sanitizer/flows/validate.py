@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from sanitizer.errors import ConfigError
-from sanitizer.flows.documents import FlowDocument, FlowFormat, try_read_flow
+from sanitizer.flows.documents import FlowDocument, FlowFormat, find_flow_files, try_read_flow
 from sanitizer.flows.findings import Finding
 from sanitizer.flows.tree import Path_, format_path
 from sanitizer.shipped import rules_dir
@@ -92,7 +92,7 @@ def validate(doc: FlowDocument, mappings: Sequence[OrgMapping] = ()) -> list[Fin
 def validate_files(paths: Sequence[Path], mappings: Sequence[OrgMapping] = ()) -> list[Finding]:
     """validate() over files; a file that cannot be read becomes a finding, not an abort."""
     findings: list[Finding] = []
-    for path in paths:
+    for path in find_flow_files(paths):
         read = try_read_flow(path)
         findings.extend([read] if isinstance(read, Finding) else validate(read, mappings))
     return findings

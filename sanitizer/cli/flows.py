@@ -1,0 +1,147 @@
+"""`sanitize flows validate|lint|retarget|promote` and `sanitize vars check`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from sanitizer.cli.app import app, report_errors, stdout
+from sanitizer.errors import FindingsError, FlowError
+from sanitizer.flows.documents import find_flow_files, read_flows
+from sanitizer.flows.findings import RULES, Finding, Severity, render_json, render_text
+from sanitizer.flows.lint import lint_files
+from sanitizer.flows.retarget import retarget_files
+from sanitizer.flows.sarif import render_sarif
+from sanitizer.flows.validate import validate_files
+from sanitizer.variables import check_variables, find_mapping, read_mappings
+
+flows_app = typer.Typer(
+    help="Validate, lint, retarget and promote Architect flows.", no_args_is_help=True
+)
+vars_app = typer.Typer(help="Check the per-org configuration variables.", no_args_is_help=True)
+app.add_typer(flows_app, name="flows")
+app.add_typer(vars_app, name="vars")
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+FILES = typer.Argument(
+    ...,
+    help="Flow files (Archy .yaml/.yml, Architect .i3* exports, JSON .json) or folders of them.",
+    show_default=False,
+)
+MAPPINGS = typer.Option(
+    None,
+    "--mappings",
+    help="Folder of per-org mapping files "
+    "(default: $SANITIZER_MAPPINGS, else the shipped rules/mappings).",
+)
+FORMAT = typer.Option(ReportFormat.text, "--format", help="Findings as text, JSON or SARIF 2.1.0.")
+OUTPUT = typer.Option(None, "--output", help="Write the findings to this file instead of stdout.")
+OUT_DIR = typer.Option(..., "--out", help="Folder for the rendered flows (same file names).")
+USED_BY = typer.Argument(
+    None,
+    help="Flow files or folders whose placeholders must be defined for every org.",
+    show_default=False,
+)
+
+
+def _emit(findings: Sequence[Finding], files: int, fmt: ReportFormat, output: Path | None) -> None:
+    """Render the findings, then exit 4 if a file could not be read, 8 if there are errors."""
+    if fmt is ReportFormat.sarif:
+        text = render_sarif(findings)
+    elif fmt is ReportFormat.json:
+        text = render_json(findings, files)
+    else:
+        text = render_text(findings, files)
+    if output is None:
+        stdout.print(text, markup=False, highlight=False)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+    unreadable = sum(1 for f in findings if RULES[f.rule].stage == "read")
+    if unreadable:
+        raise FlowError(f"{unreadable} file(s) could not be read as flows (see the findings above)")
+    errors = sum(1 for f in findings if f.severity is Severity.error)
+    if errors:
+        raise FindingsError(f"{errors} error finding(s) in {files} file(s)")
+
+
+@flows_app.command("validate")
+@report_errors
+def validate_command(
+    files: list[Path] = FILES,
+    mappings: Path | None = MAPPINGS,
+    fmt: ReportFormat = FORMAT,
+    output: Path | None = OUTPUT,
+) -> None:
+    """Check structure (JSON Schema), placeholders and encodings of flow files."""
+    findings = validate_files(files, read_mappings(mappings))
+    _emit(findings, len(find_flow_files(files)), fmt, output)
+
+
+@flows_app.command("lint")
+@report_errors
+def lint_command(
+    files: list[Path] = FILES,
+    org: str | None = typer.Option(
+        None, "--org", help="The org the flows are meant for; other orgs' values become errors."
+    ),
+    mappings: Path | None = MAPPINGS,
+    fmt: ReportFormat = FORMAT,
+    output: Path | None = OUTPUT,
+) -> None:
+    """Find hard-coded URLs, phones, emails and other orgs' values written into flows."""
+    all_mappings = read_mappings(mappings)
+    target = find_mapping(all_mappings, org) if org else None
+    findings = lint_files(files, target, all_mappings)
+    _emit(findings, len(find_flow_files(files)), fmt, output)
+
+
+@flows_app.command("retarget")
+@report_errors
+def retarget_command(
+    files: list[Path] = FILES,
+    to: str = typer.Option(
+        ..., "--to", help="The org to render the flows for (a mapping file name)."
+    ),
+    out: Path = OUT_DIR,
+    mappings: Path | None = MAPPINGS,
+) -> None:
+    """Render flows for one org: fill placeholders, swap other orgs' values, check none remain."""
+    all_mappings = read_mappings(mappings)
+    target = find_mapping(all_mappings, to)
+    written = retarget_files(find_flow_files(files), target, all_mappings, out)
+    for item in written:
+        stdout.print(
+            f"{item.output}: {item.placeholders} placeholder(s) filled, "
+            f"{item.literals} other-org value(s) replaced",
+            markup=False,
+            highlight=False,
+        )
+
+
+@vars_app.command("check")
+@report_errors
+def vars_check_command(
+    files: list[Path] | None = USED_BY,
+    mappings: Path | None = MAPPINGS,
+    resolve_secrets: bool = typer.Option(
+        False,
+        "--resolve-secrets",
+        help="Also check that every secret's env var is set or file readable.",
+    ),
+    fmt: ReportFormat = FORMAT,
+    output: Path | None = OUTPUT,
+) -> None:
+    """Every variable used is defined for every org; no org's value points at another org."""
+    all_mappings = read_mappings(mappings)
+    docs, problems = read_flows(files) if files else ([], [])
+    findings = problems + check_variables(docs, all_mappings, resolve_secrets=resolve_secrets)
+    _emit(findings, len(docs) + len(problems) + len(all_mappings), fmt, output)
