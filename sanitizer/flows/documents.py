@@ -201,9 +201,7 @@ def _parse(source: str, content: str, fmt: FlowFormat) -> FlowDocument:
             tree = parse_json(sentinels.text, sentinels.restore)
     except ParseProblem as exc:
         if fmt is FlowFormat.architect:
-            near_end = exc.offset >= len(sentinels.text) - 2 or exc.message.startswith(
-                "Unterminated"
-            )
+            near_end = exc.offset >= len(sentinels.text) or exc.message.startswith("Unterminated")
             rule = "truncated-export" if near_end else exc.rule
             what = "the decoded JSON ends early" if near_end else f"decoded JSON: {exc.message}"
             raise _Unreadable(rule, f"{what} (character {exc.offset + 1})") from exc
@@ -278,19 +276,24 @@ def try_read_flow(path: Path) -> FlowDocument | Finding:
         return finding(exc.rule, exc.message, str(path), line=exc.line, column=exc.column)
 
 
-FLOW_SUFFIXES = (".yaml", ".yml", ".json")
+def _is_flow_file(path: Path) -> bool:
+    """In a folder: YAML and .i3* files, and .json files that hold an object (not an index list)."""
+    suffix = path.suffix.lower()
+    if suffix.startswith(".i3") or suffix in (".yaml", ".yml"):
+        return True
+    if suffix != ".json":
+        return False
+    with path.open("rb") as handle:
+        head = handle.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"{")
 
 
 def find_flow_files(paths: Sequence[Path]) -> list[Path]:
-    """The files given, folders expanded to the flow files in them (.yaml, .yml, .json, .i3*)."""
+    """The files given, folders expanded to the flow files in them (.yaml, .yml, .i3*, .json)."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and (p.suffix.lower() in FLOW_SUFFIXES or p.suffix.startswith(".i3"))
-            )
+            found += sorted(p for p in path.rglob("*") if p.is_file() and _is_flow_file(p))
         elif path.is_file():
             found.append(path)
         else:

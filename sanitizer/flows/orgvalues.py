@@ -20,6 +20,8 @@ from sanitizer.variables import DidRange, OrgMapping, try_resolve
 
 Kind = Literal["endpoint", "did", "trunk", "variable"]
 MIN_LITERAL = 4
+# National number forms are read for these regions and each DID range's (+CC forms always).
+DEFAULT_REGIONS = ("US", "GB", "AU")
 
 _URLISH = re.compile(
     r"^[a-z][a-z0-9+.-]*://|^[^@\s]+@[^@\s]+\.[a-z]+$|^(?:[a-z0-9-]+\.)+[a-z]{2,}$", re.I
@@ -99,7 +101,7 @@ class OrgIndex:
         self._whole: dict[str, list[OrgValue]] = {}
         self._inner: dict[str, list[OrgValue]] = {}
         self._dids: list[tuple[str, str, DidRange]] = []
-        regions = {"US"}
+        regions = set(DEFAULT_REGIONS)
         for mapping in mappings:
             for key, host in mapping.endpoints.items():
                 host = host.removeprefix("*.")
