@@ -315,7 +315,12 @@ def read_flows(paths: Sequence[Path]) -> tuple[list[FlowDocument], list[Finding]
 
 def with_text(doc: FlowDocument, text: str, source: str | None = None) -> FlowDocument:
     """The same kind of document re-parsed from new text (after retarget edited it)."""
-    new = _parse(source or doc.source, _wrap(doc.format, text, doc.trailing_newline), doc.format)
+    try:
+        new = _parse(
+            source or doc.source, _wrap(doc.format, text, doc.trailing_newline), doc.format
+        )
+    except _Unreadable as exc:
+        raise _as_error(source or doc.source, exc) from None
     return replace(new, source=source or doc.source)
 
 

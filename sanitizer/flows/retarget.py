@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from sanitizer.errors import ConfigError, FlowError
 from sanitizer.flows.documents import (
     FlowDocument,
@@ -34,8 +36,6 @@ from sanitizer.flows.orgvalues import Occurrence, OrgIndex
 from sanitizer.flows.tree import Scalar, format_path
 from sanitizer.variables import OrgMapping, resolve
 
-# Text that reads back as the same plain YAML scalar: no indicator first, no ': ' or ' #', one line.
-_PLAIN = re.compile(r"(?![-?:,\[\]{}#&*!|>'\"%@`\s])(?:[^\n:#]|:(?!\s)|(?<!\s)#)*(?<![\s:])")
 _JSON_LITERAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
 _MAX_LISTED = 8
 
@@ -169,7 +169,6 @@ def _problem(doc: FlowDocument, scalar: Scalar, occurrence: Occurrence, to: OrgM
 
 def _encode(doc: FlowDocument, scalar: Scalar, value: str) -> str:
     original = doc.sentinels.text[scalar.start : scalar.end]
-    trailing = original[len(original.rstrip()) :]
     if doc.format is not FlowFormat.archy:
         bare = any(
             i in doc.sentinels.bare and start == scalar.start
@@ -178,11 +177,57 @@ def _encode(doc: FlowDocument, scalar: Scalar, value: str) -> str:
         if bare and _JSON_LITERAL.fullmatch(value):
             return value
         return json.dumps(value, ensure_ascii=False)
-    if scalar.style == "'" and "\n" not in value:
+    trailing = original[len(original.rstrip()) :]
+    if scalar.style == "'" and "\n" not in value and _is_printable(value):
         return "'" + value.replace("'", "''") + "'"
-    if scalar.style is None and _PLAIN.fullmatch(value):
-        return value + trailing
-    return json.dumps(value, ensure_ascii=False) + trailing
+    if scalar.style is None:
+        # A whole-scalar placeholder written plain is typed by Archy (`seconds: {{T}}` is a number).
+        is_whole = (
+            re.fullmatch(re.escape(doc.sentinels.prefix) + r"\d+z", original.strip()) is not None
+        )
+        if _reads_back_plain(value, scalar.is_key, typed=is_whole):
+            return value + trailing
+    return _double_quoted(value) + trailing
+
+
+# What YAML must not see raw in a scalar (C0/C1 controls, line and paragraph separators, BOM,
+# surrogates, non-characters): written as \uXXXX escapes in double quotes.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]"
+)
+
+
+def _is_printable(value: str) -> bool:
+    return _UNPRINTABLE.search(value) is None and "\t" not in value and "\r" not in value
+
+
+def _reads_back_plain(value: str, is_key: bool, *, typed: bool) -> bool:
+    """True when `value` written as a plain scalar reads back as itself (or, if typed, as its type)."""
+    if not value or value != value.strip() or "\n" in value or not _is_printable(value):
+        return False
+    probe = f"{value}: 0" if is_key else f"k: {value}"
+    try:
+        loaded = yaml.safe_load(probe)
+    except yaml.YAMLError:
+        return False
+    if not isinstance(loaded, dict) or len(loaded) != 1:
+        return False
+    read = next(iter(loaded)) if is_key else loaded.get("k")
+    if isinstance(read, str):
+        return read == value
+    return typed and isinstance(read, (int, float, bool)) and not isinstance(read, str)
+
+
+def _double_quoted(value: str) -> str:
+    """A YAML double-quoted scalar: JSON's escapes, plus escapes for what YAML must not see raw."""
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\u{code:04x}"
+
+    body = value.replace("\\", "\\\\").replace('"', '\\"')
+    body = body.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    return '"' + _UNPRINTABLE.sub(escape, body) + '"'
 
 
 def _outside_scalars(
