@@ -95,7 +95,13 @@ def find_phones(text: str, regions: tuple[str, ...] = ("US",)) -> tuple[tuple[in
 class OrgIndex:
     """Every org's identifying values, searchable in a string."""
 
-    def __init__(self, mappings: Sequence[OrgMapping], *, include_secrets: bool = True) -> None:
+    def __init__(
+        self,
+        mappings: Sequence[OrgMapping],
+        *,
+        include_secrets: bool = True,
+        include_variables: bool = True,
+    ) -> None:
         self.mappings = list(mappings)
         self.orgs = [m.org for m in mappings]
         self._whole: dict[str, list[OrgValue]] = {}
@@ -111,7 +117,7 @@ class OrgIndex:
             for key, trunk in mapping.trunks.items():
                 self._whole.setdefault(trunk, []).append(OrgValue(mapping.org, "trunk", key, trunk))
             for name, variable in mapping.variables.items():
-                if not variable.org_specific:
+                if not include_variables or not variable.org_specific:
                     continue
                 if variable.value is not None and not isinstance(variable.value, str):
                     continue  # numbers and booleans identify no org
@@ -169,10 +175,15 @@ class OrgIndex:
 
 
 def _without_overlaps(found: list[Occurrence]) -> list[Occurrence]:
+    """Longest first where spans overlap; the values of spans that coincide are merged."""
     found.sort(key=lambda o: (o.start, -(o.end - o.start)))
     kept: list[Occurrence] = []
     for occurrence in found:
-        if kept and occurrence.start < kept[-1].end:
-            continue
-        kept.append(occurrence)
+        if kept and (occurrence.start, occurrence.end) == (kept[-1].start, kept[-1].end):
+            merged = kept[-1].values + tuple(
+                v for v in occurrence.values if v not in kept[-1].values
+            )
+            kept[-1] = Occurrence(occurrence.start, occurrence.end, merged)
+        elif not kept or occurrence.start >= kept[-1].end:
+            kept.append(occurrence)
     return kept

@@ -97,7 +97,8 @@ def _undefined(docs: Sequence[FlowDocument], mappings: Sequence[OrgMapping]) -> 
 
 
 def _cross_org(mappings: Sequence[OrgMapping], *, resolve_secrets: bool) -> list[Finding]:
-    index = OrgIndex(mappings, include_secrets=resolve_secrets)
+    # Endpoints, DIDs and trunks only: every value would otherwise match itself.
+    index = OrgIndex(mappings, include_secrets=resolve_secrets, include_variables=False)
     findings = []
     for mapping in mappings:
         own_hosts = [h.removeprefix("*.") for h in mapping.endpoints.values()]
