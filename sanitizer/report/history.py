@@ -56,6 +56,11 @@ def read_history(runs_dir: Path, *, threshold: float = DEFAULT_THRESHOLD) -> lis
     """One entry per run directory under `runs_dir`, oldest first, with its drift since the last."""
     if not runs_dir.is_dir():
         raise InputError(f"{runs_dir}: not a directory", hint="expected a runs directory")
+    if (runs_dir / REPORT_JSON).is_file():
+        raise InputError(
+            f"{runs_dir}: this is one run's folder, not a runs directory",
+            hint="pass the folder that holds one folder per run",
+        )
     entries: list[RunEntry] = []
     for path in sorted(p for p in runs_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
         try:

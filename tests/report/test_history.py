@@ -84,6 +84,15 @@ def test_read_history_missing_directory_raises(tmp_path: Path) -> None:
         read_history(tmp_path / "nope")
 
 
+def test_read_history_one_run_folder_is_refused_with_a_hint(
+    tmp_path: Path, verified: ScrubReport
+) -> None:
+    write_reports(verified, tmp_path)
+    with pytest.raises(InputError, match="one run's folder") as caught:
+        read_history(tmp_path)
+    assert caught.value.hint is not None and "one folder per run" in caught.value.hint
+
+
 def test_run_entry_to_dict_carries_the_history_line() -> None:
     line = read_history(FIXTURE_RUNS)[-1].to_dict()
     assert line["status"] == "failed"
