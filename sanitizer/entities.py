@@ -50,20 +50,78 @@ def normalize_email(value: str) -> str:
     return value.strip().lower()
 
 
-@lru_cache(maxsize=1_000_000)
-def normalize_phone(value: str, default_region: str = "US") -> str:
-    """Phones compare in E.164; a string phonenumbers cannot parse compares by its digits."""
+@lru_cache(maxsize=262_144)
+def normalize_phone(value: str, default_region: str = "US", regions: tuple[str, ...] = ()) -> str:
+    """Phones compare in E.164; a string phonenumbers cannot parse compares by its digits.
+
+    A national number that is not valid for the default region but starts with the trunk prefix 0 is
+    tried in the other `regions` ("020 7946 0123" is London when US is the default).
+    """
+    stripped = value.strip()
+    if (default_region in {"US", "CA"} and not stripped.startswith("+")) or stripped.startswith(
+        "+1"
+    ):
+        # North American numbers in any common format: +1 and the ten digits (what phonenumbers gives).
+        digits = _NON_DIGITS.sub("", stripped)
+        if (len(digits) == 10 and digits[0] not in "01") or (
+            len(digits) == 11 and digits[0] == "1"
+        ):
+            return "+1" + digits[-10:]
     try:
         parsed = phonenumbers.parse(value, default_region)
     except phonenumbers.NumberParseException:
-        return "+" + _NON_DIGITS.sub("", value) if value.strip().startswith("+") else _NON_DIGITS.sub("", value)
+        return (
+            "+" + _NON_DIGITS.sub("", value)
+            if stripped.startswith("+")
+            else _NON_DIGITS.sub("", value)
+        )
+    if (
+        not stripped.startswith("+")
+        and stripped.lstrip("(").startswith("0")
+        and not phonenumbers.is_valid_number(parsed)
+    ):
+        # First a region where the number is valid, else one where it is at least possible (fictional ranges).
+        candidates = []
+        for region in regions:
+            try:
+                candidates.append(phonenumbers.parse(value, region))
+            except phonenumbers.NumberParseException:
+                continue
+        valid = [c for c in candidates if phonenumbers.is_valid_number(c)]
+        possible = [c for c in candidates if phonenumbers.is_possible_number(c)]
+        if valid or (possible and not phonenumbers.is_possible_number(parsed)):
+            parsed = (valid or possible)[0]
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def normalize(entity: str, value: str, default_region: str = "US") -> str:
+_COUNTRY_CODES = frozenset(str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
+def phone_key(value: str) -> str:
+    """The national significant digits of a phone, without a parse: the same for every format of it.
+
+    "+1 212 555 0185", "(212) 555-0185" and "1-212-555-0185" give 2125550185; "+61 491 570 156" and
+    "0491 570 156" give 491570156 (country code, or the national trunk prefix 0, removed).
+    """
+    stripped = value.strip()
+    digits = _NON_DIGITS.sub("", stripped)
+    if stripped.startswith("+") or digits.startswith("00"):
+        digits = digits[2:] if digits.startswith("00") else digits
+        for size in (1, 2, 3):
+            if digits[:size] in _COUNTRY_CODES:
+                return digits[size:]
+        return digits
+    if len(digits) == 11 and digits[0] == "1":
+        return digits[1:]
+    return digits[1:] if digits.startswith("0") else digits
+
+
+def normalize(
+    entity: str, value: str, default_region: str = "US", regions: tuple[str, ...] = ()
+) -> str:
     """The form of `value` under which equal values of `entity` are recognised as the same."""
     if entity == PHONE_NUMBER:
-        return normalize_phone(value, default_region)
+        return normalize_phone(value, default_region, regions)
     if entity == EMAIL_ADDRESS:
         return normalize_email(value)
     if entity in NAME_ENTITIES:

@@ -38,7 +38,10 @@ class Keyring:
     @property
     def fingerprint(self) -> str:
         """A short public identifier of the key: safe to print, useless for recovering the key."""
-        return "hmac-sha256:" + hmac.new(self.secret, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()[:16]
+        return (
+            "hmac-sha256:"
+            + hmac.new(self.secret, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()[:16]
+        )
 
     def digest(self, namespace: str, value: str) -> bytes:
         """HMAC-SHA256 of `value` within `namespace` (namespaces keep entity families apart)."""
@@ -61,7 +64,9 @@ class Keyring:
 
     def derive(self, purpose: str) -> bytes:
         """A 32-byte subkey for another purpose (e.g. encrypting a snapshot at rest)."""
-        return hmac.new(self.secret, f"sanitizer derive {purpose}".encode(), hashlib.sha256).digest()
+        return hmac.new(
+            self.secret, f"sanitizer derive {purpose}".encode(), hashlib.sha256
+        ).digest()
 
 
 def read_key(key_file: Path | None = None, *, env: dict[str, str] | None = None) -> Keyring:

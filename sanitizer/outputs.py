@@ -6,7 +6,6 @@ Nothing reaches the output folder until `publish` runs: a failed or interrupted 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,9 +17,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sanitizer.errors import InputError
-from sanitizer.tables import Batch, FrameBatch, Format, RecordsBatch, TableSource, csv_text
+from sanitizer.tables import Batch, Format, FrameBatch, RecordsBatch, TableSource, csv_text
 
-EXTENSIONS: dict[Format, str] = {"csv": ".csv", "parquet": ".parquet", "jsonl": ".jsonl", "json": ".json"}
+EXTENSIONS: dict[Format, str] = {
+    "csv": ".csv",
+    "parquet": ".parquet",
+    "jsonl": ".jsonl",
+    "json": ".json",
+}
 
 
 def flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -53,7 +57,9 @@ class TableWriter:
     def __enter__(self) -> TableWriter:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def write(self, batch: Batch) -> None:
@@ -73,7 +79,13 @@ class TableWriter:
             handle.write("\n]\n" if self.rows else "]\n")
         elif self.format == "csv" and self._text is None:
             handle = self._open_text()
-            handle.write(csv_text(pd.DataFrame(columns=self.source.header), header=True, newline=self.source.newline))
+            handle.write(
+                csv_text(
+                    pd.DataFrame(columns=self.source.header),
+                    header=True,
+                    newline=self.source.newline,
+                )
+            )
         elif self.format == "parquet" and self._parquet is None and self._schema is not None:
             self._parquet = pq.ParquetWriter(self.path, self._schema)
         if self._text is not None:
@@ -102,7 +114,8 @@ class TableWriter:
             return batch.records
         assert isinstance(batch, FrameBatch)
         frame = batch.frame.astype(object).where(batch.frame.notna(), None)
-        return frame.to_dict(orient="records")  # type: ignore[return-value]
+        records: list[dict[str, Any]] = frame.to_dict(orient="records")
+        return records
 
     def _write_csv(self, frame: pd.DataFrame) -> None:
         is_first = self._text is None
@@ -114,8 +127,10 @@ class TableWriter:
 
     def _write_parquet(self, batch: Batch) -> None:
         if isinstance(batch, RecordsBatch):
-            table = pa.Table.from_pylist(batch.records, schema=self._schema) if self._schema else pa.Table.from_pylist(
-                batch.records
+            table = (
+                pa.Table.from_pylist(batch.records, schema=self._schema)
+                if self._schema
+                else pa.Table.from_pylist(batch.records)
             )
         else:
             assert isinstance(batch, FrameBatch)
@@ -153,7 +168,7 @@ class Staging:
         self.out_dir = out_dir
         out_dir.mkdir(parents=True, exist_ok=True)
         self.dir = Path(tempfile.mkdtemp(prefix=".sanitizer-staging-", dir=out_dir))
-        os.chmod(self.dir, 0o700)
+        self.dir.chmod(0o700)
 
     def path_for(self, source: TableSource, fmt: Format) -> Path:
         return self.dir / f"{source.name}{EXTENSIONS[fmt]}"
@@ -163,7 +178,7 @@ class Staging:
         published = []
         for staged in sorted(self.dir.iterdir()):
             target = self.out_dir / staged.name
-            os.replace(staged, target)
+            staged.replace(target)
             published.append(target)
         self.discard()
         return published

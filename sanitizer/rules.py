@@ -47,8 +47,12 @@ class _Strict(BaseModel):
 class PolicyConfig(_Strict):
     unknown_columns: Literal["detect", "fail"] = "detect"
     sample_size: int = Field(200, ge=1, le=100_000)
-    column_share: float = Field(0.6, gt=0, le=1, description="Share of sampled values that must be one entity.")
-    min_score: float = Field(0.5, ge=0, le=1, description="Lowest recognizer score accepted in free text.")
+    column_share: float = Field(
+        0.6, gt=0, le=1, description="Share of sampled values that must be one entity."
+    )
+    min_score: float = Field(
+        0.5, ge=0, le=1, description="Lowest recognizer score accepted in free text."
+    )
     regions: list[str] = Field(default_factory=lambda: ["US", "GB", "AU", "CA", "IE", "FR", "DE"])
     default_region: str = "US"
     locale: str = "en_US"
@@ -60,12 +64,16 @@ class PolicyConfig(_Strict):
 
         for code in [value] if isinstance(value, str) else value:
             if code not in phonenumbers.SUPPORTED_REGIONS:
-                raise ValueError(f"unknown region {code!r}; expected an ISO 3166 code such as US or GB")
+                raise ValueError(
+                    f"unknown region {code!r}; expected an ISO 3166 code such as US or GB"
+                )
         return value
 
 
 class NlpConfig(_Strict):
-    model: str | None = Field(None, description="An installed spaCy pipeline (package name or path).")
+    model: str | None = Field(
+        None, description="An installed spaCy pipeline (package name or path)."
+    )
 
 
 def _check_regex(value: str) -> str:
@@ -78,7 +86,9 @@ def _check_regex(value: str) -> str:
 
 def _check_operator(operator: str | None) -> str | None:
     if operator is not None and operator not in OPERATOR_NAMES:
-        raise ValueError(f"unknown operator {operator!r}; expected one of: {', '.join(OPERATOR_NAMES)}")
+        raise ValueError(
+            f"unknown operator {operator!r}; expected one of: {', '.join(OPERATOR_NAMES)}"
+        )
     return operator
 
 
@@ -94,7 +104,9 @@ class ColumnRule(_Strict):
     operator: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     reason: str | None = None
-    verify: bool = Field(True, description="False exempts the column from the unsafe email/phone scan.")
+    verify: bool = Field(
+        True, description="False exempts the column from the unsafe email/phone scan."
+    )
 
     _operator = field_validator("operator")(_check_operator)
 
@@ -106,7 +118,9 @@ class ColumnRule(_Strict):
 
 
 class PatternRule(ColumnRule):
-    match: str = Field(description="Case-insensitive regex searched in the column name or nested path.")
+    match: str = Field(
+        description="Case-insensitive regex searched in the column name or nested path."
+    )
     tables: str = Field("*", description="Glob of the table names this pattern applies to.")
 
     _regex = field_validator("match")(_check_regex)
@@ -219,7 +233,9 @@ class RuleSet:
         for recognizer in self.recognizers:
             if recognizer.supported_entity == entity and recognizer.operator:
                 return EntityRule(operator=recognizer.operator, params=recognizer.params)
-        raise RulesError(f"entity {entity} has no default operator; add it under `entities:` in the rules")
+        raise RulesError(
+            f"entity {entity} has no default operator; add it under `entities:` in the rules"
+        )
 
     def known_entities(self) -> set[str]:
         """Entities with a default operator or a recognizer, plus free text."""
@@ -244,7 +260,11 @@ class RuleSet:
         """The safe phone ranges and email domains for outputs (the shipped ones unless overridden)."""
         from sanitizer.ranges import default_safe_ranges, read_safe_ranges
 
-        return read_safe_ranges(self.safe_ranges_path) if self.safe_ranges_path else default_safe_ranges()
+        return (
+            read_safe_ranges(self.safe_ranges_path)
+            if self.safe_ranges_path
+            else default_safe_ranges()
+        )
 
     def _decide(self, located: _Located, kind: Literal["table", "pattern"]) -> ResolvedRule:
         rule = located.rule
@@ -254,7 +274,9 @@ class RuleSet:
             entity, operator = entities.FREE_TEXT, "text"
         if entity is not None and entity not in self.known_entities():
             known = ", ".join(sorted(self.known_entities()))
-            raise located.doc.error((*located.path, "entity"), f"unknown entity {entity!r}; known: {known}", RulesError)
+            raise located.doc.error(
+                (*located.path, "entity"), f"unknown entity {entity!r}; known: {known}", RulesError
+            )
         if operator is None:
             assert entity is not None
             default = self.operator_for(entity)
@@ -271,7 +293,9 @@ class RuleSet:
         )
 
 
-def _validate_params(operator: str, params: dict[str, Any], doc: YamlDocument, path: KeyPath) -> OperatorParams:
+def _validate_params(
+    operator: str, params: dict[str, Any], doc: YamlDocument, path: KeyPath
+) -> OperatorParams:
     model = get_operator(operator).Params
     try:
         return model.model_validate(params)
@@ -295,7 +319,11 @@ def _shown(path: Path) -> str:
 
 def _files_in(path: Path) -> list[Path]:
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"} and p.name != SAFE_RANGES_FILE)
+        files = sorted(
+            p
+            for p in path.iterdir()
+            if p.suffix in {".yaml", ".yml"} and p.name != SAFE_RANGES_FILE
+        )
         if not files:
             raise RulesError(f"{path}: no rules files (*.yaml) in this folder")
         return files
@@ -321,8 +349,14 @@ def read_rules(path: Path | None = None) -> RuleSet:
     # Resolve every rule once now so that a bad entity, operator or params fails at load, not mid-run.
     for located in rules._patterns + rules._tables:
         rules._decide(located, "pattern")
-    folder = path if path is not None and path.is_dir() else (None if path is not None else rules_dir())
-    if rules.safe_ranges_path is None and folder is not None and (folder / SAFE_RANGES_FILE).exists():
+    folder = (
+        path if path is not None and path.is_dir() else (None if path is not None else rules_dir())
+    )
+    if (
+        rules.safe_ranges_path is None
+        and folder is not None
+        and (folder / SAFE_RANGES_FILE).exists()
+    ):
         rules.safe_ranges_path = folder / SAFE_RANGES_FILE
     return rules
 
@@ -343,7 +377,9 @@ def _load(file: Path, rules: RuleSet, loaded: list[Path], chain: tuple[Path, ...
     for index, name in enumerate(config.extends):
         target = _extended(name, file)
         if not target.exists():
-            raise doc.error(("extends", index), f"no shipped rules named {name!r} and no such file", RulesError)
+            raise doc.error(
+                ("extends", index), f"no shipped rules named {name!r} and no such file", RulesError
+            )
         _load(target, rules, loaded, (*chain, file))
     loaded.append(file)
     rules.files.append((str(doc.path), hashlib.sha256(file.read_bytes()).hexdigest()))
@@ -352,17 +388,23 @@ def _load(file: Path, rules: RuleSet, loaded: list[Path], chain: tuple[Path, ...
 
 def _merge(config: RulesFileConfig, doc: YamlDocument, rules: RuleSet, file: Path) -> None:
     if config.policy is not None:
-        rules.policy = rules.policy.model_copy(update=config.policy.model_dump(include=config.policy.model_fields_set))
+        rules.policy = rules.policy.model_copy(
+            update=config.policy.model_dump(include=config.policy.model_fields_set)
+        )
     if config.nlp is not None:
         rules.nlp = config.nlp
     for entity, rule in config.entities.items():
         _validate_params(rule.operator, rule.params, doc, ("entities", entity, "params"))
         rules.entities[entity] = rule
     names = {r.name for r in config.recognizers}
-    rules.recognizers = [r for r in rules.recognizers if r.name not in names] + list(config.recognizers)
+    rules.recognizers = [r for r in rules.recognizers if r.name not in names] + list(
+        config.recognizers
+    )
     for index, recognizer in enumerate(config.recognizers):
         if recognizer.operator:
-            _validate_params(recognizer.operator, recognizer.params, doc, ("recognizers", index, "params"))
+            _validate_params(
+                recognizer.operator, recognizer.params, doc, ("recognizers", index, "params")
+            )
     patterns = [
         _Located(
             rule=p,
@@ -380,12 +422,21 @@ def _merge(config: RulesFileConfig, doc: YamlDocument, rules: RuleSet, file: Pat
         if table.persona is not None:
             rules.personas[glob] = table.persona
         located = [
-            _Located(rule=r, source=doc.where(("tables", glob, "columns", c)), doc=doc,
-                     path=("tables", glob, "columns", c), table_glob=glob, match=c)
+            _Located(
+                rule=r,
+                source=doc.where(("tables", glob, "columns", c)),
+                doc=doc,
+                path=("tables", glob, "columns", c),
+                table_glob=glob,
+                match=c,
+            )
             for c, r in table.columns.items()
         ]
-        rules._tables = located + [t for t in rules._tables if (t.table_glob, t.match) not in
-                                   {(loc.table_glob, loc.match) for loc in located}]
+        rules._tables = located + [
+            t
+            for t in rules._tables
+            if (t.table_glob, t.match) not in {(loc.table_glob, loc.match) for loc in located}
+        ]
     if config.safe_ranges is not None:
         target = (file.parent / config.safe_ranges).resolve()
         if not target.exists():

@@ -25,7 +25,9 @@ class ColumnScan:
         return self.plan.rule.kind in {"table", "pattern"}
 
 
-def scan(sources: Sequence[TableSource], rules: RuleSet, *, batch_rows: int = 100_000) -> list[ColumnScan]:
+def scan(
+    sources: Sequence[TableSource], rules: RuleSet, *, batch_rows: int = 100_000
+) -> list[ColumnScan]:
     """Plan every column as a scrub would (content detection for columns no rule covers), write nothing."""
     detecting = replace(rules, policy=rules.policy.model_copy(update={"unknown_columns": "detect"}))
     ranges = rules.safe_ranges()
@@ -41,10 +43,14 @@ def scan(sources: Sequence[TableSource], rules: RuleSet, *, batch_rows: int = 10
 
 
 def _quote(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
+    return json.dumps(
+        text, ensure_ascii=False
+    )  # a JSON string is a valid YAML double-quoted scalar
 
 
-def suggest_rules(results: Sequence[ColumnScan], rules_path: Path | None, inputs: Sequence[Path], out: Path) -> int:
+def suggest_rules(
+    results: Sequence[ColumnScan], rules_path: Path | None, inputs: Sequence[Path], out: Path
+) -> int:
     """Write a reviewable rules file covering every column that no rule covers; returns how many it covers."""
     unruled = [r for r in results if not r.is_ruled]
     if rules_path is None:

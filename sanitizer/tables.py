@@ -35,7 +35,9 @@ FORMATS: dict[str, Format] = {
     ".json": "json",
 }
 BATCH_ROWS = 100_000
-_INVISIBLE = re.compile(r"^[\ufeff\u200b\u200c\u200d\u2060\s\"']+|[\ufeff\u200b\u200c\u200d\u2060\s\"']+$")
+_INVISIBLE = re.compile(
+    r"^[\ufeff\u200b\u200c\u200d\u2060\s\"']+|[\ufeff\u200b\u200c\u200d\u2060\s\"']+$"
+)
 
 
 class Batch(ABC):
@@ -207,7 +209,9 @@ def read_sources(inputs: Sequence[Path]) -> list[TableSource]:
     names = [s.name for s in sources]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise InputError(f"two inputs share the table name {duplicates[0]!r}; outputs would collide")
+        raise InputError(
+            f"two inputs share the table name {duplicates[0]!r}; outputs would collide"
+        )
     return sources
 
 
@@ -249,9 +253,15 @@ def _read_csv_header(source: TableSource, head: bytes) -> None:
     source.has_bom = head.startswith(b"\xef\xbb\xbf")
     text = head[3:] if source.has_bom else head
     first_break = text.find(b"\n")
-    source.newline = "\r\n" if first_break > 0 and text[first_break - 1 : first_break] == b"\r" else "\n"
+    source.newline = (
+        "\r\n" if first_break > 0 and text[first_break - 1 : first_break] == b"\r" else "\n"
+    )
     try:
-        line = text.decode("utf-8", errors="strict") if first_break < 0 else text[:first_break].decode("utf-8")
+        line = (
+            text.decode("utf-8", errors="strict")
+            if first_break < 0
+            else text[:first_break].decode("utf-8")
+        )
     except UnicodeDecodeError as exc:
         raise InputError(f"{source.path}: header is not UTF-8 (byte offset {exc.start})") from None
     header = next(csv.reader([line]), [])
@@ -264,7 +274,9 @@ def _read_csv_header(source: TableSource, head: bytes) -> None:
         raise InputError(f"{source.path}: row 0 (header): column {empty[0]} has no name")
     seen = {n for n in names if names.count(n) > 1}
     if seen:
-        raise InputError(f"{source.path}: row 0 (header): duplicate column name {sorted(seen)[0]!r}")
+        raise InputError(
+            f"{source.path}: row 0 (header): duplicate column name {sorted(seen)[0]!r}"
+        )
     source.header = names
 
 
@@ -284,8 +296,12 @@ def _csv_batches(source: TableSource, rows: int) -> Iterator[Batch]:
     try:
         reader = pcsv.open_csv(
             source.path,
-            read_options=pcsv.ReadOptions(column_names=source.header, skip_rows=1, block_size=1 << 24),
-            parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            read_options=pcsv.ReadOptions(
+                column_names=source.header, skip_rows=1, block_size=1 << 24
+            ),
+            parse_options=pcsv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
             convert_options=options,
         )
         for record_batch in reader:
@@ -303,7 +319,9 @@ def _csv_batches(source: TableSource, rows: int) -> Iterator[Batch]:
             raise InputError(f"{source.path}: not valid UTF-8 text") from None
         raise InputError(f"{source.path}: malformed CSV ({_arrow_reason(exc)})") from None
     if start == 0:
-        yield FrameBatch(pd.DataFrame({name: pd.Series([], dtype=object) for name in source.header}), 0)
+        yield FrameBatch(
+            pd.DataFrame({name: pd.Series([], dtype=object) for name in source.header}), 0
+        )
 
 
 def _arrow_reason(exc: Exception) -> str:
@@ -352,9 +370,13 @@ def _jsonl_records(path: Path) -> Iterator[dict[str, Any]]:
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise InputError(f"{path}: line {number}: invalid JSON ({exc.msg}, column {exc.colno})") from None
+                    raise InputError(
+                        f"{path}: line {number}: invalid JSON ({exc.msg}, column {exc.colno})"
+                    ) from None
                 if not isinstance(record, dict):
-                    raise InputError(f"{path}: line {number}: expected a JSON object, found {_kind(record)}")
+                    raise InputError(
+                        f"{path}: line {number}: expected a JSON object, found {_kind(record)}"
+                    )
                 yield record
         except UnicodeDecodeError:
             raise InputError(f"{path}: line {number + 1}: not valid UTF-8 text") from None
@@ -366,12 +388,18 @@ def _json_records(path: Path) -> list[dict[str, Any]]:
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not valid UTF-8 text (byte offset {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: line {exc.lineno}: invalid JSON ({exc.msg}, column {exc.colno})") from None
+        raise InputError(
+            f"{path}: line {exc.lineno}: invalid JSON ({exc.msg}, column {exc.colno})"
+        ) from None
     if not isinstance(data, list):
-        raise InputError(f"{path}: expected a JSON array of objects at the top level, found {_kind(data)}")
+        raise InputError(
+            f"{path}: expected a JSON array of objects at the top level, found {_kind(data)}"
+        )
     for index, item in enumerate(data):
         if not isinstance(item, dict):
-            raise InputError(f"{path}: item {index + 1}: expected a JSON object, found {_kind(item)}")
+            raise InputError(
+                f"{path}: item {index + 1}: expected a JSON object, found {_kind(item)}"
+            )
     return data
 
 
@@ -384,5 +412,7 @@ def _kind(value: Any) -> str:
 def csv_text(frame: pd.DataFrame, *, header: bool, newline: str) -> str:
     """CSV text of a frame: minimal quoting, the given line ending (shared by writers and tests)."""
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=header, lineterminator=newline, quoting=csv.QUOTE_MINIMAL)
+    frame.to_csv(
+        buffer, index=False, header=header, lineterminator=newline, quoting=csv.QUOTE_MINIMAL
+    )
     return buffer.getvalue()

@@ -1,11 +1,13 @@
 """Independent leak scan of the staged output: it shares no code with detection or the operators.
 
-It reads the output files back from disk and checks every cell of every column:
-1. original values: no replaced cell still holds its own original (positional, every entity); no
-   original email, phone, card, IBAN, IP or identifier appears anywhere; no original full name appears
-   anywhere; no name a row held appears in that row's other text. A single first or last name found
-   elsewhere is not evidence of a leak when the same name was also generated as a replacement (fake
-   names come from the same public pool as real ones): those are counted as coincidences.
+It reads each input and its staged output side by side, row by row, and checks every column:
+1. original values:
+   - a replaced cell never keeps its own original (compared in normalised form);
+   - no original email, phone or identifier-like value (anything not replaced from a public pool of
+     fake names, cities, companies...) appears anywhere in the output, in any column;
+   - in free text, no original name word that a cell held is still there in the same place. Fake names
+     come from the same public pool as real ones, so a replacement may equal some customer's name: a
+     word-level diff of input and output tells a survivor (a finding) from a replacement (a coincidence).
 2. email domains: every email address in the output is at an allowed domain.
 3. phone ranges: every valid phone number in the output is in a safe range.
 Findings carry table, column, 1-based row and kind: never the value.
@@ -13,27 +15,31 @@ Findings carry table, column, 1-based row and kind: never the value.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 import phonenumbers
 
+from sanitizer.errors import VerificationError
 from sanitizer.report.model import Finding, VerificationReport
-from sanitizer.tables import Format, TableSource
+from sanitizer.tables import Batch, FrameBatch, RecordsBatch, TableSource, read_sources
 
 if TYPE_CHECKING:
     from sanitizer.ranges import SafeRanges
 
 MAX_FINDINGS = 1000
-_NAMES = frozenset({"PERSON", "FIRST_NAME", "LAST_NAME"})
+NAME_ENTITIES = frozenset({"PERSON", "FIRST_NAME", "LAST_NAME"})
+Kind = Literal["original-value", "email-outside-allowed-domains", "phone-outside-safe-ranges"]
+
 _EMAIL_LIKE = re.compile(r"[^\s@<>()\[\],;:\"'`]+@[^\s@<>()\[\],;:\"'`]+\.[A-Za-z]{2,}")
-_PHONE_LIKE = re.compile(r"\+?[\d(][\d\s().\-/]{5,24}\d")
+_PHONE_LIKE = re.compile(r"(?<![\w+])\+?[\d(][\d\s().\-/]{5,24}\d(?!\w)")
 _WORDS = re.compile(r"\w+(?:['’-]\w+)*")
 _NOT_DIGIT = re.compile(r"\D")
 _SPACES = re.compile(r"\s+")
@@ -43,58 +49,62 @@ def _fold(text: str) -> str:
     return _SPACES.sub(" ", text).strip().casefold()
 
 
+_COUNTRY_CODES = frozenset(str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
 def _phone_key(text: str) -> str:
-    """The last nine digits: the same subscriber number whatever the formatting or country prefix."""
-    digits = _NOT_DIGIT.sub("", text)
-    return digits[-9:]
+    """National significant digits: the same number in any format (country code or trunk 0 removed).
+
+    Written here again on purpose (see sanitizer.entities.phone_key): the verifier shares no code with
+    the transform path, so a bug there cannot hide the leak it causes.
+    """
+    stripped = text.strip()
+    digits = _NOT_DIGIT.sub("", stripped)
+    international = stripped.startswith("+") or digits.startswith("00")
+    if international:
+        digits = digits[2:] if digits.startswith("00") else digits
+        prefix = next((digits[:n] for n in (1, 2, 3) if digits[:n] in _COUNTRY_CODES), "")
+        return digits[len(prefix) :]
+    if len(digits) == 11 and digits.startswith("1"):
+        return digits[1:]
+    return digits.removeprefix("0")
 
 
-def _key(entity: str | None, text: str) -> str:
-    if entity == "PHONE_NUMBER":
-        return _phone_key(text)
-    return _fold(text)
+@dataclass(frozen=True)
+class ColumnCheck:
+    """What the scrub did to a column, which decides how it is checked."""
 
+    entity: str | None
+    operator: str
+    is_verified: bool = True
 
-def _hashes(keys: Iterable[str]) -> np.ndarray:
-    return pd.util.hash_array(np.asarray(list(keys), dtype=object))
+    @property
+    def is_replaced(self) -> bool:
+        return self.operator not in {"keep", "drop", "text"}
 
 
 @dataclass
-class OutputTable:
-    """A staged output file and what the scrub knew of its columns."""
+class VerifyTable:
+    """An input table, its staged output file, and what the scrub did to each column."""
 
     name: str
-    path: Path
-    format: Format
-    entities: dict[str, str | None]
-    unverified: set[str] = field(default_factory=set)
-    name_columns: list[str] = field(default_factory=list)
+    source: TableSource
+    output: Path
+    columns: dict[str, ColumnCheck]
+
+    @property
+    def name_columns(self) -> list[str]:
+        return [
+            p for p, c in self.columns.items() if c.entity in NAME_ENTITIES and c.operator != "keep"
+        ]
 
 
 @dataclass
-class VerifyInput:
-    """The originals (in memory only) and where they were, handed over by the scrub."""
+class Originals:
+    """The original PII values of the run (in memory only), handed over by the scrub."""
 
-    originals: dict[str, set[str]]
-    tables: list[OutputTable] = field(default_factory=list)
-    positions: dict[tuple[str, str], list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
-    row_names: dict[str, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
-
-    def add_positions(self, table: str, column: str, rows: np.ndarray, originals: pd.Series, entity: str | None) -> None:
-        """Remember (row, original) of every replaced cell as hashes, for the positional check."""
-        keys = [_key(entity, v) for v in originals.tolist()]
-        self.positions[(table, column)].append(_row_keys(rows, _hashes(keys)))
-        if entity in _NAMES:
-            pairs = [(row, word.casefold()) for row, value in zip(rows.tolist(), originals.tolist(), strict=True)
-                     for word in _WORDS.findall(value) if len(word) > 1]
-            if pairs:
-                token_rows = np.asarray([p[0] for p in pairs], dtype=np.uint64)
-                self.row_names[table].append(_row_keys(token_rows, _hashes(p[1] for p in pairs)))
-
-
-def _row_keys(rows: np.ndarray, hashes: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        return hashes ^ (rows.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    values: dict[str, set[str]]
+    pooled: set[str] = field(default_factory=set)  # entities replaced from a public pool (fake)
 
 
 @dataclass
@@ -105,97 +115,141 @@ class _Scan:
     cells: int = 0
     per_column: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
 
-    def add(self, table: str, column: str, row: int, kind: str, entity: str | None = None) -> None:
+    def add(self, table: str, column: str, row: int, kind: Kind, entity: str | None) -> None:
         self.total += 1
         self.per_column[(table, column)] += 1
         if len(self.findings) < MAX_FINDINGS:
-            self.findings.append(Finding(table=table, column=column, row=row + 1, kind=kind, entity=entity))  # type: ignore[arg-type]
+            self.findings.append(
+                Finding(table=table, column=column, row=row + 1, kind=kind, entity=entity)
+            )
 
 
 class _Checker:
-    def __init__(self, data: VerifyInput, ranges: SafeRanges, default_region: str, regions: list[str]) -> None:
+    """Search sets built once from the originals, and the content checks of one output value."""
+
+    def __init__(self, originals: Originals, ranges: SafeRanges, regions: list[str]) -> None:
         self.ranges = ranges
-        self.regions = [default_region] + [r for r in regions if r != default_region]
-        originals = data.originals
-        self.emails = {_fold(v) for v in originals.get("EMAIL_ADDRESS", ())}
-        self.phones = {k for v in originals.get("PHONE_NUMBER", ()) if len(k := _phone_key(v)) >= 7}
-        specific = set()
-        for entity, values in originals.items():
-            if entity not in _NAMES and entity not in {"EMAIL_ADDRESS", "PHONE_NUMBER"}:
-                specific.update(_fold(v) for v in values if len(v.strip()) >= 4)
-        self.specific = specific
-        self.full_names = {_fold(v) for e in _NAMES for v in originals.get(e, ()) if len(_WORDS.findall(v)) >= 2}
-        self.name_words = {w.casefold() for e in _NAMES for v in originals.get(e, ()) for w in _WORDS.findall(v)}
-        self.generated_words: set[str] = set()
-        self.generated_full: set[str] = set()
-        self._phone_cache: dict[str, bool] = {}
+        self.regions = regions
+        values = originals.values
+        self.emails = {_fold(v) for v in values.get("EMAIL_ADDRESS", ())}
+        self.phones = {k for v in values.get("PHONE_NUMBER", ()) if len(k := _phone_key(v)) >= 7}
+        self.specific = {
+            _fold(v)
+            for entity, group in values.items()
+            if entity not in originals.pooled | NAME_ENTITIES | {"EMAIL_ADDRESS", "PHONE_NUMBER"}
+            for v in group
+            if len(v.strip()) >= 4
+        }
+        self.name_words = {
+            w.casefold()
+            for e in NAME_ENTITIES
+            for v in values.get(e, ())
+            for w in _WORDS.findall(v)
+        }
+        self.name_words = {w for w in self.name_words if len(w) > 1}
+        self._phones_seen: dict[str, bool] = {}
 
     def is_unsafe_phone(self, candidate: str) -> bool:
-        cached = self._phone_cache.get(candidate)
+        """A valid phone number (for any configured region) outside every safe range."""
+        cached = self._phones_seen.get(candidate)
         if cached is not None:
             return cached
         unsafe = False
         text = "+" + candidate[2:] if candidate.startswith("00") else candidate
-        for region in [None] if text.startswith("+") else self.regions:
+        # National formats of other countries start with their trunk prefix 0 (GB, AU, FR, DE, IE...).
+        regions = self.regions if text.lstrip("(").startswith("0") else self.regions[:1]
+        for region in [None] if text.startswith("+") else regions:
             try:
                 number = phonenumbers.parse(text, region)
             except phonenumbers.NumberParseException:
                 continue
-            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            if self.ranges.is_safe_phone(e164):
+            if self.ranges.is_safe_phone(
+                phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            ):
                 break
             if phonenumbers.is_valid_number(number):
                 unsafe = True
                 break
-        self._phone_cache[candidate] = unsafe
+        self._phones_seen[candidate] = unsafe
         return unsafe
 
-    def content(self, value: str, check_ranges: bool) -> list[tuple[str, str | None]]:
-        """Problems in one distinct output value: (kind, entity) pairs."""
-        problems: list[tuple[str, str | None]] = []
+    def content(self, value: str, check_ranges: bool) -> list[tuple[Kind, str | None]]:
+        """Problems in one distinct output value, as (kind, entity) pairs."""
+        problems: list[tuple[Kind, str | None]] = []
         folded = _fold(value)
-        if folded in self.emails or folded in self.specific or folded in self.full_names:
+        if folded in self.emails:
+            problems.append(("original-value", "EMAIL_ADDRESS"))
+        elif folded in self.specific:
             problems.append(("original-value", None))
         if "@" in value:
             for email in _EMAIL_LIKE.findall(value):
                 email = email.rstrip(".")
                 if _fold(email) in self.emails:
-                    problems.append(("original-value", "EMAIL_ADDRESS"))
+                    if folded != _fold(email):
+                        problems.append(("original-value", "EMAIL_ADDRESS"))
                 elif check_ranges and not self.ranges.is_safe_email(email):
                     problems.append(("email-outside-allowed-domains", "EMAIL_ADDRESS"))
         if any(c.isdigit() for c in value):
-            for candidate in _PHONE_LIKE.findall(value):
+            without_emails = _EMAIL_LIKE.sub(" ", value) if "@" in value else value
+            for candidate in _PHONE_LIKE.findall(without_emails):
                 digits = _NOT_DIGIT.sub("", candidate)
                 if len(digits) < 7:
                     continue
-                if self.phones and digits[-9:] in self.phones:
+                if _phone_key(candidate) in self.phones:
                     problems.append(("original-value", "PHONE_NUMBER"))
-                elif check_ranges and 7 <= len(digits) <= 15 and self.is_unsafe_phone(candidate.strip()):
+                elif check_ranges and len(digits) <= 15 and self.is_unsafe_phone(candidate.strip()):
                     problems.append(("phone-outside-safe-ranges", "PHONE_NUMBER"))
-        if " " in folded or len(folded) > 3:
-            words = [w.casefold() for w in _WORDS.findall(value)]
-            if self.specific and any(w in self.specific for w in words):
-                problems.append(("original-value", None))
-            for i in range(len(words) - 1):
-                pair = f"{words[i]} {words[i + 1]}"
-                if pair in self.full_names and pair not in self.generated_full:
-                    problems.append(("original-value", "PERSON"))
+        if (
+            self.specific
+            and (" " in folded or "\n" in value)
+            and any(w.casefold() in self.specific for w in _WORDS.findall(value))
+        ):
+            problems.append(("original-value", None))
         return problems
 
+    def surviving_names(self, before: str, after: str) -> tuple[int, int]:
+        """(survivors, coincidences): original name words of `before` still in `after` in place, or re-made."""
+        held = {w.casefold() for w in _WORDS.findall(before)} & self.name_words
+        if not held:
+            return 0, 0
+        words_after = [w.casefold() for w in _WORDS.findall(after)]
+        if not held.intersection(words_after):
+            return 0, 0
+        words_before = [w.casefold() for w in _WORDS.findall(before)]
+        matcher = difflib.SequenceMatcher(a=words_before, b=words_after, autojunk=False)
+        kept: set[int] = set()
+        for tag, _a1, _a2, b1, b2 in matcher.get_opcodes():
+            if tag == "equal":
+                kept.update(range(b1, b2))
+        survivors = coincidences = 0
+        for index, word in enumerate(words_after):
+            if word in held:
+                if index in kept:
+                    survivors += 1
+                else:
+                    coincidences += 1
+        return survivors, coincidences
 
-def verify(data: VerifyInput, ranges: SafeRanges, *, default_region: str = "US", regions: list[str] | None = None,
-           batch_rows: int = 100_000) -> tuple[VerificationReport, dict[tuple[str, str], int]]:
-    """Scan every staged output; return the report section and findings per (table, column)."""
-    checker = _Checker(data, ranges, default_region, regions or [default_region])
+
+def verify(
+    tables: list[VerifyTable],
+    originals: Originals,
+    ranges: SafeRanges,
+    *,
+    regions: list[str],
+    batch_rows: int = 100_000,
+) -> tuple[VerificationReport, dict[tuple[str, str], int]]:
+    """Scan every staged output against its input; return the report section and findings per column."""
+    checker = _Checker(originals, ranges, regions)
     scan = _Scan()
-    for table in data.tables:
-        _collect_generated(table, checker, batch_rows)
-    for table in data.tables:
-        _scan_table(table, data, checker, scan, batch_rows)
+    for table in tables:
+        output = read_sources([table.output])[0]
+        for before, after in _aligned(table.source.batches(batch_rows), output.batches(batch_rows)):
+            _check_batch(table, before, after, checker, scan)
     report = VerificationReport(
         status="passed" if scan.total == 0 else "failed",
         checks=["original-values", "email-domains", "phone-ranges"],
-        originals_checked=sum(len(v) for v in data.originals.values()),
+        originals_checked=sum(len(v) for v in originals.values.values()),
         cells_scanned=scan.cells,
         findings_total=scan.total,
         findings=scan.findings,
@@ -204,75 +258,151 @@ def verify(data: VerifyInput, ranges: SafeRanges, *, default_region: str = "US",
     return report, dict(scan.per_column)
 
 
-def _source(table: OutputTable) -> TableSource:
-    from sanitizer.tables import read_sources
-
-    source = read_sources([table.path])[0]
-    source.name = table.name
-    return source
-
-
-def _collect_generated(table: OutputTable, checker: _Checker, batch_rows: int) -> None:
-    """Names the scrub generated (from output name columns): equal originals elsewhere are coincidences."""
-    if not table.name_columns:
-        return
-    for batch in _source(table).batches(batch_rows):
-        for column in table.name_columns:
-            values, _ = batch.cells(column)
-            for value in pd.unique(values.dropna().astype(str)):
-                words = [w.casefold() for w in _WORDS.findall(value)]
-                checker.generated_words.update(words)
-                checker.generated_full.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
-
-
-def _scan_table(table: OutputTable, data: VerifyInput, checker: _Checker, scan: _Scan, batch_rows: int) -> None:
-    row_names = np.concatenate(data.row_names[table.name]) if data.row_names.get(table.name) else None
-    for batch in _source(table).batches(batch_rows):
-        for column in batch.paths():
-            values, rows = batch.cells(column)
-            rows = rows + batch.start_row
-            entity = table.entities.get(column)
-            present = values.notna().to_numpy()
-            if not present.any():
-                continue
-            text = values[present].astype(str)
-            rows = rows[present]
-            scan.cells += len(text)
-            positions = data.positions.get((table.name, column))
-            if positions:
-                keys = _row_keys(rows, _hashes(_key(entity, v) for v in text.tolist()))
-                for index in np.flatnonzero(np.isin(keys, np.concatenate(positions))):
-                    scan.add(table.name, column, int(rows[index]), "original-value", entity)
-            check_ranges = column not in table.unverified
-            codes, distinct = pd.factorize(text)
-            for code, value in enumerate(distinct.tolist()):
-                problems = checker.content(str(value), check_ranges)
-                if problems:
-                    for index in np.flatnonzero(codes == code):
-                        for kind, found in problems:
-                            scan.add(table.name, column, int(rows[index]), kind, found or entity)
-            if row_names is not None and column not in table.name_columns:
-                _same_row_names(table, column, text, rows, row_names, checker, scan)
-
-
-def _same_row_names(
-    table: OutputTable, column: str, text: pd.Series, rows: np.ndarray, row_names: np.ndarray,
-    checker: _Checker, scan: _Scan,
+def _check_batch(
+    table: VerifyTable, before: Batch, after: Batch, checker: _Checker, scan: _Scan
 ) -> None:
-    """A name a row held must not appear in that row's other cells (unless it is also a generated name)."""
-    pairs_rows: list[int] = []
-    pairs_words: list[str] = []
-    for value, row in zip(text.tolist(), rows.tolist(), strict=True):
-        for word in _WORDS.findall(value):
-            folded = word.casefold()
-            if len(folded) > 1 and folded in checker.name_words:
-                pairs_rows.append(row)
-                pairs_words.append(folded)
-    if not pairs_rows:
+    for column in after.paths():
+        check = table.columns.get(column, ColumnCheck(None, "keep"))
+        out_values, out_rows = after.cells(column)
+        present = out_values.notna().to_numpy()
+        text = out_values[present].astype(str)
+        rows = out_rows[present] + after.start_row
+        scan.cells += len(text)
+        codes, distinct = pd.factorize(text)
+        for code, value in enumerate(distinct.tolist()):
+            problems = checker.content(str(value), check.is_verified)
+            if problems:
+                for index in np.flatnonzero(codes == code):
+                    for kind, entity in problems:
+                        scan.add(table.name, column, int(rows[index]), kind, entity or check.entity)
+        if check.operator == "keep" and table.name_columns:
+            _kept_names(
+                table,
+                column,
+                text,
+                rows - after.start_row,
+                codes,
+                distinct,
+                before,
+                checker,
+                scan,
+                after,
+            )
+        if check.is_replaced or check.operator == "text":
+            in_values, _ = before.cells(column)
+            if len(in_values) != len(out_values):
+                scan.add(table.name, column, after.start_row, "original-value", check.entity)
+                continue
+            _positional(
+                table,
+                column,
+                check,
+                in_values,
+                out_values,
+                out_rows + after.start_row,
+                checker,
+                scan,
+            )
+
+
+def _kept_names(
+    table: VerifyTable,
+    column: str,
+    text: pd.Series,
+    rows: np.ndarray,
+    codes: np.ndarray,
+    distinct: pd.Index,
+    before: Batch,
+    checker: _Checker,
+    scan: _Scan,
+    after: Batch,
+) -> None:
+    """A kept column must not hold a name its own row held in a name column ("Jane called back")."""
+    hits = {
+        code: words
+        for code, value in enumerate(distinct.tolist())
+        if (words := {w.casefold() for w in _WORDS.findall(str(value))} & checker.name_words)
+    }
+    if not hits:
         return
-    keys = _row_keys(np.asarray(pairs_rows, dtype=np.uint64), _hashes(pairs_words))
-    for index in np.flatnonzero(np.isin(keys, row_names)):
-        if pairs_words[index] in checker.generated_words:
-            scan.coincidences += 1
-        else:
-            scan.add(table.name, column, pairs_rows[index], "original-value", "PERSON")
+    held: dict[int, set[str]] = defaultdict(set)
+    for name_column in table.name_columns:
+        values, name_rows = before.cells(name_column)
+        for value, row in zip(values.tolist(), name_rows.tolist(), strict=True):
+            if isinstance(value, str):
+                held[row].update(w.casefold() for w in _WORDS.findall(value))
+    for index in np.flatnonzero(np.isin(codes, list(hits))):
+        row = int(rows[index])
+        if hits[int(codes[index])] & held.get(row, set()):
+            scan.add(table.name, column, row + after.start_row, "original-value", "PERSON")
+
+
+def _keys(values: pd.Series, is_phone: bool) -> pd.Series:
+    """Normalised comparison keys of a column, vectorised (phones: last nine digits)."""
+    text = values.astype(object).where(values.notna(), "").astype(str)
+    if is_phone:
+        keys = text.map(_phone_key)
+        return keys.where(keys.str.len() >= 7, "")
+    return text.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
+
+
+def _positional(
+    table: VerifyTable,
+    column: str,
+    check: ColumnCheck,
+    before: pd.Series,
+    after: pd.Series,
+    rows: np.ndarray,
+    checker: _Checker,
+    scan: _Scan,
+) -> None:
+    if check.operator == "text":
+        for index, (old, new) in enumerate(zip(before.tolist(), after.tolist(), strict=True)):
+            if isinstance(old, str) and isinstance(new, str) and old.strip():
+                survivors, coincidences = checker.surviving_names(old, new)
+                scan.coincidences += coincidences
+                if survivors:
+                    scan.add(table.name, column, int(rows[index]), "original-value", "PERSON")
+        return
+    is_phone = check.entity == "PHONE_NUMBER"
+    old_keys = _keys(before.reset_index(drop=True), is_phone)
+    new_keys = _keys(after.reset_index(drop=True), is_phone)
+    same = (old_keys == new_keys) & (old_keys != "")
+    for position in np.flatnonzero(same.to_numpy()):
+        scan.add(table.name, column, int(rows[position]), "original-value", check.entity)
+
+
+def _aligned(left: Iterator[Batch], right: Iterator[Batch]) -> Iterator[tuple[Batch, Batch]]:
+    """Pairs of batches covering the same rows (files batch differently: their byte sizes differ)."""
+    pending_left: Batch | None = None
+    pending_right: Batch | None = None
+    while True:
+        if pending_left is None:
+            pending_left = next(left, None)
+        if pending_right is None:
+            pending_right = next(right, None)
+        if pending_left is None or pending_right is None:
+            if (pending_left is not None and pending_left.num_rows) or (
+                pending_right is not None and pending_right.num_rows
+            ):
+                raise VerificationError("an output has a different number of rows than its input")
+            return
+        size = min(pending_left.num_rows, pending_right.num_rows)
+        a, pending_left = _split(pending_left, size)
+        b, pending_right = _split(pending_right, size)
+        yield a, b
+        if size == 0:
+            return
+
+
+def _split(batch: Batch, size: int) -> tuple[Batch, Batch | None]:
+    if batch.num_rows == size:
+        return batch, None
+    if isinstance(batch, FrameBatch):
+        head = FrameBatch(batch.frame.iloc[:size].reset_index(drop=True), batch.start_row)
+        tail = FrameBatch(batch.frame.iloc[size:].reset_index(drop=True), batch.start_row + size)
+        return head, tail
+    assert isinstance(batch, RecordsBatch)
+    return RecordsBatch(batch.records[:size], batch.start_row), RecordsBatch(
+        batch.records[size:], batch.start_row + size
+    )

@@ -66,7 +66,9 @@ class YamlDocument:
         line = self.line_of(path)
         return f"{self.path}:{line}" if line else str(self.path)
 
-    def error(self, path: KeyPath, message: str, cls: type[ConfigError] = ConfigError) -> ConfigError:
+    def error(
+        self, path: KeyPath, message: str, cls: type[ConfigError] = ConfigError
+    ) -> ConfigError:
         """An error pointing at `path` in this file."""
         return cls(f"{self.where(path)}: {format_path(path)}: {message}")
 

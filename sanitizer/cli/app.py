@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -52,7 +52,7 @@ state = State()
 class JsonLogFormatter(logging.Formatter):
     """One JSON object per line; extra fields passed with `extra=` are kept (never record values)."""
 
-    _standard = set(vars(logging.makeLogRecord({})))
+    _standard: ClassVar[frozenset[str]] = frozenset(vars(logging.makeLogRecord({})))
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -91,7 +91,9 @@ def _version(value: bool) -> None:
 def main_options(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks and debug logs."),
     log_format: LogFormat = typer.Option(
-        LogFormat.text, "--log-format", help="Log lines as plain text or JSON (one object per line)."
+        LogFormat.text,
+        "--log-format",
+        help="Log lines as plain text or JSON (one object per line).",
     ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
@@ -149,8 +151,13 @@ def progress_printer() -> Iterator[Callable[[str, str, int], None]]:
     log = logging.getLogger("sanitizer.progress")
     if stderr.is_terminal and state.log_format is LogFormat.text:
         with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=None),
-            TextColumn("{task.completed:,} rows"), TimeElapsedColumn(), console=stderr, transient=True,
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=None),
+            TextColumn("{task.completed:,} rows"),
+            TimeElapsedColumn(),
+            console=stderr,
+            transient=True,
         ) as bar:
             tasks: dict[tuple[str, str], Any] = {}
 
@@ -169,6 +176,12 @@ def progress_printer() -> Iterator[Callable[[str, str, int], None]]:
         key = (stage, table)
         if now - last.get(key, 0.0) >= 10.0:
             last[key] = now
-            log.info("%s %s: %d rows", stage, table, rows, extra={"stage": stage, "table": table, "rows": rows})
+            log.info(
+                "%s %s: %d rows",
+                stage,
+                table,
+                rows,
+                extra={"stage": stage, "table": table, "rows": rows},
+            )
 
     yield plain

@@ -25,7 +25,9 @@ class OutputFormat(StrEnum):
     jsonl = "jsonl"
 
 
-INPUTS = typer.Argument(..., help="CSV, Parquet, JSON Lines or JSON files, or folders of them.", show_default=False)
+INPUTS = typer.Argument(
+    ..., help="CSV, Parquet, JSON Lines or JSON files, or folders of them.", show_default=False
+)
 RULES = typer.Option(None, "--rules", help="Rules file or folder (default: the shipped rules).")
 
 
@@ -35,7 +37,9 @@ def scrub_command(
     inputs: list[Path] = INPUTS,
     out: Path = typer.Option(..., "--out", help="Folder for the scrubbed files and the report."),
     rules: Path | None = RULES,
-    key_file: Path | None = typer.Option(None, "--key-file", help="File holding the scrub key (else $SANITIZER_KEY)."),
+    key_file: Path | None = typer.Option(
+        None, "--key-file", help="File holding the scrub key (else $SANITIZER_KEY)."
+    ),
     output_format: OutputFormat | None = typer.Option(
         None, "--format", help="Output format (default: each input's own format)."
     ),
@@ -46,8 +50,15 @@ def scrub_command(
     rule_set = read_rules(rules)
     sources = read_sources(inputs)
     with progress_printer() as progress:
-        result = scrub(sources, rule_set, keyring, out, output_format=output_format.value if output_format else None,
-                       batch_rows=batch_rows, progress=progress)
+        result = scrub(
+            sources,
+            rule_set,
+            keyring,
+            out,
+            output_format=output_format.value if output_format else None,
+            batch_rows=batch_rows,
+            progress=progress,
+        )
     summary = result.report.summary
     stdout.print(
         f"verified: {summary.tables} table(s), {summary.rows} rows, {summary.values_changed} values replaced, "
@@ -64,7 +75,9 @@ def scan_command(
     inputs: list[Path] = INPUTS,
     rules: Path | None = RULES,
     suggest: Path | None = typer.Option(
-        None, "--suggest-rules", help="Write a rules YAML covering the columns no rule covers, for review."
+        None,
+        "--suggest-rules",
+        help="Write a rules YAML covering the columns no rule covers, for review.",
     ),
 ) -> None:
     """Detect only: per table and column, the entity, confidence and the operator that would apply."""
@@ -75,9 +88,22 @@ def scan_command(
     for result in results:
         plan = result.plan
         detection = plan.detection
-        confidence = f"{detection.confidence:.2f}" if detection and detection.confidence is not None else "-"
-        decided = plan.rule.source if result.is_ruled else f"{plan.rule.kind} ({_short(plan.rule.reason)})"
-        table.add_row(result.table, result.column, plan.entity or "-", confidence, plan.operator, decided or "-")
+        confidence = (
+            f"{detection.confidence:.2f}" if detection and detection.confidence is not None else "-"
+        )
+        decided = (
+            plan.rule.source
+            if result.is_ruled
+            else f"{plan.rule.kind} ({_short(plan.rule.reason)})"
+        )
+        table.add_row(
+            result.table,
+            result.column,
+            plan.entity or "-",
+            confidence,
+            plan.operator,
+            decided or "-",
+        )
     stdout.print(table)
     if suggest is not None:
         count = suggest_rules(results, rules, inputs, suggest)
@@ -91,7 +117,9 @@ def _short(reason: str | None) -> str:
 @rules_app.command("check")
 @report_errors
 def rules_check_command(
-    path: Path | None = typer.Argument(None, help="Rules file or folder (default: the shipped rules)."),
+    path: Path | None = typer.Argument(
+        None, help="Rules file or folder (default: the shipped rules)."
+    ),
 ) -> None:
     """Validate rules: errors name the file, line, key path and what was expected."""
     rule_set = read_rules(path)

@@ -38,24 +38,32 @@ if TYPE_CHECKING:
 WHOLE_VALUE = 0.8  # a span covering this share of a value makes the whole value that entity
 
 
-class NameGazetteerRecognizer(EntityRecognizer):  # type: ignore[misc]
+class NameGazetteerRecognizer(EntityRecognizer):
     """Presidio wrapper of the model-free name finder (run's known names + gazetteer + titles)."""
 
     def __init__(self, finder: NameFinder) -> None:
         self.finder = finder
-        super().__init__(supported_entities=[entities.PERSON], name="NameGazetteerRecognizer", supported_language="en")
+        super().__init__(
+            supported_entities=[entities.PERSON],
+            name="NameGazetteerRecognizer",
+            supported_language="en",
+        )
 
     def load(self) -> None:
         """Nothing to load: the gazetteer is bundled."""
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[Any]:
         return [
             RecognizerResult(
                 "PERSON",
                 span.start,
                 span.end,
                 span.score,
-                AnalysisExplanation(recognizer=self.name, original_score=span.score),
+                AnalysisExplanation(
+                    recognizer="NameGazetteerRecognizer", original_score=span.score
+                ),
             )
             for span in self.finder.find(text)
         ]
@@ -83,16 +91,20 @@ def build_analyzer(rules: RuleSet, finder: NameFinder) -> AnalyzerEngine:
     ):
         registry.add_recognizer(recognizer)
     for custom in rules.recognizers:
+        # Presidio wants None (not an empty list) for an absent patterns/deny_list/context.
+        optional: dict[str, Any] = {
+            "patterns": [Pattern(p.name, p.regex, p.score) for p in custom.patterns] or None,
+            "deny_list": custom.deny_list or None,
+            "context": custom.context or None,
+        }
         registry.add_recognizer(
             PatternRecognizer(
                 supported_entity=custom.supported_entity,
                 name=custom.name,
                 supported_language=custom.supported_language,
-                patterns=[Pattern(p.name, p.regex, p.score) for p in custom.patterns] or None,
-                deny_list=custom.deny_list or None,
                 deny_list_score=custom.deny_list_score,
-                context=custom.context or None,
                 global_regex_flags=PRESIDIO_FLAGS,
+                **optional,
             )
         )
     if rules.nlp.model:
@@ -124,7 +136,11 @@ def sample(values: Sequence[str], size: int, seed: str) -> list[str]:
 
 
 def classify(
-    column: str, values: Sequence[str], analyzer: AnalyzerEngine, scanner: TextScanner, rules: RuleSet
+    column: str,
+    values: Sequence[str],
+    analyzer: AnalyzerEngine,
+    scanner: TextScanner,
+    rules: RuleSet,
 ) -> ColumnEvidence:
     """The entity a column holds, judged from a sample: whole-value matches, else free text, else none."""
     picked = sample(values, rules.policy.sample_size, seed=column)
@@ -133,11 +149,24 @@ def classify(
     partial = 0
     scores: dict[str, list[float]] = defaultdict(list)
     recognizers: set[str] = set()
-    entities_wanted = sorted(rules.known_entities() - {entities.FREE_TEXT} | {entities.PERSON, "US_SSN"})
+    entities_wanted = sorted(
+        rules.known_entities() - {entities.FREE_TEXT} | {entities.PERSON, "US_SSN"}
+    )
     for value in picked:
-        results = analyzer.analyze(text=value, language="en", entities=entities_wanted, context=context)
-        found = [(r.entity_type, r.start, r.end, r.score, (r.recognition_metadata or {}).get("recognizer_name", ""))
-                 for r in results if r.score >= rules.policy.min_score or r.entity_type == entities.PHONE_NUMBER]
+        results = analyzer.analyze(
+            text=value, language="en", entities=entities_wanted, context=context
+        )
+        found = [
+            (
+                r.entity_type,
+                r.start,
+                r.end,
+                r.score,
+                (r.recognition_metadata or {}).get("recognizer_name", ""),
+            )
+            for r in results
+            if r.score >= rules.policy.min_score or r.entity_type == entities.PHONE_NUMBER
+        ]
         # The fast scanner also knows the fictional phone ranges Presidio's validator rejects.
         found += [(s.entity, s.start, s.end, s.score, s.recognizer) for s in scanner.scan(value)]
         stripped = len(value.strip()) or 1
@@ -156,10 +185,17 @@ def classify(
         if count / n >= rules.policy.column_share:
             if entity == entities.PERSON:
                 entity = _name_part(picked, scanner.names)
-            return ColumnEvidence(entity, False, round(count / n, 3), n, count, mean, sorted(recognizers))
+            return ColumnEvidence(
+                entity, False, round(count / n, 3), n, count, mean, sorted(recognizers)
+            )
     matched = partial + sum(whole.values())
     return ColumnEvidence(
-        entities.FREE_TEXT if matched else None, True, round(matched / n, 3) if n else 0.0, n, matched, mean,
+        entities.FREE_TEXT if matched else None,
+        True,
+        round(matched / n, 3) if n else 0.0,
+        n,
+        matched,
+        mean,
         sorted(recognizers),
     )
 

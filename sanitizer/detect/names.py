@@ -19,21 +19,179 @@ from importlib import import_module
 FIRST = 1
 LAST = 2
 
-_LOCALES = ("en_US", "en_GB", "en_IE", "en_NZ", "en_IN", "fr_FR", "de_DE", "es_ES", "it_IT", "nl_NL", "pt_BR")
+_LOCALES = (
+    "en_US",
+    "en_GB",
+    "en_IE",
+    "en_NZ",
+    "en_IN",
+    "fr_FR",
+    "de_DE",
+    "es_ES",
+    "it_IT",
+    "nl_NL",
+    "pt_BR",
+)
 WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?<!['’-])")
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "prof", "mister", "missus"})
+_TITLES = frozenset(
+    {"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "prof", "mister", "missus"}
+)
 # Words common in English prose that are also in the name lists: one of these alone is not a name.
 _COMMON_WORDS = frozenset(
-    """
-    will may june april august mark bill bob pat sue rose grace hope joy faith dawn eve summer autumn holly ivy
-    jack jean art guy sky rich frank earl don ray penny sandy rusty chase hunter mason carter parker cooper baker
-    miller taylor young king brown white black green gray grey long little wood hill stone love case call hall
-    lane price fair best bell bond page rice fox park good day law power lord major marsh moss moon church mills
-    banks fields sharp hardy wise golden west north south bush ford field rain storm star river brook dale glen
-    cliff heath reed rock wolf bear drew lee van de la le del von di da du ben ken tom max sam al ed
-    gene joe roman christian justice page sterling ruby amber crystal jade pearl misty angel baby
-    queen prince duke bishop knight cook smith hunt rose lucky sunny buck colt
-    """.split()
+    [
+        "will",
+        "may",
+        "june",
+        "april",
+        "august",
+        "mark",
+        "bill",
+        "bob",
+        "pat",
+        "sue",
+        "rose",
+        "grace",
+        "hope",
+        "joy",
+        "faith",
+        "dawn",
+        "eve",
+        "summer",
+        "autumn",
+        "holly",
+        "ivy",
+        "jack",
+        "jean",
+        "art",
+        "guy",
+        "sky",
+        "rich",
+        "frank",
+        "earl",
+        "don",
+        "ray",
+        "penny",
+        "sandy",
+        "rusty",
+        "chase",
+        "hunter",
+        "mason",
+        "carter",
+        "parker",
+        "cooper",
+        "baker",
+        "miller",
+        "taylor",
+        "young",
+        "king",
+        "brown",
+        "white",
+        "black",
+        "green",
+        "gray",
+        "grey",
+        "long",
+        "little",
+        "wood",
+        "hill",
+        "stone",
+        "love",
+        "case",
+        "call",
+        "hall",
+        "lane",
+        "price",
+        "fair",
+        "best",
+        "bell",
+        "bond",
+        "page",
+        "rice",
+        "fox",
+        "park",
+        "good",
+        "day",
+        "law",
+        "power",
+        "lord",
+        "major",
+        "marsh",
+        "moss",
+        "moon",
+        "church",
+        "mills",
+        "banks",
+        "fields",
+        "sharp",
+        "hardy",
+        "wise",
+        "golden",
+        "west",
+        "north",
+        "south",
+        "bush",
+        "ford",
+        "field",
+        "rain",
+        "storm",
+        "star",
+        "river",
+        "brook",
+        "dale",
+        "glen",
+        "cliff",
+        "heath",
+        "reed",
+        "rock",
+        "wolf",
+        "bear",
+        "drew",
+        "lee",
+        "van",
+        "de",
+        "la",
+        "le",
+        "del",
+        "von",
+        "di",
+        "da",
+        "du",
+        "ben",
+        "ken",
+        "tom",
+        "max",
+        "sam",
+        "al",
+        "ed",
+        "gene",
+        "joe",
+        "roman",
+        "christian",
+        "justice",
+        "page",
+        "sterling",
+        "ruby",
+        "amber",
+        "crystal",
+        "jade",
+        "pearl",
+        "misty",
+        "angel",
+        "baby",
+        "queen",
+        "prince",
+        "duke",
+        "bishop",
+        "knight",
+        "cook",
+        "smith",
+        "hunt",
+        "rose",
+        "lucky",
+        "sunny",
+        "buck",
+        "colt",
+    ]
 )
 
 
@@ -70,7 +228,9 @@ class NameFinder:
     """Finds person-name spans; knows the run's name-column values once `learn` has seen them."""
 
     def __init__(self, use_gazetteer: bool = True) -> None:
-        self.known: dict[str, int] = {}  # case-folded token → FIRST | LAST bits from the run's name columns
+        self.known: dict[
+            str, int
+        ] = {}  # case-folded token → FIRST | LAST bits from the run's name columns
         self.first, self.last = gazetteer() if use_gazetteer else (frozenset(), frozenset())
 
     def learn(self, kind: int | None, values: Iterable[str]) -> None:
@@ -87,7 +247,7 @@ class NameFinder:
     def kind_of(self, token: str, position: int, length: int, after_title: bool) -> int:
         """Whether a name word is replaced as a first or a last name."""
         bits = self.known.get(token, 0)
-        if bits == FIRST or bits == LAST:
+        if bits in (FIRST, LAST):
             return bits
         if length > 1:
             return LAST if position == length - 1 else FIRST
@@ -100,41 +260,67 @@ class NameFinder:
     def find(self, text: str, row_names: frozenset[str] = frozenset()) -> list[NameSpan]:
         """Name spans in `text`; adjacent name words form one span."""
         words = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
-        flags: list[float] = [0.0] * len(words)
-        for i, (start, _end, word) in enumerate(words):
-            folded = word.casefold()
+        if not words:
+            return []
+        flags = [0.0] * len(words)
+        known, first = self.known, self.first
+        folded_words = [w[2].casefold() for w in words]
+        any_flag = False
+        for i, folded in enumerate(folded_words):
+            word = words[i][2]
             is_capital = word[0].isupper()
-            is_initial = i == 0 or _sentence_break(text[words[i - 1][1] : start])
+            # The cheap tests first: most words of a note are lower-case words that are nobody's name.
+            if not is_capital and folded not in row_names:
+                continue
+            if len(folded) < 2 or folded in _TITLES:
+                continue
             is_common = folded in _COMMON_WORDS
-            after_title = i > 0 and words[i - 1][2].casefold() in _TITLES
-            if folded in _TITLES:
-                continue
-            if folded in row_names and len(folded) > 1 and (is_capital or not is_common):
+            if folded in row_names and (is_capital or not is_common):
                 flags[i] = 1.0
-            elif not is_capital or len(folded) < 2:
+            elif not is_capital:
                 continue
-            elif after_title:
+            elif i > 0 and folded_words[i - 1] in _TITLES:
                 flags[i] = 0.85
-            elif folded in self.known and not (is_common and is_initial):
-                flags[i] = 0.85
-            elif folded in self.first and not is_common and not is_initial:
+            elif folded in known:
+                if not (is_common and self._is_initial(text, words, i)):
+                    flags[i] = 0.85
+            elif folded in first and not is_common and not self._is_initial(text, words, i):
                 flags[i] = 0.6
+            any_flag = any_flag or flags[i] > 0
+        if not any_flag:
+            return []
         # A capitalised surname right after a recognised name extends it ("Priya Raman").
         for i in range(1, len(words)):
-            word = words[i][2]
-            folded = word.casefold()
-            if flags[i] == 0 and flags[i - 1] > 0 and word[0].isupper() and _adjacent(text, words[i - 1], words[i]):
-                if folded in self.last or folded in self.known or folded not in _COMMON_WORDS:
+            if (
+                flags[i] == 0
+                and flags[i - 1] > 0
+                and words[i][2][0].isupper()
+                and _adjacent(text, words[i - 1], words[i])
+            ):
+                folded = folded_words[i]
+                if folded in self.last or folded in known or folded not in _COMMON_WORDS:
                     flags[i] = min(flags[i - 1], 0.7)
         # A gazetteer first name that starts a sentence counts when a surname follows it.
-        for i in range(len(words) - 1):
-            folded = words[i][2].casefold()
-            if flags[i] == 0 and flags[i + 1] > 0 and words[i][2][0].isupper() and folded in self.first:
-                if not (folded in _COMMON_WORDS) and _adjacent(text, words[i], words[i + 1]):
-                    flags[i] = 0.6
+        for i in range(len(words) - 2, -1, -1):
+            folded = folded_words[i]
+            if (
+                flags[i] == 0
+                and flags[i + 1] > 0
+                and words[i][2][0].isupper()
+                and folded in first
+                and folded not in _COMMON_WORDS
+                and _adjacent(text, words[i], words[i + 1])
+            ):
+                flags[i] = 0.6
         return self._spans(text, words, flags)
 
-    def _spans(self, text: str, words: list[tuple[int, int, str]], flags: list[float]) -> list[NameSpan]:
+    @staticmethod
+    def _is_initial(text: str, words: list[tuple[int, int, str]], i: int) -> bool:
+        return i == 0 or _sentence_break(text[words[i - 1][1] : words[i][0]])
+
+    def _spans(
+        self, text: str, words: list[tuple[int, int, str]], flags: list[float]
+    ) -> list[NameSpan]:
         spans: list[NameSpan] = []
         i = 0
         while i < len(words):
@@ -142,12 +328,15 @@ class NameFinder:
                 i += 1
                 continue
             j = i
-            while j + 1 < len(words) and flags[j + 1] > 0 and _adjacent(text, words[j], words[j + 1]):
+            while (
+                j + 1 < len(words) and flags[j + 1] > 0 and _adjacent(text, words[j], words[j + 1])
+            ):
                 j += 1
             group = words[i : j + 1]
             after_title = i > 0 and words[i - 1][2].casefold() in _TITLES
             kinds = [
-                self.kind_of(w[2].casefold(), k, len(group), after_title) for k, w in enumerate(group)
+                self.kind_of(w[2].casefold(), k, len(group), after_title)
+                for k, w in enumerate(group)
             ]
             spans.append(
                 NameSpan(

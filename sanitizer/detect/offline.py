@@ -40,7 +40,11 @@ def load_spacy(model: str) -> Any:
     try:
         nlp = spacy.load(path, disable=["parser", "lemmatizer", "textcat"])
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"spaCy pipeline {model!r} failed to load ({type(exc).__name__})") from None
+        raise ConfigError(
+            f"spaCy pipeline {model!r} failed to load ({type(exc).__name__})"
+        ) from None
     if "ner" not in nlp.pipe_names:
-        raise ConfigError(f"spaCy pipeline {model!r} has no `ner` component; PERSON detection needs one")
+        raise ConfigError(
+            f"spaCy pipeline {model!r} has no `ner` component; PERSON detection needs one"
+        )
     return nlp

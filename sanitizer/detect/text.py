@@ -12,6 +12,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import phonenumbers
@@ -103,6 +104,8 @@ class TextScanner:
     ranges: SafeRanges
     names: NameFinder
     ner: Callable[[list[str]], list[list[NameSpan]]] | None = None
+    # National digits (entities.phone_key) of the run's original phones: phones even when invalid.
+    known_phones: set[str] = field(default_factory=set)
     _phones: dict[str, str | None] = field(default_factory=dict)
     _custom: list[_Custom] = field(default_factory=list)
 
@@ -118,7 +121,9 @@ class TextScanner:
             self._custom.append(
                 _Custom(
                     rule=rule,
-                    patterns=[(re.compile(p.regex, PRESIDIO_FLAGS), p.score) for p in rule.patterns],
+                    patterns=[
+                        (re.compile(p.regex, PRESIDIO_FLAGS), p.score) for p in rule.patterns
+                    ],
                     deny=deny,
                     context=frozenset(w.casefold() for w in rule.context),
                 )
@@ -130,9 +135,19 @@ class TextScanner:
             return self._phones[candidate]
         result = None
         stripped = candidate.strip()
+        digits = _NON_DIGITS.sub("", stripped)
+        if self.known_phones and entities.phone_key(stripped) in self.known_phones:
+            result = "+" + digits if stripped.startswith("+") else digits
+        elif (fast := _nanp(stripped, digits, self.regions[0])) is not None:
+            result = fast
+        if result is not None:
+            self._phones[candidate] = result
+            return result
         if stripped.startswith("00"):
             stripped = "+" + stripped[2:]
-        for region in [None] if stripped.startswith("+") else self.regions:
+        # National formats of other countries start with their trunk prefix 0 (GB, AU, FR, DE, IE...).
+        regions = self.regions if stripped.lstrip("(").startswith("0") else self.regions[:1]
+        for region in [None] if stripped.startswith("+") else regions:
             try:
                 parsed = phonenumbers.parse(stripped, region)
             except phonenumbers.NumberParseException:
@@ -162,7 +177,10 @@ class TextScanner:
         """Non-overlapping PII spans in `text`, in order."""
         found: list[Span] = []
         if "@" in text:
-            found.extend(Span(m.start(), m.end(), entities.EMAIL_ADDRESS, 1.0, "EmailRecognizer") for m in EMAIL.finditer(text))
+            found.extend(
+                Span(m.start(), m.end(), entities.EMAIL_ADDRESS, 1.0, "EmailRecognizer")
+                for m in EMAIL.finditer(text)
+            )
         if any(c.isdigit() for c in text):
             self._phone_spans(text, found)
             self._number_spans(text, found)
@@ -172,30 +190,50 @@ class TextScanner:
             found.append(_person(name, "NameFinder"))
         return resolve_overlaps(found)
 
-    def scan_many(self, texts: Sequence[str], row_names: Sequence[frozenset[str]] | None = None) -> list[list[Span]]:
+    def scan_many(
+        self, texts: Sequence[str], row_names: Sequence[frozenset[str]] | None = None
+    ) -> list[list[Span]]:
         """`scan` over many texts; an NER pipeline, when configured, runs once over all of them."""
-        spans = [self.scan(t, row_names[i] if row_names else frozenset()) for i, t in enumerate(texts)]
+        spans = [
+            self.scan(t, row_names[i] if row_names else frozenset()) for i, t in enumerate(texts)
+        ]
         if self.ner is not None and texts:
             for index, found in enumerate(self.ner(list(texts))):
                 if found:
-                    spans[index] = resolve_overlaps(spans[index] + [_person(n, "SpacyRecognizer") for n in found])
+                    spans[index] = resolve_overlaps(
+                        spans[index] + [_person(n, "SpacyRecognizer") for n in found]
+                    )
         return spans
 
     def _number_spans(self, text: str, out: list[Span]) -> None:
         for match in CARD.finditer(text):
             digits = re.sub(r"\D", "", match.group())
             if 13 <= len(digits) <= 19 and luhn_ok(digits):
-                out.append(Span(match.start(), match.end(), entities.CREDIT_CARD, 1.0, "CreditCardRecognizer"))
+                out.append(
+                    Span(
+                        match.start(),
+                        match.end(),
+                        entities.CREDIT_CARD,
+                        1.0,
+                        "CreditCardRecognizer",
+                    )
+                )
         for match in IBAN.finditer(text):
             if iban_ok(match.group()):
-                out.append(Span(match.start(), match.end(), entities.IBAN_CODE, 1.0, "IbanRecognizer"))
+                out.append(
+                    Span(match.start(), match.end(), entities.IBAN_CODE, 1.0, "IbanRecognizer")
+                )
         for match in IPV4.finditer(text):
             if _is_ip(match.group()):
-                out.append(Span(match.start(), match.end(), entities.IP_ADDRESS, 0.6, "IpRecognizer"))
+                out.append(
+                    Span(match.start(), match.end(), entities.IP_ADDRESS, 0.6, "IpRecognizer")
+                )
         if ":" in text:
             for match in IPV6.finditer(text):
                 if match.group().count(":") >= 2 and _is_ip(match.group()):
-                    out.append(Span(match.start(), match.end(), entities.IP_ADDRESS, 0.6, "IpRecognizer"))
+                    out.append(
+                        Span(match.start(), match.end(), entities.IP_ADDRESS, 0.6, "IpRecognizer")
+                    )
         for match in SSN.finditer(text):
             area, group, serial = match.groups()
             if area not in {"000", "666"} and area[0] != "9" and group != "00" and serial != "0000":
@@ -215,7 +253,40 @@ class TextScanner:
                     out.append(Span(match.start(), match.end(), entity, final, custom.rule.name))
         if custom.deny is not None:
             for match in custom.deny.finditer(text):
-                out.append(Span(match.start(1), match.end(1), entity, custom.rule.deny_list_score, custom.rule.name))
+                out.append(
+                    Span(
+                        match.start(1),
+                        match.end(1),
+                        entity,
+                        custom.rule.deny_list_score,
+                        custom.rule.name,
+                    )
+                )
+
+
+_NON_DIGITS = re.compile(r"\D")
+
+
+def _nanp(text: str, digits: str, default_region: str) -> str | None:
+    """E.164 of a North American number in a common format, without a full parse (None: not sure)."""
+    if default_region not in {"US", "CA"} and not text.startswith("+1"):
+        return None
+    if text.startswith("+") and not text.startswith("+1"):
+        return None
+    if len(digits) == 11 and digits[0] == "1":
+        digits = digits[1:]
+    if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
+        return None
+    return f"+1{digits}" if _nanp_valid(digits[:6]) else None
+
+
+@lru_cache(maxsize=100_000)
+def _nanp_valid(npa_nxx: str) -> bool:
+    """Whether numbers of an area code and exchange are valid (phonenumbers' metadata, once per prefix)."""
+    number = phonenumbers.parse(f"+1{npa_nxx}0000", None)
+    return bool(phonenumbers.is_valid_number(number)) or bool(
+        phonenumbers.is_valid_number(phonenumbers.parse(f"+1{npa_nxx}5555", None))
+    )
 
 
 def _is_ip(text: str) -> bool:
@@ -233,7 +304,13 @@ def _has_context(text: str, start: int, words: frozenset[str]) -> bool:
 
 def _person(name: NameSpan, recognizer: str) -> Span:
     return Span(
-        name.start, name.end, entities.PERSON, name.score, recognizer, tuple(name.kinds), tuple(name.words)
+        name.start,
+        name.end,
+        entities.PERSON,
+        name.score,
+        recognizer,
+        tuple(name.kinds),
+        tuple(name.words),
     )
 
 
@@ -241,7 +318,9 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
     """Keep the best of overlapping spans: higher score, then more specific entity, then longer."""
     if len(spans) < 2:
         return spans
-    ranked = sorted(spans, key=lambda s: (-s.score, -_PRIORITY.get(s.entity, 1), -(s.end - s.start), s.start))
+    ranked = sorted(
+        spans, key=lambda s: (-s.score, -_PRIORITY.get(s.entity, 1), -(s.end - s.start), s.start)
+    )
     kept: list[Span] = []
     for span in ranked:
         if all(span.end <= k.start or span.start >= k.end for k in kept):

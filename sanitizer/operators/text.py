@@ -39,8 +39,14 @@ class TextOperator(Operator):
 
     def replace(self, values: list[str], ctx: OperatorContext) -> list[str]:
         if ctx.find_spans is None or ctx.substitute is None:
-            raise SanitizerError("the text operator needs the scrub engine's span finder and substitution")
-        wanted = set(ctx.params.entities) if isinstance(ctx.params, TextParams) and ctx.params.entities else None
+            raise SanitizerError(
+                "the text operator needs the scrub engine's span finder and substitution"
+            )
+        wanted = (
+            set(ctx.params.entities)
+            if isinstance(ctx.params, TextParams) and ctx.params.entities
+            else None
+        )
         found = ctx.find_spans(values)
         pieces: dict[str, set[str]] = defaultdict(set)
         for text, spans in zip(values, found, strict=True):
@@ -67,7 +73,10 @@ def _name_entity(kind: int) -> str:
 
 
 def _splice(
-    text: str, spans: Sequence[SpanLike], replaced: dict[str, dict[str, str]], wanted: set[str] | None
+    text: str,
+    spans: Sequence[SpanLike],
+    replaced: dict[str, dict[str, str]],
+    wanted: set[str] | None,
 ) -> str:
     parts: list[str] = []
     cursor = 0

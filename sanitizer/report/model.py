@@ -46,8 +46,12 @@ class RunInfo(_Model):
 
 
 class KeyInfo(_Model):
-    fingerprint: str = Field(description="Public fingerprint of the scrub key; the key itself is never shown.")
-    source: str = Field(description="Where the key came from: $SANITIZER_KEY, a key file, or generated.")
+    fingerprint: str = Field(
+        description="Public fingerprint of the scrub key; the key itself is never shown."
+    )
+    source: str = Field(
+        description="Where the key came from: $SANITIZER_KEY, a key file, or generated."
+    )
 
 
 class RulesFile(_Model):
@@ -59,7 +63,9 @@ class RulesInfo(_Model):
     hash: str = Field(description="sha256 over the rules files in load order.")
     files: list[RulesFile]
     unknown_columns: Literal["detect", "fail"]
-    nlp: str = Field(description="'none' (pattern and gazetteer recognizers only) or the spaCy pipeline used.")
+    nlp: str = Field(
+        description="'none' (pattern and gazetteer recognizers only) or the spaCy pipeline used."
+    )
 
 
 class RuleRef(_Model):
@@ -69,9 +75,13 @@ class RuleRef(_Model):
         description="table: a rule naming this table and column; pattern: a column-name pattern; "
         "detected: no rule, classified by content; type: no rule, non-text type kept."
     )
-    source: str | None = Field(default=None, description="file:line of the rule, when a rule applied.")
+    source: str | None = Field(
+        default=None, description="file:line of the rule, when a rule applied."
+    )
     match: str | None = Field(default=None, description="The column name or pattern that matched.")
-    reason: str | None = Field(default=None, description="The rule's stated reason (e.g. why a column is kept).")
+    reason: str | None = Field(
+        default=None, description="The rule's stated reason (e.g. why a column is kept)."
+    )
 
 
 class Detection(_Model):
@@ -82,7 +92,9 @@ class Detection(_Model):
     confidence: float | None = Field(default=None, ge=0, le=1)
     sample_size: int = 0
     matched: int = Field(default=0, description="Sampled values in which the entity was found.")
-    scores: dict[str, float] = Field(default_factory=dict, description="Mean score per entity seen in the sample.")
+    scores: dict[str, float] = Field(
+        default_factory=dict, description="Mean score per entity seen in the sample."
+    )
     recognizers: list[str] = Field(default_factory=list)
 
 
@@ -95,7 +107,8 @@ class ColumnCounts(_Model):
         default_factory=dict, description="Free text: PII spans replaced, per entity."
     )
     collisions_avoided: int = Field(
-        default=0, description="Replacements re-drawn because the first choice equalled an original value."
+        default=0,
+        description="Replacements re-drawn because the first choice equalled an original value.",
     )
 
 
@@ -105,7 +118,9 @@ class ColumnVerification(_Model):
 
 
 class ColumnReport(_Model):
-    name: str = Field(description="Column name, or a nested path such as cellPhone.e164 or identifiers[].value.")
+    name: str = Field(
+        description="Column name, or a nested path such as cellPhone.e164 or identifiers[].value."
+    )
     entity: str | None = Field(description="The entity the column holds; None when it holds none.")
     operator: str
     params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
@@ -119,10 +134,14 @@ class TableReport(_Model):
     name: str
     source: str = Field(description="Input file (or Genesys object) the table came from.")
     format: str
-    output: str | None = Field(description="Published output file; None when nothing was published.")
+    output: str | None = Field(
+        description="Published output file; None when nothing was published."
+    )
     rows: int
     columns: list[ColumnReport]
-    persona: list[str] | None = Field(default=None, description="Columns forming one coherent fake persona.")
+    persona: list[str] | None = Field(
+        default=None, description="Columns forming one coherent fake persona."
+    )
 
 
 Check = Literal["original-values", "email-domains", "phone-ranges"]

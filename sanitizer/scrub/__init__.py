@@ -77,14 +77,28 @@ def scrub(
     started = time.perf_counter()
     run_id = run_id or new_run_id(started_at)
     report_dir = report_dir or out_dir
-    scrubbed = run_scrub(sources, rules, keyring, out_dir, output_format=output_format, batch_rows=batch_rows,
-                         progress=progress)
+    scrubbed = run_scrub(
+        sources,
+        rules,
+        keyring,
+        out_dir,
+        output_format=output_format,
+        batch_rows=batch_rows,
+        progress=progress,
+    )
     try:
         mark = time.perf_counter()
         ranges = rules.safe_ranges()
+        regions = [
+            rules.policy.default_region,
+            *(r for r in rules.policy.regions if r != rules.policy.default_region),
+        ]
         verification, per_column = verify(
-            scrubbed.verify_input, ranges, default_region=rules.policy.default_region,
-            regions=rules.policy.regions, batch_rows=batch_rows,
+            scrubbed.verify_tables,
+            scrubbed.originals,
+            ranges,
+            regions=regions,
+            batch_rows=batch_rows,
         )
         scrubbed.timings["verify_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
@@ -94,10 +108,19 @@ def scrub(
         scrubbed.staging.discard()
     scrubbed.timings["total_s"] = time.perf_counter() - started
     report = build_report(
-        scrubbed, verification, per_column, rules, keyring,
+        scrubbed,
+        verification,
+        per_column,
+        rules,
+        keyring,
         run=RunInfo(
-            id=run_id, command=command, started_at=started_at, finished_at=datetime.now(UTC),
-            duration_s=round(time.perf_counter() - started, 3), source_org=source_org, target_org=target_org,
+            id=run_id,
+            command=command,
+            started_at=started_at,
+            finished_at=datetime.now(UTC),
+            duration_s=round(time.perf_counter() - started, 3),
+            source_org=source_org,
+            target_org=target_org,
             host=platform.node() or None,
         ),
         outputs={p.stem: p for p in outputs},
@@ -133,8 +156,10 @@ def build_report(
                     name=column.path,
                     entity=column.entity,
                     operator=column.operator,
-                    params={k: v if isinstance(v, str | int | float | bool) or v is None else str(v)
-                            for k, v in column.params.model_dump(exclude_defaults=True).items()},
+                    params={
+                        k: v if isinstance(v, str | int | float | bool) or v is None else str(v)
+                        for k, v in column.params.model_dump(exclude_defaults=True).items()
+                    },
                     rule=column.rule,
                     detection=column.detection,
                     counts=ColumnCounts(
@@ -145,7 +170,9 @@ def build_report(
                         spans=dict(stats.spans) if stats else {},
                     ),
                     verification=ColumnVerification(
-                        status="failed" if found else ("skipped" if column.operator == "drop" else "passed"),
+                        status="failed"
+                        if found
+                        else ("skipped" if column.operator == "drop" else "passed"),
                         findings=found,
                     ),
                 )
@@ -179,7 +206,11 @@ def build_report(
             tables=len(tables),
             rows=sum(t.rows for t in tables),
             columns=len(all_columns),
-            pii_columns=sum(1 for c in all_columns if c.operator not in {"keep"} and (c.entity or c.operator != "text")),
+            pii_columns=sum(
+                1
+                for c in all_columns
+                if c.operator not in {"keep"} and (c.entity or c.operator != "text")
+            ),
             values_changed=sum(c.counts.changed for c in all_columns),
             findings=verification.findings_total,
         ),

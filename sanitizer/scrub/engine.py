@@ -22,7 +22,7 @@ from sanitizer.rules import RuleSet
 from sanitizer.scrub.mapping import Channel, Mapper
 from sanitizer.scrub.plan import ColumnPlan, Planner, TablePlan
 from sanitizer.tables import BATCH_ROWS, Batch, Format, TableSource
-from sanitizer.verify import OutputTable, VerifyInput, verify
+from sanitizer.verify import ColumnCheck, Originals, VerifyTable
 
 log = logging.getLogger("sanitizer.scrub")
 Progress = Callable[[str, str, int], None]  # (stage, table, rows done)
@@ -51,7 +51,8 @@ class Scrubbed:
     staging: Staging
     staged: dict[str, Path]
     formats: dict[str, Format]
-    verify_input: VerifyInput
+    verify_tables: list[VerifyTable]
+    originals: Originals
     timings: dict[str, float]
 
 
@@ -70,14 +71,19 @@ def _distinct(values: pd.Series) -> list[str]:
 
 
 def _hash(values: pd.Series) -> np.ndarray:
-    return pd.util.hash_array(values.astype(str).to_numpy(dtype=object))
+    return pd.util.hash_array(values.astype(str).to_numpy(dtype=object))  # type: ignore[no-any-return]
 
 
 class Engine:
     """Runs one scrub over a set of tables with one rule set and one key."""
 
     def __init__(
-        self, rules: RuleSet, keyring: Keyring, *, batch_rows: int = BATCH_ROWS, progress: Progress | None = None
+        self,
+        rules: RuleSet,
+        keyring: Keyring,
+        *,
+        batch_rows: int = BATCH_ROWS,
+        progress: Progress | None = None,
     ) -> None:
         self.rules = rules
         self.keyring = keyring
@@ -108,7 +114,9 @@ class Engine:
                         distinct = _distinct(values)
                         self.mapper.collect(self._channel(column), distinct)
                         if column.entity in entities.NAME_ENTITIES:
-                            kind = {entities.FIRST_NAME: FIRST, entities.LAST_NAME: LAST}.get(column.entity or "")
+                            kind = {entities.FIRST_NAME: FIRST, entities.LAST_NAME: LAST}.get(
+                                column.entity or ""
+                            )
                             self.names.learn(kind, distinct)
                 rows += batch.num_rows
                 if self.progress:
@@ -119,6 +127,11 @@ class Engine:
             if table.persona is not None:
                 personas[table.name] = self._persona_rows(table)
         self.mapper.settle()
+        self.scanner.known_phones = {
+            key
+            for v in self.mapper.originals.get(entities.PHONE_NUMBER, ())
+            if len(key := entities.phone_key(v)) >= 7
+        }
         for table in tables:
             if table.persona is not None:
                 self._apply_persona(table, personas[table.name])
@@ -132,8 +145,15 @@ class Engine:
             emails, _ = batch.cells(persona.email)
             firsts, _ = batch.cells(persona.first_name)
             lasts, _ = batch.cells(persona.last_name)
-            for email, first, last in zip(emails.tolist(), firsts.tolist(), lasts.tolist(), strict=True):
-                if isinstance(email, str) and email.strip() and isinstance(first, str) and isinstance(last, str):
+            for email, first, last in zip(
+                emails.tolist(), firsts.tolist(), lasts.tolist(), strict=True
+            ):
+                if (
+                    isinstance(email, str)
+                    and email.strip()
+                    and isinstance(first, str)
+                    and isinstance(last, str)
+                ):
                     found.setdefault(email, (first, last))
         return found
 
@@ -154,8 +174,12 @@ class Engine:
         self.mapper.override(channel, dict(zip(emails, fakes, strict=True)))
 
     # Pass 2: replace, count, stage.
-    def transform(self, table: TablePlan, batch: Batch, verify_input: VerifyInput) -> None:
-        row_names = self._row_names(table, batch) if any(c.is_text for c in table.columns.values()) else None
+    def transform(self, table: TablePlan, batch: Batch) -> None:
+        row_names = (
+            self._row_names(table, batch)
+            if any(c.is_text for c in table.columns.values())
+            else None
+        )
         for column in list(table.columns.values()):
             if column.path not in batch.paths():
                 continue
@@ -171,13 +195,11 @@ class Engine:
                 continue
             originals = values[present].astype(str)
             stats.unique_hashes.append(np.unique(_hash(originals)))
-            if not column.is_text:
-                verify_input.add_positions(
-                    table.name, column.path, rows[present.to_numpy()] + batch.start_row, originals, column.entity
-                )
             distinct = list(pd.unique(originals))
             if column.is_text:
-                replaced = self._replace_text(column, distinct, originals, rows[present.to_numpy()], row_names, stats)
+                replaced = self._replace_text(
+                    column, distinct, originals, rows[present.to_numpy()], row_names, stats
+                )
             else:
                 replaced = self.mapper.replace(self._channel(column), distinct)
             mapping = dict(zip(distinct, replaced, strict=True))
@@ -218,7 +240,11 @@ class Engine:
 
     def _row_names(self, table: TablePlan, batch: Batch) -> list[frozenset[str]] | None:
         """The name tokens each row of the batch holds in its name columns (before replacement)."""
-        columns = [c for c in table.columns.values() if c.entity in entities.NAME_ENTITIES and c.is_replacing]
+        columns = [
+            c
+            for c in table.columns.values()
+            if c.entity in entities.NAME_ENTITIES and c.is_replacing
+        ]
         if not columns:
             return None
         per_row: list[set[str]] = [set() for _ in range(batch.num_rows)]
@@ -245,12 +271,24 @@ def _ner(model: str) -> Callable[[list[str]], list[list[NameSpan]]]:
                 if ent.label_ == "PERSON":
                     words = [(t.idx, t.idx + len(t.text)) for t in ent if t.is_alpha]
                     if words:
-                        kinds = [FIRST if i < len(words) - 1 or len(words) == 1 else LAST for i in range(len(words))]
+                        kinds = [
+                            FIRST if i < len(words) - 1 or len(words) == 1 else LAST
+                            for i in range(len(words))
+                        ]
                         spans.append(NameSpan(words[0][0], words[-1][1], 0.85, kinds, words))
             out.append(spans)
         return out
 
     return run
+
+
+def _pooled(rules: RuleSet, tables: list[TablePlan]) -> set[str]:
+    """Entities replaced from a public pool (fake names, cities...): equal values may be coincidences."""
+    pooled = {entity for entity, rule in rules.entities.items() if rule.operator == "fake"}
+    pooled.update(
+        c.entity for t in tables for c in t.columns.values() if c.operator == "fake" and c.entity
+    )
+    return pooled
 
 
 def run_scrub(
@@ -273,7 +311,7 @@ def run_scrub(
     staging = Staging(out_dir)
     staged: dict[str, Path] = {}
     formats: dict[str, Format] = {}
-    verify_input = VerifyInput(originals=engine.mapper.originals)
+    verify_tables: list[VerifyTable] = []
     try:
         mark = time.perf_counter()
         for table in tables:
@@ -283,21 +321,21 @@ def run_scrub(
             with TableWriter(table.source, path, fmt) as writer:
                 done = 0
                 for batch in table.source.batches(batch_rows):
-                    engine.transform(table, batch, verify_input)
+                    engine.transform(table, batch)
                     writer.write(batch)
                     done += batch.num_rows
                     if progress:
                         progress("scrub", table.name, done)
             staged[table.name] = path
-            verify_input.tables.append(
-                OutputTable(
+            verify_tables.append(
+                VerifyTable(
                     name=table.name,
-                    path=path,
-                    format=fmt,
-                    entities={c.path: c.entity for c in table.columns.values() if c.operator != "drop"},
-                    unverified={c.path for c in table.columns.values() if not c.is_verified},
-                    name_columns=[c.path for c in table.columns.values()
-                                  if c.entity in entities.NAME_ENTITIES and c.is_replacing],
+                    source=table.source,
+                    output=path,
+                    columns={
+                        c.path: ColumnCheck(c.entity, c.operator, c.is_verified)
+                        for c in table.columns.values()
+                    },
                 )
             )
         timings["scrub_s"] = time.perf_counter() - mark
@@ -311,9 +349,10 @@ def run_scrub(
         staging=staging,
         staged=staged,
         formats=formats,
-        verify_input=verify_input,
+        verify_tables=verify_tables,
+        originals=Originals(engine.mapper.originals, pooled=_pooled(rules, tables)),
         timings=timings,
     )
 
 
-__all__ = ["Engine", "Scrubbed", "run_scrub", "verify"]
+__all__ = ["Engine", "Scrubbed", "run_scrub"]

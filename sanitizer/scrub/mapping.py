@@ -65,12 +65,13 @@ class Mapper:
         if not entity or entity == entities.FREE_TEXT:
             return
         region = self.rules.policy.default_region
+        regions = tuple(self.rules.policy.regions)
         originals = self.originals[entity]
         avoid = self._avoid[entity]
         for value in values:
             if value not in originals:
                 originals.add(value)
-                avoid.add(entities.normalize(entity, value, region))
+                avoid.add(entities.normalize(entity, value, region, regions))
 
     def settle(self) -> None:
         """Compute replacements for everything collected, channel by channel (vectorised per channel)."""

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sanitizer import entities
 from sanitizer.detect import NameFinder, TextScanner, build_analyzer, classify
 from sanitizer.errors import RulesError, UnknownColumnsError
 from sanitizer.operators import get_operator
@@ -89,7 +88,12 @@ class Planner:
                 entity=resolved.entity,
                 operator=resolved.operator,
                 params=resolved.params,
-                rule=RuleRef(kind=resolved.kind, source=resolved.source, match=resolved.match, reason=resolved.reason),
+                rule=RuleRef(
+                    kind=resolved.kind,
+                    source=resolved.source,
+                    match=resolved.match,
+                    reason=resolved.reason,
+                ),
                 detection=Detection(method="header", entity=resolved.entity),
                 is_verified=resolved.is_verified,
             )
@@ -101,7 +105,11 @@ class Planner:
     def _detect(self, table: str, path: str, batch: Batch) -> ColumnPlan:
         values, _rows = batch.cells(path)
         is_text = batch.is_text(path)
-        texts = [str(v) for v in values.tolist() if v is not None and not (isinstance(v, float) and pd.isna(v))]
+        texts = [
+            str(v)
+            for v in values.tolist()
+            if v is not None and not (isinstance(v, float) and pd.isna(v))
+        ]
         evidence = classify(path, texts, self.analyzer, self.scanner, self.rules)
         detection = Detection(
             method="sample",
@@ -119,7 +127,9 @@ class Planner:
                 entity=evidence.entity,
                 operator=default.operator,
                 params=get_operator(default.operator).Params.model_validate(default.params),
-                rule=RuleRef(kind="detected", reason=f"no rule; {evidence.entity} in most sampled values"),
+                rule=RuleRef(
+                    kind="detected", reason=f"no rule; {evidence.entity} in most sampled values"
+                ),
                 detection=detection,
             )
         if not is_text and evidence.entity is None:
@@ -129,7 +139,9 @@ class Planner:
                 entity=None,
                 operator="keep",
                 params=get_operator("keep").Params(),
-                rule=RuleRef(kind="type", reason="no rule; non-text values and no PII in the sample"),
+                rule=RuleRef(
+                    kind="type", reason="no rule; non-text values and no PII in the sample"
+                ),
                 detection=detection,
             )
         reason = (
@@ -161,7 +173,11 @@ class Planner:
         for table in tables:
             for glob, persona in self.rules.personas.items():
                 if fnmatch.fnmatchcase(table.name, glob):
-                    missing = [c for c in (persona.first_name, persona.last_name, persona.email) if c not in table.columns]
+                    missing = [
+                        c
+                        for c in (persona.first_name, persona.last_name, persona.email)
+                        if c not in table.columns
+                    ]
                     if missing:
                         raise RulesError(
                             f"tables.{glob}.persona: column {missing[0]!r} is not in table {table.name}"

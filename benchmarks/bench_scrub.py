@@ -1,0 +1,193 @@
+"""Benchmark: `sanitize scrub` end to end against presidio-structured on the same synthetic contact list.
+
+    python benchmarks/bench_scrub.py --rows 200000 [--presidio-rows 5000] [--out /tmp/bench]
+
+Prints rows/s for both, their ratio, and the peak memory (RSS) of the scrub process. The contact list
+has names, emails, two phone columns, a free-text notes column (names, phones and emails of the row in
+about half of the notes), and non-PII columns. People repeat across rows (about two rows per person),
+as in real contact lists. Phone numbers use the NANP 555 exchange outside the fictional 0100-0199 block,
+so the scrubbed outputs (inside that block) never coincide with inputs. Nothing generated is committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+from faker import Faker
+
+AREA_CODES = [c for c in range(201, 990) if c % 100 not in (11,) and str(c)[1] != "9"][:300]
+NOTES = [
+    "{first} called about the renewal, call back on {phone}.",
+    "Customer {first} {last} asked for statements by email to {email}.",
+    "Left voicemail at {phone}; {first} prefers mornings.",
+    "Spoke to Mr {last} re billing dispute, escalated to tier 2.",
+    "No answer. Retry tomorrow.",
+    "{first} {last} updated address; confirm via {email} or {cell}.",
+]
+
+
+def generate(rows: int, path: Path, seed: int = 7) -> None:
+    """A synthetic contact list of `rows` rows (deterministic for a seed)."""
+    fake = Faker("en_US")
+    Faker.seed(seed)
+    rng = random.Random(seed)
+    firsts = [fake.first_name() for _ in range(3000)]
+    lasts = [fake.last_name() for _ in range(5000)]
+    people = max(1, rows // 2)
+    person_rows = []
+    for i in range(people):
+        first, last = rng.choice(firsts), rng.choice(lasts)
+        npa = rng.choice(AREA_CODES)
+        phone = f"({npa}) 555-{rng.randint(200, 9999):04d}"
+        cell = f"+1 {rng.choice(AREA_CODES)} 555 {rng.randint(200, 9999):04d}"
+        email = f"{first.lower()}.{last.lower()}.{i}@example.com"
+        person_rows.append((first, last, email, phone, cell))
+    data = []
+    for r in range(rows):
+        first, last, email, phone, cell = person_rows[rng.randrange(people)]
+        note = (
+            rng.choice(NOTES).format(first=first, last=last, email=email, phone=phone, cell=cell)
+            if rng.random() < 0.6
+            else ""
+        )
+        data.append(
+            (
+                f"c{r:08d}",
+                first,
+                last,
+                email,
+                phone,
+                cell,
+                note,
+                rng.choice(["active", "closed", "prospect"]),
+                f"{rng.randint(0, 99999) / 100:.2f}",
+                f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                rng.choice(["SPRING", "SUMMER", "WINBACK"]),
+            )
+        )
+    frame = pd.DataFrame(
+        data,
+        columns=[
+            "inin-outbound-id",
+            "FirstName",
+            "LastName",
+            "Email",
+            "HomePhone",
+            "CellPhone",
+            "Notes",
+            "Status",
+            "Balance",
+            "LastContacted",
+            "Campaign",
+        ],
+    )
+    frame.to_csv(path, index=False)
+
+
+RULES = """\
+version: 1
+extends: [default, genesys]
+policy: {unknown_columns: fail}
+tables:
+  contacts:
+    columns:
+      Status: {operator: keep, reason: enumeration}
+      Balance: {operator: keep, reason: amount}
+      LastContacted: {operator: keep, reason: date}
+      Campaign: {operator: keep, reason: campaign code}
+"""
+
+
+def run_sanitizer(csv: Path, work: Path) -> tuple[float, float]:
+    """Seconds and peak RSS (MiB) of `sanitize scrub` in its own process."""
+    rules = work / "rules.yaml"
+    rules.write_text(RULES)
+    out = work / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    env = {**os.environ, "SANITIZER_KEY": "benchmark-key-0123456789abcdef"}
+    sanitize = Path(sys.executable).with_name("sanitize")
+    command = [str(sanitize), "scrub", str(csv), "--out", str(out), "--rules", str(rules)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
+def run_presidio_structured(csv: Path, rows: int) -> float:
+    """Seconds for presidio-structured (its documented pandas flow, offline no_op NLP engine) on `rows` rows."""
+    import tldextract
+    import tldextract.tldextract as tld
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_anonymizer.entities import OperatorConfig
+    from presidio_structured import PandasAnalysisBuilder, StructuredEngine
+    from presidio_structured.data.data_processors import PandasDataProcessor
+
+    tld.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    nlp = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "no_op",
+            "models": [{"lang_code": "en", "model_name": "none"}],
+        }
+    ).create_engine()
+    registry = RecognizerRegistry(supported_languages=["en"])
+    registry.load_predefined_recognizers(nlp_engine=nlp)
+    analyzer = AnalyzerEngine(nlp_engine=nlp, registry=registry, supported_languages=["en"])
+    frame = pd.read_csv(csv, dtype=str, keep_default_na=False, nrows=rows)
+    started = time.perf_counter()
+    analysis = PandasAnalysisBuilder(analyzer=analyzer).generate_analysis(frame)
+    StructuredEngine(data_processor=PandasDataProcessor()).anonymize(
+        frame,
+        analysis,
+        operators={"DEFAULT": OperatorConfig("hash", {"hash_type": "sha256", "salt": "0" * 32})},
+    )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument(
+        "--presidio-rows",
+        type=int,
+        default=5_000,
+        help="rows given to presidio-structured (it is too slow for the full list)",
+    )
+    parser.add_argument("--out", type=Path, default=Path("/tmp/sanitizer-bench"))
+    parser.add_argument("--skip-presidio", action="store_true")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    csv = args.out / "contacts.csv"
+    started = time.perf_counter()
+    generate(args.rows, csv)
+    print(
+        f"generated {args.rows:,} rows ({csv.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s"
+    )
+    seconds, peak = run_sanitizer(csv, args.out)
+    ours = args.rows / seconds
+    print(
+        f"sanitize scrub: {args.rows:,} rows in {seconds:.2f} s = {ours:,.0f} rows/s, peak RSS {peak:,.0f} MiB"
+    )
+    if not args.skip_presidio:
+        rows = min(args.presidio_rows, args.rows)
+        theirs_s = run_presidio_structured(csv, rows)
+        theirs = rows / theirs_s
+        print(f"presidio-structured: {rows:,} rows in {theirs_s:.2f} s = {theirs:,.0f} rows/s")
+        print(f"ratio: sanitize scrub is {ours / theirs:,.0f}x the rows/s of presidio-structured")
+
+
+if __name__ == "__main__":
+    main()
