@@ -134,7 +134,7 @@ def test_resolve_secret_from_env_and_file_never_shows_the_value(
     with pytest.raises(ConfigError) as caught:
         resolve(mapping, "FROM_ENV")
     assert "TEST_SECRET_ENV is not set" in str(caught.value) and ":3:" in str(caught.value)
-    with pytest.raises(ConfigError, match="cannot read .*nope.txt"):
+    with pytest.raises(ConfigError, match=r"cannot read .*nope\.txt"):
         resolve(mapping, "MISSING_FILE")
     with pytest.raises(ConfigError, match="'UNDEFINED' is not defined for org 'staging'"):
         resolve(mapping, "UNDEFINED")

@@ -13,6 +13,7 @@ from sanitizer.errors import FindingsError, FlowError
 from sanitizer.flows.documents import find_flow_files, read_flows
 from sanitizer.flows.findings import RULES, Finding, Severity, render_json, render_text
 from sanitizer.flows.lint import lint_files
+from sanitizer.flows.promote import FlowPromotion, connect, promote
 from sanitizer.flows.retarget import retarget_files
 from sanitizer.flows.sarif import render_sarif
 from sanitizer.flows.validate import validate_files
@@ -46,6 +47,9 @@ MAPPINGS = typer.Option(
 FORMAT = typer.Option(ReportFormat.text, "--format", help="Findings as text, JSON or SARIF 2.1.0.")
 OUTPUT = typer.Option(None, "--output", help="Write the findings to this file instead of stdout.")
 OUT_DIR = typer.Option(..., "--out", help="Folder for the rendered flows (same file names).")
+FLOW_NAMES = typer.Option(
+    None, "--flow", help="Name of a flow to promote (repeatable; default: every flow of the org)."
+)
 USED_BY = typer.Argument(
     None,
     help="Flow files or folders whose placeholders must be defined for every org.",
@@ -124,6 +128,56 @@ def retarget_command(
             f"{item.literals} other-org value(s) replaced",
             markup=False,
             highlight=False,
+        )
+
+
+def _show(promotion: FlowPromotion) -> None:
+    """Print one flow's diff and findings before anything is imported."""
+    kind = "new flow" if promotion.is_new else "new version"
+    stdout.print(
+        f"== {promotion.name} ({promotion.type.lower()}, {kind})", markup=False, highlight=False
+    )
+    stdout.print(promotion.diff.rstrip("\n") or "(no change)", markup=False, highlight=False)
+    if promotion.findings:
+        stdout.print(render_text(promotion.findings, 1), markup=False, highlight=False)
+
+
+@flows_app.command("promote")
+@report_errors
+def promote_command(
+    from_org: str = typer.Option(..., "--from", help="The org to export the flows from."),
+    to_org: str = typer.Option(..., "--to", help="The org to import them into."),
+    flow: list[str] | None = FLOW_NAMES,
+    approve: bool = typer.Option(
+        False, "--approve", help="Really publish into an org whose role is production."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Export, check, retarget and diff; import nothing."
+    ),
+    mappings: Path | None = MAPPINGS,
+) -> None:
+    """Export, validate, retarget, diff and import flows from one org into another."""
+    all_mappings = read_mappings(mappings)
+    source, target = find_mapping(all_mappings, from_org), find_mapping(all_mappings, to_org)
+    with connect(source) as source_client, connect(target) as target_client:
+        result = promote(
+            source_client,
+            target_client,
+            source,
+            target,
+            all_mappings,
+            flow_names=flow or (),
+            approve=approve,
+            dry_run=dry_run,
+            review=_show,
+        )
+    for item in result.flows:
+        state = "dry run: not imported" if item.status == "dry-run" else item.status
+        stdout.print(f"{item.name}: {state}", markup=False, highlight=False)
+    if any(item.status == "needs-approval" for item in result.flows):
+        raise FindingsError(
+            f"{to_org} is a production org: nothing was imported",
+            hint="review the diff above, then run again with --approve",
         )
 
 

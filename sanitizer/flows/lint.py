@@ -51,12 +51,17 @@ def lint(
     mappings: Sequence[OrgMapping],
     *,
     index: OrgIndex | None = None,
+    rendered: bool = False,
 ) -> list[Finding]:
-    """Findings for one flow linted for `org` (without an org, every org counts as its own)."""
+    """Findings for one flow linted for `org` (without an org, every org counts as its own).
+
+    `rendered` lints a flow as exported or retargeted, whose substitutions are already filled in:
+    the org's own values are then expected, and only other orgs' and unknown values are reported.
+    """
     index = index or OrgIndex(mappings)
     findings: list[Finding] = []
     for scalar in doc.scalars:
-        findings.extend(_lint_scalar(doc, scalar, org, index))
+        findings.extend(_lint_scalar(doc, scalar, org, index, rendered=rendered))
     if org is not None:
         findings.extend(_missing_values(doc, org))
     return findings
@@ -89,7 +94,7 @@ def _owner_note(values: Sequence[OrgValue]) -> str:
 
 
 def _lint_scalar(
-    doc: FlowDocument, scalar: Scalar, org: OrgMapping | None, index: OrgIndex
+    doc: FlowDocument, scalar: Scalar, org: OrgMapping | None, index: OrgIndex, *, rendered: bool
 ) -> list[Finding]:
     value = scalar.value
     path = format_path(scalar.path)
@@ -111,7 +116,7 @@ def _lint_scalar(
             _OTHER_RULE[first.kind],
             f"{first.describe()} is written in; this flow is linted for {target}",
         )
-    taken = [(o.start, o.end) for o in other]
+    taken = [(o.start, o.end) for o in (other + own if rendered else other)]
 
     def free(start: int, end: int) -> bool:
         return not any(s < end and start < e for s, e in taken)
@@ -147,7 +152,7 @@ def _lint_scalar(
             "hardcoded-phone",
             f"hard-coded phone number (country code +{_country_code(e164)}){note}",
         )
-    for occurrence in own:
+    for occurrence in [] if rendered else own:
         if any(s < occurrence.end and occurrence.start < e for s, e in reported):
             continue
         variables = sorted({v.key for v in occurrence.values if v.kind == "variable"})

@@ -15,7 +15,7 @@ from sanitizer.errors import ConfigError, FlowError
 from sanitizer.flows.documents import FlowFormat, encode_flow, parse_flow, read_flow
 from sanitizer.flows.lint import lint
 from sanitizer.flows.orgvalues import is_substring_value
-from sanitizer.flows.retarget import retarget, retarget_files, retarget_result
+from sanitizer.flows.retarget import retarget, retarget_result
 from sanitizer.variables import OrgMapping, Variable, find_mapping
 
 from .helpers import FIXTURES, ORG_FLOWS, SAMPLE_VARIABLES
@@ -192,7 +192,7 @@ def test_retarget_endpoint_without_counterpart_is_refused(write_mappings: object
         }
     )
     doc = parse_flow("workflow:\n  name: A\n  a: sftp://ftp.prod.example.com/in\n", "x.yaml")
-    with pytest.raises(FlowError, match="endpoint ftp .* has no counterpart in staging"):
+    with pytest.raises(FlowError, match=r"endpoint ftp .* has no counterpart in staging"):
         retarget(doc, find_mapping(orgs, "staging"), orgs)
 
 
