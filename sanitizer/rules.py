@@ -256,6 +256,10 @@ class RuleSet:
         """(table glob, column, source) of every table rule, to report rules naming absent columns."""
         return [(loc.table_glob, loc.match, loc.source) for loc in self._tables]
 
+    def safe_ranges_file(self) -> Path:
+        """The safe-ranges file in force (the shipped one unless the rules name another)."""
+        return self.safe_ranges_path or rules_dir() / SAFE_RANGES_FILE
+
     def safe_ranges(self) -> SafeRanges:
         """The safe phone ranges and email domains for outputs (the shipped ones unless overridden)."""
         from sanitizer.ranges import default_safe_ranges, read_safe_ranges
@@ -305,7 +309,7 @@ def _validate_params(
         raise doc.error(key, f"{first['msg']} (operator {operator})", RulesError) from None
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """Shipped files show as rules/<name>; others relative to the working directory when possible."""
     resolved = path.resolve()
     shipped = rules_dir().resolve()
@@ -364,15 +368,15 @@ def read_rules(path: Path | None = None) -> RuleSet:
 def _load(file: Path, rules: RuleSet, loaded: list[Path], chain: tuple[Path, ...]) -> None:
     file = file.resolve()
     if file in chain:
-        raise RulesError(f"{_shown(file)}: `extends` forms a cycle")
+        raise RulesError(f"{shown_path(file)}: `extends` forms a cycle")
     if file in loaded:
         return
     doc = read_yaml(file, RulesError)
     if doc.data is None:
         doc.data = {}
     if not isinstance(doc.data, dict):
-        raise RulesError(f"{_shown(file)}:1: expected a mapping of rules keys at the top level")
-    doc.path = Path(_shown(file))
+        raise RulesError(f"{shown_path(file)}:1: expected a mapping of rules keys at the top level")
+    doc.path = Path(shown_path(file))
     config = doc.validate(RulesFileConfig, RulesError)
     for index, name in enumerate(config.extends):
         target = _extended(name, file)

@@ -115,9 +115,18 @@ def _proof(report: ScrubReport) -> list[str]:
     ]
     if v.coincidences:
         lines.append(
-            f"{figures.fmt_int(v.coincidences)} single name word(s) appeared both as an original "
-            "name and as a generated fake name: an expected overlap of the public name pool, not "
-            "a leak (a name left in its original place always fails)."
+            f"{figures.fmt_int(v.coincidences)} name word(s) in free text equal some customer's "
+            "name but were put there by a replacement (fake names come from the same public pool "
+            "as real ones): not a leak. A name word that stayed in its place always fails."
+        )
+    if v.safe_ranges is not None:
+        sr = v.safe_ranges
+        sink = f", or the sink domain {sr.sink_domain}" if sr.sink_domain else ""
+        lines.append(
+            f"What counted as safe: emails at {', '.join(sr.email_domains)} or any "
+            f"{', '.join('.' + t for t in sr.reserved_tlds)} domain{sink}; phone numbers in "
+            f"{sr.phone_blocks} fiction or pool block(s) for {', '.join(sr.phone_countries)} (other "
+            f"countries use the pool). Ranges file `{sr.source}`, sha256 `{sr.sha256[:16]}…`."
         )
     lines += [
         "",

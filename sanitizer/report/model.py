@@ -43,6 +43,10 @@ class RunInfo(_Model):
     source_org: OrgInfo | None = None
     target_org: OrgInfo | None = None
     host: str | None = None
+    config: str | None = Field(default=None, description="Run config file (refresh runs).")
+    config_hash: str | None = Field(
+        default=None, description="sha256 of the run config: a changed allow list or profile shows as drift."
+    )
 
 
 class KeyInfo(_Model):
@@ -85,7 +89,12 @@ class RuleRef(_Model):
 
 
 class Detection(_Model):
-    """Evidence for a column's entity from its header and from a sample of its values."""
+    """Evidence for a column's entity from its header and from a sample of its values.
+
+    `confidence` is the share of the sampled distinct values in which the entity was found (for a column
+    classified as that entity, the share where it covered the whole value); `scores` are the recognizers'
+    own mean scores. A header rule has no sample: its confidence is None.
+    """
 
     method: Literal["header", "sample", "header+sample", "type", "none"]
     entity: str | None
@@ -113,7 +122,10 @@ class ColumnCounts(_Model):
 
 
 class ColumnVerification(_Model):
-    status: Literal["passed", "failed", "skipped"]
+    status: Literal["passed", "failed", "skipped"] = Field(
+        description="passed: checked, nothing found; failed: findings in this column; skipped: the column "
+        "was dropped from the output, so there is nothing to check."
+    )
     findings: int = 0
 
 
@@ -157,6 +169,18 @@ class Finding(_Model):
     entity: str | None = None
 
 
+class SafeRangesInfo(_Model):
+    """What counted as safe when the verifier checked emails and phone numbers."""
+
+    source: str = Field(description="The safe-ranges file (rules/safe-ranges.yaml unless overridden).")
+    sha256: str
+    email_domains: list[str] = Field(description="Reserved domains allowed for output emails.")
+    reserved_tlds: list[str] = Field(description="Top-level domains reserved for testing (.test, .invalid...).")
+    sink_domain: str | None = Field(default=None, description="A catch-all domain the operator owns, if any.")
+    phone_countries: list[str] = Field(description="Countries with fiction ranges; others use the pool.")
+    phone_blocks: int = Field(description="Fiction blocks and pool blocks configured (NANP counts once).")
+
+
 class VerificationReport(_Model):
     status: Literal["passed", "failed"]
     checks: list[Check]
@@ -164,10 +188,12 @@ class VerificationReport(_Model):
     cells_scanned: int
     findings_total: int
     findings: list[Finding] = Field(description="At most the first 1,000 findings.")
+    safe_ranges: SafeRangesInfo | None = None
     coincidences: int = Field(
         default=0,
-        description="Single name tokens that equal an original name and a generated name alike: "
-        "expected overlap of the public name pool, not a leak (positional survivals always fail).",
+        description="Name words in free text that equal some customer's name but were put there by a "
+        "replacement (fake names come from the same public pool as real ones): not a leak. A name word "
+        "that stayed in place is a finding.",
     )
 
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import secrets
 import time
@@ -26,6 +27,7 @@ from sanitizer.report.model import (
     RulesFile,
     RulesInfo,
     RunInfo,
+    SafeRangesInfo,
     ScrubReport,
     Summary,
     TableReport,
@@ -33,7 +35,8 @@ from sanitizer.report.model import (
     ToolInfo,
     VerificationReport,
 )
-from sanitizer.rules import RuleSet
+from sanitizer.ranges import SafeRanges
+from sanitizer.rules import RuleSet, shown_path
 from sanitizer.scrub.engine import Progress, Scrubbed, run_scrub
 from sanitizer.tables import BATCH_ROWS, Format, TableSource
 from sanitizer.verify import verify
@@ -100,6 +103,7 @@ def scrub(
             regions=regions,
             batch_rows=batch_rows,
         )
+        verification.safe_ranges = safe_ranges_info(rules, ranges)
         scrubbed.timings["verify_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
         outputs = scrubbed.staging.publish() if verification.status == "passed" else []
@@ -132,6 +136,23 @@ def scrub(
             hint=f"see the findings (table, column, row) in {report_dir / 'scrub-report.html'}",
         )
     return ScrubResult(report=report, report_dir=report_dir, outputs=outputs)
+
+
+def safe_ranges_info(rules: RuleSet, ranges: SafeRanges) -> SafeRangesInfo:
+    """What the verifier counted as safe, for the report."""
+    path = rules.safe_ranges_file()
+    phones = ranges.phones
+    return SafeRangesInfo(
+        source=shown_path(path),
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        email_domains=list(ranges.emails.domains),
+        reserved_tlds=list(ranges.emails.reserved_tlds),
+        sink_domain=ranges.emails.sink_domain,
+        phone_countries=sorted(
+            {r.country for r in phones.ranges} | ({"US", "CA"} if phones.nanp else set())
+        ),
+        phone_blocks=len(phones.ranges) + len(phones.pool) + (1 if phones.nanp else 0),
+    )
 
 
 def build_report(
