@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sanitizer.errors import RulesError
 from sanitizer.shipped import rules_dir
@@ -140,19 +148,10 @@ class PhoneRanges(_Model):
 class EmailRanges(_Model):
     """Domains a replacement email may use: reserved ones, reserved TLDs, and one sink domain."""
 
-    domains: tuple[str, ...] = tuple(sorted(RFC2606_DOMAINS))
     reserved_tlds: tuple[str, ...] = ("test", "invalid", "example")
+    domains: tuple[str, ...] = tuple(sorted(RFC2606_DOMAINS))
     # A domain the operator owns that swallows all mail (a catch-all mailbox); the only real domain.
     sink_domain: str | None = None
-
-    @field_validator("domains")
-    @classmethod
-    def _reserved_domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        lowered = tuple(domain.strip().lower().rstrip(".") for domain in value)
-        for domain in lowered:
-            if not _DOMAIN.match(domain):
-                raise ValueError(f"{domain!r} is not a domain name")
-        return lowered
 
     @field_validator("reserved_tlds")
     @classmethod
@@ -161,6 +160,22 @@ class EmailRanges(_Model):
         for tld in lowered:
             if not _TLD.match(tld):
                 raise ValueError(f"{tld!r} is not a top-level domain label")
+        return lowered
+
+    @field_validator("domains")
+    @classmethod
+    def _reserved_domains(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        lowered = tuple(domain.strip().lower().rstrip(".") for domain in value)
+        tlds = info.data.get("reserved_tlds", ())
+        for domain in lowered:
+            if not _DOMAIN.match(domain):
+                raise ValueError(f"{domain!r} is not a domain name")
+            # Fail closed: a real domain belongs in `sink_domain` (one you own), never here.
+            if not _is_reserved(domain, tlds):
+                raise ValueError(
+                    f"domain {domain!r} is not reserved (example.com/.net/.org or a reserved "
+                    "TLD); put a domain you own in `sink_domain` instead"
+                )
         return lowered
 
     @field_validator("sink_domain")
@@ -172,17 +187,6 @@ class EmailRanges(_Model):
         if not _DOMAIN.match(domain):
             raise ValueError(f"{domain!r} is not a domain name")
         return domain
-
-    @model_validator(mode="after")
-    def _only_reserved(self) -> Self:
-        # Fail closed: a real domain belongs in `sink_domain` (one you own), never in `domains`.
-        for domain in self.domains:
-            if not _is_reserved(domain, self.reserved_tlds):
-                raise ValueError(
-                    f"domain {domain!r} is not reserved (example.com/.net/.org or a reserved TLD); "
-                    "put a domain you own in `sink_domain` instead"
-                )
-        return self
 
 
 class SafeRanges(_Model):
@@ -271,7 +275,8 @@ def read_safe_ranges(path: Path) -> SafeRanges:
         first = exc.errors()[0]
         where = _key_path(first["loc"])
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise RulesError(f"safe ranges file {path} at {where}: {first['msg']}{more}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise RulesError(f"safe ranges file {path} at {where}: {message}{more}") from None
 
 
 def _key_path(loc: tuple[int | str, ...]) -> str:

@@ -130,8 +130,12 @@ def _resolve(
     if params.unique:
         order.sort(key=digests.__getitem__)
     taken: set[str] = set()
+    decided: dict[str, str] = {}  # normalised address → output (equal values, equal outputs)
     out = list(values)
     for i in order:
+        if params.unique and keys[i] in decided:
+            out[i] = decided[keys[i]]
+            continue
         digest, attempt = digests[i], 0
         while True:
             address = f"{local(i, digest)}@{domains[digest[26] % len(domains)]}"
@@ -147,6 +151,7 @@ def _resolve(
             digest = ctx.keyring.digest(space, f"{keys[i]}\x1e{attempt}")
         if params.unique:
             taken.add(address)
+            decided[keys[i]] = address
         out[i] = address
     return out
 

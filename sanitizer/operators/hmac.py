@@ -57,12 +57,17 @@ class HmacOperator(Operator):
         encoded = [_encode(digest, params) for digest in digests]
         order: list[int] = list(range(len(values)))
         if params.unique:
+            _check_capacity(len(set(keys)), params, ctx.entity)
             # Resolve clashes in keyed order, so the result does not depend on the input order.
             order.sort(key=digests.__getitem__)
-        taken: set[str] = set()
+        taken: dict[str, str] = {}  # output → the normalised value that holds it
+        decided: dict[str, str] = {}  # normalised value → output (equal values, equal outputs)
         out = list(encoded)
         for i in order:
             value, key = values[i], keys[i]
+            if key in decided:
+                out[i] = decided[key]
+                continue
             candidate, attempt = encoded[i], 0
             while _refused(candidate, value, key, ctx, taken if params.unique else None):
                 attempt += 1
@@ -74,9 +79,19 @@ class HmacOperator(Operator):
                     )
                 digest = ctx.keyring.digest(space, f"{key}\x1e{attempt}")
                 candidate = _encode(digest, params)
-            out[i] = candidate
-            taken.add(candidate)
+            out[i] = decided[key] = candidate
+            taken[candidate] = key
         return out
+
+
+def _check_capacity(distinct: int, params: HmacParams, entity: str) -> None:
+    alphabet = {"hex": 16, "base32": 32, "base64url": 64}[params.encoding]
+    if distinct > alphabet**params.length // 2:
+        raise ConfigError(
+            f"operator hmac on {entity}: {distinct} distinct values cannot get unique "
+            f"pseudonyms of length {params.length} ({params.encoding})",
+            hint="raise `length`, or drop `unique`",
+        )
 
 
 def _encode(digest: bytes, params: HmacParams) -> str:
@@ -90,7 +105,7 @@ def _encode(digest: bytes, params: HmacParams) -> str:
 
 
 def _refused(
-    candidate: str, value: str, key: str, ctx: OperatorContext, taken: set[str] | None
+    candidate: str, value: str, key: str, ctx: OperatorContext, taken: dict[str, str] | None
 ) -> bool:
     if candidate in (value, key) or (taken is not None and candidate in taken):
         return True

@@ -11,27 +11,30 @@ verifier never trusts this code.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
-from typing import ClassVar, Literal, NamedTuple
+from typing import ClassVar, Literal
 
 import phonenumbers
-from phonenumbers import PhoneMetadata, PhoneNumber, PhoneNumberType
+from phonenumbers import PhoneNumberType
 
-from sanitizer.entities import namespace, normalize_phone
+from sanitizer.entities import namespace
 from sanitizer.errors import ConfigError
 from sanitizer.operators.base import Operator, OperatorContext, OperatorParams
+from sanitizer.operators.phone_numbers import (
+    ParsedPhone,
+    home_country_code,
+    is_phone_number,
+    parse_phone,
+    render,
+)
 from sanitizer.ranges import PhoneBlock, PhoneRange, SafeRanges
 
-_SHAPE = re.compile(r"^\+?[0-9\s().\-]+$")
-_NON_DIGITS = re.compile(r"[^0-9]+")
 _GEOGRAPHIC = frozenset(
     {PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 )
-_COUNTRY_CODES = frozenset(str(cc) for cc in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 
 
 class PhoneParams(OperatorParams):
@@ -39,14 +42,6 @@ class PhoneParams(OperatorParams):
 
     unique: bool = False
     format: Literal["keep", "e164"] = "keep"
-
-
-class ParsedPhone(NamedTuple):
-    """A value's identity (`key`: E.164, or digits when it is no phone) and its country parts."""
-
-    key: str
-    country_code: str | None
-    national: str | None
 
 
 class PhoneOperator(Operator):
@@ -78,144 +73,57 @@ class PhoneOperator(Operator):
             else:
                 # Digits go in place when the area is kept; a new area code may need new grouping.
                 same_shape = phone.country_code == "1" or id(group) in plan.area_groups
-                out[i] = render(values[i], phone, number, in_place=same_shape)
+                out[i] = _layout(values[i], phone, number, ctx.default_region, regions, same_shape)
         return out
 
 
-def is_phone_number(value: str, default_region: str, regions: tuple[str, ...] = ()) -> bool:
-    """False for a value phonenumbers cannot read as a possible number (it gets a pool number)."""
-    return parse_phone(value, default_region, regions).country_code is not None
-
-
-def parse_phone(value: str, default_region: str, regions: tuple[str, ...] = ()) -> ParsedPhone:
-    """The number `value` holds: valid in `default_region`, else valid in one of `regions`, else
-    possible in `default_region`; anything else keys by its digits and has no country."""
-    fast = _parse_fast(value, default_region)
-    return fast if fast is not None else _parse_slow(value, default_region, regions)
-
-
-def _parse_fast(value: str, default_region: str) -> ParsedPhone | None:
-    """The common shapes without a full phonenumbers parse; None when unsure (slow path decides).
-
-    Each branch returns exactly what `_parse_slow` would (a property test holds them together).
-    """
-    text = value.strip()
-    if not _SHAPE.match(text):
-        return None
-    digits = _NON_DIGITS.sub("", text)
-    if len(digits) < 4:
-        return None
-    if text.startswith("+"):
-        cc = split_country_code(digits)
-        if cc is None:
-            return None
-        national = digits[len(cc) :]
-        meta = _main_metadata(cc)
-        if (
-            meta is None
-            or meta.general_desc is None
-            or not national
-            or national[0] == "0"
-            or len(national) not in meta.general_desc.possible_length
-            or _strips_prefix(meta, national)
-        ):
-            return None
-        return ParsedPhone("+" + digits, cc, national)
-    meta = PhoneMetadata.metadata_for_region(default_region)
-    if meta is None:
-        return None
-    cc = str(meta.country_code)
-    if cc == "1":
-        national = digits[1:] if len(digits) == 11 and digits[0] == "1" else digits
-        if len(national) == 10 and national[0] in "23456789" and _nanp_valid(national[:6]):
-            return ParsedPhone("+1" + national, cc, national)
-        return None
-    if meta.national_prefix == "0" and digits[0] == "0" and digits[1] != "0":
-        prefix = re.match(meta.national_prefix_for_parsing or "0", digits)
-        national = digits[1:]
-        if prefix is not None and prefix.end() == 1 and _valid_in(default_region, cc, national):
-            return ParsedPhone("+" + cc + national, cc, national)
-    return None
+def _layout(
+    raw: str, phone: ParsedPhone, number: str, region: str, regions: tuple[str, ...], same: bool
+) -> str:
+    home_cc = home_country_code(region)
+    text = render(raw, phone, number, home_cc=home_cc, in_place=same)
+    # Fail closed: a layout without "+" must read back as the safe number, else E.164.
+    if not text.lstrip().startswith("+") and _reads_as(text, region, regions) != "+" + number:
+        return "+" + number
+    return text
 
 
 @lru_cache(maxsize=262_144)
-def _parse_slow(value: str, default_region: str, regions: tuple[str, ...]) -> ParsedPhone:
-    possible: PhoneNumber | None = None
-    for region in (default_region, *(r for r in regions if r != default_region)):
-        try:
-            number = phonenumbers.parse(value, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return _parsed(number)
-        if possible is None and phonenumbers.is_possible_number(number):
-            possible = number
-        if value.lstrip().startswith("+"):
-            break  # the country is explicit: other regions read it the same way
-    if possible is not None:
-        return _parsed(possible)
-    return ParsedPhone(normalize_phone(value, default_region), None, None)
-
-
-def _parsed(number: PhoneNumber) -> ParsedPhone:
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    cc = str(number.country_code)
-    return ParsedPhone(e164, cc, e164[1 + len(cc) :])
-
-
-def split_country_code(digits: str) -> str | None:
-    """The country calling code `digits` (E.164 without "+") starts with; codes are prefix-free."""
-    for length in (1, 2, 3):
-        if digits[:length] in _COUNTRY_CODES:
-            return digits[:length]
-    return None
-
-
-@lru_cache(maxsize=512)
-def _main_metadata(cc: str) -> PhoneMetadata | None:
-    region = phonenumbers.region_code_for_country_code(int(cc))
-    return PhoneMetadata.metadata_for_region_or_calling_code(int(cc), region)
-
-
-def _strips_prefix(meta: PhoneMetadata, national: str) -> bool:
-    pattern = meta.national_prefix_for_parsing or meta.national_prefix
-    return pattern is not None and re.match(pattern, national) is not None
-
-
-@lru_cache(maxsize=1_000_000)
-def _nanp_valid(first_six: str) -> bool:
-    # US and Canadian validity is decided by area code and exchange (the first six digits).
-    number = PhoneNumber(country_code=1, national_number=int(first_six + "5678"))
-    return any(phonenumbers.is_valid_number_for_region(number, r) for r in ("US", "CA"))
-
-
-def _valid_in(region: str, cc: str, national: str) -> bool:
-    number = PhoneNumber(country_code=int(cc), national_number=int(national))
-    return bool(phonenumbers.is_valid_number_for_region(number, region))
+def _reads_as(text: str, region: str, regions: tuple[str, ...]) -> str:
+    # Outputs repeat (a safe block holds 100 to 10,000 numbers), so their readings are cached.
+    return parse_phone(text, region, regions).key
 
 
 # --- the safe ranges, arranged for generation ----------------------------------------------
 
 
+# A block as the generator sees it: first number (E.164 digits as an int), size, digit width, and
+# the explicit numbers when the block is a list rather than an interval.
+_Spec = tuple[int, int, int, tuple[str, ...]]
+
+
+def _spec(block: PhoneBlock) -> _Spec:
+    if block.numbers:
+        return 0, len(block.numbers), 0, tuple(number[1:] for number in block.numbers)
+    assert block.first is not None
+    return int(block.first[1:]), block.size, len(block.first) - 1, ()
+
+
 class _Group:
     """Blocks probed as one sequence of candidate numbers (E.164 digits, no "+")."""
 
-    def __init__(self, label: str, blocks: tuple[PhoneBlock, ...]) -> None:
+    def __init__(self, label: str, specs: tuple[_Spec, ...]) -> None:
         self.label = label
+        self.specs = specs
         self.starts: list[int] = []
-        # Per block: the first number (an int) and its width, or the explicit list.
-        self.blocks: list[tuple[int, int, tuple[str, ...]]] = []
         self.size = 0
-        for block in blocks:
+        for spec in specs:
             self.starts.append(self.size)
-            self.size += block.size
-            explicit = tuple(number[1:] for number in block.numbers)
-            first = block.first[1:] if block.first is not None else "0"
-            self.blocks.append((int(first), len(first), explicit))
+            self.size += spec[1]
 
     def at(self, index: int) -> str:
         k = bisect_right(self.starts, index) - 1
-        first, width, explicit = self.blocks[k]
+        first, _, width, explicit = self.specs[k]
         offset = index - self.starts[k]
         return explicit[offset] if explicit else str(first + offset).zfill(width)
 
@@ -240,8 +148,9 @@ class _Plan:
                         f"({phone_range.country})"
                     )
             self.by_cc.setdefault(cc, []).append(phone_range)
-        self.pool = _Group("pool", tuple(ranges.phones.pool))
+        self.pool = _Group("pool", tuple(_spec(block) for block in ranges.phones.pool))
         self._cache: dict[tuple[str | None, str], list[_Group]] = {}
+        self._countries: dict[str, _Group] = {}  # one shared "same country" group per country
         self.area_groups: set[int] = set()  # ids of groups that keep the input's area code
 
     def groups_for(self, cc: str | None, national: str | None) -> list[_Group]:
@@ -254,7 +163,7 @@ class _Plan:
         ranges = self.by_cc.get(cc, [])
         serves = [p for r in ranges for p in r.serves if national.startswith(p)]
         area = max(serves, key=len, default="")
-        return self._cached(cc, area, lambda: self._country_groups(ranges, area))
+        return self._cached(cc, area, lambda: self._country_groups(cc, ranges, area))
 
     def _cached(self, cc: str, area: str, build: Callable[[], list[_Group]]) -> list[_Group]:
         key = (cc, area)
@@ -263,31 +172,36 @@ class _Plan:
             self._cache[key] = groups
         return self._cache[key]
 
-    def _country_groups(self, ranges: list[PhoneRange], area: str) -> list[_Group]:
+    def _country(self, name: str, specs: Callable[[], tuple[_Spec, ...]]) -> _Group:
+        if name not in self._countries:
+            self._countries[name] = _Group(f"country {name}", specs())
+        return self._countries[name]
+
+    def _country_groups(self, cc: str, ranges: list[PhoneRange], area: str) -> list[_Group]:
+        country = self._country(cc, lambda: tuple(_spec(r) for r in ranges))
         if not area:
-            fallback = tuple(r for r in ranges if r.is_fallback)
-            return [_Group("fallback", fallback), _Group("country", tuple(ranges))]
-        primary = _Group(f"area {area}", tuple(r for r in ranges if area in r.serves))
+            fallback = tuple(_spec(r) for r in ranges if r.is_fallback)
+            return [_Group("fallback", fallback), country]
+        primary = _Group(f"area {area}", tuple(_spec(r) for r in ranges if area in r.serves))
         self.area_groups.add(id(primary))
-        return [primary, _Group("country", tuple(ranges))]
+        return [primary, country]
 
     def _nanp_groups(self, area: str) -> list[_Group]:
-        assert self.nanp is not None
-        areas = _nanp_areas(self.nanp.exchange, self.nanp.first_line)
+        nanp = self.nanp
+        assert nanp is not None
+        areas = _nanp_areas(nanp.exchange, nanp.first_line)
         region = areas.get(area, "US")
-        lines = (self.nanp.exchange, self.nanp.first_line, self.nanp.last_line)
-        primary = (_nanp_block(area, *lines),) if area in areas else ()
-        country = tuple(_nanp_block(a, *lines) for a, r in sorted(areas.items()) if r == region)
-        extra = tuple(self.by_cc.get("1", []))
-        return [_Group(f"area {area}", primary), _Group(region, country + extra)]
+        size = int(nanp.last_line) - int(nanp.first_line) + 1
 
+        def spec(code: str) -> _Spec:
+            return int(f"1{code}{nanp.exchange}{nanp.first_line}"), size, 11, ()
 
-def _nanp_block(area: str, exchange: str, first_line: str, last_line: str) -> PhoneBlock:
-    return PhoneBlock(
-        name=f"NANP {area}",
-        first=f"+1{area}{exchange}{first_line}",
-        last=f"+1{area}{exchange}{last_line}",
-    )
+        def country() -> tuple[_Spec, ...]:
+            lines = tuple(spec(code) for code, r in sorted(areas.items()) if r == region)
+            return lines + tuple(_spec(r) for r in self.by_cc.get("1", []))
+
+        primary = (spec(area),) if area in areas else ()
+        return [_Group(f"area {area}", primary), self._country(f"1/{region}", country)]
 
 
 @lru_cache(maxsize=4)
@@ -322,10 +236,14 @@ class _Picker:
 
     def __init__(self, avoid: AbstractSet[str], unique: bool) -> None:
         self.avoid = avoid
-        self.taken: set[str] | None = set() if unique else None
+        self.unique = unique
+        self.taken: set[str] = set()
+        self.decided: dict[str, tuple[str, _Group]] = {}  # key → pick (equal keys, equal picks)
         self.full: set[int] = set()
 
     def pick(self, groups: list[_Group], keyed: int, phone: ParsedPhone) -> tuple[str, _Group]:
+        if self.unique and phone.key in self.decided:
+            return self.decided[phone.key]
         own = phone.key[1:] if phone.key.startswith("+") else phone.key
         for group in groups:
             if id(group) in self.full:
@@ -337,12 +255,13 @@ class _Picker:
                 if candidate == own:
                     skipped_own = True
                     continue
-                if self.taken is not None and candidate in self.taken:
+                if self.unique and candidate in self.taken:
                     continue
                 if self.avoid and "+" + candidate in self.avoid:
                     continue
-                if self.taken is not None:
+                if self.unique:
                     self.taken.add(candidate)
+                    self.decided[phone.key] = candidate, group
                 return candidate, group
             if not skipped_own:
                 self.full.add(id(group))
@@ -353,33 +272,6 @@ class _Picker:
         )
 
 
-def render(raw: str, phone: ParsedPhone, number: str, *, in_place: bool = True) -> str:
-    """`number` (E.164 digits) in the layout of `raw`: its digits replaced in place when the digit
-    count allows (and `in_place`), else the standard national or international format, or E.164."""
-    cc = split_country_code(number) or ""
-    national = number[len(cc) :]
-    digits = _NON_DIGITS.sub("", raw)
-    if phone.country_code is None or phone.national is None:
-        return "+" + number
-    international = raw.lstrip().startswith("+")
-    if not in_place and len(digits) != len(raw.strip()):
-        style = phonenumbers.PhoneNumberFormat.NATIONAL
-        if international or cc != phone.country_code:
-            style = phonenumbers.PhoneNumberFormat.INTERNATIONAL
-        return str(phonenumbers.format_number(phonenumbers.parse("+" + number), style))
-    if international:
-        after_cc = digits[len(phone.country_code) :]
-        candidate = cc + ("0" if after_cc.startswith("0") else "") + national
-    elif digits.startswith(("00" + phone.country_code, "011" + phone.country_code)):
-        candidate = digits[: 3 if digits.startswith("011") else 2] + cc + national
-    elif cc == phone.country_code and digits.endswith(phone.national):
-        candidate = digits[: len(digits) - len(phone.national)] + national
-    else:
-        return "+" + number
-    if len(candidate) != len(digits):
-        return "+" + number
-    fill = iter(candidate)
-    return "".join(next(fill) if "0" <= ch <= "9" else ch for ch in raw)
-
-
 OPERATOR = PhoneOperator
+
+__all__ = ["OPERATOR", "PhoneOperator", "PhoneParams", "is_phone_number", "parse_phone"]

@@ -1,0 +1,146 @@
+"""The fake operator: keyed names token by token (case kept, never itself), seeded Faker providers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sanitizer.entities import normalize_name
+from sanitizer.errors import RulesError
+from sanitizer.operators import get_operator
+from sanitizer.operators.fake import name_pool, replace_name_tokens, replace_person_names
+
+operator = get_operator("fake")
+
+
+def first(token: str, keyring) -> str:
+    return replace_name_tokens([token], "first", keyring)[0]
+
+
+def last(token: str, keyring) -> str:
+    return replace_name_tokens([token], "last", keyring)[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "why"),
+    [
+        ("Jane Smith", lambda k: f"{first('Jane', k)} {last('Smith', k)}", "first then last"),
+        ("JANE SMITH", lambda k: f"{first('Jane', k)} {last('Smith', k)}".upper(), "UPPER kept"),
+        ("jane smith", lambda k: f"{first('Jane', k)} {last('Smith', k)}".lower(), "lower kept"),
+        ("Berg, Jane", lambda k: f"{last('Berg', k)}, {first('Jane', k)}", "surname-first form"),
+        (
+            "Jane van der Berg",
+            lambda k: f"{first('Jane', k)} {first('van', k)} {first('der', k)} {last('Berg', k)}",
+            "middle tokens from the first-name pool, case per token",
+        ),
+        (
+            "Dr. Jane Q. Smith Jr.",
+            lambda k: f"Dr. {first('Jane', k)} {first('Q', k)}. {last('Smith', k)} Jr.",
+            "titles and suffixes kept, an initial becomes an initial",
+        ),
+        ("Jane", lambda k: first("Jane", k), "one token is a first name"),
+        (
+            "  Jane   Smith ",
+            lambda k: f"  {first('Jane', k)}   {last('Smith', k)} ",
+            "spacing kept",
+        ),
+        ("123", lambda k: "123", "no letters, nothing to replace"),
+    ],
+)
+def test_person_names_table_token_by_token(keyring, value, expected, why):
+    assert replace_person_names([value], keyring) == [expected(keyring)], why
+
+
+def test_name_column_and_free_text_token_agree(make_ctx, keyring):
+    [column] = operator.replace(["Jane"], make_ctx("fake", "FIRST_NAME"))
+    [full] = operator.replace(["jane smith"], make_ctx("fake", "PERSON"))
+    [token] = replace_name_tokens(["JANE"], "first", keyring)
+    assert full.split()[0] == column.lower() and token == column.upper()
+
+
+@pytest.mark.parametrize(
+    ("entity", "params", "check", "why"),
+    [
+        ("FIRST_NAME", {}, lambda out: out in name_pool("en_US", "first"), "first-name pool"),
+        ("LAST_NAME", {}, lambda out: out in name_pool("en_US", "last"), "last-name pool"),
+        (
+            "FIRST_NAME",
+            {"locale": "de_DE"},
+            lambda out: out in name_pool("de_DE", "first"),
+            "the locale's own list",
+        ),
+        ("LOCATION", {}, lambda out: bool(out) and "\n" not in out, "a city"),
+        ("ADDRESS", {"locale": "en_GB"}, lambda out: "\n" not in out, "one line, even in en_GB"),
+        ("IDENTIFIER", {"provider": "company"}, lambda out: bool(out), "any provider by name"),
+    ],
+)
+def test_fake_table_entity_and_params_pick_provider(make_ctx, entity, params, check, why):
+    [out] = operator.replace(["Kensington"], make_ctx("fake", entity, **params))
+    assert check(out), f"{why}: {out!r}"
+
+
+@pytest.mark.parametrize(
+    ("entity", "params", "message", "why"),
+    [
+        ("IDENTIFIER", {}, "no default provider", "an entity without a default needs a provider"),
+        ("LOCATION", {"provider": "no_such_thing"}, "not a Faker provider", "unknown provider"),
+        ("LOCATION", {"provider": "seed_instance"}, "not a Faker provider", "not a provider"),
+        ("LOCATION", {"provider": "enum"}, "needs arguments", "providers needing arguments"),
+        ("LOCATION", {"locale": "xx_XX"}, "unknown Faker locale", "unknown locale"),
+    ],
+)
+def test_fake_bad_params_raise_rules_error(make_ctx, entity, params, message, why):
+    with pytest.raises(RulesError, match=message):
+        operator.replace(["Kensington"], make_ctx("fake", entity, **params))
+
+
+def test_fake_seeded_provider_is_deterministic_and_keyed(make_ctx, other_keyring):
+    values = [f"Town {i}" for i in range(50)]
+    mine = operator.replace(values, make_ctx("fake", "LOCATION"))
+    assert mine == operator.replace(values, make_ctx("fake", "LOCATION"))
+    theirs = operator.replace(values, make_ctx("fake", "LOCATION", key=other_keyring))
+    assert sum(a != b for a, b in zip(mine, theirs, strict=True)) >= 40
+
+
+@pytest.mark.parametrize("kind", ["first", "last"])
+def test_name_tokens_never_map_to_themselves_for_the_whole_pool(keyring, kind):
+    pool = list(name_pool("en_US", kind))
+    out = replace_name_tokens(pool, kind, keyring)
+    assert all(normalize_name(a) != normalize_name(b) for a, b in zip(pool, out, strict=True))
+
+
+def test_initials_map_to_other_initials(keyring):
+    letters = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
+    out = replace_name_tokens(letters, "first", keyring)
+    assert all(
+        re.fullmatch(r"[A-Z]", o) and o != letter for letter, o in zip(letters, out, strict=True)
+    )
+
+
+names = st.text(alphabet=st.characters(categories=["Lu", "Ll"]), min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tokens=st.lists(names, min_size=1, max_size=30))
+def test_name_tokens_property_deterministic_keyed_never_itself(keyring, other_keyring, tokens):
+    out = replace_name_tokens(tokens, "last", keyring)
+    assert out == [replace_name_tokens([t], "last", keyring)[0] for t in tokens]
+    assert all(normalize_name(a) != normalize_name(b) for a, b in zip(tokens, out, strict=True))
+    other = replace_name_tokens(tokens, "last", other_keyring)
+    differs = sum(normalize_name(a) != normalize_name(b) for a, b in zip(out, other, strict=True))
+    assert differs >= len(tokens) * 0.8 or len(tokens) < 5
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts=st.lists(names, min_size=1, max_size=4))
+def test_person_names_property_case_pattern_kept(keyring, parts):
+    value = " ".join(parts)
+    [out] = replace_person_names([value], keyring)
+    for original, fake in zip(value.split(), out.split(), strict=False):
+        if original.isupper():
+            assert fake == fake.upper()
+        elif original.islower():
+            assert fake == fake.lower()
