@@ -335,12 +335,14 @@ def encode_flow(doc: FlowDocument) -> bytes:
     return _wrap(doc.format, doc.text, doc.trailing_newline).encode("utf-8")
 
 
-def write_flow(doc: FlowDocument, path: Path) -> None:
-    """Write the document to `path` (whole file at once: a partial flow is never left behind)."""
+def write_flow(doc: FlowDocument, path: Path, *, private: bool = False) -> None:
+    """Write the document to `path` whole (a partial flow is never left); `private` makes it 0600."""
     tmp = path.with_name(path.name + ".tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(encode_flow(doc))
+        if private:  # it holds a rendered secret
+            tmp.chmod(0o600)
         tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

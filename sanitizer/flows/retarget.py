@@ -47,6 +47,7 @@ class RetargetResult:
     doc: FlowDocument
     placeholders: int
     literals: int
+    has_secret: bool = False  # a secret variable was rendered into it
 
 
 def retarget(
@@ -115,7 +116,8 @@ def retarget_result(
             hint="quote the whole scalar around a placeholder, as Archy recommends",
         ) from None
     _check_clean(rendered, index, to)
-    return RetargetResult(rendered, len(doc.placeholders), literals)
+    has_secret = any(to.variables[p.name].secret is not None for p in doc.placeholders)
+    return RetargetResult(rendered, len(doc.placeholders), literals, has_secret)
 
 
 def _placeholder_values(doc: FlowDocument, to: OrgMapping) -> dict[str, str]:
@@ -306,6 +308,6 @@ def retarget_files(
     written = []
     for path, result in results:
         output = out_dir / path.name
-        write_flow(result.doc, output)
+        write_flow(result.doc, output, private=result.has_secret)
         written.append(RetargetedFile(path, output, result.placeholders, result.literals))
     return written

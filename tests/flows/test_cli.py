@@ -109,6 +109,16 @@ def test_cli_retarget_writes_rendered_files(run: object, tmp_path: Path) -> None
     assert "placeholder(s) filled" in out
 
 
+def test_cli_retarget_flow_with_a_secret_is_written_private(run: object, tmp_path: Path) -> None:
+    out_dir = tmp_path / "staging"
+    flow = str(FIXTURES / "archy" / "customer-lookup.yaml")  # {{CRM_API_KEY}} is a secret
+    code, _out, err = run(
+        "flows", "retarget", flow, "--to", "staging", "--out", str(out_dir), *MAPPINGS
+    )  # type: ignore[operator]
+    assert code == EXIT_OK, err
+    assert (out_dir / "customer-lookup.yaml").stat().st_mode & 0o777 == 0o600
+
+
 def test_cli_retarget_refuses_to_overwrite_its_input(run: object) -> None:
     code, _out, err = run(
         "flows",
