@@ -74,7 +74,7 @@ def put_row(
 
 
 @router.get(TABLES)
-def list_tables(
+async def list_tables(
     request: Request,
     expand: str | None = None,
     pageSize: int = 25,
@@ -96,19 +96,19 @@ def list_tables(
 
 
 @router.post(TABLES)
-def post_table(request: Request, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
+async def post_table(request: Request, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
     """Create a data table."""
     return create_table(emulator_of(request), body)
 
 
 @router.get(TABLES + "/{table_id}")
-def get_table(request: Request, table_id: str, expand: str | None = None) -> dict[str, Any]:
+async def get_table(request: Request, table_id: str, expand: str | None = None) -> dict[str, Any]:
     """One data table."""
     return _shown(_table(emulator_of(request), table_id), expand)
 
 
 @router.put(TABLES + "/{table_id}")
-def put_table(
+async def put_table(
     request: Request, table_id: str, body: Annotated[Any, Body()] = None, expand: str | None = None
 ) -> dict[str, Any]:
     """Update name, description or schema; properties may be added, never removed."""
@@ -130,7 +130,7 @@ def put_table(
 
 
 @router.delete(TABLES + "/{table_id}")
-def delete_table(request: Request, table_id: str) -> Response:
+async def delete_table(request: Request, table_id: str) -> Response:
     """Delete a data table and its rows."""
     emulator = emulator_of(request)
     _table(emulator, table_id)
@@ -141,7 +141,7 @@ def delete_table(request: Request, table_id: str) -> Response:
 
 
 @router.get(TABLES + "/{table_id}/rows")
-def list_rows(
+async def list_rows(
     request: Request,
     table_id: str,
     pageSize: int = 25,
@@ -161,7 +161,7 @@ def list_rows(
 
 
 @router.post(TABLES + "/{table_id}/rows")
-def post_row(
+async def post_row(
     request: Request, table_id: str, body: Annotated[Any, Body()] = None
 ) -> dict[str, Any]:
     """Create a row."""
@@ -169,7 +169,9 @@ def post_row(
 
 
 @router.get(TABLES + "/{table_id}/rows/{row_id:path}")
-def get_row(request: Request, table_id: str, row_id: str, showbrief: bool = True) -> dict[str, Any]:
+async def get_row(
+    request: Request, table_id: str, row_id: str, showbrief: bool = True
+) -> dict[str, Any]:
     """One row by key."""
     emulator = emulator_of(request)
     _table(emulator, table_id)
@@ -180,7 +182,7 @@ def get_row(request: Request, table_id: str, row_id: str, showbrief: bool = True
 
 
 @router.put(TABLES + "/{table_id}/rows/{row_id:path}")
-def put_existing_row(
+async def put_existing_row(
     request: Request, table_id: str, row_id: str, body: Annotated[Any, Body()] = None
 ) -> dict[str, Any]:
     """Replace an existing row."""
@@ -188,7 +190,7 @@ def put_existing_row(
 
 
 @router.delete(TABLES + "/{table_id}/rows/{row_id:path}")
-def delete_row(request: Request, table_id: str, row_id: str) -> Response:
+async def delete_row(request: Request, table_id: str, row_id: str) -> Response:
     """Delete a row."""
     emulator = emulator_of(request)
     _table(emulator, table_id)

@@ -45,7 +45,7 @@ def check_signature(request: Request, kind: str, item_id: str) -> None:
 
 
 @router.get("/api/v2/downloads/{download_id}", dependencies=[Depends(require_token)])
-def get_download(request: Request, download_id: str, issueRedirect: bool = True) -> Any:
+async def get_download(request: Request, download_id: str, issueRedirect: bool = True) -> Any:
     """Redirect to the file (or describe where it is)."""
     if emulator_of(request).store.get_blob(download_id) is None:
         raise not_found("download")
@@ -56,7 +56,7 @@ def get_download(request: Request, download_id: str, issueRedirect: bool = True)
 
 
 @presigned.get("/presigned/files/{blob_id}")
-def get_file(request: Request, blob_id: str) -> Response:
+async def get_file(request: Request, blob_id: str) -> Response:
     """The file behind a presigned download URL."""
     check_signature(request, "files", blob_id)
     blob = emulator_of(request).store.get_blob(blob_id)

@@ -66,7 +66,7 @@ def update_contact(emulator: Emulator, contact_id: str, entity: Any) -> dict[str
 
 
 @router.get(CONTACTS)
-def list_contacts(
+async def list_contacts(
     request: Request,
     pageSize: int = 20,
     pageNumber: int = 1,
@@ -87,7 +87,9 @@ def list_contacts(
 
 
 @router.get(SCAN)
-def scan_contacts(request: Request, limit: int = 100, cursor: str | None = None) -> dict[str, Any]:
+async def scan_contacts(
+    request: Request, limit: int = 100, cursor: str | None = None
+) -> dict[str, Any]:
     """Every contact, `limit` (10..200) at a time, with an opaque `cursors.after`."""
     if not 10 <= limit <= 200:
         raise bad_request("limit must be between 10 and 200.", fields=["limit"])
@@ -106,13 +108,13 @@ def scan_contacts(request: Request, limit: int = 100, cursor: str | None = None)
 
 
 @router.post(CONTACTS)
-def post_contact(request: Request, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
+async def post_contact(request: Request, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
     """Create one contact."""
     return create_contact(emulator_of(request), body)
 
 
 @router.get(CONTACTS + "/{contact_id}")
-def get_contact(request: Request, contact_id: str) -> dict[str, Any]:
+async def get_contact(request: Request, contact_id: str) -> dict[str, Any]:
     """One contact."""
     contact = emulator_of(request).store.get(KIND, contact_id)
     if contact is None:
@@ -121,7 +123,7 @@ def get_contact(request: Request, contact_id: str) -> dict[str, Any]:
 
 
 @router.put(CONTACTS + "/{contact_id}")
-def put_contact(
+async def put_contact(
     request: Request, contact_id: str, body: Annotated[Any, Body()] = None
 ) -> dict[str, Any]:
     """Replace one contact."""
@@ -129,7 +131,7 @@ def put_contact(
 
 
 @router.delete(CONTACTS + "/{contact_id}")
-def delete_contact(request: Request, contact_id: str) -> Response:
+async def delete_contact(request: Request, contact_id: str) -> Response:
     """Delete one contact."""
     if not emulator_of(request).store.delete(KIND, contact_id):
         raise not_found("external contact")
@@ -137,7 +139,9 @@ def delete_contact(request: Request, contact_id: str) -> Response:
 
 
 @router.post(BULK + "/{operation}")
-def bulk(request: Request, operation: str, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
+async def bulk(
+    request: Request, operation: str, body: Annotated[Any, Body()] = None
+) -> dict[str, Any]:
     """Bulk add, update, remove (or fetch, as `/bulk/contacts` below) with per-entity results."""
     emulator = emulator_of(request)
     entities = body.get("entities") if isinstance(body, dict) else None
@@ -157,7 +161,7 @@ def bulk(request: Request, operation: str, body: Annotated[Any, Body()] = None) 
 
 
 @router.post(BULK)
-def bulk_fetch(request: Request, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
+async def bulk_fetch(request: Request, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
     """Fetch contacts by id in bulk."""
     entities = body.get("entities") if isinstance(body, dict) else None
     if not isinstance(entities, list):

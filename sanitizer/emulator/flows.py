@@ -115,7 +115,7 @@ def publish_flow(
 
 
 @router.get(FLOWS)
-def list_flows(
+async def list_flows(
     request: Request,
     pageSize: int = 25,
     pageNumber: int = 1,
@@ -138,13 +138,13 @@ def list_flows(
 
 
 @router.get(FLOWS + "/{flow_id}")
-def get_flow(request: Request, flow_id: str) -> dict[str, Any]:
+async def get_flow(request: Request, flow_id: str) -> dict[str, Any]:
     """One flow."""
     return _flow(emulator_of(request), flow_id)
 
 
 @router.get(FLOWS + "/{flow_id}/latestconfiguration")
-def latest_configuration(request: Request, flow_id: str) -> dict[str, Any]:
+async def latest_configuration(request: Request, flow_id: str) -> dict[str, Any]:
     """The flow's content as JSON (here: its YAML, parsed)."""
     emulator = emulator_of(request)
     _flow(emulator, flow_id)
@@ -154,7 +154,7 @@ def latest_configuration(request: Request, flow_id: str) -> dict[str, Any]:
 
 
 @router.post(FLOWS + "/export/jobs")
-def start_export(request: Request, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
+async def start_export(request: Request, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
     """Register an export job for one or more flows."""
     emulator = emulator_of(request)
     flows = body.get("flows") if isinstance(body, dict) else None
@@ -193,7 +193,7 @@ def start_export(request: Request, body: Annotated[Any, Body()] = None) -> dict[
 
 
 @router.get(FLOWS + "/export/jobs/{job_id}")
-def get_export(request: Request, job_id: str, expand: str | None = None) -> dict[str, Any]:
+async def get_export(request: Request, job_id: str, expand: str | None = None) -> dict[str, Any]:
     """An export job's state; `downloadUrl` once it succeeded."""
     job = _advance(emulator_of(request), job_id, "Export")
     state = _state(job, expand, f"{FLOWS}/export/jobs/{job_id}")
@@ -203,7 +203,7 @@ def get_export(request: Request, job_id: str, expand: str | None = None) -> dict
 
 
 @router.post(FLOWS + "/jobs")
-def register_import(request: Request, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
+async def register_import(request: Request, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
     """Register an import (publish) job; upload the YAML to `presignedUrl` next."""
     emulator = emulator_of(request)
     job_id = new_id()
@@ -227,7 +227,7 @@ def register_import(request: Request, body: Annotated[Any, Body()] = None) -> di
 
 
 @router.get(FLOWS + "/jobs/{job_id}")
-def get_import(request: Request, job_id: str, expand: str | None = None) -> dict[str, Any]:
+async def get_import(request: Request, job_id: str, expand: str | None = None) -> dict[str, Any]:
     """An import job's state, with the flow once published."""
     job = _advance(emulator_of(request), job_id, "Publish")
     state = _state(job, expand, f"{FLOWS}/jobs/{job_id}")

@@ -47,7 +47,7 @@ async def token(request: Request) -> JSONResponse:
     )
 
 
-def require_token(request: Request) -> None:
+async def require_token(request: Request) -> None:
     """Dependency: a valid `Authorization: Bearer` token, else 401 `bad.credentials`."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")

@@ -12,7 +12,7 @@ router = APIRouter(dependencies=[Depends(require_token)])
 
 
 @router.get("/api/v2/organizations/me")
-def me(request: Request) -> dict[str, Any]:
+async def me(request: Request) -> dict[str, Any]:
     """The org these credentials belong to."""
     org = emulator_of(request).org()
     return {

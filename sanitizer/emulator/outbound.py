@@ -149,7 +149,7 @@ def export_csv(definition: dict[str, Any], contacts: list[dict[str, Any]]) -> by
 
 
 @router.get(LISTS)
-def list_contact_lists(
+async def list_contact_lists(
     request: Request,
     pageSize: int = 25,
     pageNumber: int = 1,
@@ -172,20 +172,24 @@ def list_contact_lists(
 
 
 @router.post(LISTS)
-def post_contact_list(request: Request, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
+async def post_contact_list(
+    request: Request, body: Annotated[Any, Body()] = None
+) -> dict[str, Any]:
     """Create a contact list."""
     return create_contact_list(emulator_of(request), body)
 
 
 @router.get(LISTS + "/{list_id}")
-def get_contact_list(request: Request, list_id: str, includeSize: bool = False) -> dict[str, Any]:
+async def get_contact_list(
+    request: Request, list_id: str, includeSize: bool = False
+) -> dict[str, Any]:
     """One contact list."""
     emulator = emulator_of(request)
     return _shown(emulator, _list(emulator, list_id), includeSize)
 
 
 @router.put(LISTS + "/{list_id}")
-def put_contact_list(
+async def put_contact_list(
     request: Request, list_id: str, body: Annotated[Any, Body()] = None
 ) -> dict[str, Any]:
     """Update a contact list (same columns, current version)."""
@@ -213,7 +217,7 @@ def put_contact_list(
 
 
 @router.delete(LISTS + "/{list_id}", status_code=204)
-def delete_contact_list(request: Request, list_id: str) -> Response:
+async def delete_contact_list(request: Request, list_id: str) -> Response:
     """Delete a contact list and its contacts."""
     emulator = emulator_of(request)
     _list(emulator, list_id)
@@ -225,7 +229,7 @@ def delete_contact_list(request: Request, list_id: str) -> Response:
 
 
 @router.post(LISTS + "/{list_id}/contacts")
-def post_contacts(
+async def post_contacts(
     request: Request, list_id: str, body: Annotated[Any, Body()] = None
 ) -> list[dict[str, Any]]:
     """Add contacts (an existing id is updated). Query flags are accepted and ignored."""
@@ -233,7 +237,7 @@ def post_contacts(
 
 
 @router.get(LISTS + "/{list_id}/contacts/{contact_id}")
-def get_contact(request: Request, list_id: str, contact_id: str) -> dict[str, Any]:
+async def get_contact(request: Request, list_id: str, contact_id: str) -> dict[str, Any]:
     """One contact."""
     emulator = emulator_of(request)
     _list(emulator, list_id)
@@ -244,7 +248,7 @@ def get_contact(request: Request, list_id: str, contact_id: str) -> dict[str, An
 
 
 @router.post(LISTS + "/{list_id}/clear", status_code=204)
-def clear_contacts(request: Request, list_id: str) -> Response:
+async def clear_contacts(request: Request, list_id: str) -> Response:
     """Delete every contact of the list."""
     emulator = emulator_of(request)
     _list(emulator, list_id)
@@ -253,7 +257,7 @@ def clear_contacts(request: Request, list_id: str) -> Response:
 
 
 @router.post(LISTS + "/{list_id}/export")
-def start_export(
+async def start_export(
     request: Request, list_id: str, body: Annotated[Any, Body()] = None
 ) -> dict[str, Any]:
     """Start an export; the file is ready after `job_polls` polls of `GET .../export`."""
@@ -268,7 +272,7 @@ def start_export(
 
 
 @router.get(LISTS + "/{list_id}/export")
-def get_export(request: Request, list_id: str, download: str = "false") -> Any:
+async def get_export(request: Request, list_id: str, download: str = "false") -> Any:
     """The export's URI once ready; 404 before (the real API answers 404 or 400 while not ready)."""
     emulator = emulator_of(request)
     _list(emulator, list_id)

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 
 import httpx
 
-from sanitizer.errors import GenesysAuthError, GenesysConnectionError, GenesysError
+from sanitizer.errors import (
+    GenesysAuthError,
+    GenesysConnectionError,
+    GenesysError,
+    GenesysNotFoundError,
+)
 from sanitizer.genesys.retry import RETRYABLE_STATUSES, Transient, retry_after_seconds
 
 TOKEN_PATH = "/oauth/token"  # noqa: S105 (a URL path, not a secret)
@@ -87,13 +92,21 @@ class TokenSource:
                 endpoint=_ENDPOINT,
             )
             raise Transient(error, retry_after=retry_after_seconds(response))
+        hint = f"check the region or base URL ({self._url} did not return a token)"
+        if response.status_code == 404:
+            raise GenesysNotFoundError(
+                "there is no OAuth token endpoint at this address",
+                status=404,
+                endpoint=_ENDPOINT,
+                hint=hint,
+            )
         body = _json_object(response)
         if response.status_code != 200 or not isinstance(body.get("access_token"), str):
-            raise GenesysAuthError(
-                "no OAuth token endpoint answered at this address",
+            raise GenesysError(
+                "the login host answered without an access token",
                 status=response.status_code,
                 endpoint=_ENDPOINT,
-                hint=f"check the region or base URL ({self._url} did not return a token)",
+                hint=hint,
             )
         lifetime = _lifetime(body.get("expires_in"))
         return Token(
