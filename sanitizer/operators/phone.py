@@ -148,6 +148,9 @@ class _Plan:
                         f"({phone_range.country})"
                     )
             self.by_cc.setdefault(cc, []).append(phone_range)
+        self.serves = {cc: {p for r in rs for p in r.serves} for cc, rs in self.by_cc.items()}
+        lengths = {len(p) for prefixes in self.serves.values() for p in prefixes}
+        self.serve_lengths = sorted(lengths, reverse=True)  # the longest prefix wins
         self.pool = _Group("pool", tuple(_spec(block) for block in ranges.phones.pool))
         self._cache: dict[tuple[str | None, str], list[_Group]] = {}
         self._countries: dict[str, _Group] = {}  # one shared "same country" group per country
@@ -161,8 +164,8 @@ class _Plan:
             area = national[:3] if len(national) == 10 else ""
             return self._cached(cc, area, lambda: self._nanp_groups(area))
         ranges = self.by_cc.get(cc, [])
-        serves = [p for r in ranges for p in r.serves if national.startswith(p)]
-        area = max(serves, key=len, default="")
+        serves = self.serves.get(cc, set())
+        area = next((national[:n] for n in self.serve_lengths if national[:n] in serves), "")
         return self._cached(cc, area, lambda: self._country_groups(cc, ranges, area))
 
     def _cached(self, cc: str, area: str, build: Callable[[], list[_Group]]) -> list[_Group]:

@@ -136,18 +136,19 @@ def _strips_prefix(meta: PhoneMetadata, national: str) -> bool:
     return pattern is not None and re.match(pattern, national) is not None
 
 
-# The number types phonenumbers tries when it decides validity (`_number_type_helper`).
+# The number types phonenumbers tries when it decides validity (`_number_type_helper`); a number
+# is valid when any matches, so the common ones go first.
 _TYPE_DESCS = (
-    "premium_rate",
+    "fixed_line",
+    "mobile",
     "toll_free",
+    "premium_rate",
     "shared_cost",
     "voip",
     "personal_number",
     "pager",
     "uan",
     "voicemail",
-    "fixed_line",
-    "mobile",
 )
 _Desc = tuple[frozenset[int], "re.Pattern[str]"]
 
