@@ -1,0 +1,146 @@
+"""Normalisation decides which spellings are "the same value" and so share one replacement."""
+
+from __future__ import annotations
+
+import pytest
+
+from sanitizer import entities
+from sanitizer.entities import (
+    normalize,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    phone_key,
+)
+
+REGIONS = ("US", "GB", "AU", "CA", "IE", "FR", "DE")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("+1 212 555 0185", "+12125550185"),  # international with spaces
+        ("(212) 555-0185", "+12125550185"),  # US national with parentheses
+        ("1-212-555-0185", "+12125550185"),  # trunk 1 and dashes
+        ("212.555.0185", "+12125550185"),  # dots
+        ("2125550185", "+12125550185"),  # bare ten digits
+        ("+1 (212) 555-0185", "+12125550185"),  # international with parentheses
+        ("020 7946 0123", "+442079460123"),  # London drama number written nationally
+        ("+44 20 7946 0123", "+442079460123"),  # the same, international
+        ("0044 20 7946 0123", "+442079460123"),  # the same, 00 international prefix
+        ("0491 570 156", "+61491570156"),  # ACMA fictional mobile written nationally
+        ("+61 491 570 156", "+61491570156"),  # the same, international
+        ("(02) 5550 1234", "+61255501234"),  # ACMA fictional Sydney number, national
+    ],
+)
+def test_normalize_phone_us_default_gives_e164(raw: str, expected: str) -> None:
+    assert normalize_phone(raw, "US", REGIONS) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "regions", "expected"),
+    [
+        # A UK run writes numbers nationally; the Ofcom drama mobile is "possible" but not "valid"
+        # in phonenumbers' metadata, and must stay British.
+        ("07700 900123", "GB", ("GB", "US"), "+447700900123"),
+        ("020 7946 0123", "GB", ("GB", "US"), "+442079460123"),
+        ("0491 570 156", "AU", ("AU", "GB"), "+61491570156"),
+    ],
+)
+def test_normalize_phone_national_default_region_keeps_country(
+    raw: str, region: str, regions: tuple[str, ...], expected: str
+) -> None:
+    assert normalize_phone(raw, region, regions) == expected
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: with default_region GB and the shipped regions list, the Ofcom drama mobile "
+    "'07700 900123' normalises to +497700900123 (German) because DE validates it and GB only "
+    "calls it possible; '+44 7700 900123' in the same run normalises to +447700900123, so the two "
+    "spellings of one number get different replacements",
+)
+def test_normalize_phone_gb_default_drama_mobile_stays_british_with_shipped_regions() -> None:
+    regions = ("US", "GB", "AU", "CA", "IE", "FR", "DE")
+    assert normalize_phone("07700 900123", "GB", regions) == normalize_phone(
+        "+44 7700 900123", "GB", regions
+    )
+
+
+@pytest.mark.parametrize(
+    ("spellings", "why"),
+    [
+        (["+1 212 555 0185", "(212) 555-0185", "1-212-555-0185", "212.555.0185"], "NANP formats"),
+        (["+44 20 7946 0123", "020 7946 0123", "0044 20 7946 0123"], "UK formats"),
+        (["+61 491 570 156", "0491 570 156", "0491570156"], "AU mobile formats"),
+    ],
+)
+def test_phone_key_every_format_of_a_number_gives_one_key(spellings: list[str], why: str) -> None:
+    assert len({phone_key(s) for s in spellings}) == 1, why
+
+
+def test_phone_key_drops_country_code_and_trunk_prefix() -> None:
+    assert phone_key("+1 212 555 0185") == "2125550185"
+    assert phone_key("+61 491 570 156") == "491570156"
+    assert phone_key("0491 570 156") == "491570156"
+
+
+def test_normalize_phone_unparseable_compares_by_digits() -> None:
+    assert normalize_phone("call me", "US", REGIONS) == ""
+    assert normalize_phone("+999 12", "US", REGIONS) == "+99912"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Ada", "ada"),  # case-folded
+        ("  ADA   LOVELACE ", "ada lovelace"),  # outer spaces stripped, inner collapsed
+        ("Ada\tLovelace", "ada lovelace"),  # tabs are whitespace too
+        ("Straße", "strasse"),  # casefold, not lower: ß folds to ss
+        ("Ａｄａ", "ada"),  # NFKC folds full-width letters
+    ],
+)
+def test_normalize_name_folds_case_width_and_spaces(raw: str, expected: str) -> None:
+    assert normalize_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Ada.Lovelace@Example.COM", "ada.lovelace@example.com"),  # local part and domain folded
+        ("  ada@example.org\n", "ada@example.org"),  # stripped
+    ],
+)
+def test_normalize_email_lowercases_and_strips(raw: str, expected: str) -> None:
+    assert normalize_email(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("entity", "raw", "expected"),
+    [
+        (entities.PHONE_NUMBER, "(212) 555-0185", "+12125550185"),
+        (entities.EMAIL_ADDRESS, "A@Example.com", "a@example.com"),
+        (entities.FIRST_NAME, "ADA", "ada"),
+        (entities.LAST_NAME, "Lovelace ", "lovelace"),
+        (entities.PERSON, "Ada  Lovelace", "ada lovelace"),
+        (
+            "ACCOUNT_NUMBER",
+            "  AC-1234\t5678 ",
+            "AC-1234 5678",
+        ),  # others: whitespace only, case kept
+    ],
+)
+def test_normalize_dispatches_by_entity(entity: str, raw: str, expected: str) -> None:
+    assert normalize(entity, raw, "US", REGIONS) == expected
+
+
+def test_namespace_is_per_entity() -> None:
+    assert entities.namespace("EMAIL_ADDRESS") == "email_address"
+    assert entities.namespace("PHONE_NUMBER") != entities.namespace("EMAIL_ADDRESS")
+
+
+def test_specific_entities_exclude_single_names() -> None:
+    # A first or last name alone is not specific enough to call its presence anywhere a leak.
+    assert not entities.SPECIFIC_ENTITIES & entities.NAME_ENTITIES
+    assert entities.EMAIL_ADDRESS in entities.SPECIFIC_ENTITIES
+    assert entities.PHONE_NUMBER in entities.SPECIFIC_ENTITIES
