@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from sanitizer.ranges import SafeRanges
 
 MAX_FINDINGS = 1000
+CATEGORY_ROWS = 10  # a kept value shared by this many rows of a batch is a category, not a remark
 NAME_ENTITIES = frozenset({"PERSON", "FIRST_NAME", "LAST_NAME"})
 Kind = Literal["original-value", "email-outside-allowed-domains", "phone-outside-safe-ranges"]
 
@@ -217,10 +218,21 @@ class _Checker:
             return 0, 0
         words_before = [w.casefold() for w in _WORDS.findall(before)]
         matcher = difflib.SequenceMatcher(a=words_before, b=words_after, autojunk=False)
+        blocks = [(a, b, size) for a, b, size in matcher.get_matching_blocks() if size]
         kept: set[int] = set()
-        for tag, _a1, _a2, b1, b2 in matcher.get_opcodes():
-            if tag == "equal":
-                kept.update(range(b1, b2))
+        for index, (a, b, size) in enumerate(blocks):
+            # A word left in place keeps its neighbours: it sits in a run of unchanged words, or its shift
+            # agrees with the unchanged text before or after it. A lone equal word at another shift is a
+            # replacement that happens to spell an original name ("Hoffman" → "Hayden" next to "Hayden").
+            shift = b - a
+            before_shift = blocks[index - 1][1] - blocks[index - 1][0] if index else 0
+            after_shift = (
+                blocks[index + 1][1] - blocks[index + 1][0]
+                if index + 1 < len(blocks)
+                else len(words_after) - len(words_before)
+            )
+            if size >= 2 or shift in (before_shift, after_shift):
+                kept.update(range(b, b + size))
         survivors = coincidences = 0
         for index, word in enumerate(words_after):
             if word in held:
@@ -318,10 +330,13 @@ def _kept_names(
     after: Batch,
 ) -> None:
     """A kept column must not hold a name its own row held in a name column ("Jane called back")."""
+    # A value many rows share is a category ("SUMMER" campaign), not something a row said about itself.
+    counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
     hits = {
         code: words
         for code, value in enumerate(distinct.tolist())
-        if (words := {w.casefold() for w in _WORDS.findall(str(value))} & checker.name_words)
+        if counts[code] < CATEGORY_ROWS
+        and (words := {w.casefold() for w in _WORDS.findall(str(value))} & checker.name_words)
     }
     if not hits:
         return

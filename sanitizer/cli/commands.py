@@ -2,7 +2,4 @@
 
 from __future__ import annotations
 
-from sanitizer.cli import emulator  # noqa: F401
-from sanitizer.cli import flows  # noqa: F401
-from sanitizer.cli import report  # noqa: F401
-from sanitizer.cli import scrub  # noqa: F401
+from sanitizer.cli import emulator, flows, report, scrub  # noqa: F401

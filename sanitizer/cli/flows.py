@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -13,11 +14,14 @@ from sanitizer.errors import FindingsError, FlowError
 from sanitizer.flows.documents import find_flow_files, read_flows
 from sanitizer.flows.findings import RULES, Finding, Severity, render_json, render_text
 from sanitizer.flows.lint import lint_files
-from sanitizer.flows.promote import FlowPromotion, connect, promote
 from sanitizer.flows.retarget import retarget_files
 from sanitizer.flows.sarif import render_sarif
 from sanitizer.flows.validate import validate_files
 from sanitizer.variables import check_variables, find_mapping, read_mappings
+
+if TYPE_CHECKING:
+    # promote needs the Genesys client (httpx): imported by the promote command only, for a fast --help.
+    from sanitizer.flows.promote import FlowPromotion
 
 flows_app = typer.Typer(
     help="Validate, lint, retarget and promote Architect flows.", no_args_is_help=True
@@ -159,6 +163,8 @@ def promote_command(
     """Export, validate, retarget, diff and import flows from one org into another."""
     all_mappings = read_mappings(mappings)
     source, target = find_mapping(all_mappings, from_org), find_mapping(all_mappings, to_org)
+    from sanitizer.flows.promote import connect, promote
+
     with connect(source) as source_client, connect(target) as target_client:
         result = promote(
             source_client,

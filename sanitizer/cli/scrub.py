@@ -9,11 +9,8 @@ import typer
 from rich.table import Table
 
 from sanitizer.cli.app import app, progress_printer, report_errors, stdout
-from sanitizer.keyring import read_key
-from sanitizer.rules import read_rules
-from sanitizer.scan import scan, suggest_rules
-from sanitizer.scrub import scrub
-from sanitizer.tables import read_sources
+
+# Library modules are imported inside the commands: `sanitize --help` must not load pandas or Presidio.
 
 rules_app = typer.Typer(help="Validate scrub rules.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -46,6 +43,11 @@ def scrub_command(
     batch_rows: int = typer.Option(100_000, "--batch-rows", min=1, help="Rows per streamed batch."),
 ) -> None:
     """Replace every PII value with deterministic keyed safe values, verify, then publish and report."""
+    from sanitizer.keyring import read_key
+    from sanitizer.rules import read_rules
+    from sanitizer.scrub import scrub
+    from sanitizer.tables import read_sources
+
     keyring = read_key(key_file)
     rule_set = read_rules(rules)
     sources = read_sources(inputs)
@@ -81,6 +83,10 @@ def scan_command(
     ),
 ) -> None:
     """Detect only: per table and column, the entity, confidence and the operator that would apply."""
+    from sanitizer.rules import read_rules
+    from sanitizer.scan import scan, suggest_rules
+    from sanitizer.tables import read_sources
+
     rule_set = read_rules(rules)
     sources = read_sources(inputs)
     results = scan(sources, rule_set)
@@ -122,6 +128,8 @@ def rules_check_command(
     ),
 ) -> None:
     """Validate rules: errors name the file, line, key path and what was expected."""
+    from sanitizer.rules import read_rules
+
     rule_set = read_rules(path)
     stdout.print(
         f"rules OK: {len(rule_set.files)} file(s), {len(rule_set.recognizers)} recognizer(s), "

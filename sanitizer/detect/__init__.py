@@ -5,10 +5,24 @@ This package is the only place that imports Presidio. Nothing here reaches the n
 
 from __future__ import annotations
 
-from sanitizer.detect.columns import ColumnEvidence, build_analyzer, classify
+from typing import TYPE_CHECKING, Any
+
 from sanitizer.detect.names import FIRST, LAST, NameFinder, name_tokens
 from sanitizer.detect.offline import load_spacy, use_bundled_suffix_list
 from sanitizer.detect.text import Span, TextScanner
+
+if TYPE_CHECKING:
+    from sanitizer.detect.columns import ColumnEvidence, build_analyzer, classify
+
+
+def __getattr__(name: str) -> Any:
+    # Presidio takes seconds to import: load the column classifier only when a column needs it.
+    if name in {"ColumnEvidence", "build_analyzer", "classify"}:
+        from sanitizer.detect import columns
+
+        return getattr(columns, name)
+    raise AttributeError(name)
+
 
 __all__ = [
     "FIRST",

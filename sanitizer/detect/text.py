@@ -9,7 +9,9 @@ scores, context words within five words before a match raising the score by 0.35
 from __future__ import annotations
 
 import ipaddress
+import multiprocessing
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -40,6 +42,10 @@ IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 SSN = re.compile(r"(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])")
 _CONTEXT_WORD = re.compile(r"\w+")
+# Cheap shapes that must be present before the card, IBAN, IP and SSN recognizers are worth running.
+NUMBER_HINT = re.compile(
+    r"\d{3}-\d{2}-\d{4}|\d\.\d{1,3}\.\d|[A-Z]{2}\d\d|(?:\d[ -]?){13}|[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:"
+)
 
 # When two recognizers claim overlapping text, the more specific one wins at equal score.
 _PRIORITY = {
@@ -164,7 +170,7 @@ class TextScanner:
     def _phone_spans(self, text: str, out: list[Span]) -> None:
         for match in PHONE_CANDIDATE.finditer(text):
             candidate = match.group()
-            digits = sum(c.isdigit() for c in candidate)
+            digits = len(_NON_DIGITS.sub("", candidate))
             if digits < 7 or digits > 15:
                 continue
             start, end = match.start(), match.end()
@@ -181,9 +187,10 @@ class TextScanner:
                 Span(m.start(), m.end(), entities.EMAIL_ADDRESS, 1.0, "EmailRecognizer")
                 for m in EMAIL.finditer(text)
             )
-        if any(c.isdigit() for c in text):
+        if _DIGIT.search(text):
             self._phone_spans(text, found)
-            self._number_spans(text, found)
+            if NUMBER_HINT.search(text):
+                self._number_spans(text, found)
         for custom in self._custom:
             self._custom_spans(custom, text, found)
         for name in self.names.find(text, row_names):
@@ -191,12 +198,18 @@ class TextScanner:
         return resolve_overlaps(found)
 
     def scan_many(
-        self, texts: Sequence[str], row_names: Sequence[frozenset[str]] | None = None
+        self,
+        texts: Sequence[str],
+        row_names: Sequence[frozenset[str]] | None = None,
+        *,
+        workers: int = 1,
     ) -> list[list[Span]]:
-        """`scan` over many texts; an NER pipeline, when configured, runs once over all of them."""
-        spans = [
-            self.scan(t, row_names[i] if row_names else frozenset()) for i, t in enumerate(texts)
-        ]
+        """`scan` over many texts (in `workers` processes when worth it); NER runs once over all of them."""
+        names = list(row_names) if row_names else [frozenset[str]()] * len(texts)
+        if workers > 1 and len(texts) >= PARALLEL_MIN_TEXTS and threading.active_count() == 1:
+            spans = _scan_in_processes(self, list(texts), names, workers)
+        else:
+            spans = [self.scan(text, names[i]) for i, text in enumerate(texts)]
         if self.ner is not None and texts:
             for index, found in enumerate(self.ner(list(texts))):
                 if found:
@@ -265,6 +278,7 @@ class TextScanner:
 
 
 _NON_DIGITS = re.compile(r"\D")
+_DIGIT = re.compile(r"\d")
 
 
 def _nanp(text: str, digits: str, default_region: str) -> str | None:
@@ -287,6 +301,32 @@ def _nanp_valid(npa_nxx: str) -> bool:
     return bool(phonenumbers.is_valid_number(number)) or bool(
         phonenumbers.is_valid_number(phonenumbers.parse(f"+1{npa_nxx}5555", None))
     )
+
+
+PARALLEL_MIN_TEXTS = 20_000
+_SHARED: TextScanner | None = None  # the scanner a forked worker inherits
+
+
+def _scan_chunk(chunk: tuple[list[str], list[frozenset[str]]]) -> list[list[Span]]:
+    assert _SHARED is not None
+    texts, names = chunk
+    return [_SHARED.scan(text, names[i]) for i, text in enumerate(texts)]
+
+
+def _scan_in_processes(
+    scanner: TextScanner, texts: list[str], names: list[frozenset[str]], workers: int
+) -> list[list[Span]]:
+    """Scan in forked worker processes (they inherit the scanner, its known names and phones)."""
+    global _SHARED
+    _SHARED = scanner
+    size = max(1000, len(texts) // (workers * 8))
+    chunks = [(texts[i : i + size], names[i : i + size]) for i in range(0, len(texts), size)]
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_scan_chunk, chunks)
+    finally:
+        _SHARED = None
+    return [spans for part in parts for spans in part]
 
 
 def _is_ip(text: str) -> bool:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 import secrets
 import time
@@ -51,6 +52,14 @@ class ScrubResult:
     outputs: list[Path]
 
 
+def default_workers() -> int:
+    """Processes for free-text scanning: $SANITIZER_WORKERS, else the CPU count (at most 4)."""
+    configured = os.environ.get("SANITIZER_WORKERS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def new_run_id(now: datetime | None = None) -> str:
     """A sortable, unique run id such as 20261127T031500Z-3f9a1c."""
     moment = now or datetime.now(UTC)
@@ -71,12 +80,14 @@ def scrub(
     run_id: str | None = None,
     source_org: OrgInfo | None = None,
     target_org: OrgInfo | None = None,
+    workers: int | None = None,
 ) -> ScrubResult:
     """Scrub `sources` into `out_dir`. Outputs appear only if verification passed; the report always does.
 
     Raises VerificationError (after writing the report) when the leak scan finds anything.
     """
     started_at = datetime.now(UTC)
+    workers = workers if workers is not None else default_workers()
     started = time.perf_counter()
     run_id = run_id or new_run_id(started_at)
     report_dir = report_dir or out_dir
@@ -88,6 +99,7 @@ def scrub(
         output_format=output_format,
         batch_rows=batch_rows,
         progress=progress,
+        workers=workers,
     )
     try:
         mark = time.perf_counter()

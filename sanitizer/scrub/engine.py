@@ -84,11 +84,13 @@ class Engine:
         *,
         batch_rows: int = BATCH_ROWS,
         progress: Progress | None = None,
+        workers: int = 1,
     ) -> None:
         self.rules = rules
         self.keyring = keyring
         self.batch_rows = batch_rows
         self.progress = progress
+        self.workers = workers
         self.ranges = rules.safe_ranges()
         self.names = NameFinder()
         ner = _ner(rules.nlp.model) if rules.nlp.model else None
@@ -227,7 +229,9 @@ class Engine:
             names_of = {text: frozenset(names) for text, names in merged.items()}
 
         def find(texts: Sequence[str]) -> list[list[object]]:
-            found = self.scanner.scan_many(texts, [names_of.get(t, frozenset()) for t in texts])
+            found = self.scanner.scan_many(
+                texts, [names_of.get(t, frozenset()) for t in texts], workers=self.workers
+            )
             for text, spans in zip(texts, found, strict=True):
                 for span in spans:
                     stats.spans[span.entity] += 1
@@ -300,11 +304,12 @@ def run_scrub(
     output_format: Format | None = None,
     batch_rows: int = BATCH_ROWS,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> Scrubbed:
     """Plan, collect, replace and stage every table; verify the staged outputs. Nothing is published here."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    engine = Engine(rules, keyring, batch_rows=batch_rows, progress=progress)
+    engine = Engine(rules, keyring, batch_rows=batch_rows, progress=progress, workers=workers)
     tables = [TablePlan(source) for source in sources]
     engine.collect(tables)
     timings["detect_s"] = time.perf_counter() - started

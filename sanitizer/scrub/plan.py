@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sanitizer.detect import NameFinder, TextScanner, build_analyzer, classify
+from sanitizer.detect import NameFinder, TextScanner
 from sanitizer.errors import RulesError, UnknownColumnsError
 from sanitizer.operators import get_operator
 from sanitizer.operators.base import OperatorParams
@@ -69,6 +69,8 @@ class Planner:
     @cached_property
     def analyzer(self) -> AnalyzerEngine:
         # Built only when a column needs content detection: it costs about a second.
+        from sanitizer.detect.columns import build_analyzer
+
         return build_analyzer(self.rules, self.names)
 
     def plan(self, table: TablePlan, batch: Batch) -> None:
@@ -110,6 +112,8 @@ class Planner:
             for v in values.tolist()
             if v is not None and not (isinstance(v, float) and pd.isna(v))
         ]
+        from sanitizer.detect.columns import classify
+
         evidence = classify(path, texts, self.analyzer, self.scanner, self.rules)
         detection = Detection(
             method="sample",
