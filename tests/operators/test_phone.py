@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from sanitizer.errors import ConfigError
 from sanitizer.operators import get_operator
 from sanitizer.operators.phone import _nanp_areas, is_phone_number, parse_phone
-from sanitizer.operators.phone_numbers import _parse_fast, _parse_slow, valid_in_region
 from sanitizer.ranges import PhoneBlock, PhoneRanges, SafeRanges, default_safe_ranges
 
 PHONE = "PHONE_NUMBER"
@@ -279,26 +278,3 @@ def test_phone_property_never_returns_an_avoided_original(make_ctx, cases):
     assert len(set(numbers)) == len(by_key)  # unique per distinct number
     assert all(by_key[k] == n for k, n in zip(keys, numbers, strict=True))  # spellings agree
     assert all(ranges.is_safe_phone(n) for n in numbers)
-
-
-@settings(max_examples=300, deadline=None)
-@given(case=st.one_of(nanp_numbers(), uk_numbers(), au_numbers()))
-def test_phone_fast_parse_agrees_with_phonenumbers(case):
-    value, region = case
-    fast = _parse_fast(value, region)
-    if fast is not None:
-        assert fast == _parse_slow(value, region, ("US", "GB", "AU", "IN"))
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    region=st.sampled_from(["US", "CA", "GB", "AU", "JM", "IN", "DE"]),
-    national=st.integers(10**6, 10**11 - 1).map(str),
-)
-def test_valid_in_region_agrees_with_phonenumbers(region, national):
-    number = phonenumbers.PhoneNumber(
-        country_code=phonenumbers.country_code_for_region(region), national_number=int(national)
-    )
-    assert valid_in_region(region, national) == phonenumbers.is_valid_number_for_region(
-        number, region
-    )
