@@ -21,6 +21,8 @@ import stamina
 from sanitizer.errors import GenesysError, GenesysRateLimitError
 
 log = logging.getLogger(__name__)
+# stamina logs every scheduled retry as a bare warning; ours (above, at INFO) name the endpoint.
+logging.getLogger("stamina").setLevel(logging.ERROR)
 
 T = TypeVar("T")
 
@@ -111,7 +113,8 @@ def call_with_retries(policy: RetryPolicy, attempt: Callable[[int], T]) -> T:
                 hint=f"Retry-After was {exc.retry_after:.0f} s; max_retry_after is "
                 f"{policy.max_retry_after:.0f} s",
             )
-        elif error.hint is None:
-            error.hint = f"gave up after {policy.attempts} attempt(s)"
+        else:
+            gave_up = f"gave up after {policy.attempts} attempt(s)"
+            error.hint = gave_up if error.hint is None else f"{error.hint}; {gave_up}"
         raise error from exc.__cause__
     raise AssertionError("unreachable: stamina either returns or raises")
