@@ -125,13 +125,24 @@ names = st.text(alphabet=st.characters(categories=["Lu", "Ll"]), min_size=1, max
 
 @settings(max_examples=200, deadline=None)
 @given(tokens=st.lists(names, min_size=1, max_size=30))
-def test_name_tokens_property_deterministic_keyed_never_itself(keyring, other_keyring, tokens):
+def test_name_tokens_property_deterministic_and_never_itself(keyring, tokens):
     out = replace_name_tokens(tokens, "last", keyring)
     assert out == [replace_name_tokens([t], "last", keyring)[0] for t in tokens]
     assert all(normalize_name(a) != normalize_name(b) for a, b in zip(tokens, out, strict=True))
-    other = replace_name_tokens(tokens, "last", other_keyring)
-    differs = sum(normalize_name(a) != normalize_name(b) for a, b in zip(out, other, strict=True))
-    assert differs >= len(tokens) * 0.8 or len(tokens) < 5
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    tokens=st.lists(
+        names.filter(lambda t: len(t) > 1), min_size=5, max_size=30, unique_by=normalize_name
+    )
+)
+def test_name_tokens_property_other_key_gives_other_names(keyring, other_keyring, tokens):
+    # Initials are left out: 26 letters collide across keys by design.
+    mine = replace_name_tokens(tokens, "last", keyring)
+    theirs = replace_name_tokens(tokens, "last", other_keyring)
+    differs = sum(normalize_name(a) != normalize_name(b) for a, b in zip(mine, theirs, strict=True))
+    assert differs >= len(tokens) * 0.8
 
 
 @settings(max_examples=200, deadline=None)
