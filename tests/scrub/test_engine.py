@@ -1,0 +1,498 @@
+"""The engine through whole scrubs: consistent replacements across columns, tables, files and runs;
+names in free text; personas; phones and emails in safe places; the other operators."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from sanitizer.errors import VerificationError
+from sanitizer.keyring import Keyring
+from sanitizer.rules import read_rules
+from sanitizer.scrub.engine import run_scrub
+from sanitizer.tables import read_sources
+
+from .conftest import ScrubTables
+
+KEEP = "version: 1\nextends: [default, genesys]\ncolumns:\n  - {match: '^(id|Balance|n|flag)$', operator: keep, reason: test data}\n"
+RESERVED = re.compile(
+    r"@(?:[\w-]+\.)*(?:example\.(?:com|net|org)|[\w-]+\.(?:test|invalid|example))$"
+)
+
+
+def _e164(text: str, region: str = "US") -> str:
+    number = phonenumbers.parse(text, region)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _layout(text: str) -> str:
+    return re.sub(r"\d", "9", text)
+
+
+def test_scrub_one_phone_in_any_format_column_table_and_file_gets_one_number(
+    scrub_tables: ScrubTables,
+) -> None:
+    contacts = [
+        {
+            "id": "c-1",
+            "HomePhone": "+1 212 555 0185",
+            "CellPhone": "(212) 555-0185",
+            "Notes": "call 212.555.0185 today",
+        },
+        {"id": "c-2", "HomePhone": "1-212-555-0185", "CellPhone": "(415) 555-0101", "Notes": ""},
+    ]
+    external = [
+        {"id": "x-1", "cellPhone": {"display": "212-555-0185", "e164": "+12125550185"}, "n": 1},
+    ]
+    run = scrub_tables({"contacts.csv": contacts, "external.json": external}, KEEP)
+    out, ext = run.rows("contacts"), run.rows("external")
+    replaced = [
+        out[0]["HomePhone"],
+        out[0]["CellPhone"],
+        out[1]["HomePhone"],
+        ext[0]["cellPhone"]["display"],
+        ext[0]["cellPhone"]["e164"],
+    ]
+    assert len({_e164(p) for p in replaced}) == 1
+    assert _e164(replaced[0]) != "+12125550185"
+    # Each cell keeps its own layout: a dialler import reading "(NNN) NNN-NNNN" still parses it.
+    assert [_layout(p) for p in replaced] == [
+        "+9 999 999 9999",
+        "(999) 999-9999",
+        "9-999-999-9999",
+        "999-999-9999",
+        "+99999999999",
+    ]
+    # The number in the note becomes the same replacement, in the note's layout.
+    note_phone = re.search(r"\d{3}\.\d{3}\.\d{4}", out[0]["Notes"])
+    assert note_phone is not None and _e164(note_phone.group()) == _e164(replaced[0])
+
+
+def test_scrub_email_case_variants_in_two_tables_get_one_address(scrub_tables: ScrubTables) -> None:
+    run = scrub_tables(
+        {
+            "a.csv": [
+                {"id": "1", "Email": "Ada.Lovelace@Example.com"},
+                {"id": "2", "Email": "ada.lovelace@example.com"},
+            ],
+            "b.jsonl": [{"id": "3", "workEmail": "ADA.LOVELACE@EXAMPLE.COM"}],
+        },
+        KEEP,
+    )
+    got = {row["Email"].casefold() for row in run.rows("a")} | {
+        run.rows("b")[0]["workEmail"].casefold()
+    }
+    assert len(got) == 1
+    assert "lovelace" not in got.pop()
+
+
+def test_scrub_name_case_variants_get_one_name_in_their_case(scrub_tables: ScrubTables) -> None:
+    rows = [
+        {"id": "1", "FirstName": "Ada", "LastName": "Lovelace"},
+        {"id": "2", "FirstName": "ADA", "LastName": "lovelace"},
+        {"id": "3", "FirstName": " ada ", "LastName": "LOVELACE"},
+    ]
+    out = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
+    assert len({r["FirstName"].strip().casefold() for r in out}) == 1
+    assert len({r["LastName"].casefold() for r in out}) == 1
+    assert out[0]["FirstName"].istitle() and out[1]["FirstName"].isupper()
+    assert out[1]["LastName"].islower() and out[2]["LastName"].isupper()
+    assert out[0]["FirstName"].casefold() != "ada"
+
+
+def test_scrub_names_in_free_text_get_their_column_replacements(scrub_tables: ScrubTables) -> None:
+    rows = [
+        {
+            "id": "1",
+            "FirstName": "Ada",
+            "LastName": "Lovelace",
+            "Email": "ada@example.com",
+            "Notes": "Spoke with Ada Lovelace; mail ada@example.com",
+        },
+        {
+            "id": "2",
+            "FirstName": "Brendan",
+            "LastName": "Hopper",
+            "Email": "b@example.org",
+            "Notes": "brendan asked for a callback",
+        },
+        {
+            "id": "3",
+            "FirstName": "Alan",
+            "LastName": "Turing",
+            "Email": "alan@example.net",
+            "Notes": "Alan said Lovelace will call back",
+        },
+    ]
+    out = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
+    ada, brendan, alan = out
+    # The row's own names, wherever they appear.
+    assert ada["Notes"] == f"Spoke with {ada['FirstName']} {ada['LastName']}; mail {ada['Email']}"
+    # Lower-case, but held by this row's name column.
+    assert brendan["Notes"] == f"{brendan['FirstName'].lower()} asked for a callback"
+    # Another row's surname, written as a name: that row's replacement.
+    assert alan["Notes"] == f"{alan['FirstName']} said {ada['LastName']} will call back"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=VerificationError,
+    reason="BUG: a row's own first name that is also a common English word (Grace, Mark, Hope...) "
+    "is left in that row's note when written in lower case ('grace asked for a callback'); the "
+    "verifier then finds it and fails the run",
+)
+def test_scrub_row_name_that_is_a_common_word_is_replaced_in_lower_case(
+    scrub_tables: ScrubTables,
+) -> None:
+    rows = [
+        {
+            "id": "1",
+            "FirstName": "Grace",
+            "LastName": "Hopper",
+            "Notes": "grace asked for a callback",
+        }
+    ]
+    out = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")[0]
+    assert out["Notes"] == f"{out['FirstName'].lower()} asked for a callback"
+
+
+def test_scrub_titles_and_gazetteer_names_in_notes_are_replaced(scrub_tables: ScrubTables) -> None:
+    rows = [
+        {
+            "id": "1",
+            "FirstName": "Ada",
+            "LastName": "Lovelace",
+            "Notes": "Mrs Hopper said Mr Babbage will call",
+        },
+    ]
+    note = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")[0]["Notes"]
+    assert "Hopper" not in note and "Babbage" not in note
+    assert re.fullmatch(r"Mrs \w+ said Mr \w+ will call", note)
+
+
+def test_scrub_same_key_twice_gives_identical_files(
+    scrub_tables: ScrubTables, contacts: Any
+) -> None:
+    rows = contacts(40, seed=7)
+    first = scrub_tables({"contacts.csv": rows}, KEEP)
+    second = scrub_tables({"contacts.csv": rows}, KEEP)
+    assert (first.out / "contacts.csv").read_bytes() == (second.out / "contacts.csv").read_bytes()
+
+
+def test_scrub_other_key_gives_other_values_in_every_pii_column(
+    scrub_tables: ScrubTables, contacts: Any, keyring_b: Keyring
+) -> None:
+    rows = contacts(40, seed=7)
+    one = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
+    two = scrub_tables({"contacts.csv": rows}, KEEP, key=keyring_b).rows("contacts")
+    for column in ("FirstName", "LastName", "Email", "HomePhone", "CellPhone"):
+        differing = sum(a[column] != b[column] for a, b in zip(one, two, strict=True))
+        # Fake names come from a finite pool, so a few may coincide; most must not.
+        assert differing >= len(rows) * 0.8, column
+    assert [r["id"] for r in one] == [r["id"] for r in two]
+    assert [r["Balance"] for r in one] == [r["Balance"] for r in two]
+
+
+PERSONA = """\
+version: 1
+extends: [default]
+tables:
+  contacts:
+    persona: {first_name: FirstName, last_name: LastName, email: Email}
+    columns:
+      id: {operator: keep, reason: row id}
+  other:
+    columns:
+      id: {operator: keep, reason: row id}
+"""
+
+
+def _ascii(name: str) -> str:
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z]", "", folded.lower())
+
+
+def test_scrub_persona_email_is_built_from_the_rows_fake_names(
+    scrub_tables: ScrubTables, contacts: Any
+) -> None:
+    rows = [
+        {"id": r["id"], "FirstName": r["FirstName"], "LastName": r["LastName"], "Email": r["Email"]}
+        for r in contacts(30, seed=3)
+    ]
+    out = scrub_tables({"contacts.csv": rows}, PERSONA).rows("contacts")
+    for before, after in zip(rows, out, strict=True):
+        local = after["Email"].partition("@")[0]
+        first, last = _ascii(after["FirstName"]), _ascii(after["LastName"])
+        assert local.startswith(f"{first}.{last}"), (after["FirstName"], after["LastName"], local)
+        assert RESERVED.search(after["Email"])
+        assert before["Email"] != after["Email"]
+    by_email: dict[str, set[str]] = {}
+    for before, after in zip(rows, out, strict=True):
+        by_email.setdefault(before["Email"], set()).add(after["Email"])
+    assert all(len(v) == 1 for v in by_email.values())  # a repeated person keeps one address
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: persona emails are overrides keyed by the raw address, so "
+    "'ADA.LOVELACE@EXAMPLE.COM' in another table gets the plain user-… replacement while "
+    "'ada.lovelace@example.com' in the persona table gets ada's persona address",
+)
+def test_scrub_persona_email_is_consistent_with_other_tables_case_insensitively(
+    scrub_tables: ScrubTables,
+) -> None:
+    run = scrub_tables(
+        {
+            "contacts.csv": [
+                {
+                    "id": "1",
+                    "FirstName": "Ada",
+                    "LastName": "Lovelace",
+                    "Email": "ada.lovelace@example.com",
+                }
+            ],
+            "other.csv": [{"id": "2", "Email": "ADA.LOVELACE@EXAMPLE.COM"}],
+        },
+        PERSONA,
+    )
+    assert run.rows("other")[0]["Email"].casefold() == run.rows("contacts")[0]["Email"].casefold()
+
+
+def test_scrub_persona_email_is_consistent_with_other_tables_same_spelling(
+    scrub_tables: ScrubTables,
+) -> None:
+    run = scrub_tables(
+        {
+            "contacts.csv": [
+                {
+                    "id": "1",
+                    "FirstName": "Ada",
+                    "LastName": "Lovelace",
+                    "Email": "ada.lovelace@example.com",
+                }
+            ],
+            "other.csv": [{"id": "2", "Email": "ada.lovelace@example.com"}],
+        },
+        PERSONA,
+    )
+    assert run.rows("other")[0]["Email"] == run.rows("contacts")[0]["Email"]
+
+
+# (input, its country, the national prefix the output must keep: the area code where a fiction
+# range exists for it, else the country's fallback range)
+PHONES = [
+    ("+1 212 555 0185", "US", "212555"),  # NANP: same area code, 555-01xx
+    ("(415) 555-0101", "US", "415555"),
+    ("+1 416 555 0123", "CA", "416555"),  # Canada shares NANP
+    ("+44 20 7946 0123", "GB", "2079460"),  # Ofcom drama: London
+    ("+44 161 496 0456", "GB", "1614960"),  # Ofcom drama: Manchester
+    ("+44 7700 900123", "GB", "7700900"),  # Ofcom drama: mobile
+    ("+44 113 496 0999", "GB", "1134960"),  # Ofcom drama: Leeds
+    ("+61 2 5550 1234", "AU", "2"),  # ACMA: Sydney area (two fiction blocks)
+    ("+61 3 7010 1234", "AU", "3"),  # ACMA: Melbourne area
+    ("+61 491 570 156", "AU", "49157"),  # ACMA: listed fictional mobiles
+]
+
+
+@pytest.mark.parametrize(("raw", "region", "prefix"), PHONES)
+def test_scrub_phone_keeps_country_and_area_in_a_fiction_range(
+    scrub_tables: ScrubTables, raw: str, region: str, prefix: str
+) -> None:
+    out = scrub_tables({"t.csv": [{"id": "1", "Phone": raw}]}, KEEP).rows("t")[0]["Phone"]
+    number = phonenumbers.parse(out, region)
+    # Fiction numbers are often "invalid" to phonenumbers, so compare the country calling code.
+    assert number.country_code == phonenumbers.country_code_for_region(region)
+    assert str(number.national_number).startswith(prefix)
+    assert out != raw
+    _assert_fictional(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _assert_fictional(e164: str) -> None:
+    """Independent of sanitizer.ranges: the published fiction ranges, written out again."""
+    nanp = re.fullmatch(r"\+1[2-9]\d\d555(01\d\d)", e164)
+    gb = re.fullmatch(
+        r"\+44(?:(?:113|114|115|116|117|118|121|131|141|151|161)4960\d{3}|1914980\d{3}|"
+        r"2079460\d{3}|2920180\d{3}|7700900\d{3}|8081570\d{3}|9098790\d{3}|3069990\d{3}|1632960\d{3})",
+        e164,
+    )
+    au = re.fullmatch(r"\+61[2378](?:5550|7010)\d{4}|\+614915\d{5}", e164)
+    assert nanp or gb or au, e164
+
+
+def test_scrub_phone_without_a_fiction_range_goes_to_the_pool(scrub_tables: ScrubTables) -> None:
+    # ARCEP's fiction numbers (01 99 00 xx xx): France has no configured range, so the pool serves.
+    out = scrub_tables({"t.csv": [{"id": "1", "Phone": "+33 1 99 00 12 34"}]}, KEEP).rows("t")[0][
+        "Phone"
+    ]
+    assert _e164(out, "GB").startswith("+441632960")
+
+
+def test_scrub_emails_land_at_reserved_domains(scrub_tables: ScrubTables, contacts: Any) -> None:
+    out = scrub_tables({"contacts.csv": contacts(60, seed=11)}, KEEP).rows("contacts")
+    for row in out:
+        assert RESERVED.search(row["Email"]), row["Email"]
+        for address in re.findall(r"\S+@\S+\w", row["Notes"]):
+            assert RESERVED.search(address), address
+
+
+OPERATORS = """\
+version: 1
+extends: [default]
+tables:
+  t:
+    columns:
+      id: {operator: keep, reason: row id}
+      secret: {operator: drop}
+      card: {operator: mask, params: {keep_last: 4, digits_only: true}}
+      ssn: {operator: redact}
+      member: {operator: hmac, params: {prefix: "m-", length: 10}}
+"""
+
+
+def test_scrub_drop_mask_redact_hmac_apply(scrub_tables: ScrubTables) -> None:
+    rows = [
+        {
+            "id": "1",
+            "secret": "s3cret-one",
+            "card": "4111 1111 1111 1111",
+            "ssn": "078-05-1120",
+            "member": "M-0001",
+        },
+        {
+            "id": "2",
+            "secret": "",
+            "card": "5500 0000 0000 0004",
+            "ssn": "219-09-9999",
+            "member": "M-0001",
+        },
+    ]
+    run = scrub_tables({"t.csv": rows}, OPERATORS)
+    out = run.rows("t")
+    assert list(out[0]) == ["id", "card", "ssn", "member"]  # dropped, order kept
+    assert out[0]["card"] == "**** **** **** 1111"
+    assert out[1]["card"] == "**** **** **** 0004"
+    assert {r["ssn"] for r in out} == {"[REDACTED]"}
+    assert out[0]["member"] == out[1]["member"]
+    assert re.fullmatch(r"m-[0-9a-f]{10}", out[0]["member"])
+    assert "s3cret-one" not in run.text()
+
+
+def test_scrub_drop_removes_a_nested_key(scrub_tables: ScrubTables) -> None:
+    rules = KEEP + "tables:\n  t:\n    columns:\n      cellPhone.e164: {operator: drop}\n"
+    out = scrub_tables(
+        {
+            "t.json": [
+                {"id": "1", "cellPhone": {"display": "+1 212 555 0185", "e164": "+12125550185"}}
+            ]
+        },
+        rules,
+    ).rows("t")
+    assert list(out[0]["cellPhone"]) == ["display"]
+
+
+RECOGNIZER = """\
+version: 1
+extends: [default]
+recognizers:
+  - name: AccountNumberRecognizer
+    supported_entity: ACCOUNT_NUMBER
+    patterns: [{name: account, regex: '\\bAC-\\d{8}\\b', score: 0.3}]
+    context: [account, acct]
+    deny_list: [GOLDPLAN]
+    operator: hmac
+    params: {prefix: "AC-", length: 8}
+tables:
+  t:
+    columns:
+      id: {operator: keep, reason: row id}
+      Account: {entity: ACCOUNT_NUMBER}
+"""
+
+
+def test_scrub_custom_recognizer_in_text_matches_its_column(scrub_tables: ScrubTables) -> None:
+    rows = [
+        {"id": "1", "Account": "AC-12345678", "Notes": "account AC-12345678 is on GOLDPLAN"},
+        {"id": "2", "Account": "AC-87654321", "Notes": "Acct: AC-99999999 (closed)"},
+    ]
+    out = scrub_tables({"t.csv": rows}, RECOGNIZER).rows("t")
+    first, second = out
+    assert re.fullmatch(r"AC-[0-9a-f]{8}", first["Account"])
+    # The context word "account" lifts the 0.3 pattern over min_score 0.5: replaced like the column.
+    assert first["Notes"].startswith(f"account {first['Account']} is on ")
+    # A deny-list word is the recognizer's entity too.
+    assert "GOLDPLAN" not in first["Notes"]
+    # A value seen only in text is replaced through the entity's operator.
+    assert re.fullmatch(r"Acct: AC-[0-9a-f]{8} \(closed\)", second["Notes"])
+    assert "AC-99999999" not in second["Notes"]
+
+
+def test_scrub_custom_recognizer_below_min_score_fails_closed(
+    scrub_tables: ScrubTables, tmp_path: Path
+) -> None:
+    # Without a context word the 0.3 score stays under min_score, so the span is not replaced; the
+    # account number is a known original (from the column), so verification must stop the run.
+    rows = [{"id": "1", "Account": "AC-87654321", "Notes": "ref AC-87654321"}]
+    out = tmp_path / "failed"
+    with pytest.raises(VerificationError):
+        scrub_tables({"t.csv": rows}, RECOGNIZER, out=out)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "scrub-report.html",
+        "scrub-report.json",
+        "scrub-report.md",
+    ]
+
+
+def test_scrub_empty_and_null_cells_stay_empty(scrub_tables: ScrubTables) -> None:
+    run = scrub_tables(
+        {
+            "a.csv": [{"id": "1", "Email": "", "Phone": " "}],
+            "b.json": [{"id": "2", "Email": None, "cellPhone": {"e164": None}}],
+        },
+        KEEP,
+    )
+    assert run.rows("a") == [{"id": "1", "Email": "", "Phone": " "}]
+    assert run.rows("b") == [{"id": "2", "Email": None, "cellPhone": {"e164": None}}]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a numeric Parquet phone column with a null is read as float64, so 2125550185 "
+    "becomes the text '2125550185.0' and is replaced from the pool (+44 1632 960…) instead of a "
+    "212-555-01xx number consistent with the same phone elsewhere",
+)
+def test_scrub_numeric_parquet_phone_with_nulls_keeps_its_area(
+    tmp_path: Path, keyring_a: Keyring
+) -> None:
+    from sanitizer.scrub import scrub
+
+    (tmp_path / "in").mkdir()
+    pq.write_table(pa.table({"phone": [2125550185, None]}), tmp_path / "in" / "t.parquet")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("version: 1\nextends: [default]\n", encoding="utf-8")
+    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
+    value = pq.read_table(result.outputs[0]).to_pylist()[0]["phone"]
+    assert str(value).replace("-", "").startswith(("212555", "+1212555", "1212555"))
+
+
+def test_run_scrub_stages_without_publishing(
+    tmp_path: Path, keyring_a: Keyring, contact_rules: Any, contacts: Any, write_rows: Any
+) -> None:
+    (tmp_path / "in").mkdir()
+    write_rows(tmp_path / "in" / "contacts.csv", contacts(10))
+    out = tmp_path / "out"
+    scrubbed = run_scrub(read_sources([tmp_path / "in"]), contact_rules, keyring_a, out)
+    try:
+        assert [p.name for p in out.iterdir()] == [scrubbed.staging.dir.name]
+        assert scrubbed.staged["contacts"].exists()
+        assert scrubbed.rows == {"contacts": 10}
+    finally:
+        scrubbed.staging.discard()
+    assert list(out.iterdir()) == []

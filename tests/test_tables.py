@@ -1,0 +1,353 @@
+"""Reading input tables: CSV (BOM, quoted header, ragged rows), Parquet, JSON Lines, JSON arrays."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from sanitizer.errors import EXIT_INPUT, InputError
+from sanitizer.tables import FrameBatch, RecordsBatch, TableSource, read_sources
+
+# A Genesys contact-list export: UTF-8 BOM, every header quoted, CRLF line ends.
+GENESYS_CSV = (
+    b'\xef\xbb\xbf"inin-outbound-id","Cust First Nm","HomePhone","Notes","Balance"\r\n'
+    b'"c-1","Ada ""Al""","+1 212 555 0101","Line one\r\nline two","00123"\r\n'
+    b'"c-2","Grace","(212) 555-0102","","4.50"\r\n'
+    b'"c-3","Brendan","020 7946 0123","plain","-1"\r\n'
+)
+
+CONTACT: dict[str, Any] = {
+    "id": "00000000-0000-4000-8000-000000000001",
+    "firstName": "Ada",
+    "cellPhone": {"display": "+1 212 555 0101", "e164": "+12125550101", "countryCode": "US"},
+    "identifiers": [
+        {"type": "Email", "value": "ada@example.com"},
+        {"type": "Phone", "value": "+12125550101"},
+    ],
+    "schema": {"version": 3},
+    "surveyOptOut": False,
+}
+
+
+def _write(path: Path, data: bytes | str) -> Path:
+    if isinstance(data, str):
+        data = data.encode()
+    path.write_bytes(data)
+    return path
+
+
+def _one(path: Path) -> TableSource:
+    sources = read_sources([path])
+    assert len(sources) == 1
+    return sources[0]
+
+
+def test_read_sources_genesys_csv_strips_bom_and_header_quotes(tmp_path: Path) -> None:
+    source = _one(_write(tmp_path / "contacts.csv", GENESYS_CSV))
+    assert source.header == ["inin-outbound-id", "Cust First Nm", "HomePhone", "Notes", "Balance"]
+    assert source.has_bom
+    assert source.newline == "\r\n"
+    assert (source.name, source.format, source.is_nested) == ("contacts", "csv", False)
+
+
+def test_csv_batches_read_every_cell_as_text(tmp_path: Path) -> None:
+    source = _one(_write(tmp_path / "contacts.csv", GENESYS_CSV))
+    (batch,) = list(source.batches())
+    assert isinstance(batch, FrameBatch)
+    assert batch.frame["Cust First Nm"].tolist() == ['Ada "Al"', "Grace", "Brendan"]
+    # Leading zeros, signs, decimals: untouched strings, never parsed numbers.
+    assert batch.frame["Balance"].tolist() == ["00123", "4.50", "-1"]
+    # A quoted line break stays in its cell; an empty cell is an empty string, not null.
+    assert batch.frame["Notes"].tolist() == ["Line one\r\nline two", "", "plain"]
+
+
+def test_csv_batches_stream_in_batches_with_start_rows(tmp_path: Path) -> None:
+    rows = "".join(f"c-{i},name{i}\n" for i in range(7))
+    source = _one(_write(tmp_path / "t.csv", "id,name\n" + rows))
+    batches = list(source.batches(3))
+    assert [(b.start_row, b.num_rows) for b in batches] == [(0, 3), (3, 3), (6, 1)]
+    assert batches[2].cells("name")[0].tolist() == ["name6"]
+
+
+def test_csv_header_only_gives_one_empty_batch(tmp_path: Path) -> None:
+    source = _one(_write(tmp_path / "t.csv", "a,b\n"))
+    batches = list(source.batches())
+    assert [b.num_rows for b in batches] == [0]
+    assert batches[0].paths() == ["a", "b"]
+
+
+def _nested_records() -> list[dict[str, Any]]:
+    second = json.loads(json.dumps(CONTACT))
+    second["id"] = "00000000-0000-4000-8000-000000000002"
+    second["identifiers"] = [{"type": "Email", "value": "grace@example.org"}]
+    second["address"] = {"city": "Springfield"}  # a path first seen in a later row
+    return [CONTACT, second]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "parquet"])
+def test_nested_batches_expose_leaf_paths(tmp_path: Path, fmt: str) -> None:
+    records = _nested_records()
+    path = tmp_path / f"external_contacts.{fmt}"
+    if fmt == "json":
+        path.write_text(json.dumps(records, indent=2), encoding="utf-8")
+    elif fmt == "jsonl":
+        path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    else:
+        # Infer the struct type over every record (from_pylist looks at the first one only).
+        pq.write_table(
+            pa.Table.from_batches([pa.RecordBatch.from_struct_array(pa.array(records))]), path
+        )
+    source = _one(path)
+    assert source.is_nested
+    (batch,) = list(source.batches())
+    assert isinstance(batch, RecordsBatch)
+    paths = batch.paths()
+    for expected in [
+        "cellPhone.e164",
+        "identifiers[].value",
+        "identifiers[].type",
+        "schema.version",
+        "address.city",
+    ]:
+        assert expected in paths
+    values, rows = batch.cells("identifiers[].value")
+    assert values.tolist() == ["ada@example.com", "+12125550101", "grace@example.org"]
+    assert rows.tolist() == [0, 0, 1]  # every list element knows its row
+
+
+def test_records_batch_paths_in_first_seen_order() -> None:
+    batch = RecordsBatch(_nested_records(), 0)
+    assert batch.paths()[:4] == ["id", "firstName", "cellPhone.display", "cellPhone.e164"]
+    assert batch.paths()[-1] == "address.city"
+
+
+def test_records_batch_set_cells_writes_into_nested_records() -> None:
+    import pandas as pd
+
+    records = _nested_records()
+    batch = RecordsBatch(records, 0)
+    batch.set_cells("identifiers[].value", pd.Series(["x1", "x2", "x3"]))
+    assert [i["value"] for i in records[0]["identifiers"]] == ["x1", "x2"]
+    assert records[1]["identifiers"][0]["value"] == "x3"
+    assert records[0]["identifiers"][0]["type"] == "Email"  # siblings untouched
+
+
+def test_records_batch_drop_removes_keys_and_nulls_list_elements() -> None:
+    records = _nested_records()
+    batch = RecordsBatch(records, 0)
+    batch.drop("cellPhone.e164")
+    batch.drop("identifiers[].value")
+    assert "e164" not in records[0]["cellPhone"]
+    assert records[0]["cellPhone"]["display"] == "+1 212 555 0101"
+    assert "value" not in records[0]["identifiers"][0]
+    assert "cellPhone.e164" not in batch.paths()
+
+
+def test_records_batch_is_text_by_value_type() -> None:
+    batch = RecordsBatch(_nested_records(), 0)
+    assert batch.is_text("firstName")
+    assert not batch.is_text("schema.version")
+    assert not batch.is_text("surveyOptOut")
+
+
+def test_records_batch_list_of_scalars_has_a_path() -> None:
+    batch = RecordsBatch([{"tags": ["vip", "ada@example.com"]}], 0)
+    assert batch.paths() == ["tags[]"]
+    assert batch.cells("tags[]")[0].tolist() == ["vip", "ada@example.com"]
+
+
+def test_parquet_flat_keeps_column_types(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"name": ["Ada", None], "balance": [1.5, 2.0], "visits": [3, 4]}), path)
+    source = _one(path)
+    assert not source.is_nested
+    (batch,) = list(source.batches())
+    assert isinstance(batch, FrameBatch)
+    assert batch.is_text("name")
+    assert not batch.is_text("balance")
+    assert str(batch.frame["visits"].dtype) == "int64"
+
+
+def test_parquet_batches_stream(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"n": list(range(10))}), path)
+    batches = list(_one(path).batches(4))
+    assert [(b.start_row, b.num_rows) for b in batches] == [(0, 4), (4, 4), (8, 2)]
+
+
+def test_read_sources_folder_reads_supported_files_sorted(tmp_path: Path) -> None:
+    _write(tmp_path / "b.csv", "a\n1\n")
+    _write(tmp_path / "a.jsonl", '{"a": 1}\n')
+    _write(tmp_path / "README.txt", "ignored")
+    (tmp_path / "sub").mkdir()
+    _write(tmp_path / "sub" / "c.csv", "a\n1\n")  # folders are not searched recursively
+    assert [s.name for s in read_sources([tmp_path])] == ["a", "b"]
+
+
+def test_read_sources_uppercase_extension_is_accepted(tmp_path: Path) -> None:
+    assert _one(_write(tmp_path / "T.CSV", "a\n1\n")).format == "csv"
+
+
+# (case id, file name, content, expected message part) for inputs that must be refused up front.
+BAD_INPUTS: list[tuple[str, str, bytes, str]] = [
+    ("empty", "t.csv", b"", "empty file"),
+    ("blank", "t.jsonl", b"\n  \n", "empty file"),
+    ("binary", "t.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file (NUL bytes)"),
+    ("unknown-extension", "t.txt", b"a,b\n1,2\n", "unknown extension '.txt'"),
+    ("no-extension", "contacts", b"a,b\n1,2\n", "unknown extension '(none)'"),
+    ("not-parquet", "t.parquet", b"a,b\n1,2\n", "not a Parquet file"),
+    ("truncated-parquet", "t.parquet", b"PAR1\x00\x00garbage", "unreadable Parquet file"),
+    (
+        "duplicate-header",
+        "t.csv",
+        b"Email,Name,Email\nx,y,z\n",
+        "row 0 (header): duplicate column name 'Email'",
+    ),
+    ("duplicate-after-quotes", "t.csv", b'"Email",Email\nx,y\n', "duplicate column name 'Email'"),
+    ("empty-header-name", "t.csv", b"a,,c\n1,2,3\n", "row 0 (header): column 2 has no name"),
+    ("header-not-utf8", "t.csv", b"caf\xe9,b\n1,2\n", "header is not UTF-8"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [pytest.param(n, c, e, id=case) for case, n, c, e in BAD_INPUTS],
+)
+def test_read_sources_bad_file_raises_input_error(
+    tmp_path: Path, name: str, content: bytes, expected: str
+) -> None:
+    path = _write(tmp_path / name, content)
+    with pytest.raises(InputError) as caught:
+        read_sources([path])
+    assert str(caught.value).startswith(str(path))
+    assert expected in str(caught.value)
+    assert caught.value.exit_code == EXIT_INPUT
+
+
+# Errors found while streaming (after the header): (case, name, content, message part, values
+# that must not appear in the message)
+BAD_BODIES: list[tuple[str, str, bytes, str, list[str]]] = [
+    (
+        "ragged-long",
+        "t.csv",
+        b"a,b\nx1,y1\nx2,y2,SECRET-Z\nx3,y3\n",
+        "row 2: expected 2 fields, found 3",
+        ["SECRET-Z", "x2"],
+    ),
+    (
+        "ragged-short",
+        "t.csv",
+        b"a,b\nx1,y1\nx2,y2\nSECRET-ONLY\n",
+        "row 3: expected 2 fields, found 1",
+        ["SECRET-ONLY"],
+    ),
+    (
+        "ragged-bom-crlf",
+        "t.csv",
+        b'\xef\xbb\xbf"a","b"\r\n1,2\r\n3,4,5\r\n',
+        "row 2: expected 2 fields",
+        ["3,4,5"],
+    ),
+    ("body-not-utf8", "t.csv", b"a,b\n1,caf\xe9-SECRET\n", "not valid UTF-8", ["SECRET"]),
+    (
+        "json-syntax",
+        "t.json",
+        b'[\n  {"a": "SECRET-1"},\n  {"a": tru}\n]\n',
+        "line 3: invalid JSON (Expecting value, column 9)",
+        ["SECRET-1", "tru"],
+    ),
+    (
+        "json-object",
+        "t.json",
+        b'{"a": "SECRET-1"}',
+        "expected a JSON array of objects at the top level, found an object",
+        ["SECRET-1"],
+    ),
+    (
+        "json-item",
+        "t.json",
+        b'[{"a": 1}, "SECRET-2"]',
+        "item 2: expected a JSON object, found a string",
+        ["SECRET-2"],
+    ),
+    ("json-not-utf8", "t.json", b'[{"a": "caf\xe9"}]', "not valid UTF-8", ["caf"]),
+    (
+        "jsonl-syntax",
+        "t.jsonl",
+        b'{"a": "SECRET-1"}\n{"a": \n',
+        "line 2: invalid JSON",
+        ["SECRET-1"],
+    ),
+    (
+        "jsonl-array",
+        "t.jsonl",
+        b'{"a": 1}\n["SECRET-3"]\n',
+        "line 2: expected a JSON object, found an array",
+        ["SECRET-3"],
+    ),
+    ("jsonl-not-utf8", "t.jsonl", b'{"a": 1}\n{"a": "caf\xe9"}\n', "not valid UTF-8", ["caf"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected", "hidden"),
+    [pytest.param(n, c, e, h, id=case) for case, n, c, e, h in BAD_BODIES],
+)
+def test_batches_bad_body_raises_input_error_without_values(
+    tmp_path: Path, name: str, content: bytes, expected: str, hidden: list[str]
+) -> None:
+    path = _write(tmp_path / name, content)
+    with pytest.raises(InputError) as caught:
+        for source in read_sources([path]):
+            list(source.batches())
+    message = str(caught.value)
+    assert expected in message
+    assert str(path) in message
+    for value in hidden:
+        assert value not in message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: an unterminated quote is read as one cell holding the rest of the file "
+    "(rows silently merged) instead of an InputError naming the row",
+)
+def test_csv_unterminated_quote_raises_input_error(tmp_path: Path) -> None:
+    path = _write(tmp_path / "t.csv", b'a,b\n1,"unclosed\n2,3\n')
+    with pytest.raises(InputError):
+        list(_one(path).batches())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: invalid UTF-8 in a JSON Lines file is reported on line 1 whatever its line "
+    "(the decoder reads ahead before the line counter moves)",
+)
+def test_jsonl_invalid_utf8_names_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path / "t.jsonl", b'{"a": 1}\n{"a": 2}\n{"a": "caf\xe9"}\n')
+    with pytest.raises(InputError, match="line 3: not valid UTF-8"):
+        list(_one(path).batches())
+
+
+def test_read_sources_missing_path_raises(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file or folder"):
+        read_sources([tmp_path / "absent.csv"])
+
+
+def test_read_sources_folder_without_tables_raises(tmp_path: Path) -> None:
+    _write(tmp_path / "notes.txt", "x")
+    with pytest.raises(InputError, match=r"no \.csv, \.parquet, \.jsonl or \.json files"):
+        read_sources([tmp_path])
+
+
+def test_read_sources_two_files_one_stem_raise(tmp_path: Path) -> None:
+    # contacts.csv and contacts.json would both be written as DIR/contacts.<ext>.
+    _write(tmp_path / "contacts.csv", "a\n1\n")
+    _write(tmp_path / "contacts.json", '[{"a": 1}]')
+    with pytest.raises(InputError, match="share the table name 'contacts'"):
+        read_sources([tmp_path])
