@@ -1,0 +1,431 @@
+"""The independent leak scan: given an input, a hand-made "scrubbed" output and the originals, it must
+find every kind of leak, by table, column and row, and never carry a value."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sanitizer.errors import VerificationError
+from sanitizer.keyring import Keyring
+from sanitizer.ranges import SafeRanges, default_safe_ranges
+from sanitizer.report.model import Finding, VerificationReport
+from sanitizer.rules import read_rules
+from sanitizer.scrub import scrub
+from sanitizer.tables import read_sources
+from sanitizer.verify import MAX_FINDINGS, ColumnCheck, Originals, VerifyTable, verify
+
+REGIONS = ["US", "GB", "AU", "CA", "IE", "FR", "DE"]
+PHONE = ColumnCheck("PHONE_NUMBER", "phone")
+EMAIL = ColumnCheck("EMAIL_ADDRESS", "email")
+FIRST = ColumnCheck("FIRST_NAME", "fake")
+LAST = ColumnCheck("LAST_NAME", "fake")
+TEXT = ColumnCheck("FREE_TEXT", "text")
+KEEP = ColumnCheck(None, "keep")
+
+BEFORE = [
+    {
+        "id": "1",
+        "First": "Ada",
+        "Last": "Lovelace",
+        "Email": "ada@example.com",
+        "Phone": "+1 212 555 0185",
+        "Notes": "Ada Lovelace called",
+        "Code": "gold",
+    },
+    {
+        "id": "2",
+        "First": "Grace",
+        "Last": "Hopper",
+        "Email": "grace@example.org",
+        "Phone": "(212) 555-0186",
+        "Notes": "Mrs Hopper wrote",
+        "Code": "silver",
+    },
+    {
+        "id": "3",
+        "First": "Alan",
+        "Last": "Turing",
+        "Email": "alan@example.net",
+        "Phone": "020 7946 0123",
+        "Notes": "",
+        "Code": "gold",
+    },
+]
+# A clean scrub of BEFORE: every value replaced, safe numbers and domains.
+AFTER = [
+    {
+        "id": "1",
+        "First": "Mia",
+        "Last": "Berg",
+        "Email": "user-1a2b@example.net",
+        "Phone": "+1 212 555 0101",
+        "Notes": "Mia Berg called",
+        "Code": "gold",
+    },
+    {
+        "id": "2",
+        "First": "Noor",
+        "Last": "Quist",
+        "Email": "user-3c4d@example.com",
+        "Phone": "(212) 555-0102",
+        "Notes": "Mrs Quist wrote",
+        "Code": "silver",
+    },
+    {
+        "id": "3",
+        "First": "Ivo",
+        "Last": "Dahl",
+        "Email": "user-5e6f@example.org",
+        "Phone": "020 7946 0999",
+        "Notes": "",
+        "Code": "gold",
+    },
+]
+CHECKS = {
+    "id": KEEP,
+    "First": FIRST,
+    "Last": LAST,
+    "Email": EMAIL,
+    "Phone": PHONE,
+    "Notes": TEXT,
+    "Code": KEEP,
+}
+
+
+def _originals(rows: list[dict[str, str]] = BEFORE) -> Originals:
+    values: dict[str, set[str]] = {
+        "FIRST_NAME": set(),
+        "LAST_NAME": set(),
+        "EMAIL_ADDRESS": set(),
+        "PHONE_NUMBER": set(),
+    }
+    for row in rows:
+        values["FIRST_NAME"].add(row["First"])
+        values["LAST_NAME"].add(row["Last"])
+        values["EMAIL_ADDRESS"].add(row["Email"])
+        values["PHONE_NUMBER"].add(row["Phone"])
+    return Originals(values, pooled={"FIRST_NAME", "LAST_NAME"})
+
+
+def _csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _verify(
+    tmp_path: Path,
+    after: list[dict[str, Any]],
+    *,
+    before: list[dict[str, Any]] = BEFORE,
+    checks: dict[str, ColumnCheck] = CHECKS,
+    originals: Originals | None = None,
+    ranges: SafeRanges | None = None,
+    batch_rows: int = 100_000,
+) -> tuple[VerificationReport, dict[tuple[str, str], int]]:
+    (tmp_path / "in").mkdir(exist_ok=True)
+    (tmp_path / "out").mkdir(exist_ok=True)
+    source = read_sources([_csv(tmp_path / "in" / "contacts.csv", before)])[0]
+    output = _csv(tmp_path / "out" / "contacts.csv", after)
+    table = VerifyTable(name="contacts", source=source, output=output, columns=checks)
+    return verify(
+        [table],
+        originals or _originals(before),
+        ranges or default_safe_ranges(),
+        regions=REGIONS,
+        batch_rows=batch_rows,
+    )
+
+
+def _with(row: int, **changes: str) -> list[dict[str, str]]:
+    rows = [dict(r) for r in AFTER]
+    rows[row].update(changes)
+    return rows
+
+
+def test_verify_clean_output_passes(tmp_path: Path) -> None:
+    report, per_column = _verify(tmp_path, AFTER)
+    assert report.status == "passed"
+    assert (report.findings_total, report.findings, per_column) == (0, [], {})
+    assert report.cells_scanned == 21  # CSV empty cells are empty text, scanned too
+    assert report.originals_checked == 12
+
+
+# (case, the output row changed, the change, the expected finding: column, kind, entity)
+LEAKS = [
+    (
+        "replaced column kept its own original",
+        0,
+        {"Email": "ada@example.com"},
+        ("Email", "original-value", "EMAIL_ADDRESS"),
+    ),
+    (
+        "the same, in another case",
+        0,
+        {"Email": "ADA@Example.COM"},
+        ("Email", "original-value", "EMAIL_ADDRESS"),
+    ),
+    (
+        "phone kept, other layout",
+        0,
+        {"Phone": "212-555-0185"},
+        ("Phone", "original-value", "PHONE_NUMBER"),
+    ),
+    (
+        "another row's phone in a phone column",
+        2,
+        {"Phone": "+12125550185"},
+        ("Phone", "original-value", "PHONE_NUMBER"),
+    ),
+    (
+        "an original email in a kept column",
+        1,
+        {"Code": "ada@example.com"},
+        ("Code", "original-value", "EMAIL_ADDRESS"),
+    ),
+    (
+        "an original phone inside a kept text",
+        1,
+        {"Code": "call +44 20 7946 0123"},
+        ("Code", "original-value", "PHONE_NUMBER"),
+    ),
+    (
+        "an original email inside free text",
+        0,
+        {"Notes": "Mia Berg called, ada@example.com"},
+        ("Notes", "original-value", "EMAIL_ADDRESS"),
+    ),
+    (
+        "a name surviving in free text",
+        0,
+        {"Notes": "Mia Lovelace called"},
+        ("Notes", "original-value", "PERSON"),
+    ),
+    (
+        "a first name kept in its column",
+        1,
+        {"First": "Grace"},
+        ("First", "original-value", "FIRST_NAME"),
+    ),
+    (
+        "an email outside the allowed domains",
+        2,
+        {"Email": "ivo@corp.invalid.mail"},
+        ("Email", "email-outside-allowed-domains", "EMAIL_ADDRESS"),
+    ),
+    (
+        "a phone outside the safe ranges",
+        2,
+        {"Phone": "+1 212 555 0200"},
+        ("Phone", "phone-outside-safe-ranges", "PHONE_NUMBER"),
+    ),
+    (
+        "an unsafe phone inside free text",
+        1,
+        {"Notes": "Mrs Quist wrote from +44 20 7946 1234"},
+        ("Notes", "phone-outside-safe-ranges", "PHONE_NUMBER"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("row", "change", "expected"),
+    [pytest.param(row, change, expected, id=case) for case, row, change, expected in LEAKS],
+)
+def test_verify_each_kind_of_leak_is_a_finding_with_its_place(
+    tmp_path: Path, row: int, change: dict[str, str], expected: tuple[str, str, str]
+) -> None:
+    report, per_column = _verify(tmp_path, _with(row, **change))
+    column, kind, entity = expected
+    assert report.status == "failed"
+    assert (
+        Finding(table="contacts", column=column, row=row + 1, kind=kind, entity=entity)
+        in report.findings
+    )  # type: ignore[arg-type]
+    assert per_column[("contacts", column)] >= 1
+    dumped = report.model_dump_json()
+    for value in change.values():
+        assert value not in dumped
+
+
+def test_verify_fake_name_equal_to_another_customers_name_is_a_coincidence(tmp_path: Path) -> None:
+    # Ada's fake is Alan and Alan's fake is Ivo: "Alan" in the output is a replacement that
+    # happens to equal a real customer's name, not a survivor (it is not where "Alan" was).
+    before = [dict(r) for r in BEFORE]
+    before[0]["Notes"] = "Ada and Alan called"
+    after = _with(0, First="Alan", Notes="Alan and Ivo called")
+    report, _ = _verify(tmp_path, after, before=before)
+    assert report.status == "passed", report.findings
+    assert report.coincidences >= 1
+
+
+def test_verify_name_kept_in_place_in_free_text_is_a_survivor(tmp_path: Path) -> None:
+    # The same word at the same place as in the input is a survivor, not a coincidence.
+    report, _ = _verify(tmp_path, _with(1, Notes="Mrs Hopper wrote"))
+    assert (
+        Finding(table="contacts", column="Notes", row=2, kind="original-value", entity="PERSON")
+        in report.findings
+    )
+
+
+def test_verify_row_name_in_a_kept_column_is_a_finding(tmp_path: Path) -> None:
+    before = [dict(r) for r in BEFORE]
+    before[0]["Code"] = "Ada called back"
+    report, _ = _verify(tmp_path, _with(0, Code="Ada called back"), before=before)
+    assert (
+        Finding(table="contacts", column="Code", row=1, kind="original-value", entity="PERSON")
+        in report.findings
+    )
+
+
+def test_verify_unverified_column_skips_range_checks_only(tmp_path: Path) -> None:
+    checks = {**CHECKS, "Code": ColumnCheck(None, "keep", is_verified=False)}
+    unsafe, _ = _verify(tmp_path, _with(0, Code="ops@corp.invalid.mail"), checks=checks)
+    assert unsafe.status == "passed"
+    leak, _ = _verify(tmp_path, _with(0, Code="ada@example.com"), checks=checks)
+    assert leak.status == "failed"  # an original value is a finding wherever it is
+
+
+def test_verify_restricted_ranges_turn_safe_values_into_findings(tmp_path: Path) -> None:
+    # Without the NANP lines and the .test TLD, 555-01xx numbers and *.test addresses are unsafe.
+    ranges = SafeRanges.model_validate({"emails": {"reserved_tlds": ["invalid"]}})
+    report, _ = _verify(tmp_path, _with(0, Code="ops@mail.test"), ranges=ranges)
+    kinds = {(f.column, f.kind) for f in report.findings}
+    assert ("Code", "email-outside-allowed-domains") in kinds
+    assert ("Phone", "phone-outside-safe-ranges") in kinds
+
+
+def test_verify_row_numbers_are_right_across_batches(tmp_path: Path) -> None:
+    before = [dict(BEFORE[i % 3], id=str(i)) for i in range(10)]
+    after = [dict(AFTER[i % 3], id=str(i)) for i in range(10)]
+    after[7]["Email"] = before[7]["Email"]
+    report, _ = _verify(tmp_path, after, before=before, batch_rows=3)
+    assert {(f.column, f.row) for f in report.findings} == {("Email", 8)}
+
+
+def test_verify_findings_are_capped_but_counted(tmp_path: Path) -> None:
+    before = [dict(BEFORE[0], id=str(i)) for i in range(MAX_FINDINGS + 50)]
+    report, per_column = _verify(tmp_path, before, before=before)  # nothing was replaced
+    assert len(report.findings) == MAX_FINDINGS
+    assert report.findings_total > MAX_FINDINGS
+    assert sum(per_column.values()) == report.findings_total
+
+
+def test_verify_output_with_fewer_rows_raises(tmp_path: Path) -> None:
+    with pytest.raises(VerificationError, match="different number of rows"):
+        _verify(tmp_path, AFTER[:2])
+
+
+def test_verify_nested_output_names_the_path(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    record = {
+        "id": "x",
+        "cellPhone": {"e164": "+12125550185"},
+        "identifiers": [{"value": "a"}, {"value": "ada@example.com"}],
+    }
+    scrubbed = {
+        "id": "x",
+        "cellPhone": {"e164": "+12125550185"},
+        "identifiers": [{"value": "b"}, {"value": "ada@example.com"}],
+    }
+    (tmp_path / "in" / "ext.json").write_text(json.dumps([record]), encoding="utf-8")
+    (tmp_path / "out" / "ext.json").write_text(json.dumps([scrubbed]), encoding="utf-8")
+    table = VerifyTable(
+        name="ext",
+        source=read_sources([tmp_path / "in" / "ext.json"])[0],
+        output=tmp_path / "out" / "ext.json",
+        columns={
+            "id": KEEP,
+            "cellPhone.e164": PHONE,
+            "identifiers[].value": ColumnCheck("IDENTIFIER", "hmac"),
+        },
+    )
+    report, _ = verify([table], _originals(), default_safe_ranges(), regions=REGIONS)
+    places = {(f.column, f.row, f.entity) for f in report.findings}
+    assert ("cellPhone.e164", 1, "PHONE_NUMBER") in places
+    assert ("identifiers[].value", 1, "EMAIL_ADDRESS") in places
+
+
+# --- through a whole scrub: every kind of finding stops the run (exit 5), nothing published ----
+
+RULES = """\
+version: 1
+extends: [default]
+safe_ranges: ranges.yaml
+tables:
+  contacts:
+    columns:
+      id: {operator: keep, reason: row id}
+      Other: {operator: keep, reason: deliberately unsafe for this test}
+"""
+# NANP fiction lines only (no UK or AU ranges, no .test TLD): a drama number and *.test are unsafe.
+RANGES = """\
+version: 1
+phones:
+  nanp: {exchange: "555", first_line: "0100", last_line: "0199", source: NANPA}
+emails:
+  reserved_tlds: [invalid]
+"""
+SCRUB_LEAKS = [
+    ("original email in a kept column", "ada@example.com", "original-value"),
+    ("original phone in a kept column", "call 212-555-0185", "original-value"),
+    ("email outside allowed domains", "mail ops@mail.test", "email-outside-allowed-domains"),
+    ("phone outside safe ranges", "+44 20 7946 0999", "phone-outside-safe-ranges"),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"), [pytest.param(v, k, id=case) for case, v, k in SCRUB_LEAKS]
+)
+def test_scrub_finding_of_each_kind_fails_and_publishes_nothing(
+    tmp_path: Path, keyring_a: Keyring, value: str, kind: str
+) -> None:
+    (tmp_path / "in").mkdir()
+    rows = [
+        {
+            "id": "1",
+            "FirstName": "Ada",
+            "Email": "ada@example.com",
+            "Phone": "+1 212 555 0185",
+            "Other": "fine",
+        },
+        {
+            "id": "2",
+            "FirstName": "Grace",
+            "Email": "grace@example.org",
+            "Phone": "(212) 555-0186",
+            "Other": value,
+        },
+    ]
+    _csv(tmp_path / "in" / "contacts.csv", rows)
+    (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
+    (tmp_path / "ranges.yaml").write_text(RANGES, encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(VerificationError) as caught:
+        scrub(read_sources([tmp_path / "in"]), read_rules(tmp_path / "rules.yaml"), keyring_a, out)
+    assert caught.value.exit_code == 5
+    assert sorted(p.name for p in out.iterdir()) == [
+        "scrub-report.html",
+        "scrub-report.json",
+        "scrub-report.md",
+    ]
+    report = json.loads((out / "scrub-report.json").read_text(encoding="utf-8"))
+    assert report["verification"]["findings"][0] | {"entity": None} == {
+        "table": "contacts",
+        "column": "Other",
+        "row": 2,
+        "kind": kind,
+        "entity": None,
+    }
+    for path in out.iterdir():
+        text = path.read_text(encoding="utf-8")
+        for original in (value, "ada@example.com", "+1 212 555 0185", "grace@example.org"):
+            assert original not in text, path.name
