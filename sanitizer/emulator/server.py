@@ -126,5 +126,6 @@ class BackgroundServer:
 
     def stop(self, timeout: float = 10.0) -> None:
         self.server.should_exit = True
+        self.server.force_exit = True  # do not wait for idle keep-alive connections to close
         self.thread.join(timeout)
         self.sock.close()
