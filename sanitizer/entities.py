@@ -51,47 +51,55 @@ def normalize_email(value: str) -> str:
 
 
 @lru_cache(maxsize=262_144)
-def normalize_phone(value: str, default_region: str = "US", regions: tuple[str, ...] = ()) -> str:
-    """Phones compare in E.164; a string phonenumbers cannot parse compares by its digits.
+def read_phone(
+    value: str, default_region: str = "US", regions: tuple[str, ...] = ()
+) -> phonenumbers.PhoneNumber | None:
+    """The number a value holds, as phonenumbers reads it, or None when it is no phone number.
 
-    A national number that is not valid for the default region but starts with the trunk prefix 0 is
-    tried in the other `regions` ("020 7946 0123" is London when US is the default).
+    With an explicit country code (+44...) that country. Otherwise the first of the default region and
+    `regions` where the number is valid, or lies in a regulator's fiction range (the UK's 07700 900xxx
+    is deliberately "invalid" to phonenumbers, yet it is a UK mobile, not a German one); failing that,
+    the default region if the number is possible there, else the first region where it is possible.
     """
+    from sanitizer.ranges import default_safe_ranges  # late: ranges reads the shipped rules
+
+    text = value.strip()
+    order = (
+        [None]
+        if text.startswith("+")
+        else [default_region, *(r for r in regions if r != default_region)]
+    )
+    possible: list[phonenumbers.PhoneNumber] = []
+    for region in order:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if phonenumbers.is_valid_number(number) or default_safe_ranges().is_safe_phone(e164):
+            return number
+        if phonenumbers.is_possible_number(number):
+            possible.append(number)
+    return possible[0] if possible else None
+
+
+@lru_cache(maxsize=262_144)
+def normalize_phone(value: str, default_region: str = "US", regions: tuple[str, ...] = ()) -> str:
+    """Phones compare in E.164 (see `read_phone`); a value that is no phone number compares by its digits."""
     stripped = value.strip()
-    if (default_region in {"US", "CA"} and not stripped.startswith("+")) or stripped.startswith(
-        "+1"
-    ):
+    if (default_region in {"US", "CA"} and not stripped.startswith("+")) or stripped.startswith("+1"):
         # North American numbers in any common format: +1 and the ten digits (what phonenumbers gives).
         digits = _NON_DIGITS.sub("", stripped)
-        if (len(digits) == 10 and digits[0] not in "01") or (
-            len(digits) == 11 and digits[0] == "1"
-        ):
+        if (len(digits) == 10 and digits[0] not in "01") or (len(digits) == 11 and digits[0] == "1"):
             return "+1" + digits[-10:]
-    try:
-        parsed = phonenumbers.parse(value, default_region)
-    except phonenumbers.NumberParseException:
+    number = read_phone(value, default_region, regions)
+    if number is None:
         return (
             "+" + _NON_DIGITS.sub("", value)
             if stripped.startswith("+")
             else _NON_DIGITS.sub("", value)
         )
-    if (
-        not stripped.startswith("+")
-        and stripped.lstrip("(").startswith("0")
-        and not phonenumbers.is_valid_number(parsed)
-    ):
-        # First a region where the number is valid, else one where it is at least possible (fictional ranges).
-        candidates = []
-        for region in regions:
-            try:
-                candidates.append(phonenumbers.parse(value, region))
-            except phonenumbers.NumberParseException:
-                continue
-        valid = [c for c in candidates if phonenumbers.is_valid_number(c)]
-        possible = [c for c in candidates if phonenumbers.is_possible_number(c)]
-        if valid or (possible and not phonenumbers.is_possible_number(parsed)):
-            parsed = (valid or possible)[0]
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 _COUNTRY_CODES = frozenset(str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)

@@ -35,6 +35,10 @@ class Keyring:
                 hint="generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`",
             )
 
+    def __repr__(self) -> str:
+        # Never the key: tracebacks, debuggers and test reports print reprs.
+        return f"Keyring(fingerprint={self.fingerprint!r}, source={self.source!r})"
+
     @property
     def fingerprint(self) -> str:
         """A short public identifier of the key: safe to print, useless for recovering the key."""
@@ -69,8 +73,10 @@ class Keyring:
         ).digest()
 
 
-def read_key(key_file: Path | None = None, *, env: dict[str, str] | None = None) -> Keyring:
-    """Load the key from `key_file` or else from $SANITIZER_KEY; no key is an error, never a default."""
+def read_key(
+    key_file: Path | None = None, *, env: dict[str, str] | None = None, env_var: str = KEY_ENV
+) -> Keyring:
+    """Load the key from `key_file` or else from the environment; no key is an error, never a default."""
     environ = os.environ if env is None else env
     if key_file is not None:
         try:
@@ -83,13 +89,13 @@ def read_key(key_file: Path | None = None, *, env: dict[str, str] | None = None)
         if not secret:
             raise KeyMaterialError(f"key file {key_file} is empty")
         return Keyring(secret, source=f"file {key_file}")
-    value = environ.get(KEY_ENV, "").strip()
+    value = environ.get(env_var, "").strip()
     if not value:
         raise KeyMaterialError(
-            f"no scrub key: set ${KEY_ENV} or pass --key-file",
+            f"no scrub key: set ${env_var} or pass --key-file",
             hint="the key makes pseudonyms deterministic and irreversible; keep it in your secret store",
         )
-    return Keyring(value.encode(), source=f"${KEY_ENV}")
+    return Keyring(value.encode(), source=f"${env_var}")
 
 
 def generate_key() -> Keyring:

@@ -171,7 +171,7 @@ class Staging:
         self.dir.chmod(0o700)
 
     def path_for(self, source: TableSource, fmt: Format) -> Path:
-        return self.dir / f"{source.name}{EXTENSIONS[fmt]}"
+        return self.dir / f"{source.stem}{EXTENSIONS[fmt]}"
 
     def publish(self) -> list[Path]:
         """Move every staged file into the output folder (a rename each, on the same filesystem)."""

@@ -186,7 +186,7 @@ class ResolvedRule:
     entity: str | None
     operator: str
     params: OperatorParams
-    kind: Literal["table", "pattern"]
+    kind: Literal["table", "pattern", "definition"]
     source: str
     match: str
     reason: str | None = None
@@ -217,6 +217,7 @@ class RuleSet:
     safe_ranges_path: Path | None = None
     _patterns: list[_Located] = field(default_factory=list)
     _tables: list[_Located] = field(default_factory=list)
+    _derived: list[_Located] = field(default_factory=list)
 
     @property
     def hash(self) -> str:
@@ -246,11 +247,29 @@ class RuleSet:
         for located in self._tables:
             if located.match == column and fnmatch.fnmatchcase(table, located.table_glob):
                 return self._decide(located, "table")
+        for located in self._derived:
+            if located.match == column and located.table_glob == table:
+                return self._decide(located, "definition")
         for located in self._patterns:
             assert located.regex is not None
             if fnmatch.fnmatchcase(table, located.table_glob) and located.regex.search(column):
                 return self._decide(located, "pattern")
         return None
+
+    def derive(self, table: str, column: str, entity: str, source: str) -> None:
+        """A rule the source system declares itself (a contact list's phone columns): below written
+        table rules, above name patterns."""
+        doc = YamlDocument(Path(source), None, {})
+        self._derived.append(
+            _Located(
+                rule=ColumnRule(entity=entity),
+                source=source,
+                doc=doc,
+                path=(),
+                table_glob=table,
+                match=column,
+            )
+        )
 
     def table_columns(self) -> list[tuple[str, str, str]]:
         """(table glob, column, source) of every table rule, to report rules naming absent columns."""
@@ -270,7 +289,9 @@ class RuleSet:
             else default_safe_ranges()
         )
 
-    def _decide(self, located: _Located, kind: Literal["table", "pattern"]) -> ResolvedRule:
+    def _decide(
+        self, located: _Located, kind: Literal["table", "pattern", "definition"]
+    ) -> ResolvedRule:
         rule = located.rule
         entity = rule.entity
         operator, params = rule.operator, rule.params

@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import numpy as np
 import pandas as pd
@@ -166,6 +166,17 @@ class TableSource:
     has_bom: bool = False
     newline: str = "\n"
     is_nested: bool = False
+    data: bytes | None = field(
+        default=None, repr=False
+    )  # in memory: decrypted raw data never touches disk
+    stem: str = ""  # output file name without extension (default: the table name)
+
+    def __post_init__(self) -> None:
+        self.stem = self.stem or self.name
+
+    def open(self) -> BinaryIO:
+        """The content as a binary stream, from memory or from the file."""
+        return io.BytesIO(self.data) if self.data is not None else self.path.open("rb")
 
     def batches(self, rows: int = BATCH_ROWS) -> Iterator[Batch]:
         """Stream the table in batches of about `rows` rows."""
@@ -174,9 +185,9 @@ class TableSource:
         elif self.format == "parquet":
             yield from _parquet_batches(self, rows)
         elif self.format == "jsonl":
-            yield from _chunks(_jsonl_records(self.path), rows)
+            yield from _chunks(_jsonl_records(self), rows)
         else:
-            yield from _chunks(iter(_json_records(self.path)), rows)
+            yield from _chunks(iter(_json_records(self)), rows)
 
 
 def _chunks(records: Iterator[dict[str, Any]], rows: int) -> Iterator[Batch]:
@@ -215,6 +226,17 @@ def read_sources(inputs: Sequence[Path]) -> list[TableSource]:
     return sources
 
 
+def source_from_bytes(
+    name: str, data: bytes, fmt: Format, *, label: str, stem: str = ""
+) -> TableSource:
+    """A table held in memory (`label` names it in error messages, like a file path would)."""
+    return _check(
+        TableSource(name=name, path=Path(label), format=fmt, data=data, stem=stem),
+        data[:65536],
+        len(data),
+    )
+
+
 def _inspect(path: Path) -> TableSource:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -227,14 +249,18 @@ def _inspect(path: Path) -> TableSource:
             head = handle.read(65536)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    return _check(TableSource(name=path.stem, path=path, format=fmt), head, size)
+
+
+def _check(source: TableSource, head: bytes, size: int) -> TableSource:
+    path, fmt = source.path, source.format
     if size == 0 or (fmt != "parquet" and not head.strip()):
         raise InputError(f"{path}: empty file")
-    source = TableSource(name=path.stem, path=path, format=fmt)
     if fmt == "parquet":
         if not head.startswith(b"PAR1"):
             raise InputError(f"{path}: not a Parquet file (missing PAR1 magic bytes)")
         try:
-            schema = pq.read_schema(path)
+            schema = pq.read_schema(source.open())
         except (pa.ArrowException, OSError) as exc:
             raise InputError(f"{path}: unreadable Parquet file ({type(exc).__name__})") from None
         source.is_nested = any(pa.types.is_nested(f.type) for f in schema)
@@ -295,7 +321,7 @@ def _csv_batches(source: TableSource, rows: int) -> Iterator[Batch]:
     start = 0
     try:
         reader = pcsv.open_csv(
-            source.path,
+            source.open(),
             read_options=pcsv.ReadOptions(
                 column_names=source.header, skip_rows=1, block_size=1 << 24
             ),
@@ -331,7 +357,7 @@ def _arrow_reason(exc: Exception) -> str:
 
 def _ragged(source: TableSource) -> InputError:
     """Find the first row with the wrong number of fields (only on the error path) and say where."""
-    with source.path.open(encoding="utf-8-sig", newline="") as handle:
+    with io.TextIOWrapper(source.open(), encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)
         for number, fields in enumerate(reader, start=1):
@@ -344,7 +370,7 @@ def _ragged(source: TableSource) -> InputError:
 
 def _parquet_batches(source: TableSource, rows: int) -> Iterator[Batch]:
     try:
-        parquet = pq.ParquetFile(source.path)
+        parquet = pq.ParquetFile(source.open())
         start = 0
         for record_batch in parquet.iter_batches(batch_size=rows):
             if source.is_nested:
@@ -359,8 +385,9 @@ def _parquet_batches(source: TableSource, rows: int) -> Iterator[Batch]:
         raise InputError(f"{source.path}: unreadable Parquet file ({type(exc).__name__})") from None
 
 
-def _jsonl_records(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8-sig") as handle:
+def _jsonl_records(source: TableSource) -> Iterator[dict[str, Any]]:
+    path = source.path
+    with io.TextIOWrapper(source.open(), encoding="utf-8-sig") as handle:
         number = 0
         try:
             for line in handle:
@@ -382,9 +409,11 @@ def _jsonl_records(path: Path) -> Iterator[dict[str, Any]]:
             raise InputError(f"{path}: line {number + 1}: not valid UTF-8 text") from None
 
 
-def _json_records(path: Path) -> list[dict[str, Any]]:
+def _json_records(source: TableSource) -> list[dict[str, Any]]:
+    path = source.path
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        with source.open() as handle:
+            data = json.loads(handle.read().decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not valid UTF-8 text (byte offset {exc.start})") from None
     except json.JSONDecodeError as exc:

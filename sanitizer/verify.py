@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -40,8 +40,14 @@ NAME_ENTITIES = frozenset({"PERSON", "FIRST_NAME", "LAST_NAME"})
 Kind = Literal["original-value", "email-outside-allowed-domains", "phone-outside-safe-ranges"]
 
 _EMAIL_LIKE = re.compile(r"[^\s@<>()\[\],;:\"'`]+@[^\s@<>()\[\],;:\"'`]+\.[A-Za-z]{2,}")
-_PHONE_LIKE = re.compile(r"(?<![\w+])\+?[\d(][\d\s().\-/]{5,24}\d(?!\w)")
+_PHONE_LIKE = re.compile(r"(?<![\w+\-])\+?[\d(][\d\s().\-/]{5,24}\d(?![\w\-])")
 _WORDS = re.compile(r"\w+(?:['’-]\w+)*")
+# Words that are names but also ordinary English ("West Lake", "Will do", "Mr"): in free text they count
+# as a name only when they are the row's own name. The verifier keeps its own list on purpose.
+_TITLES = frozenset(["mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "prof", "mister", "dame", "lord", "lady"])
+_AMBIGUOUS = frozenset(
+    ["will", "may", "june", "april", "august", "mark", "bill", "bob", "pat", "sue", "rose", "grace", "hope", "joy", "faith", "dawn", "eve", "summer", "autumn", "holly", "ivy", "jack", "jean", "art", "guy", "sky", "rich", "frank", "earl", "don", "ray", "penny", "sandy", "rusty", "chase", "hunter", "mason", "carter", "parker", "cooper", "baker", "miller", "taylor", "young", "king", "brown", "white", "black", "green", "gray", "grey", "long", "little", "wood", "hill", "stone", "love", "case", "call", "hall", "lane", "price", "fair", "best", "bell", "bond", "page", "rice", "fox", "park", "good", "day", "law", "power", "major", "marsh", "moss", "moon", "church", "mills", "banks", "fields", "sharp", "hardy", "wise", "golden", "west", "north", "south", "east", "bush", "ford", "field", "rain", "storm", "star", "river", "brook", "dale", "glen", "cliff", "heath", "reed", "rock", "wolf", "bear", "cook", "smith", "hunt", "lucky", "sunny", "lake", "port", "new", "mount", "street", "road", "bay", "view", "hills", "valley", "court", "north"]
+)
 _NOT_DIGIT = re.compile(r"\D")
 _SPACES = re.compile(r"\s+")
 
@@ -147,8 +153,10 @@ class _Checker:
             for v in values.get(e, ())
             for w in _WORDS.findall(v)
         }
-        self.name_words = {w for w in self.name_words if len(w) > 1}
+        self.name_words = {w for w in self.name_words if len(w) > 1 and w not in _TITLES}
         self._phones_seen: dict[str, bool] = {}
+        # Values the caller vouches for (an org's own numbers and mailboxes in a flow): never findings.
+        self.is_allowed: Callable[[str], bool] = lambda _value: False
 
     def is_unsafe_phone(self, candidate: str) -> bool:
         """A valid phone number (for any configured region) outside every safe range."""
@@ -185,6 +193,8 @@ class _Checker:
         if "@" in value:
             for email in _EMAIL_LIKE.findall(value):
                 email = email.rstrip(".")
+                if self.is_allowed(email):
+                    continue
                 if _fold(email) in self.emails:
                     if folded != _fold(email):
                         problems.append(("original-value", "EMAIL_ADDRESS"))
@@ -194,7 +204,7 @@ class _Checker:
             without_emails = _EMAIL_LIKE.sub(" ", value) if "@" in value else value
             for candidate in _PHONE_LIKE.findall(without_emails):
                 digits = _NOT_DIGIT.sub("", candidate)
-                if len(digits) < 7:
+                if len(digits) < 7 or self.is_allowed(candidate.strip()):
                     continue
                 if _phone_key(candidate) in self.phones:
                     problems.append(("original-value", "PHONE_NUMBER"))
@@ -208,9 +218,19 @@ class _Checker:
             problems.append(("original-value", None))
         return problems
 
-    def surviving_names(self, before: str, after: str) -> tuple[int, int]:
-        """(survivors, coincidences): original name words of `before` still in `after` in place, or re-made."""
-        held = {w.casefold() for w in _WORDS.findall(before)} & self.name_words
+    def surviving_names(
+        self, before: str, after: str, row_names: set[str] | frozenset[str] = frozenset()
+    ) -> tuple[int, int]:
+        """(survivors, coincidences): original name words of `before` still in `after` in place, or re-made.
+
+        A name is mentioned when written as one (capitalised), or in any case when it is the row's own.
+        """
+        held = {
+            folded
+            for w in _WORDS.findall(before)
+            if (folded := w.casefold()) in self.name_words
+            and (folded in row_names or (w[0].isupper() and folded not in _AMBIGUOUS))
+        }
         if not held:
             return 0, 0
         words_after = [w.casefold() for w in _WORDS.findall(after)]
@@ -270,6 +290,20 @@ def verify(
     return report, dict(scan.per_column)
 
 
+def check_text(
+    text: str,
+    originals: Originals,
+    ranges: SafeRanges,
+    *,
+    regions: list[str],
+    is_allowed: Callable[[str], bool] = lambda _value: False,
+) -> list[tuple[Kind, str | None]]:
+    """The problems of one document (a flow): originals anywhere, unsafe emails or phones."""
+    checker = _Checker(originals, ranges, regions)
+    checker.is_allowed = is_allowed
+    return checker.content(text, True)
+
+
 def _check_batch(
     table: VerifyTable, before: Batch, after: Batch, checker: _Checker, scan: _Scan
 ) -> None:
@@ -314,6 +348,7 @@ def _check_batch(
                 out_rows + after.start_row,
                 checker,
                 scan,
+                before,
             )
 
 
@@ -340,16 +375,22 @@ def _kept_names(
     }
     if not hits:
         return
+    held = _row_names(table, before)
+    for index in np.flatnonzero(np.isin(codes, list(hits))):
+        row = int(rows[index])
+        if hits[int(codes[index])] & held.get(row, set()):
+            scan.add(table.name, column, row + after.start_row, "original-value", "PERSON")
+
+
+def _row_names(table: VerifyTable, before: Batch) -> dict[int, set[str]]:
+    """The name words each input row holds in its name columns (row index within the batch)."""
     held: dict[int, set[str]] = defaultdict(set)
     for name_column in table.name_columns:
         values, name_rows = before.cells(name_column)
         for value, row in zip(values.tolist(), name_rows.tolist(), strict=True):
             if isinstance(value, str):
                 held[row].update(w.casefold() for w in _WORDS.findall(value))
-    for index in np.flatnonzero(np.isin(codes, list(hits))):
-        row = int(rows[index])
-        if hits[int(codes[index])] & held.get(row, set()):
-            scan.add(table.name, column, row + after.start_row, "original-value", "PERSON")
+    return held
 
 
 def _keys(values: pd.Series, is_phone: bool) -> pd.Series:
@@ -370,11 +411,14 @@ def _positional(
     rows: np.ndarray,
     checker: _Checker,
     scan: _Scan,
+    before_batch: Batch,
 ) -> None:
     if check.operator == "text":
+        held = _row_names(table, before_batch)
         for index, (old, new) in enumerate(zip(before.tolist(), after.tolist(), strict=True)):
             if isinstance(old, str) and isinstance(new, str) and old.strip():
-                survivors, coincidences = checker.surviving_names(old, new)
+                row = int(rows[index]) - before_batch.start_row
+                survivors, coincidences = checker.surviving_names(old, new, held.get(row, set()))
                 scan.coincidences += coincidences
                 if survivors:
                     scan.add(table.name, column, int(rows[index]), "original-value", "PERSON")

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from sanitizer.cli import emulator, flows, report, scrub  # noqa: F401
+from sanitizer.cli import emulator, flows, refresh, report, scrub  # noqa: F401

@@ -35,13 +35,38 @@ CONTEXT_WORDS_BEFORE = 5
 EMAIL = re.compile(
     r"(?<![\w.+%-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![\w-])"
 )
-PHONE_CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d \t().\-/]{5,22}\d(?![\w])")
+# A phone-like run that is not part of a word or an id ("9e1f-4a25-0123" in a UUID is not a phone).
+PHONE_CANDIDATE = re.compile(r"(?<![\w+\-])(?:\+|00)?\(?\d[\d \t().\-/]{5,22}\d(?![\w\-])")
 CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 SSN = re.compile(r"(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])")
 _CONTEXT_WORD = re.compile(r"\w+")
+_USPS = (
+    ["St", "Ave", "Rd", "Blvd", "Dr", "Ln", "Ct", "Pl", "Sq", "Hwy", "Pkwy", "Cres", "Tce", "Cl", "Way", "Terr", "Trl", "Cir", "Pk", "Gdns", "Mews", "Row"]
+)
+
+
+@lru_cache(maxsize=1)
+def address_pattern() -> re.Pattern[str]:
+    """House number, capitalised street words, a street suffix (Faker's bundled lists), optional unit."""
+    from importlib import import_module
+
+    suffixes = set(_USPS)
+    for locale in ("en_US", "en_GB", "en_AU", "en_IE", "en_NZ"):
+        suffixes.update(
+            getattr(
+                import_module(f"faker.providers.address.{locale}").Provider, "street_suffixes", ()
+            )
+        )
+    words = "|".join(sorted((re.escape(s) for s in suffixes if s), key=len, reverse=True))
+    return re.compile(
+        rf"\b\d{{1,6}}[A-Za-z]?,?\s+(?:[A-Z][\w'’.-]*\s+){{0,4}}(?:{words})\b\.?"
+        r"(?:,?\s+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|#)\s*[\w-]+)?"
+    )
+
+
 # Cheap shapes that must be present before the card, IBAN, IP and SSN recognizers are worth running.
 NUMBER_HINT = re.compile(
     r"\d{3}-\d{2}-\d{4}|\d\.\d{1,3}\.\d|[A-Z]{2}\d\d|(?:\d[ -]?){13}|[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:"
@@ -56,6 +81,7 @@ _PRIORITY = {
     entities.IP_ADDRESS: 2,
     "US_SSN": 2,
     entities.PERSON: 0,
+    entities.ADDRESS: 1,
 }
 
 
@@ -153,15 +179,11 @@ class TextScanner:
             stripped = "+" + stripped[2:]
         # National formats of other countries start with their trunk prefix 0 (GB, AU, FR, DE, IE...).
         regions = self.regions if stripped.lstrip("(").startswith("0") else self.regions[:1]
-        for region in [None] if stripped.startswith("+") else regions:
-            try:
-                parsed = phonenumbers.parse(stripped, region)
-            except phonenumbers.NumberParseException:
-                continue
-            e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-            if phonenumbers.is_valid_number(parsed) or self.ranges.is_safe_phone(e164):
+        number = entities.read_phone(stripped, regions[0], tuple(regions))
+        if number is not None:
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if phonenumbers.is_valid_number(number) or self.ranges.is_safe_phone(e164):
                 result = e164
-                break
         if len(self._phones) > 500_000:
             self._phones.clear()
         self._phones[candidate] = result
@@ -179,6 +201,18 @@ class TextScanner:
             if self.phone_e164(candidate) is not None:
                 out.append(Span(start, end, entities.PHONE_NUMBER, 0.9, "PhoneRecognizer"))
 
+    def contacts(self, text: str) -> list[tuple[str, str]]:
+        """(entity, value) of the emails and phones in a text: the cheap part of a scan, for pass 1."""
+        found: list[Span] = []
+        if "@" in text:
+            found.extend(
+                Span(m.start(), m.end(), entities.EMAIL_ADDRESS, 1.0, "")
+                for m in EMAIL.finditer(text)
+            )
+        if _DIGIT.search(text):
+            self._phone_spans(text, found)
+        return [(s.entity, text[s.start : s.end]) for s in resolve_overlaps(found)]
+
     def scan(self, text: str, row_names: frozenset[str] = frozenset()) -> list[Span]:
         """Non-overlapping PII spans in `text`, in order."""
         found: list[Span] = []
@@ -191,6 +225,10 @@ class TextScanner:
             self._phone_spans(text, found)
             if NUMBER_HINT.search(text):
                 self._number_spans(text, found)
+            found.extend(
+                Span(m.start(), m.end(), entities.ADDRESS, 0.9, "StreetAddressRecognizer")
+                for m in address_pattern().finditer(text)
+            )
         for custom in self._custom:
             self._custom_spans(custom, text, found)
         for name in self.names.find(text, row_names):

@@ -37,8 +37,86 @@ DEFAULT_PROVIDER: dict[str, str] = {
     FIRST_NAME: "first_name",
     LAST_NAME: "last_name",
     LOCATION: "city",
-    ADDRESS: "street_address",
+    ADDRESS: "street",
 }
+# `street`: a house number, a street word that is nobody's name, and a suffix. Faker's own street names
+# are built from surnames, so a fake address could spell a customer's name (and look like a leak).
+_STREET_WORDS = (
+    "Oak",
+    "Maple",
+    "Cedar",
+    "Pine",
+    "Elm",
+    "Birch",
+    "Spruce",
+    "Chestnut",
+    "Hawthorn",
+    "Sycamore",
+    "Poplar",
+    "Alder",
+    "Cypress",
+    "Hemlock",
+    "Beech",
+    "Walnut",
+    "Hazel",
+    "Larch",
+    "Rowan",
+    "Yew",
+    "Acorn",
+    "Orchard",
+    "Meadow",
+    "Quarry",
+    "Granary",
+    "Market",
+    "Mill",
+    "Station",
+    "Harbour",
+    "Canal",
+    "Bridge",
+    "Church",
+    "School",
+    "Chapel",
+    "Garden",
+    "Valley",
+    "Ridge",
+    "Summit",
+    "Spring",
+    "Creek",
+    "Pond",
+    "Lakeview",
+    "Hillside",
+    "Parkside",
+    "Riverside",
+    "Seaview",
+    "Windmill",
+    "Lighthouse",
+    "Foundry",
+    "Tannery",
+    "Dockyard",
+    "First",
+    "Second",
+    "Third",
+    "Fourth",
+    "Fifth",
+    "Sixth",
+    "Seventh",
+    "Eighth",
+    "Ninth",
+    "Tenth",
+)
+_STREET_SUFFIXES = (
+    "Street",
+    "Avenue",
+    "Road",
+    "Lane",
+    "Way",
+    "Drive",
+    "Court",
+    "Place",
+    "Terrace",
+    "Close",
+)
+_UNIT = re.compile(r"\b(Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat)\s*[\w-]+", re.IGNORECASE)
 _FIRST_PROVIDERS = frozenset({"first_name", "first_name_female", "first_name_male"})
 _NOT_PROVIDERS = frozenset({"seed", "seed_instance", "seed_locale", "add_provider", "format"})
 # Honorifics and generational suffixes are not identifying: they pass through unchanged.
@@ -78,6 +156,8 @@ class FakeOperator(Operator):
             )
         if provider == "name":
             return replace_person_names(values, ctx.keyring, locale)
+        if provider == "street":
+            return _streets(values, ctx)
         if provider in _FIRST_PROVIDERS or provider == "last_name":
             kind: NameKind = "last" if provider == "last_name" else "first"
             return replace_person_names(values, ctx.keyring, locale, only=kind)
@@ -200,6 +280,28 @@ def name_pool(locale: str, kind: NameKind) -> tuple[str, ...]:
     fake.seed_instance(0)
     draw = fake.first_name if kind == "first" else fake.last_name
     return tuple(dict.fromkeys(draw() for _ in range(500)))
+
+
+def _streets(values: list[str], ctx: OperatorContext) -> list[str]:
+    """Keyed street addresses whose words are never a person's name nor a word of the original."""
+    space = f"{namespace(ctx.entity)}:street"
+    keys = [normalize(ctx.entity, value, ctx.default_region) for value in values]
+    out = []
+    for value, key in zip(values, keys, strict=True):
+        held = {word.casefold() for word in re.findall(r"\w+", value)}
+        for attempt in range(_MAX_ATTEMPTS):
+            n = ctx.keyring.number(space, key, attempt)
+            word = _STREET_WORDS[(n >> 16) % len(_STREET_WORDS)]
+            suffix = _STREET_SUFFIXES[(n >> 32) % len(_STREET_SUFFIXES)]
+            number = str(1 + n % 9899)
+            if word.casefold() not in held and suffix.casefold() not in held and number not in held:
+                break
+        unit = _UNIT.search(value)
+        out.append(
+            f"{number} {word} {suffix}"
+            + (f", {unit.group(1)} {100 + (n >> 40) % 900}" if unit else "")
+        )
+    return out
 
 
 def _seeded(values: list[str], provider: str, locale: str, ctx: OperatorContext) -> list[str]:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumber
 
-from sanitizer.entities import normalize_phone
+from sanitizer.entities import normalize_phone, read_phone
 
 _SHAPE = re.compile(r"^\+?[0-9\s().\-]+$")
 _NON_DIGITS = re.compile(r"[^0-9]+")
@@ -88,20 +88,11 @@ def _parse_fast(value: str, default_region: str) -> ParsedPhone | None:
 
 @lru_cache(maxsize=262_144)
 def _parse_slow(value: str, default_region: str, regions: tuple[str, ...]) -> ParsedPhone:
-    possible: PhoneNumber | None = None
-    for region in (default_region, *(r for r in regions if r != default_region)):
-        try:
-            number = phonenumbers.parse(value, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return _parsed(number)
-        if possible is None and phonenumbers.is_possible_number(number):
-            possible = number
-        if value.lstrip().startswith("+"):
-            break  # the country is explicit: other regions read it the same way
-    if possible is not None:
-        return _parsed(possible)
+    # One reading of phone numbers for the whole run (entities.read_phone): the operator's keys must
+    # agree with the originals the engine asks it to avoid.
+    number = read_phone(value, default_region, regions)
+    if number is not None:
+        return _parsed(number)
     return ParsedPhone(normalize_phone(value, default_region), None, None)
 
 

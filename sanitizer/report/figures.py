@@ -25,6 +25,7 @@ CONFIDENCE_BINS: tuple[tuple[float, float], ...] = (
 RULE_KIND_SHORT: dict[str, str] = {
     "table": "table rule",
     "pattern": "name-pattern rule",
+    "definition": "the source's own definition",
     "detected": "no rule: detected from content",
     "type": "no rule: not text",
 }
@@ -38,6 +39,7 @@ METHOD_WORDS: dict[str, str] = {
 RULE_KIND_WORDS: dict[str, str] = {
     "table": "a rule written for this table and column",
     "pattern": "a rule that matches the column name by pattern",
+    "definition": "declared by the source system itself (a contact list's phone and email columns)",
     "detected": "no rule: the tool classified the column from its content",
     "type": "no rule: not text (numbers, dates, booleans), passed through",
 }

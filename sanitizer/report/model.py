@@ -45,7 +45,8 @@ class RunInfo(_Model):
     host: str | None = None
     config: str | None = Field(default=None, description="Run config file (refresh runs).")
     config_hash: str | None = Field(
-        default=None, description="sha256 of the run config: a changed allow list or profile shows as drift."
+        default=None,
+        description="sha256 of the run config: a changed allow list or profile shows as drift.",
     )
 
 
@@ -75,8 +76,9 @@ class RulesInfo(_Model):
 class RuleRef(_Model):
     """Which rule decided a column, and where it is written."""
 
-    kind: Literal["table", "pattern", "detected", "type"] = Field(
+    kind: Literal["table", "pattern", "definition", "detected", "type"] = Field(
         description="table: a rule naming this table and column; pattern: a column-name pattern; "
+        "definition: declared by the source (a Genesys contact list's phoneColumns/emailColumns); "
         "detected: no rule, classified by content; type: no rule, non-text type kept."
     )
     source: str | None = Field(
@@ -172,13 +174,23 @@ class Finding(_Model):
 class SafeRangesInfo(_Model):
     """What counted as safe when the verifier checked emails and phone numbers."""
 
-    source: str = Field(description="The safe-ranges file (rules/safe-ranges.yaml unless overridden).")
+    source: str = Field(
+        description="The safe-ranges file (rules/safe-ranges.yaml unless overridden)."
+    )
     sha256: str
     email_domains: list[str] = Field(description="Reserved domains allowed for output emails.")
-    reserved_tlds: list[str] = Field(description="Top-level domains reserved for testing (.test, .invalid...).")
-    sink_domain: str | None = Field(default=None, description="A catch-all domain the operator owns, if any.")
-    phone_countries: list[str] = Field(description="Countries with fiction ranges; others use the pool.")
-    phone_blocks: int = Field(description="Fiction blocks and pool blocks configured (NANP counts once).")
+    reserved_tlds: list[str] = Field(
+        description="Top-level domains reserved for testing (.test, .invalid...)."
+    )
+    sink_domain: str | None = Field(
+        default=None, description="A catch-all domain the operator owns, if any."
+    )
+    phone_countries: list[str] = Field(
+        description="Countries with fiction ranges; others use the pool."
+    )
+    phone_blocks: int = Field(
+        description="Fiction blocks and pool blocks configured (NANP counts once)."
+    )
 
 
 class VerificationReport(_Model):
@@ -195,6 +207,19 @@ class VerificationReport(_Model):
         "replacement (fake names come from the same public pool as real ones): not a leak. A name word "
         "that stayed in place is a finding.",
     )
+
+
+class FlowReport(_Model):
+    """A flow copied from production: what was replaced in it, and its verification."""
+
+    name: str
+    type: str
+    source_id: str
+    replaced: dict[str, int] = Field(
+        default_factory=dict,
+        description="Hard-coded customer values replaced, per entity (phones, emails).",
+    )
+    verification: ColumnVerification
 
 
 class Timings(_Model):
@@ -226,3 +251,7 @@ class ScrubReport(_Model):
     tables: list[TableReport]
     verification: VerificationReport
     timings: Timings
+    flows: list[FlowReport] = Field(
+        default_factory=list,
+        description="Flows scrubbed in a refresh (retargeted to staging when loaded).",
+    )

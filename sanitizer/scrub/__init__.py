@@ -18,6 +18,7 @@ from pathlib import Path
 from sanitizer import __version__
 from sanitizer.errors import VerificationError
 from sanitizer.keyring import Keyring
+from sanitizer.ranges import SafeRanges
 from sanitizer.report import write_reports
 from sanitizer.report.model import (
     ColumnCounts,
@@ -36,7 +37,6 @@ from sanitizer.report.model import (
     ToolInfo,
     VerificationReport,
 )
-from sanitizer.ranges import SafeRanges
 from sanitizer.rules import RuleSet, shown_path
 from sanitizer.scrub.engine import Progress, Scrubbed, run_scrub
 from sanitizer.tables import BATCH_ROWS, Format, TableSource
@@ -81,6 +81,9 @@ def scrub(
     source_org: OrgInfo | None = None,
     target_org: OrgInfo | None = None,
     workers: int | None = None,
+    unique: dict[str, set[str]] | None = None,
+    config: Path | None = None,
+    config_hash: str | None = None,
 ) -> ScrubResult:
     """Scrub `sources` into `out_dir`. Outputs appear only if verification passed; the report always does.
 
@@ -100,6 +103,7 @@ def scrub(
         batch_rows=batch_rows,
         progress=progress,
         workers=workers,
+        unique=unique,
     )
     try:
         mark = time.perf_counter()
@@ -138,6 +142,8 @@ def scrub(
             source_org=source_org,
             target_org=target_org,
             host=platform.node() or None,
+            config=str(config) if config else None,
+            config_hash=config_hash,
         ),
         outputs={p.stem: p for p in outputs},
     )
@@ -210,7 +216,7 @@ def build_report(
                     ),
                 )
             )
-        output = outputs.get(table.name)
+        output = outputs.get(table.source.stem)
         persona = table.persona
         tables.append(
             TableReport(

@@ -111,7 +111,14 @@ class Engine:
             for batch in table.source.batches(self.batch_rows):
                 self.planner.plan(table, batch)
                 for column in table.columns.values():
-                    if column.is_replacing and not column.is_text:
+                    if column.is_text:
+                        # Phones and emails only mentioned in free text are originals too: replacements
+                        # chosen now must never equal them.
+                        values, _ = batch.cells(column.path)
+                        for text in _distinct(values):
+                            for entity, value in self.scanner.contacts(text):
+                                self.mapper.remember(entity, [value])
+                    elif column.is_replacing:
                         values, _ = batch.cells(column.path)
                         distinct = _distinct(values)
                         self.mapper.collect(self._channel(column), distinct)
@@ -235,7 +242,8 @@ class Engine:
             for text, spans in zip(texts, found, strict=True):
                 for span in spans:
                     stats.spans[span.entity] += 1
-                    self.mapper.originals[span.entity].add(text[span.start : span.end])
+                    if span.entity not in entities.NAME_ENTITIES:  # names: see Mapper.substitute
+                        self.mapper.originals[span.entity].add(text[span.start : span.end])
             return found  # type: ignore[return-value]
 
         self.mapper.find_spans = find
@@ -305,12 +313,16 @@ def run_scrub(
     batch_rows: int = BATCH_ROWS,
     progress: Progress | None = None,
     workers: int = 1,
+    unique: dict[str, set[str]] | None = None,
 ) -> Scrubbed:
     """Plan, collect, replace and stage every table; verify the staged outputs. Nothing is published here."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     engine = Engine(rules, keyring, batch_rows=batch_rows, progress=progress, workers=workers)
-    tables = [TablePlan(source) for source in sources]
+    tables = [
+        TablePlan(source, unique=frozenset((unique or {}).get(source.name, ())))
+        for source in sources
+    ]
     engine.collect(tables)
     timings["detect_s"] = time.perf_counter() - started
     staging = Staging(out_dir)

@@ -42,6 +42,7 @@ class Mapper:
         # Raw originals per entity (replaced or detected): what verification searches the output for.
         self.originals: dict[str, set[str]] = defaultdict(set)
         self._avoid: dict[str, set[str]] = defaultdict(set)
+        self.text_names: set[str] = set()
         self.find_spans: Callable[[Sequence[str]], list[list[Any]]] | None = None
 
     def channel(self, operator: str, params: OperatorParams, entity: str | None) -> Channel:
@@ -60,6 +61,10 @@ class Mapper:
         fresh = [v for v in values if v not in self._maps[channel]]
         self._pending[channel].update(fresh)
         self._remember(channel.entity, fresh)
+
+    def remember(self, entity: str, values: Iterable[str]) -> None:
+        """Note originals that replacements must avoid (and verification must search for)."""
+        self._remember(entity, values)
 
     def _remember(self, entity: str, values: Iterable[str]) -> None:
         if not entity or entity == entities.FREE_TEXT:
@@ -100,18 +105,30 @@ class Mapper:
         outputs = operator.replace(values, self.context(channel))
         self._maps[channel].update(zip(values, outputs, strict=True))
 
-    def replace(self, channel: Channel, values: Sequence[str]) -> list[str]:
+    def replace(
+        self, channel: Channel, values: Sequence[str], *, remember: bool = True
+    ) -> list[str]:
         """Replacements for distinct values, computing (and remembering) the ones not seen before."""
         known = self._maps[channel]
         missing = [v for v in values if v not in known]
         if missing:
-            self._remember(channel.entity, missing)
+            if remember:
+                self._remember(channel.entity, missing)
             self._compute(channel, missing)
         return [known[v] for v in values]
 
     def substitute(self, entity: str, values: list[str]) -> list[str]:
-        """Replacements for values of `entity` found in free text, through the entity's default channel."""
-        return self.replace(self.entity_channel(entity), values)
+        """Replacements for values of `entity` found in free text, through the entity's default channel.
+
+        Name words found only in free text are replaced but kept apart from the originals the verifier
+        searches every cell for: whether a capitalised word is a name depends on its context ("West
+        Markberg" may be a person in one note and a town in the next).
+        """
+        channel = self.entity_channel(entity)
+        if entity in entities.NAME_ENTITIES:
+            self.text_names.update(values)
+            return self.replace(channel, values, remember=False)
+        return self.replace(channel, values)
 
     def override(self, channel: Channel, pairs: dict[str, str]) -> None:
         """Set replacements decided elsewhere (persona emails), for every later lookup too."""

@@ -50,6 +50,9 @@ class TablePlan:
     source: TableSource
     columns: dict[str, ColumnPlan] = field(default_factory=dict)
     persona: PersonaRule | None = None
+    unique: frozenset[str] = (
+        frozenset()
+    )  # columns whose replacements must stay distinct (data-table keys)
 
     @property
     def name(self) -> str:
@@ -80,6 +83,8 @@ class Planner:
                 continue
             decided = self.decide(table.name, path, batch)
             if decided is not None:
+                if path in table.unique and "unique" in type(decided.params).model_fields:
+                    decided.params = decided.params.model_copy(update={"unique": True})
                 table.columns[path] = decided
 
     def decide(self, table: str, path: str, batch: Batch) -> ColumnPlan | None:

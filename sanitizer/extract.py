@@ -1,0 +1,224 @@
+"""Extract: read contact lists, external contacts, data tables and flows from the production org.
+
+Everything extracted goes straight into the encrypted vault of the raw snapshot. Contact history,
+recordings, conversations and analytics are never read: no code path here can reach them.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import io
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sanitizer.config import ExtractConfig
+from sanitizer.errors import InputError
+from sanitizer.genesys.client import GenesysClient
+from sanitizer.snapshot import RawFlow, RawManifest, RawTable, Vault, slug
+
+log = logging.getLogger("sanitizer.extract")
+CONTACT_ID = "inin-outbound-id"
+Progress = Callable[[str, str, int], None]
+
+# The parts of a contact list definition that describe its structure (ids of prod-only objects are left out).
+LIST_FIELDS = (
+    "name",
+    "columnNames",
+    "phoneColumns",
+    "emailColumns",
+    "whatsAppColumns",
+    "previewModeColumnName",
+    "previewModeAcceptedValues",
+    "automaticTimeZoneMapping",
+    "zipCodeColumnName",
+    "columnDataTypeSpecifications",
+    "trimWhitespace",
+)
+
+
+def _wanted(name: str, object_id: str, names: list[str], ids: list[str], everything: bool) -> bool:
+    return (
+        everything
+        or object_id in ids
+        or any(fnmatch.fnmatchcase(name, pattern) for pattern in names)
+    )
+
+
+def user_columns(export_csv: bytes, definition: dict[str, Any], list_name: str) -> bytes:
+    """The export reduced to the contact id and the list's own columns (system columns are the dialer's).
+
+    Re-importing system columns fails with CONTACT_COLUMNS_LIMIT_EXCEEDED (reference §2), and they
+    describe dialing, not the contact, so the snapshot never holds them.
+    """
+    text = export_csv.decode("utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [name.strip().strip('"').strip("\ufeff\u200b") for name in next(reader, [])]
+    columns = [CONTACT_ID, *[str(c) for c in definition.get("columnNames", [])]]
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise InputError(
+            f"contact list {list_name!r}: the export has no column {missing[0]!r} (expected {CONTACT_ID} "
+            "and the list's columnNames)"
+        )
+    positions = [header.index(c) for c in columns]
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for number, row in enumerate(reader, start=1):
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise InputError(
+                f"contact list {list_name!r}: export row {number} has {len(row)} fields, the header {len(header)}"
+            )
+        writer.writerow([row[p] for p in positions])
+    return out.getvalue().encode("utf-8")
+
+
+def _jsonl(records: list[dict[str, Any]]) -> bytes:
+    return "".join(
+        json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records
+    ).encode()
+
+
+def extract(
+    client: GenesysClient,
+    config: ExtractConfig,
+    vault: Vault,
+    run_id: str,
+    org: dict[str, Any],
+    progress: Progress | None = None,
+) -> RawManifest:
+    """Read what the config asks for into the vault; the manifest lists it (names and ids only)."""
+    manifest = RawManifest(
+        run_id=run_id,
+        created_at=datetime.now(UTC),
+        source_org_id=str(org.get("id", "")),
+        source_org_name=str(org.get("name", "")),
+    )
+    if config.contact_lists is not None:
+        _contact_lists(client, config, vault, manifest, progress)
+    if config.external_contacts:
+        records = []
+        for record in client.external_contacts.scan():
+            records.append(record)
+            if progress and len(records) % 1000 == 0:
+                progress("extract", "external contacts", len(records))
+        vault.put("external-contacts.jsonl", _jsonl(records))
+        manifest.tables.append(
+            RawTable(
+                name="external-contacts",
+                kind="external_contacts",
+                source_id="externalcontacts",
+                source_name="External contacts",
+                file="external-contacts.jsonl",
+                format="jsonl",
+            )
+        )
+        log.info("extracted external contacts", extra={"rows": len(records)})
+    if config.data_tables is not None:
+        _data_tables(client, config, vault, manifest, progress)
+    if config.flows is not None:
+        _flows(client, config, vault, manifest)
+    return manifest
+
+
+def _contact_lists(
+    client: GenesysClient,
+    config: ExtractConfig,
+    vault: Vault,
+    manifest: RawManifest,
+    progress: Progress | None,
+) -> None:
+    assert config.contact_lists is not None
+    wanted = config.contact_lists
+    for entity in client.outbound.list_contact_lists():
+        name, list_id = str(entity.get("name", "")), str(entity.get("id", ""))
+        if not _wanted(name, list_id, wanted.names, wanted.ids, wanted.all):
+            continue
+        definition = client.outbound.get_contact_list(list_id)
+        stem = f"contact-list-{slug(name)}"
+        data = user_columns(client.outbound.export_contacts(list_id), definition, name)
+        vault.put(f"{stem}.csv", data)
+        vault.put(
+            f"{stem}.definition.json",
+            json.dumps({k: definition[k] for k in LIST_FIELDS if k in definition}).encode(),
+        )
+        manifest.tables.append(
+            RawTable(
+                name=f"contact-list:{name}",
+                kind="contact_list",
+                source_id=list_id,
+                source_name=name,
+                file=f"{stem}.csv",
+                format="csv",
+                definition=f"{stem}.definition.json",
+            )
+        )
+        rows = data.count(b"\n") - 1
+        if progress:
+            progress("extract", f"contact list {name}", rows)
+        log.info("extracted contact list", extra={"list": name, "rows": rows})
+
+
+def _data_tables(
+    client: GenesysClient,
+    config: ExtractConfig,
+    vault: Vault,
+    manifest: RawManifest,
+    progress: Progress | None,
+) -> None:
+    assert config.data_tables is not None
+    for entity in client.datatables.list(expand_schema=True):
+        name, table_id = str(entity.get("name", "")), str(entity.get("id", ""))
+        if not _wanted(name, table_id, config.data_tables.names, [], False):
+            continue
+        rows = list(client.datatables.rows(table_id))
+        stem = f"data-table-{slug(name)}"
+        vault.put(f"{stem}.jsonl", _jsonl(rows))
+        definition = {
+            "name": name,
+            "description": entity.get("description"),
+            "schema": entity.get("schema"),
+        }
+        vault.put(f"{stem}.definition.json", json.dumps(definition).encode())
+        manifest.tables.append(
+            RawTable(
+                name=f"data-table:{name}",
+                kind="data_table",
+                source_id=table_id,
+                source_name=name,
+                file=f"{stem}.jsonl",
+                format="jsonl",
+                definition=f"{stem}.definition.json",
+            )
+        )
+        if progress:
+            progress("extract", f"data table {name}", len(rows))
+        log.info("extracted data table", extra={"table": name, "rows": len(rows)})
+
+
+def _flows(
+    client: GenesysClient, config: ExtractConfig, vault: Vault, manifest: RawManifest
+) -> None:
+    assert config.flows is not None
+    flows = [
+        f
+        for f in client.flows.list(types=config.flows.types or None)
+        if any(fnmatch.fnmatchcase(str(f.get("name", "")), p) for p in config.flows.names)
+    ]
+    if not flows:
+        return
+    exported = client.flows.export([str(f["id"]) for f in flows])
+    for flow in flows:
+        name, flow_id = str(flow.get("name", "")), str(flow["id"])
+        file = f"flow-{slug(name)}.yaml"
+        vault.put(file, exported[flow_id])
+        manifest.flows.append(
+            RawFlow(name=name, type=str(flow.get("type", "")), source_id=flow_id, file=file)
+        )
+    log.info("extracted flows", extra={"flows": len(flows)})
