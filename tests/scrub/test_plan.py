@@ -1,0 +1,178 @@
+"""Planning: per column, the rule that applies, or content detection, or a stop (policy fail)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sanitizer.detect import NameFinder, TextScanner
+from sanitizer.errors import RulesError, UnknownColumnsError
+from sanitizer.rules import RuleSet, read_rules
+from sanitizer.scrub.plan import Planner, TablePlan
+from sanitizer.tables import FrameBatch, RecordsBatch, TableSource
+
+
+def _planner(rules: RuleSet) -> Planner:
+    names = NameFinder()
+    ranges = rules.safe_ranges()
+    return Planner(rules, ranges, names, TextScanner(rules, ranges, names))
+
+
+def _rules(tmp_path: Path, text: str) -> RuleSet:
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    return read_rules(path)
+
+
+def _table(name: str = "contacts") -> TablePlan:
+    return TablePlan(TableSource(name=name, path=Path(f"{name}.csv"), format="csv"))
+
+
+def _batch(**columns: list[object]) -> FrameBatch:
+    return FrameBatch(pd.DataFrame(columns), 0)
+
+
+def test_plan_ruled_column_records_rule_and_header_evidence(shipped_rules: RuleSet) -> None:
+    table = _table()
+    _planner(shipped_rules).plan(
+        table, _batch(**{"Cust First Nm": ["Ada"], "inin-outbound-id": ["c-1"]})
+    )
+    first = table.columns["Cust First Nm"]
+    assert (first.entity, first.operator, first.is_replacing, first.is_text) == (
+        "FIRST_NAME",
+        "fake",
+        True,
+        False,
+    )
+    assert first.rule.kind == "pattern"
+    assert first.rule.source is not None and first.rule.source.startswith("rules/default.yaml:")
+    assert first.detection is not None and first.detection.method == "header"
+    kept = table.columns["inin-outbound-id"]
+    assert (kept.operator, kept.is_replacing) == ("keep", False)
+    assert kept.rule.reason
+
+
+@pytest.mark.parametrize(
+    ("values", "entity", "operator", "kind", "why"),
+    [
+        (
+            ["ada@example.com", "grace@example.org"],
+            "EMAIL_ADDRESS",
+            "email",
+            "detected",
+            "content says email",
+        ),
+        (
+            ["+1 212 555 0185", "(415) 555-0101"],
+            "PHONE_NUMBER",
+            "phone",
+            "detected",
+            "content says phone",
+        ),
+        (
+            ["Mail ada@example.com today", "nothing"],
+            "FREE_TEXT",
+            "text",
+            "detected",
+            "PII inside text",
+        ),
+        (
+            ["open", "closed"],
+            None,
+            "text",
+            "detected",
+            "text without PII is still scanned (fail-closed)",
+        ),
+        ([1.5, 2.0], None, "keep", "type", "numbers without PII are kept"),
+    ],
+)
+def test_plan_unknown_column_with_policy_detect_classifies_content(
+    shipped_rules: RuleSet,
+    values: list[object],
+    entity: str | None,
+    operator: str,
+    kind: str,
+    why: str,
+) -> None:
+    table = _table()
+    _planner(shipped_rules).plan(table, _batch(Mystery=values))
+    plan = table.columns["Mystery"]
+    assert (plan.entity, plan.operator, plan.rule.kind) == (entity, operator, kind), why
+    assert plan.rule.reason and plan.rule.reason.startswith("no rule")
+    assert plan.detection is not None and plan.detection.method in {"sample", "type"}
+
+
+def test_plan_unknown_columns_with_policy_fail_are_all_named(tmp_path: Path) -> None:
+    rules = _rules(tmp_path, "version: 1\nextends: [default]\npolicy: {unknown_columns: fail}\n")
+    planner = _planner(rules)
+    first, second = _table("a"), _table("b")
+    planner.plan(first, _batch(Email=["x@example.com"], Segment=["gold"]))
+    planner.plan(second, _batch(Tier=["1"], Colour=["red"]))
+    assert "Segment" not in first.columns
+    with pytest.raises(UnknownColumnsError) as caught:
+        planner.finish([first, second])
+    assert caught.value.columns == [("a", "Segment"), ("b", "Tier"), ("b", "Colour")]
+    assert "3 column(s) have no rule and policy is 'fail': a.Segment, b.Tier, b.Colour" in str(
+        caught.value
+    )
+    assert "sanitize scan --suggest-rules" in str(caught.value)
+
+
+def test_unknown_columns_error_lists_ten_and_counts_the_rest() -> None:
+    error = UnknownColumnsError([("t", f"c{i}") for i in range(13)])
+    assert "t.c9 and 3 more" in str(error)
+    assert "t.c10" not in str(error)
+
+
+def test_finish_table_rule_naming_absent_column_raises(tmp_path: Path) -> None:
+    rules = _rules(
+        tmp_path,
+        "version: 1\nextends: [default]\ntables:\n  contacts:\n    columns:\n      Emial: {operator: keep}\n",
+    )
+    planner = _planner(rules)
+    table = _table()
+    planner.plan(table, _batch(Email=["a@example.com"]))
+    with pytest.raises(RulesError) as caught:
+        planner.finish([table])
+    message = str(caught.value)
+    assert "rules.yaml:6" in message and "'Emial'" in message and "contacts" in message
+
+
+def test_finish_table_rule_for_absent_table_is_fine(tmp_path: Path) -> None:
+    # A rules file shared by many runs names tables this run does not have.
+    rules = _rules(
+        tmp_path,
+        "version: 1\nextends: [default]\ntables:\n  other:\n    columns:\n      X: {operator: keep}\n",
+    )
+    planner = _planner(rules)
+    table = _table()
+    planner.plan(table, _batch(Email=["a@example.com"]))
+    planner.finish([table])
+
+
+def test_finish_persona_is_attached_to_matching_tables(tmp_path: Path) -> None:
+    rules = _rules(
+        tmp_path,
+        "version: 1\nextends: [default]\ntables:\n  'contacts*':\n    persona: {first_name: FirstName, last_name: LastName, email: Email}\n",
+    )
+    planner = _planner(rules)
+    table, other = _table("contacts_2026"), _table("orders")
+    for t in (table, other):
+        planner.plan(t, _batch(FirstName=["Ada"], LastName=["L"], Email=["a@example.com"]))
+    planner.finish([table, other])
+    assert table.persona is not None and table.persona.email == "Email"
+    assert other.persona is None
+
+
+def test_plan_nested_paths_first_seen_in_a_later_batch(shipped_rules: RuleSet) -> None:
+    table = TablePlan(TableSource(name="ext", path=Path("ext.json"), format="json"))
+    planner = _planner(shipped_rules)
+    planner.plan(table, RecordsBatch([{"firstName": "Ada"}], 0))
+    assert list(table.columns) == ["firstName"]
+    planner.plan(
+        table, RecordsBatch([{"firstName": "Grace", "cellPhone": {"e164": "+12125550185"}}], 1)
+    )
+    assert list(table.columns) == ["firstName", "cellPhone.e164"]
+    assert table.columns["cellPhone.e164"].entity == "PHONE_NUMBER"
