@@ -1,0 +1,398 @@
+"""`sanitize scrub`, `sanitize scan`, `sanitize rules check`: wiring, output, exit codes, and one clear
+line per bad input without any record value."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from sanitizer.cli import app
+from sanitizer.errors import EXIT_CONFIG, EXIT_INPUT, EXIT_OK, EXIT_VERIFICATION
+
+KEY = "cli-tests-secret-key-0123456789abcdef"
+runner = CliRunner()
+
+ROWS = [
+    {
+        "id": "c-1",
+        "FirstName": "Ada",
+        "LastName": "Lovelace",
+        "Email": "ada@example.com",
+        "Phone": "+1 212 555 0185",
+        "Notes": "Ada asked for a callback",
+    },
+    {
+        "id": "c-2",
+        "FirstName": "Grace",
+        "LastName": "Hopper",
+        "Email": "grace@example.org",
+        "Phone": "(212) 555-0186",
+        "Notes": "No answer",
+    },
+]
+VALUES = [v for row in ROWS for k, v in row.items() if k != "id"]
+RULES = """\
+version: 1
+extends: [default, genesys]
+policy: {unknown_columns: fail}
+tables:
+  contacts:
+    columns:
+      id: {operator: keep, reason: row id}
+"""
+
+
+def _run(*args: str, key: str | None = KEY) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), env={"SANITIZER_KEY": key})
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def project(tmp_path: Path, write_rows: Callable[..., Path]) -> Path:
+    (tmp_path / "in").mkdir()
+    write_rows(tmp_path / "in" / "contacts.csv", ROWS)
+    (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
+    return tmp_path
+
+
+def _scrub(project: Path, *extra: str, key: str | None = KEY) -> tuple[int, str, str]:
+    return _run(
+        "scrub",
+        str(project / "in"),
+        "--out",
+        str(project / "out"),
+        "--rules",
+        str(project / "rules.yaml"),
+        *extra,
+        key=key,
+    )
+
+
+def test_scrub_prints_outputs_report_and_fingerprint(project: Path) -> None:
+    code, out, err = _scrub(project)
+    assert code == EXIT_OK, err
+    lines = out.splitlines()
+    assert lines[0].startswith("verified: 1 table(s), 2 rows, ")
+    assert "0 findings; key hmac-sha256:" in lines[0]
+    assert f"output: {project / 'out' / 'contacts.csv'}" in lines
+    assert f"report: {project / 'out' / 'scrub-report.html'}" in lines
+    assert sorted(p.name for p in (project / "out").iterdir()) == [
+        "contacts.csv",
+        "scrub-report.html",
+        "scrub-report.json",
+        "scrub-report.md",
+    ]
+
+
+def test_scrub_never_shows_or_writes_the_key_or_originals(project: Path) -> None:
+    code, out, err = _scrub(project)
+    assert code == EXIT_OK
+    published = "".join(p.read_text(encoding="utf-8") for p in (project / "out").iterdir())
+    for text in (out, err, published):
+        assert KEY not in text
+    for value in VALUES:
+        if "@" in value or "555" in value:
+            assert value not in out + err + published
+
+
+def test_scrub_key_file_gives_the_same_outputs_as_the_env_key(project: Path) -> None:
+    (project / "scrub.key").write_text(KEY + "\n", encoding="utf-8")
+    assert _scrub(project)[0] == EXIT_OK
+    by_env = (project / "out" / "contacts.csv").read_bytes()
+    code, _out, err = _scrub(project, "--key-file", str(project / "scrub.key"), key=None)
+    assert code == EXIT_OK, err
+    assert (project / "out" / "contacts.csv").read_bytes() == by_env
+
+
+def test_scrub_other_key_gives_other_outputs(project: Path) -> None:
+    _scrub(project)
+    first = (project / "out" / "contacts.csv").read_bytes()
+    _scrub(project, key="another-secret-key-fedcba9876543210")
+    assert (project / "out" / "contacts.csv").read_bytes() != first
+
+
+@pytest.mark.parametrize(
+    ("fmt", "suffix"), [("csv", ".csv"), ("parquet", ".parquet"), ("jsonl", ".jsonl")]
+)
+def test_scrub_format_option_sets_the_output_format(project: Path, fmt: str, suffix: str) -> None:
+    code, _out, err = _scrub(project, "--format", fmt)
+    assert code == EXIT_OK, err
+    assert (project / "out" / f"contacts{suffix}").exists()
+
+
+def test_scrub_format_json_is_not_an_option(project: Path) -> None:
+    code, _, err = _scrub(project, "--format", "xml")
+    assert code == 2
+    assert "--format" in err
+
+
+def test_scrub_verification_failure_exits_5_and_publishes_only_the_report(project: Path) -> None:
+    (project / "rules.yaml").write_text(
+        RULES + "      Notes: {operator: keep, reason: test}\n", encoding="utf-8"
+    )
+    code, out, err = _scrub(project)
+    assert code == EXIT_VERIFICATION
+    assert err.strip().splitlines()[-1].startswith("error: verification found ")
+    assert "nothing was published" in err
+    assert sorted(p.name for p in (project / "out").iterdir()) == [
+        "scrub-report.html",
+        "scrub-report.json",
+        "scrub-report.md",
+    ]
+    report = json.loads((project / "out" / "scrub-report.json").read_text(encoding="utf-8"))
+    assert {(f["column"], f["row"]) for f in report["verification"]["findings"]} == {("Notes", 1)}
+    assert "Ada asked" not in out + err
+
+
+def test_scrub_unknown_columns_with_policy_fail_exit_3_naming_them(
+    project: Path, write_rows: Any
+) -> None:
+    write_rows(project / "in" / "extra.csv", [{"Segment": "gold", "Tier": "1"}])
+    code, _, err = _scrub(project)
+    assert code == EXIT_CONFIG
+    assert "2 column(s) have no rule and policy is 'fail': extra.Segment, extra.Tier" in err
+    assert not (project / "out").exists()
+
+
+def _write(relative: str, content: str | bytes) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        path = project / relative
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+    return setup
+
+
+def _nothing(project: Path) -> None:
+    """Leave the project as it is."""
+
+
+def _inputs(relative: str) -> Callable[[Path], list[str]]:
+    return lambda project: [str(project / relative)]
+
+
+def _key_file(relative: str) -> Callable[[Path], list[str]]:
+    return lambda project: [str(project / "in"), "--key-file", str(project / relative)]
+
+
+Args = Callable[[Path], list[str]] | None
+# (case, setup, arguments instead of the input folder, $SANITIZER_KEY, exit code, phrase of the line)
+BAD: list[tuple[str, Callable[[Path], None], Args, str | None, int, str]] = [
+    (
+        "no-key",
+        _nothing,
+        None,
+        None,
+        EXIT_CONFIG,
+        "no scrub key: set $SANITIZER_KEY or pass --key-file",
+    ),
+    ("short-key", _nothing, None, "short-key", EXIT_CONFIG, "at least 16 are required"),
+    (
+        "missing-key-file",
+        _nothing,
+        _key_file("absent.key"),
+        None,
+        EXIT_CONFIG,
+        "cannot read key file",
+    ),
+    ("key-file-is-a-folder", _nothing, _key_file("in"), None, EXIT_CONFIG, "cannot read key file"),
+    ("empty-key-file", _write("k", ""), _key_file("k"), None, EXIT_CONFIG, "is empty"),
+    (
+        "empty-file",
+        _write("in/contacts.csv", b""),
+        None,
+        KEY,
+        EXIT_INPUT,
+        "contacts.csv: empty file",
+    ),
+    (
+        "binary-file",
+        _write("in/contacts.csv", b"\x00\x01ada@example.com\x00"),
+        None,
+        KEY,
+        EXIT_INPUT,
+        "binary file",
+    ),
+    (
+        "unknown-extension",
+        _write("in/x.xlsx", b"PK"),
+        _inputs("in/x.xlsx"),
+        KEY,
+        EXIT_INPUT,
+        "unknown extension '.xlsx'",
+    ),
+    (
+        "ragged-rows",
+        _write("in/contacts.csv", "id,Email\nc-1,ada@example.com\nc-2,grace@example.org,extra\n"),
+        None,
+        KEY,
+        EXIT_INPUT,
+        "row 2: expected 2 fields, found 3",
+    ),
+    (
+        "invalid-json",
+        _write("in/ext.json", '[\n {"Email": "ada@example.com"},\n {"Email": }\n]'),
+        None,
+        KEY,
+        EXIT_INPUT,
+        "ext.json: line 3: invalid JSON (Expecting value, column 12)",
+    ),
+    (
+        "json-object",
+        _write("in/ext.json", '{"Email": "ada@example.com"}'),
+        None,
+        KEY,
+        EXIT_INPUT,
+        "expected a JSON array of objects",
+    ),
+    (
+        "invalid-utf8",
+        _write("in/contacts.csv", b"id,Email\nc-1,ad\xe9@example.com\n"),
+        None,
+        KEY,
+        EXIT_INPUT,
+        "not valid UTF-8",
+    ),
+    (
+        "duplicate-header",
+        _write("in/contacts.csv", "id,Email,Email\nc-1,ada@example.com,x\n"),
+        None,
+        KEY,
+        EXIT_INPUT,
+        "duplicate column name 'Email'",
+    ),
+    ("missing-input", _nothing, _inputs("nothere.csv"), KEY, EXIT_INPUT, "no such file or folder"),
+    (
+        "invalid-yaml",
+        _write("rules.yaml", "version: 1\ntables: [\n"),
+        None,
+        KEY,
+        EXIT_CONFIG,
+        "rules.yaml:3: invalid YAML",
+    ),
+    (
+        "unknown-operator",
+        _write("rules.yaml", RULES + "      Email: {operator: shred}\n"),
+        None,
+        KEY,
+        EXIT_CONFIG,
+        "rules.yaml:8: tables.contacts.columns.Email.operator: unknown operator 'shred'",
+    ),
+    (
+        "absent-column",
+        _write("rules.yaml", RULES + "      Emial: {entity: EMAIL_ADDRESS}\n"),
+        None,
+        KEY,
+        EXIT_CONFIG,
+        "the rule names column 'Emial'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "key", "exit_code", "phrase"),
+    [pytest.param(*rest, id=case) for case, *rest in BAD],
+)
+def test_scrub_bad_input_one_line_documented_code_nothing_written(
+    project: Path,
+    setup: Callable[[Path], None],
+    args: Args,
+    key: str | None,
+    exit_code: int,
+    phrase: str,
+) -> None:
+    setup(project)
+    given = args(project) if args else [str(project / "in")]
+    code, out, err = _run(
+        "scrub",
+        *given,
+        "--out",
+        str(project / "out"),
+        "--rules",
+        str(project / "rules.yaml"),
+        key=key,
+    )
+    # Progress log lines may come first (tables read before the bad one); then one error line.
+    lines = [line for line in err.strip().splitlines() if not line.startswith("INFO sanitizer.")]
+    assert code == exit_code, err
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    assert phrase in lines[0]
+    for value in ["ada@example.com", "grace@example.org", "extra", KEY, "short-key"]:
+        assert value not in err + out
+    assert not (project / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        (
+            "version: 1\ncolumns:\n  - match: '(unclosed'\n    entity: PERSON\n",
+            "rules.yaml:3: columns[0].match: invalid regex",
+        ),
+        (
+            "version: 1\nextends: [default]\ncolumns:\n  - match: x\n    entity: SHOE_SIZE\n",
+            "rules.yaml:5: columns[0].entity: unknown entity 'SHOE_SIZE'",
+        ),
+        (
+            "version: 1\nextends: [default]\ntables:\n  t:\n    columns:\n      a: {operator: hmac, params: {length: 2}}\n",
+            "rules.yaml:6: tables.t.columns.a.params.length",
+        ),
+        ("version: 1\ncolums: []\n", "rules.yaml:2: colums: unknown key"),
+    ],
+)
+def test_rules_check_bad_rules_exit_3_with_file_line_and_key(
+    tmp_path: Path, text: str, phrase: str
+) -> None:
+    (tmp_path / "rules.yaml").write_text(text, encoding="utf-8")
+    code, out, err = _run("rules", "check", str(tmp_path / "rules.yaml"))
+    assert code == EXIT_CONFIG
+    assert len(err.strip().splitlines()) == 1
+    assert phrase in err
+    assert out == ""
+
+
+def test_rules_check_shipped_and_demo_rules_are_ok() -> None:
+    code, out, _ = _run("rules", "check")
+    assert code == EXIT_OK
+    assert out.startswith(
+        "rules OK: 2 file(s), 0 recognizer(s), policy unknown_columns=detect, sha256:"
+    )
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "files" / "rules.yaml"
+    code, out, _ = _run("rules", "check", str(demo))
+    assert code == EXIT_OK
+    assert "3 file(s), 1 recognizer(s), policy unknown_columns=fail" in out
+
+
+def test_scan_prints_a_row_per_column_and_needs_no_key(project: Path) -> None:
+    code, out, err = _run("scan", str(project / "in" / "contacts.csv"), key=None)
+    assert code == EXIT_OK, err
+    for column in ("FirstName", "Email", "Phone", "Notes"):
+        assert column in out
+    assert "FIRST_NAME" in out and "EMAIL_ADDRESS" in out and "PHONE_NUMBER" in out
+    for value in VALUES:
+        assert value not in out
+
+
+def test_scan_suggest_rules_file_is_accepted_and_makes_fail_policy_pass(
+    project: Path, write_rows: Any
+) -> None:
+    write_rows(
+        project / "in" / "extra.csv", [{"Segment": "gold", "Contact Info": "zoe@example.net"}]
+    )
+    suggested = project / "suggested.yaml"
+    code, out, err = _run("scan", str(project / "in"), "--suggest-rules", str(suggested), key=None)
+    assert code == EXIT_OK, err
+    assert f"suggested rules for 2 column(s): {suggested}" in out
+    assert _run("rules", "check", str(suggested))[0] == EXIT_OK
+    code, out, err = _run(
+        "scrub", str(project / "in"), "--out", str(project / "out"), "--rules", str(suggested)
+    )
+    assert code == EXIT_OK, err
