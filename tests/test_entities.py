@@ -53,13 +53,6 @@ def test_normalize_phone_national_default_region_keeps_country(
     assert normalize_phone(raw, region, regions) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with default_region GB and the shipped regions list, the Ofcom drama mobile "
-    "'07700 900123' normalises to +497700900123 (German) because DE validates it and GB only "
-    "calls it possible; '+44 7700 900123' in the same run normalises to +447700900123, so the two "
-    "spellings of one number get different replacements",
-)
 def test_normalize_phone_gb_default_drama_mobile_stays_british_with_shipped_regions() -> None:
     regions = ("US", "GB", "AU", "CA", "IE", "FR", "DE")
     assert normalize_phone("07700 900123", "GB", regions) == normalize_phone(

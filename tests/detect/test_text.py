@@ -128,12 +128,6 @@ def test_scan_known_phone_is_found_even_when_phonenumbers_rejects_it(
     assert _found(known, text) == [(JUNK_PHONE, entities.PHONE_NUMBER)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: phone_e164 caches 'not a phone' before the run's known phones are set (the "
-    "engine scans during planning), so a known phone phonenumbers rejects is never found in notes "
-    "afterwards and the verifier fails the run",
-)
 def test_scan_known_phone_set_after_a_first_scan_is_found(shipped_rules: RuleSet) -> None:
     text = f"call {JUNK_PHONE} now"
     scanner = TextScanner(shipped_rules, shipped_rules.safe_ranges(), NameFinder())

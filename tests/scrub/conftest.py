@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,23 @@ from sanitizer.keyring import Keyring
 from sanitizer.rules import read_rules
 from sanitizer.scrub import ScrubResult, scrub
 from sanitizer.tables import read_sources
+
+# Written out again here, independent of sanitizer.ranges: the published fiction ranges and the
+# reserved email domains (RFC 2606 example.*, RFC 6761 .test/.invalid, .example).
+_FICTIONAL = re.compile(
+    r"\+1[2-9]\d\d55501\d\d"  # NANP NPA-555-0100..0199
+    r"|\+44(?:(?:113|114|115|116|117|118|121|131|141|151|161)4960\d{3}|1914980\d{3}|2079460\d{3}"
+    r"|2920180\d{3}|7700900\d{3}|8081570\d{3}|9098790\d{3}|3069990\d{3}|1632960\d{3})"  # Ofcom
+    r"|\+61[2378](?:5550|7010)\d{4}|\+614915\d{5}"  # ACMA
+)
+RESERVED_EMAIL = re.compile(
+    r"@(?:[\w-]+\.)*(?:example\.(?:com|net|org)|[\w-]+\.(?:test|invalid|example))$", re.IGNORECASE
+)
+
+
+def is_fictional_phone(e164: str) -> bool:
+    """Whether an E.164 number lies in a published fiction range (NANP, Ofcom, ACMA)."""
+    return _FICTIONAL.fullmatch(e164) is not None
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:

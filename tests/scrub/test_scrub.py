@@ -498,12 +498,6 @@ def test_scrub_with_content_detection_opens_no_socket(
         assert before["Contact Info"] not in after["Memo text"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a name the text scanner finds in one note ('Spoke to Stephanie,') is not looked "
-    "for in the other notes ('Stephanie called about the renewal.'): the run either fails "
-    "verification or publishes the name, depending on the verifier's ambiguity rules",
-)
 def test_scrub_name_found_in_one_note_is_replaced_in_the_others(scrub_tables: ScrubTables) -> None:
     rows = [
         {"id": "1", "Notes": "Spoke to Stephanie, prefers mornings."},
