@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -30,7 +31,7 @@ def _table(name: str = "contacts") -> TablePlan:
     return TablePlan(TableSource(name=name, path=Path(f"{name}.csv"), format="csv"))
 
 
-def _batch(**columns: list[object]) -> FrameBatch:
+def _batch(**columns: list[Any]) -> FrameBatch:
     return FrameBatch(pd.DataFrame(columns), 0)
 
 

@@ -262,7 +262,7 @@ def test_scrub_csv_non_pii_fields_are_byte_identical(
 
 
 def test_scrub_json_keeps_types_and_nesting(scrub_tables: ScrubTables) -> None:
-    records = [
+    records: list[dict[str, Any]] = [
         {
             "id": 1,
             "n": 3,
