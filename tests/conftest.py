@@ -148,14 +148,14 @@ def write_table(path: Path, rows: list[dict[str, Any]], *, bom: bool = False) ->
 
 
 @pytest.fixture(scope="session")
-def contacts() -> Callable[..., list[dict[str, str]]]:
-    """`contacts(count, seed=...)`: synthetic contact rows."""
+def fake_contacts() -> Callable[..., list[dict[str, str]]]:
+    """`fake_contacts(count, seed=...)`: synthetic contact rows."""
     return make_contacts
 
 
 @pytest.fixture(scope="session")
 def contact_rules(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
-    """Rules covering every column of `contacts()` tables, with policy fail."""
+    """Rules covering every column of `fake_contacts()` tables, with policy fail."""
     path = tmp_path_factory.mktemp("contact-rules") / "rules.yaml"
     path.write_text(CONTACT_RULES, encoding="utf-8")
     return read_rules(path)

@@ -174,18 +174,18 @@ def test_scrub_titles_and_gazetteer_names_in_notes_are_replaced(scrub_tables: Sc
 
 
 def test_scrub_same_key_twice_gives_identical_files(
-    scrub_tables: ScrubTables, contacts: Any
+    scrub_tables: ScrubTables, fake_contacts: Any
 ) -> None:
-    rows = contacts(40, seed=7)
+    rows = fake_contacts(40, seed=7)
     first = scrub_tables({"contacts.csv": rows}, KEEP)
     second = scrub_tables({"contacts.csv": rows}, KEEP)
     assert (first.out / "contacts.csv").read_bytes() == (second.out / "contacts.csv").read_bytes()
 
 
 def test_scrub_other_key_gives_other_values_in_every_pii_column(
-    scrub_tables: ScrubTables, contacts: Any, keyring_b: Keyring
+    scrub_tables: ScrubTables, fake_contacts: Any, keyring_b: Keyring
 ) -> None:
-    rows = contacts(40, seed=7)
+    rows = fake_contacts(40, seed=7)
     one = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
     two = scrub_tables({"contacts.csv": rows}, KEEP, key=keyring_b).rows("contacts")
     for column in ("FirstName", "LastName", "Email", "HomePhone", "CellPhone"):
@@ -218,11 +218,11 @@ def _ascii(name: str) -> str:
 
 
 def test_scrub_persona_email_is_built_from_the_rows_fake_names(
-    scrub_tables: ScrubTables, contacts: Any
+    scrub_tables: ScrubTables, fake_contacts: Any
 ) -> None:
     rows = [
         {"id": r["id"], "FirstName": r["FirstName"], "LastName": r["LastName"], "Email": r["Email"]}
-        for r in contacts(30, seed=3)
+        for r in fake_contacts(30, seed=3)
     ]
     out = scrub_tables({"contacts.csv": rows}, PERSONA).rows("contacts")
     for before, after in zip(rows, out, strict=True):
@@ -322,8 +322,10 @@ def test_scrub_phone_without_a_fiction_range_goes_to_the_pool(scrub_tables: Scru
     assert _e164(out, "GB").startswith("+441632960")
 
 
-def test_scrub_emails_land_at_reserved_domains(scrub_tables: ScrubTables, contacts: Any) -> None:
-    out = scrub_tables({"contacts.csv": contacts(60, seed=11)}, KEEP).rows("contacts")
+def test_scrub_emails_land_at_reserved_domains(
+    scrub_tables: ScrubTables, fake_contacts: Any
+) -> None:
+    out = scrub_tables({"contacts.csv": fake_contacts(60, seed=11)}, KEEP).rows("contacts")
     for row in out:
         assert RESERVED_EMAIL.search(row["Email"]), row["Email"]
         for address in re.findall(r"\S+@\S+\w", row["Notes"]):
@@ -470,10 +472,10 @@ def test_scrub_numeric_parquet_phone_with_nulls_keeps_its_area(
 
 
 def test_run_scrub_stages_without_publishing(
-    tmp_path: Path, keyring_a: Keyring, contact_rules: Any, contacts: Any, write_rows: Any
+    tmp_path: Path, keyring_a: Keyring, contact_rules: Any, fake_contacts: Any, write_rows: Any
 ) -> None:
     (tmp_path / "in").mkdir()
-    write_rows(tmp_path / "in" / "contacts.csv", contacts(10))
+    write_rows(tmp_path / "in" / "contacts.csv", fake_contacts(10))
     out = tmp_path / "out"
     scrubbed = run_scrub(read_sources([tmp_path / "in"]), contact_rules, keyring_a, out)
     try:

@@ -138,7 +138,7 @@ tables:
       Balance: {operator: keep, reason: an amount}
 """
 PROPERTY = settings(
-    max_examples=20,
+    max_examples=15,
     deadline=None,
     derandomize=True,  # the same examples on every run: a failure is reproducible
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -243,9 +243,9 @@ def test_scrub_output_is_named_by_stem_in_the_requested_format(
 
 
 def test_scrub_csv_non_pii_fields_are_byte_identical(
-    scrub_tables: ScrubTables, contacts: Any
+    scrub_tables: ScrubTables, fake_contacts: Any
 ) -> None:
-    rows = contacts(50, seed=5)
+    rows = fake_contacts(50, seed=5)
     rows[0]["Balance"] = '=1+2, "quoted"\nnext line'  # quoting, commas and line breaks survive
     rows[1]["Status"] = "  padded  "
     run = scrub_tables({"contacts.csv": rows}, KEEP, bom=True)
@@ -323,13 +323,13 @@ def test_scrub_failure_mid_run_leaves_no_data_file(
     tmp_path: Path,
     contact_rules: RuleSet,
     keyring_a: Keyring,
-    contacts: Any,
+    fake_contacts: Any,
     write_rows: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     (tmp_path / "in").mkdir()
-    write_rows(tmp_path / "in" / "a.csv", contacts(20, seed=1))
-    write_rows(tmp_path / "in" / "b.csv", contacts(20, seed=2))
+    write_rows(tmp_path / "in" / "a.csv", fake_contacts(20, seed=1))
+    write_rows(tmp_path / "in" / "b.csv", fake_contacts(20, seed=2))
     original = TableWriter.write
     written: list[str] = []
 
@@ -351,12 +351,12 @@ def test_scrub_interrupted_leaves_no_data_file(
     tmp_path: Path,
     contact_rules: RuleSet,
     keyring_a: Keyring,
-    contacts: Any,
+    fake_contacts: Any,
     write_rows: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     (tmp_path / "in").mkdir()
-    write_rows(tmp_path / "in" / "a.csv", contacts(20))
+    write_rows(tmp_path / "in" / "a.csv", fake_contacts(20))
     original = TableWriter.write
     calls = iter(range(100))
 
@@ -470,7 +470,7 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
 
 def test_scrub_with_content_detection_opens_no_socket(
-    scrub_tables: ScrubTables, contacts: Any, monkeypatch: pytest.MonkeyPatch
+    scrub_tables: ScrubTables, fake_contacts: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     attempts = _no_network(monkeypatch)
     # Columns no rule covers are classified with Presidio (email recognizer → tldextract).
@@ -481,7 +481,7 @@ def test_scrub_with_content_detection_opens_no_socket(
             "Memo text": f"Mr {r['LastName']} asked for mail to {r['Email']}",
             "Segment": r["Status"],
         }
-        for r in contacts(30)
+        for r in fake_contacts(30)
     ]
     run = scrub_tables({"t.csv": rows}, "version: 1\nextends: [default]\n")
     assert attempts == []
@@ -508,11 +508,11 @@ def test_scrub_name_found_in_one_note_is_replaced_in_the_others(scrub_tables: Sc
 
 
 def test_scrub_realistic_data_passes_without_false_findings(
-    scrub_tables: ScrubTables, contacts: Any
+    scrub_tables: ScrubTables, fake_contacts: Any
 ) -> None:
     # A few thousand Faker contacts: fake names are drawn from the same public pool as real ones,
     # so some replacements equal other customers' names. Those coincidences must not fail the run.
-    rows = contacts(3000, seed=3)
+    rows = fake_contacts(3000, seed=3)
     # Surnames that are also titles hit a separate bug (see test_scrub_surname_that_is_a_title_…).
     for row in rows:
         if row["LastName"].casefold() in {"lord", "lady", "dame", "sir"}:
