@@ -64,11 +64,14 @@ def read_phone(
     from sanitizer.ranges import default_safe_ranges  # late: ranges reads the shipped rules
 
     text = value.strip()
-    order = (
-        [None]
-        if text.startswith("+")
-        else [default_region, *(r for r in regions if r != default_region)]
-    )
+    order: list[str | None]
+    if text.startswith("+"):
+        order = [None]
+    elif text.lstrip("(").startswith("0"):
+        # National formats of other countries start with their trunk prefix 0 (GB, AU, FR, DE, IE...).
+        order = [default_region, *(r for r in regions if r != default_region)]
+    else:
+        order = [default_region]
     possible: list[phonenumbers.PhoneNumber] = []
     for region in order:
         try:
@@ -87,10 +90,14 @@ def read_phone(
 def normalize_phone(value: str, default_region: str = "US", regions: tuple[str, ...] = ()) -> str:
     """Phones compare in E.164 (see `read_phone`); a value that is no phone number compares by its digits."""
     stripped = value.strip()
-    if (default_region in {"US", "CA"} and not stripped.startswith("+")) or stripped.startswith("+1"):
+    if (default_region in {"US", "CA"} and not stripped.startswith("+")) or stripped.startswith(
+        "+1"
+    ):
         # North American numbers in any common format: +1 and the ten digits (what phonenumbers gives).
         digits = _NON_DIGITS.sub("", stripped)
-        if (len(digits) == 10 and digits[0] not in "01") or (len(digits) == 11 and digits[0] == "1"):
+        if (len(digits) == 10 and digits[0] not in "01") or (
+            len(digits) == 11 and digits[0] == "1"
+        ):
             return "+1" + digits[-10:]
     number = read_phone(value, default_region, regions)
     if number is None:

@@ -124,8 +124,8 @@ def report_errors(func: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             stderr.print("interrupted; nothing was published")
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        except (typer.Exit, typer.Abort):
-            raise
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # exits and usage errors (exit 2) are typer's to render
         except Exception as exc:
             if state.is_debug:
                 stderr.print_exception()

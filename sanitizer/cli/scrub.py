@@ -32,7 +32,9 @@ RULES = typer.Option(None, "--rules", help="Rules file or folder (default: the s
 @report_errors
 def scrub_command(
     inputs: list[Path] = INPUTS,
-    out: Path = typer.Option(..., "--out", help="Folder for the scrubbed files and the report."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Folder for the scrubbed files and the report."
+    ),
     rules: Path | None = RULES,
     key_file: Path | None = typer.Option(
         None, "--key-file", help="File holding the scrub key (else $SANITIZER_KEY)."
@@ -41,8 +43,21 @@ def scrub_command(
         None, "--format", help="Output format (default: each input's own format)."
     ),
     batch_rows: int = typer.Option(100_000, "--batch-rows", min=1, help="Rows per streamed batch."),
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        help="Run config: scrub a raw snapshot folder (from `sanitize extract`) into its clean snapshot.",
+    ),
 ) -> None:
-    """Replace every PII value with deterministic keyed safe values, verify, then publish and report."""
+    """Replace every PII value with deterministic keyed safe values, verify, then publish and report.
+
+    Files: `sanitize scrub FILE... --out DIR`. A refresh stage: `sanitize scrub SNAPSHOT --config FILE`.
+    """
+    if config is not None:
+        _scrub_snapshot(inputs, config)
+        return
+    if out is None:
+        raise typer.BadParameter("give --out DIR (or --config FILE to scrub a raw snapshot folder)")
     from sanitizer.keyring import read_key
     from sanitizer.rules import read_rules
     from sanitizer.scrub import scrub
@@ -69,6 +84,22 @@ def scrub_command(
     for path in result.outputs:
         stdout.print(f"output: {path}")
     stdout.print(f"report: {result.report_dir / 'scrub-report.html'}")
+
+
+def _scrub_snapshot(inputs: list[Path], config: Path) -> None:
+    from sanitizer.cli.refresh import show_run
+    from sanitizer.config import read_config
+    from sanitizer.errors import InputError
+    from sanitizer.pipeline import scrub_stage
+
+    if len(inputs) != 1 or not (inputs[0] / "raw" / "manifest.json").exists():
+        raise InputError(
+            f"{inputs[0]}: not a raw snapshot folder (expected raw/manifest.json from `sanitize extract`)"
+        )
+    with progress_printer() as progress:
+        result = scrub_stage(read_config(config), inputs[0], progress=progress)
+    show_run(result)
+    stdout.print(f"clean snapshot: {inputs[0] / 'clean'}")
 
 
 @app.command("scan")

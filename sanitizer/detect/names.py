@@ -244,6 +244,18 @@ class NameFinder:
                     bit = LAST if index == len(tokens) - 1 and len(tokens) > 1 else FIRST
                 self.known[token] = self.known.get(token, 0) | bit
 
+    def learn_found(self, spans: list[NameSpan], texts: list[str]) -> set[str]:
+        """Remember the words of names found in free text (so other notes that mention them match too);
+        returns the words that were new."""
+        new: set[str] = set()
+        for span, text in zip(spans, texts, strict=True):
+            for (start, end), kind in zip(span.words, span.kinds, strict=True):
+                token = text[start:end].casefold()
+                if len(token) > 1 and token not in self.known and token not in _TITLES:
+                    new.add(token)
+                    self.known[token] = self.known.get(token, 0) | kind
+        return new
+
     def kind_of(self, token: str, position: int, length: int, after_title: bool) -> int:
         """Whether a name word is replaced as a first or a last name."""
         bits = self.known.get(token, 0)
@@ -300,6 +312,22 @@ class NameFinder:
                 folded = folded_words[i]
                 if folded in self.last or folded in known or folded not in _COMMON_WORDS:
                     flags[i] = min(flags[i - 1], 0.7)
+        # A sentence that starts with a gazetteer first name and a gazetteer surname ("Jennifer Whitfield
+        # called") is a name even when nothing else says so.
+        for i in range(len(words) - 1):
+            first_word, next_word = folded_words[i], folded_words[i + 1]
+            if (
+                flags[i] == 0
+                and flags[i + 1] == 0
+                and words[i][2][0].isupper()
+                and words[i + 1][2][0].isupper()
+                and first_word in first
+                and next_word in self.last
+                and first_word not in _COMMON_WORDS
+                and next_word not in _COMMON_WORDS
+                and _adjacent(text, words[i], words[i + 1])
+            ):
+                flags[i] = flags[i + 1] = 0.6
         # A gazetteer first name that starts a sentence counts when a surname follows it.
         for i in range(len(words) - 2, -1, -1):
             folded = folded_words[i]

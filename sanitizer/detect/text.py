@@ -43,9 +43,30 @@ IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 SSN = re.compile(r"(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])")
 _CONTEXT_WORD = re.compile(r"\w+")
-_USPS = (
-    ["St", "Ave", "Rd", "Blvd", "Dr", "Ln", "Ct", "Pl", "Sq", "Hwy", "Pkwy", "Cres", "Tce", "Cl", "Way", "Terr", "Trl", "Cir", "Pk", "Gdns", "Mews", "Row"]
-)
+_USPS = [
+    "St",
+    "Ave",
+    "Rd",
+    "Blvd",
+    "Dr",
+    "Ln",
+    "Ct",
+    "Pl",
+    "Sq",
+    "Hwy",
+    "Pkwy",
+    "Cres",
+    "Tce",
+    "Cl",
+    "Way",
+    "Terr",
+    "Trl",
+    "Cir",
+    "Pk",
+    "Gdns",
+    "Mews",
+    "Row",
+]
 
 
 @lru_cache(maxsize=1)
@@ -162,15 +183,17 @@ class TextScanner:
             )
 
     def phone_e164(self, candidate: str) -> str | None:
-        """E.164 of a phone-like string when it is a real-format number or in a known fictional range."""
+        """E.164 of a phone-like string when it is a real-format number, in a known fictional range, or one
+        of the run's own phone values (those count even when phonenumbers rejects them)."""
+        stripped = candidate.strip()
+        digits = _NON_DIGITS.sub("", stripped)
+        # Checked before the cache: the known phones are set after planning, which scans notes already.
+        if self.known_phones and entities.phone_key(stripped) in self.known_phones:
+            return "+" + digits if stripped.startswith("+") else digits
         if candidate in self._phones:
             return self._phones[candidate]
         result = None
-        stripped = candidate.strip()
-        digits = _NON_DIGITS.sub("", stripped)
-        if self.known_phones and entities.phone_key(stripped) in self.known_phones:
-            result = "+" + digits if stripped.startswith("+") else digits
-        elif (fast := _nanp(stripped, digits, self.regions[0])) is not None:
+        if (fast := _nanp(stripped, digits, self.regions[0])) is not None:
             result = fast
         if result is not None:
             self._phones[candidate] = result
@@ -248,6 +271,31 @@ class TextScanner:
             spans = _scan_in_processes(self, list(texts), names, workers)
         else:
             spans = [self.scan(text, names[i]) for i, text in enumerate(texts)]
+        # A name found in one text (with evidence: "Spoke to Stephanie") is a name in the others too
+        # ("Stephanie called"): learn it, then scan again the texts that mention it.
+        found_names = [
+            (s, t)
+            for spans_of, t in zip(spans, texts, strict=True)
+            for s in spans_of
+            if s.entity == entities.PERSON and s.words
+        ]
+        learned = self.names.learn_found(
+            [
+                NameSpan(s.start, s.end, s.score, list(s.kinds), list(s.words))
+                for s, _ in found_names
+            ],
+            [t for _, t in found_names],
+        )
+        if learned:
+            mention = re.compile(
+                r"\b(?:"
+                + "|".join(map(re.escape, sorted(learned, key=len, reverse=True)))
+                + r")\b",
+                re.IGNORECASE,
+            )
+            for index, text in enumerate(texts):
+                if mention.search(text):
+                    spans[index] = self.scan(text, names[index])
         if self.ner is not None and texts:
             for index, found in enumerate(self.ner(list(texts))):
                 if found:
@@ -345,10 +393,20 @@ PARALLEL_MIN_TEXTS = 20_000
 _SHARED: TextScanner | None = None  # the scanner a forked worker inherits
 
 
-def _scan_chunk(chunk: tuple[list[str], list[frozenset[str]]]) -> list[list[Span]]:
+SpanTuple = tuple[int, int, str, float, str, tuple[int, ...], tuple[tuple[int, int], ...]]
+
+
+def _scan_chunk(chunk: tuple[list[str], list[frozenset[str]]]) -> list[list[SpanTuple]]:
+    # Plain tuples cross the process boundary several times faster than dataclasses.
     assert _SHARED is not None
     texts, names = chunk
-    return [_SHARED.scan(text, names[i]) for i, text in enumerate(texts)]
+    return [
+        [
+            (s.start, s.end, s.entity, s.score, s.recognizer, s.kinds, s.words)
+            for s in _SHARED.scan(text, names[i])
+        ]
+        for i, text in enumerate(texts)
+    ]
 
 
 def _scan_in_processes(
@@ -364,7 +422,7 @@ def _scan_in_processes(
             parts = pool.map(_scan_chunk, chunks)
     finally:
         _SHARED = None
-    return [spans for part in parts for spans in part]
+    return [[Span(*fields) for fields in spans] for part in parts for spans in part]
 
 
 def _is_ip(text: str) -> bool:

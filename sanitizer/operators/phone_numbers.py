@@ -75,7 +75,9 @@ def _parse_fast(value: str, default_region: str) -> ParsedPhone | None:
     cc = str(meta.country_code)
     if cc == "1":
         national = digits[1:] if len(digits) == 11 and digits[0] == "1" else digits
-        if len(national) == 10 and national[0] in "23456789" and _nanp_valid(national):
+        # Ten digits with a 2-9 area code: valid or merely possible, a NANP reading is the only one
+        # (other regions are tried only for numbers written with a trunk 0), so no full parse.
+        if len(national) == 10 and national[0] in "23456789":
             return ParsedPhone("+1" + national, cc, national)
         return None
     if meta.national_prefix == "0" and digits[0] == "0" and digits[1] != "0":
