@@ -310,13 +310,13 @@ class _Checker:
         unsafe = False
         text = "+" + candidate[2:] if candidate.startswith("00") else candidate
         digits = _NOT_DIGIT.sub("", text)
-        if (text.startswith("+1") or not text.startswith("+")) and (
+        is_nanp = (text.startswith("+1") or not text.startswith("+")) and (
             len(digits) == 10 or (len(digits) == 11 and digits.startswith("1"))
-        ):
-            # A North American number written any way: its E.164 is +1 and the last ten digits, no parse.
-            if self.ranges.is_safe_phone("+1" + digits[-10:]):
-                self._phones_seen[candidate] = False
-                return False
+        )
+        # A North American number written any way: its E.164 is +1 and the last ten digits, no parse.
+        if is_nanp and self.ranges.is_safe_phone("+1" + digits[-10:]):
+            self._phones_seen[candidate] = False
+            return False
         # National formats of other countries start with their trunk prefix 0 (GB, AU, FR, DE, IE...).
         regions = self.regions if text.lstrip("(").startswith("0") else self.regions[:1]
         for region in [None] if text.startswith("+") else regions:
