@@ -25,6 +25,7 @@ def render_markdown(report: ScrubReport) -> str:
     lines += _pictures(report)
     for table in report.tables:
         lines += _table(table)
+    lines += _flows(report)
     lines += _run_details(report)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -232,6 +233,32 @@ def _column_row(column: ColumnReport) -> tuple[str, ...]:
         changed,
         verdict,
     )
+
+
+def _flows(report: ScrubReport) -> list[str]:
+    """Flows copied from production: what was replaced in each, and its own verification."""
+    if not report.flows:
+        return []
+    rows = [
+        (
+            _esc(flow.name),
+            _esc(flow.type),
+            ", ".join(f"{n} {e}" for e, n in sorted(flow.replaced.items())) or "nothing to replace",
+            figures.COLUMN_VERIFICATION_WORDS.get(
+                flow.verification.status, flow.verification.status
+            ),
+        )
+        for flow in report.flows
+    ]
+    return [
+        "## Flows",
+        "",
+        "Phone numbers and email addresses written into production flows were replaced like any other "
+        "value; the flows are retargeted to the staging org's configuration variables when loaded.",
+        "",
+        *_grid(("Flow", "Type", "Replaced", "Verification"), rows),
+        "",
+    ]
 
 
 def _run_details(report: ScrubReport) -> list[str]:
