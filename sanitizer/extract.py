@@ -48,7 +48,9 @@ def _wanted(name: str, object_id: str, names: list[str], ids: list[str], everyth
     )
 
 
-def user_columns(export_csv: bytes, definition: dict[str, Any], list_name: str) -> bytes:
+def user_columns(
+    export_csv: bytes, definition: dict[str, Any], list_name: str
+) -> tuple[bytes, int]:
     """The export reduced to the contact id and the list's own columns (system columns are the dialer's).
 
     Re-importing system columns fails with CONTACT_COLUMNS_LIMIT_EXCEEDED (reference §2), and they
@@ -68,6 +70,7 @@ def user_columns(export_csv: bytes, definition: dict[str, Any], list_name: str) 
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
+    rows = 0
     for number, row in enumerate(reader, start=1):
         if not row:
             continue
@@ -76,7 +79,8 @@ def user_columns(export_csv: bytes, definition: dict[str, Any], list_name: str) 
                 f"contact list {list_name!r}: export row {number} has {len(row)} fields, the header {len(header)}"
             )
         writer.writerow([row[p] for p in positions])
-    return out.getvalue().encode("utf-8")
+        rows += 1
+    return out.getvalue().encode("utf-8"), rows
 
 
 def _jsonl(records: list[dict[str, Any]]) -> bytes:
@@ -142,7 +146,7 @@ def _contact_lists(
             continue
         definition = client.outbound.get_contact_list(list_id)
         stem = f"contact-list-{slug(name)}"
-        data = user_columns(client.outbound.export_contacts(list_id), definition, name)
+        data, rows = user_columns(client.outbound.export_contacts(list_id), definition, name)
         vault.put(f"{stem}.csv", data)
         vault.put(
             f"{stem}.definition.json",
@@ -159,7 +163,6 @@ def _contact_lists(
                 definition=f"{stem}.definition.json",
             )
         )
-        rows = data.count(b"\n") - 1
         if progress:
             progress("extract", f"contact list {name}", rows)
         log.info("extracted contact list", extra={"list": name, "rows": rows})

@@ -74,7 +74,11 @@ class Keyring:
 
 
 def read_key(
-    key_file: Path | None = None, *, env: dict[str, str] | None = None, env_var: str = KEY_ENV
+    key_file: Path | None = None,
+    *,
+    env: dict[str, str] | None = None,
+    env_var: str = KEY_ENV,
+    how: str = "pass --key-file",
 ) -> Keyring:
     """Load the key from `key_file` or else from the environment; no key is an error, never a default."""
     environ = os.environ if env is None else env
@@ -92,7 +96,7 @@ def read_key(
     value = environ.get(env_var, "").strip()
     if not value:
         raise KeyMaterialError(
-            f"no scrub key: set ${env_var} or pass --key-file",
+            f"no scrub key: set ${env_var} or {how}",
             hint="the key makes pseudonyms deterministic and irreversible; keep it in your secret store",
         )
     return Keyring(value.encode(), source=f"${env_var}")

@@ -173,6 +173,7 @@ def plan_load(
                 )
             )
         else:
+            # existing_rows: the contacts an earlier refresh loaded (upserted, or removed when gone from production)
             ours = sum(1 for c in client.external_contacts.scan() if upsert_key(c))
             result.steps.append(
                 LoadStep(step, table.kind, table.source_name, "upsert", table.rows, ours, is_done)
@@ -307,4 +308,11 @@ def _data_table(
 def _external_contacts(client: GenesysClient, folder: Path, table: CleanTable) -> Literal["upsert"]:
     contacts = [staging_contact(r) for r in _records(folder, table)]
     client.external_contacts.upsert(contacts, upsert_key)
+    # Contacts an earlier refresh loaded whose production contact is gone: staging mirrors production.
+    # Only contacts carrying sanitizer's upsert key are touched, never staging's own.
+    current = {upsert_key(c) for c in contacts}
+    for stale in [
+        c for c in client.external_contacts.scan() if (k := upsert_key(c)) and k not in current
+    ]:
+        client.external_contacts.delete(str(stale["id"]))
     return "upsert"

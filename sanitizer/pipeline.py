@@ -105,7 +105,11 @@ def key_for(loaded: LoadedConfig) -> Keyring:
     key = loaded.config.key
     if key.file is not None:
         return read_key(loaded.resolve(key.file))
-    return read_key(None, env_var=key.env or "SANITIZER_KEY")
+    return read_key(
+        None,
+        env_var=key.env or "SANITIZER_KEY",
+        how="name a key file under `key.file` in the run config",
+    )
 
 
 def refresh_rules(loaded: LoadedConfig) -> RuleSet:

@@ -371,6 +371,13 @@ def read_rules(path: Path | None = None) -> RuleSet:
     start = _files_in(path if path is not None else rules_dir())
     for file in start:
         _load(file, rules, loaded, chain=())
+    for located_rule in rules.recognizers:
+        entity = located_rule.supported_entity
+        if located_rule.operator is None and entity not in rules.entities:
+            raise RulesError(
+                f"recognizer {located_rule.name!r}: entity {entity} has no operator; give the recognizer "
+                f"`operator:` or add {entity} under `entities:`"
+            )
     # Resolve every rule once now so that a bad entity, operator or params fails at load, not mid-run.
     for located in rules._patterns + rules._tables:
         rules._decide(located, "pattern")
@@ -405,6 +412,8 @@ def _load(file: Path, rules: RuleSet, loaded: list[Path], chain: tuple[Path, ...
             raise doc.error(
                 ("extends", index), f"no shipped rules named {name!r} and no such file", RulesError
             )
+        if target.resolve() in (*chain, file):
+            raise doc.error(("extends", index), f"{name!r}: `extends` forms a cycle", RulesError)
         _load(target, rules, loaded, (*chain, file))
     loaded.append(file)
     rules.files.append((str(doc.path), hashlib.sha256(file.read_bytes()).hexdigest()))

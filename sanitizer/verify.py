@@ -433,14 +433,23 @@ class _Checker:
     ) -> tuple[int, int]:
         """(survivors, coincidences): original name words of `before` still in `after` in place, or re-made.
 
-        A name is mentioned when written as one (capitalised), or in any case when it is the row's own.
+        A name is mentioned when written as one (capitalised), or in any case when it is the row's own;
+        a row's name that is also a common word ("will", "grace") only capitalised or starting a sentence.
         """
-        held = {
-            folded
-            for w in _WORDS.findall(before)
-            if (folded := w.casefold()) in self.name_words
-            and (folded in row_names or (w[0].isupper() and folded not in _AMBIGUOUS))
-        }
+        held = set()
+        for match in _WORDS.finditer(before):
+            word, folded = match.group(), match.group().casefold()
+            if folded not in self.name_words:
+                continue
+            starts = (
+                not before[: match.start()].strip()
+                or before[: match.start()].rstrip()[-1] in ".!?:;\n"
+            )
+            is_capital = word[0].isupper()
+            if (folded in row_names and (is_capital or starts or folded not in _AMBIGUOUS)) or (
+                is_capital and folded not in _AMBIGUOUS
+            ):
+                held.add(folded)
         if not held:
             return 0, 0
         words_after = [w.casefold() for w in _WORDS.findall(after)]

@@ -14,6 +14,13 @@ KeyPath = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, path: KeyPath, line: int) -> None:
+        super().__init__(path)
+        self.path = path
+        self.line = line
+
+
 class _LineLoader(yaml.SafeLoader):
     """A safe loader that also records the line of every mapping key and sequence item."""
 
@@ -21,8 +28,12 @@ class _LineLoader(yaml.SafeLoader):
 def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> None:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
+            if key in seen:
+                raise _DuplicateKey((*path, key), key_node.start_mark.line + 1)
+            seen.add(key)
             lines[(*path, key)] = key_node.start_mark.line + 1
             _walk(value_node, (*path, key), lines)
             # The key's own line is more useful than the value's for a message about the key.
@@ -72,21 +83,39 @@ class YamlDocument:
         """An error pointing at `path` in this file."""
         return cls(f"{self.where(path)}: {format_path(path)}: {message}")
 
+    def _real_path(self, loc: KeyPath) -> KeyPath:
+        """The parts of a pydantic error location that are keys in the file (pydantic also inserts
+        union members and validator names, which are not)."""
+        node, path = self.data, []
+        for position, part in enumerate(loc):
+            found, child = _child(node, part)
+            if found:
+                node = child
+                path.append(part)
+            elif isinstance(node, dict) and position == len(loc) - 1:
+                path.append(part)  # a required key that is missing: name it
+            elif not isinstance(node, dict | list):
+                path.append(part)  # a key the model expects below a scalar: keep it for the message
+        return tuple(path)
+
     def validate(self, model: type[M], cls: type[ConfigError] = ConfigError) -> M:
         """Validate the document against `model`; the first error names file, line and key path."""
         try:
             return model.model_validate(self.data)
         except ValidationError as exc:
             first = exc.errors(include_url=False, include_input=False)[0]
-            loc = tuple(part for part in first["loc"] if not _is_union_tag(part))
+            loc = self._real_path(tuple(first["loc"]))
             count = exc.error_count()
             more = f" (and {count - 1} more error(s))" if count > 1 else ""
             raise self.error(loc, _explain(first) + more, cls) from None
 
 
-def _is_union_tag(part: str | int) -> bool:
-    # pydantic inserts the union member or validator name into loc; those are not keys in the file.
-    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+def _child(node: Any, part: str | int) -> tuple[bool, Any]:
+    if isinstance(node, dict) and part in node:
+        return True, node[part]
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return True, node[part]
+    return False, None
 
 
 def _explain(error: Any) -> str:
@@ -120,6 +149,18 @@ def read_yaml(path: Path, cls: type[ConfigError] = ConfigError) -> YamlDocument:
     lines: dict[KeyPath, int] = {}
     if node is None:
         return YamlDocument(path, None, lines)
-    _walk(node, (), lines)
-    data = yaml.load(text, Loader=_LineLoader)  # noqa: S506  (a SafeLoader subclass)
+    try:
+        _walk(node, (), lines)
+    except _DuplicateKey as exc:
+        raise cls(
+            f"{path}:{exc.line}: {format_path(exc.path)}: duplicate key (a later one would silently win)"
+        ) from None
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506  (a SafeLoader subclass)
+    except yaml.MarkedYAMLError as exc:  # e.g. a !!python/object tag, refused by the safe loader
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise cls(f"{path}{line}: not allowed in YAML here: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise cls(f"{path}: invalid YAML ({type(exc).__name__})") from None
     return YamlDocument(path, data, lines)

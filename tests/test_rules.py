@@ -108,21 +108,11 @@ def test_resolve_unrelated_columns_have_no_rule(shipped_rules: RuleSet, column: 
     assert shipped_rules.resolve("contacts", column) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the ADDRESS pattern `(^|[._ -])(street|address|addr)...$` matches `ip_address`, "
-    "so IP addresses are replaced by fake street addresses (the IP_ADDRESS pattern comes later)",
-)
 def test_resolve_ip_address_column_is_ip_address(shipped_rules: RuleSet) -> None:
     resolved = shipped_rules.resolve("contacts", "ip_address")
     assert resolved is not None and resolved.entity == entities.IP_ADDRESS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the unanchored EMAIL pattern `e[ _-]?mail` matches flag and date columns such as "
-    "`email_opt_in` and `Emailed`, which would have their true/false or dates replaced by emails",
-)
 @pytest.mark.parametrize("column", ["email_opt_in", "Emailed"])
 def test_resolve_email_flag_columns_are_not_email(shipped_rules: RuleSet, column: str) -> None:
     resolved = shipped_rules.resolve("contacts", column)
@@ -394,11 +384,6 @@ def test_read_rules_extends_cycle_raises(tmp_path: Path) -> None:
         read_rules(tmp_path / "a.yaml")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the `extends` cycle error names a file but no line or key path "
-    "(`a.yaml: `extends` forms a cycle`), unlike every other rules error",
-)
 def test_read_rules_extends_cycle_names_line_and_key_path(tmp_path: Path) -> None:
     _rules(tmp_path, "version: 1\nextends: [b.yaml]\n", "a.yaml")
     _rules(tmp_path, "version: 1\nextends: [a.yaml]\n", "b.yaml")

@@ -312,33 +312,18 @@ def test_batches_bad_body_raises_input_error_without_values(
         assert value not in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an unterminated quote is read as one cell holding the rest of the file "
-    "(rows silently merged) instead of an InputError naming the row",
-)
 def test_csv_unterminated_quote_raises_input_error(tmp_path: Path) -> None:
     path = _write(tmp_path / "t.csv", b'a,b\n1,"unclosed\n2,3\n')
     with pytest.raises(InputError):
         list(_one(path).batches())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: invalid UTF-8 in a JSON Lines file is reported on line 1 whatever its line "
-    "(the decoder reads ahead before the line counter moves)",
-)
 def test_jsonl_invalid_utf8_names_its_line(tmp_path: Path) -> None:
     path = _write(tmp_path / "t.jsonl", b'{"a": 1}\n{"a": 2}\n{"a": "caf\xe9"}\n')
     with pytest.raises(InputError, match="line 3: not valid UTF-8"):
         list(_one(path).batches())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: header clean-up strips quote characters at either end of a parsed name, so the "
-    'column `Say "hi"` is read (and written back) as `Say "hi`',
-)
 def test_csv_header_name_ending_in_a_quote_is_kept(tmp_path: Path) -> None:
     source = _one(_write(tmp_path / "t.csv", b'"Say ""hi""",b\nx,1\n'))
     assert source.header == ['Say "hi"', "b"]

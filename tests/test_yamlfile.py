@@ -125,22 +125,12 @@ def test_read_yaml_empty_file_gives_no_data(tmp_path: Path) -> None:
     assert read_yaml(_write(tmp_path, "# only a comment\n")).data is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a python-specific tag (!!python/object) raises yaml ConstructorError unwrapped "
-    "(the CLI shows 'internal error', exit 1) instead of a RulesError naming file and line",
-)
 def test_read_yaml_unsafe_tag_raises_rules_error(tmp_path: Path) -> None:
     path = _write(tmp_path, "version: 1\npolicy: !!python/object/apply:os.getcwd []\n")
     with pytest.raises(RulesError, match=r"rules\.yaml:2"):
         read_yaml(path, RulesError)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a key repeated in one mapping is silently overridden by its last value, so a second "
-    "`Email:` entry reading `{operator: keep}` keeps real emails without any error",
-)
 def test_read_yaml_duplicate_key_raises_naming_line(tmp_path: Path) -> None:
     text = "tables:\n  contacts:\n    columns:\n      Email: {entity: EMAIL_ADDRESS}\n      Email: {operator: keep}\n"
     with pytest.raises(RulesError, match=r"rules\.yaml:5"):

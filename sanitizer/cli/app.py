@@ -16,6 +16,7 @@ from typing import Any, ClassVar, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from sanitizer import __version__
 from sanitizer.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SanitizerError
@@ -109,6 +110,26 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def _error_line(message: str, error: str, exit_code: int) -> None:
+    """The one line a failure prints: plain, or a JSON object when logs are JSON (for log collectors)."""
+    if state.log_format is LogFormat.json:
+        entry = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "level": "error",
+            "logger": "sanitizer",
+            "event": message,
+            "error": error,
+            "exit_code": exit_code,
+        }
+        sys.stderr.write(json.dumps(entry) + "\n")
+        return
+    # Text, not markup: a message naming `columns[3]` or a path with brackets must print as it is.
+    label, _, rest = (
+        message.partition(": ") if message.startswith("internal error") else ("error", "", message)
+    )
+    stderr.print(Text.assemble((f"{label}: ", "bold red"), rest), highlight=False)
+
+
 def report_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn sanitizer errors into one clear line on stderr and their documented exit code."""
 
@@ -119,7 +140,7 @@ def report_errors(func: Callable[P, R]) -> Callable[P, R]:
         except SanitizerError as exc:
             if state.is_debug:
                 stderr.print_exception()
-            stderr.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            _error_line(str(exc), type(exc).__name__, exc.exit_code)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             stderr.print("interrupted; nothing was published")
@@ -134,11 +155,11 @@ def report_errors(func: Callable[P, R]) -> Callable[P, R]:
             while tb is not None and tb.tb_next is not None:
                 tb = tb.tb_next
             where = f" at {tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else ""
-            stderr.print(
-                f"[bold red]internal error:[/] {type(exc).__name__}{where} "
+            _error_line(
+                f"internal error: {type(exc).__name__}{where} "
                 "(message withheld because it may quote data; run with --debug to see it)",
-                markup=True,
-                highlight=False,
+                type(exc).__name__,
+                EXIT_INTERNAL,
             )
             raise typer.Exit(EXIT_INTERNAL) from None
 

@@ -169,6 +169,9 @@ def classify(
         ]
         # The fast scanner also knows the fictional phone ranges Presidio's validator rejects.
         found += [(s.entity, s.start, s.end, s.score, s.recognizer) for s in scanner.scan(value)]
+        if not found and scanner.names.is_name_value(value):
+            # A cell that is only a name ("Priya", "Ada Lovelace"): the name finder wants context in prose.
+            found = [(entities.PERSON, 0, len(value), 0.7, "NameValueRecognizer")]
         stripped = len(value.strip()) or 1
         best = max(found, key=lambda f: (f[2] - f[1], f[3]), default=None)
         for entity, _start, _end, score, recognizer in found:

@@ -32,7 +32,7 @@ _LOCALES = (
     "nl_NL",
     "pt_BR",
 )
-WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?<!['’-])")
+WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _TITLES = frozenset(
     {"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "prof", "mister", "missus"}
 )
@@ -210,6 +210,9 @@ def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(firsts), frozenset(lasts)
 
 
+_NON_NAME = re.compile(r"[\s.]")  # what may stand between the words of a name cell
+
+
 def name_tokens(value: str) -> list[str]:
     """The case-folded word tokens of a name value ("Mary-Jane O'Neil" → ["mary-jane", "o'neil"])."""
     return [t.casefold() for t in WORD.findall(value) if len(t) > 1]
@@ -244,6 +247,19 @@ class NameFinder:
                     bit = LAST if index == len(tokens) - 1 and len(tokens) > 1 else FIRST
                 self.known[token] = self.known.get(token, 0) | bit
 
+    def is_name_value(self, value: str) -> bool:
+        """A whole cell that is a name: one to four capitalised words, each a known or gazetteer name."""
+        words = WORD.findall(value)
+        if not 1 <= len(words) <= 4 or not all(w[0].isupper() for w in words):
+            return False
+        if _NON_NAME.sub("", value) != "".join(words):
+            return False
+        folded = [w.casefold() for w in words]
+        pool = self.first | self.last
+        return all(f in pool or f in self.known for f in folded) and not all(
+            f in _COMMON_WORDS for f in folded
+        )
+
     def learn_found(self, spans: list[NameSpan], texts: list[str]) -> set[str]:
         """Remember the words of names found in free text (so other notes that mention them match too);
         returns the words that were new."""
@@ -277,7 +293,6 @@ class NameFinder:
         flags = [0.0] * len(words)
         known, first = self.known, self.first
         folded_words = [w[2].casefold() for w in words]
-        any_flag = False
         for i, folded in enumerate(folded_words):
             word = words[i][2]
             is_capital = word[0].isupper()
@@ -287,7 +302,11 @@ class NameFinder:
             if len(folded) < 2 or folded in _TITLES:
                 continue
             is_common = folded in _COMMON_WORDS
-            if folded in row_names and (is_capital or not is_common):
+            # The row's own name counts in any case; a common word ("grace", "will") only where a
+            # sentence starts, or capitalised.
+            if folded in row_names and (
+                is_capital or not is_common or self._is_initial(text, words, i)
+            ):
                 flags[i] = 1.0
             elif not is_capital:
                 continue
@@ -298,9 +317,6 @@ class NameFinder:
                     flags[i] = 0.85
             elif folded in first and not is_common and not self._is_initial(text, words, i):
                 flags[i] = 0.6
-            any_flag = any_flag or flags[i] > 0
-        if not any_flag:
-            return []
         # A capitalised surname right after a recognised name extends it ("Priya Raman").
         for i in range(1, len(words)):
             if (
@@ -312,8 +328,8 @@ class NameFinder:
                 folded = folded_words[i]
                 if folded in self.last or folded in known or folded not in _COMMON_WORDS:
                     flags[i] = min(flags[i - 1], 0.7)
-        # A sentence that starts with a gazetteer first name and a gazetteer surname ("Jennifer Whitfield
-        # called") is a name even when nothing else says so.
+        # A sentence that starts with a gazetteer first name and a capitalised word ("Jennifer Whitfield
+        # called") is a name even when nothing else says so (normal prose does not capitalise the verb).
         for i in range(len(words) - 1):
             first_word, next_word = folded_words[i], folded_words[i + 1]
             if (
@@ -322,7 +338,6 @@ class NameFinder:
                 and words[i][2][0].isupper()
                 and words[i + 1][2][0].isupper()
                 and first_word in first
-                and next_word in self.last
                 and first_word not in _COMMON_WORDS
                 and next_word not in _COMMON_WORDS
                 and _adjacent(text, words[i], words[i + 1])
@@ -340,6 +355,8 @@ class NameFinder:
                 and _adjacent(text, words[i], words[i + 1])
             ):
                 flags[i] = 0.6
+        if not any(flags):
+            return []
         return self._spans(text, words, flags)
 
     @staticmethod

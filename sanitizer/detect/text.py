@@ -39,10 +39,13 @@ EMAIL = re.compile(
 PHONE_CANDIDATE = re.compile(r"(?<![\w+\-])(?:\+|00)?\(?\d[\d \t().\-/]{5,22}\d(?![\w\-])")
 CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
-IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+IPV4 = re.compile(
+    r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)"
+)  # "from 192.0.2.10." ends a sentence
 IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 SSN = re.compile(r"(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])")
 _CONTEXT_WORD = re.compile(r"\w+")
+_TOKEN = re.compile(r"[^\s,;:!?()\[\]{}\"']+(?<![.])")
 _USPS = [
     "St",
     "Ave",
@@ -157,6 +160,8 @@ class TextScanner:
     ranges: SafeRanges
     names: NameFinder
     ner: Callable[[list[str]], list[list[NameSpan]]] | None = None
+    # Values of the run's identifier columns (account numbers, ids...), by entity: found in text as they are.
+    known_values: dict[str, str] = field(default_factory=dict)
     # National digits (entities.phone_key) of the run's original phones: phones even when invalid.
     known_phones: set[str] = field(default_factory=set)
     _phones: dict[str, str | None] = field(default_factory=dict)
@@ -254,6 +259,13 @@ class TextScanner:
             )
         for custom in self._custom:
             self._custom_spans(custom, text, found)
+        if self.known_values:
+            for match in _TOKEN.finditer(text):
+                entity = self.known_values.get(match.group().casefold())
+                if entity is not None:
+                    found.append(
+                        Span(match.start(), match.end(), entity, 1.0, "KnownValueRecognizer")
+                    )
         for name in self.names.find(text, row_names):
             found.append(_person(name, "NameFinder"))
         return resolve_overlaps(found)
@@ -336,7 +348,8 @@ class TextScanner:
         for match in SSN.finditer(text):
             area, group, serial = match.groups()
             if area not in {"000", "666"} and area[0] != "9" and group != "00" and serial != "0000":
-                out.append(Span(match.start(), match.end(), "US_SSN", 0.5, "UsSsnRecognizer"))
+                # 3-2-4 with dashes is the SSN layout, never a phone's: it wins over a phone reading.
+                out.append(Span(match.start(), match.end(), "US_SSN", 0.95, "UsSsnRecognizer"))
 
     def _custom_spans(self, custom: _Custom, text: str, out: list[Span]) -> None:
         entity = custom.rule.supported_entity

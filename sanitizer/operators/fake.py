@@ -119,11 +119,12 @@ _STREET_SUFFIXES = (
 _UNIT = re.compile(r"\b(Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat)\s*[\w-]+", re.IGNORECASE)
 _FIRST_PROVIDERS = frozenset({"first_name", "first_name_female", "first_name_male"})
 _NOT_PROVIDERS = frozenset({"seed", "seed_instance", "seed_locale", "add_provider", "format"})
-# Honorifics and generational suffixes are not identifying: they pass through unchanged.
-_TITLES = frozenset(
+# Honorifics (before a name) and generational suffixes (after one) are not identifying: they pass
+# through unchanged. The same word alone, or as the surname, is a name ("Jane Lord").
+_HONORIFICS = frozenset(
     {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "lady", "lord", "rev", "fr"}
-    | {"jr", "sr", "ii", "iii", "iv"}
 )
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 _EDGE_PUNCTUATION = ".,;:!?\"'()[]{}<>"
 _WHITESPACE = re.compile(r"(\s+)")
 _MAX_ATTEMPTS = 32
@@ -224,7 +225,15 @@ class _NamePlan:
 
 def _name_plan(value: str, only: NameKind | None) -> _NamePlan:
     chunks = _WHITESPACE.split(value)
-    words = [i for i, chunk in enumerate(chunks) if _is_name_word(chunk)]
+    words = [i for i, chunk in enumerate(chunks) if any(ch.isalpha() for ch in chunk)]
+    if only is None:
+        # "Mr Jane Roe Jr": a title before a name and a suffix after one pass through. A title word that
+        # stands alone or last is the name itself ("Jane Lord"), and in a first/last-name column every
+        # word is a name.
+        while len(words) > 1 and _core(chunks[words[0]]) in _HONORIFICS:
+            words.pop(0)
+        while len(words) > 1 and _core(chunks[words[-1]]) in _SUFFIXES:
+            words.pop()
     if not words:
         return _NamePlan([(value, "", "", None)])
     comma = next((i for i in words if chunks[i].rstrip().endswith(",")), None)
@@ -245,9 +254,8 @@ def _name_plan(value: str, only: NameKind | None) -> _NamePlan:
     return _NamePlan(parts)
 
 
-def _is_name_word(chunk: str) -> bool:
-    core = chunk.strip(_EDGE_PUNCTUATION)
-    return any(ch.isalpha() for ch in core) and core.casefold() not in _TITLES
+def _core(chunk: str) -> str:
+    return chunk.strip(_EDGE_PUNCTUATION).casefold()
 
 
 def _same_case(template: str, name: str) -> str:

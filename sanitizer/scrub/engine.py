@@ -200,10 +200,12 @@ class Engine:
             if column.operator == "drop":
                 batch.drop(column.path)
                 continue
-            if not column.is_replacing or not present.any():
+            if not present.any():
                 continue
             originals = values[present].astype(str)
             stats.unique_hashes.append(np.unique(_hash(originals)))
+            if not column.is_replacing:
+                continue
             distinct = list(pd.unique(originals))
             if column.is_text:
                 replaced = self._replace_text(

@@ -43,6 +43,7 @@ class Mapper:
         self.originals: dict[str, set[str]] = defaultdict(set)
         self._avoid: dict[str, set[str]] = defaultdict(set)
         self.text_names: set[str] = set()
+        self._overrides: dict[Channel, dict[str, str]] = {}
         self.find_spans: Callable[[Sequence[str]], list[list[Any]]] | None = None
 
     def channel(self, operator: str, params: OperatorParams, entity: str | None) -> Channel:
@@ -114,7 +115,16 @@ class Mapper:
         if missing:
             if remember:
                 self._remember(channel.entity, missing)
-            self._compute(channel, missing)
+            overrides = self._overrides.get(channel)
+            if overrides:
+                region = self.rules.policy.default_region
+                decided = {
+                    v: overrides.get(entities.normalize(channel.entity, v, region)) for v in missing
+                }
+                known.update({v: o for v, o in decided.items() if o is not None})
+                missing = [v for v, o in decided.items() if o is None]
+            if missing:
+                self._compute(channel, missing)
         return [known[v] for v in values]
 
     def substitute(self, entity: str, values: list[str]) -> list[str]:
@@ -131,8 +141,17 @@ class Mapper:
         return self.replace(channel, values)
 
     def override(self, channel: Channel, pairs: dict[str, str]) -> None:
-        """Set replacements decided elsewhere (persona emails), for every later lookup too."""
-        self._maps[channel].update(pairs)
+        """Set replacements decided elsewhere (persona emails) for these values and every spelling of them
+        (`ADA@EXAMPLE.COM` is `ada@example.com`), now and for later lookups."""
+        region = self.rules.policy.default_region
+        by_key = {entities.normalize(channel.entity, v, region): new for v, new in pairs.items()}
+        self._overrides.setdefault(channel, {}).update(by_key)
+        known = self._maps[channel]
+        for value in list(known):
+            key = entities.normalize(channel.entity, value, region)
+            if key in by_key:
+                known[value] = by_key[key]
+        known.update(pairs)
 
     def lookup(self, channel: Channel) -> dict[str, str]:
         """The current map of a channel (read-only use)."""

@@ -141,12 +141,6 @@ def test_classify_mostly_one_entity_below_share_is_free_text(
     assert (evidence.entity, evidence.confidence) == (entities.FREE_TEXT, 0.333)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (silent leak): a column of names under an unknown header is classified as holding "
-    "no PII (the name finder ignores a name that starts a value), so with policy detect its names "
-    "are published unchanged; columns._name_part shows FIRST_NAME/LAST_NAME/PERSON were intended",
-)
 @pytest.mark.parametrize(
     ("values", "entity"),
     [

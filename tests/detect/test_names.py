@@ -74,12 +74,6 @@ def test_find_row_name_that_is_a_common_word_needs_a_capital(finder: NameFinder)
     assert _names(finder, "said grace before the call", {"grace"}) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a full name starting a sentence ('Jennifer Whitfield called.') is not found "
-    "without an NER model unless a name column holds it; the verifier cannot see it either, so it "
-    "is published as is",
-)
 @pytest.mark.parametrize(
     "text",
     [
@@ -143,10 +137,5 @@ def test_name_tokens_splits_words_and_drops_initials() -> None:
     assert name_tokens("J. R. Tolkien") == ["tolkien"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: name_tokens splits at apostrophes and hyphens although its docstring promises "
-    "[\"mary-jane\", \"o'neil\"]; 'Mr O'Neil' then becomes 'Mr O'<fake>', keeping the O'",
-)
 def test_name_tokens_keeps_hyphenated_and_apostrophe_names_whole() -> None:
     assert name_tokens("Mary-Jane O'Neil") == ["mary-jane", "o'neil"]

@@ -136,11 +136,6 @@ def test_scan_known_phone_set_after_a_first_scan_is_found(shipped_rules: RuleSet
     assert _found(scanner, text) == [(JUNK_PHONE, entities.PHONE_NUMBER)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the IPv4 pattern refuses a following '.', so an address ending a sentence "
-    "('from 192.0.2.10.') is not found, and the verifier does not look for IPs seen only in text",
-)
 def test_scan_ip_address_at_the_end_of_a_sentence(scanner: TextScanner) -> None:
     assert _found(scanner, "Login from 192.0.2.10.") == [("192.0.2.10", entities.IP_ADDRESS)]
 

@@ -137,13 +137,6 @@ def test_scrub_names_in_free_text_get_their_column_replacements(scrub_tables: Sc
     assert alan["Notes"] == f"{alan['FirstName']} said {ada['LastName']} will call back"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=VerificationError,
-    reason="BUG: a row's own first name that is also a common English word (Grace, Mark, Hope...) "
-    "is left in that row's note when written in lower case ('grace asked for a callback'); the "
-    "verifier then finds it and fails the run",
-)
 def test_scrub_row_name_that_is_a_common_word_is_replaced_in_lower_case(
     scrub_tables: ScrubTables,
 ) -> None:
@@ -237,12 +230,6 @@ def test_scrub_persona_email_is_built_from_the_rows_fake_names(
     assert all(len(v) == 1 for v in by_email.values())  # a repeated person keeps one address
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: persona emails are overrides keyed by the raw address, so "
-    "'ADA.LOVELACE@EXAMPLE.COM' in another table gets the plain user-… replacement while "
-    "'ada.lovelace@example.com' in the persona table gets ada's persona address",
-)
 def test_scrub_persona_email_is_consistent_with_other_tables_case_insensitively(
     scrub_tables: ScrubTables,
 ) -> None:
@@ -451,12 +438,6 @@ def test_scrub_empty_and_null_cells_stay_empty(scrub_tables: ScrubTables) -> Non
     assert run.rows("b") == [{"id": "2", "Email": None, "cellPhone": {"e164": None}}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a numeric Parquet phone column with a null is read as float64, so 2125550185 "
-    "becomes the text '2125550185.0' and is replaced from the pool (+44 1632 960…) instead of a "
-    "212-555-01xx number consistent with the same phone elsewhere",
-)
 def test_scrub_numeric_parquet_phone_with_nulls_keeps_its_area(
     tmp_path: Path, keyring_a: Keyring
 ) -> None:

@@ -194,11 +194,6 @@ def test_scrub_report_counts_match_the_input(scrub_tables: ScrubTables) -> None:
     assert columns["id"].counts.changed == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a kept column reports unique=0 however many distinct values it holds "
-    "(the engine only counts distinct values of replaced columns)",
-)
 def test_scrub_report_kept_column_counts_its_unique_values(scrub_tables: ScrubTables) -> None:
     rows = [{"id": "1", "Email": "a@example.com"}, {"id": "2", "Email": "b@example.com"}]
     report = scrub_tables({"t.csv": rows}, KEEP).result.report
@@ -529,45 +524,24 @@ def test_scrub_realistic_data_passes_without_false_findings(
     # A few thousand Faker contacts: fake names are drawn from the same public pool as real ones,
     # so some replacements equal other customers' names. Those coincidences must not fail the run.
     rows = fake_contacts(3000, seed=3)
-    # Surnames that are also titles hit a separate bug (see test_scrub_surname_that_is_a_title_…).
-    for row in rows:
-        if row["LastName"].casefold() in {"lord", "lady", "dame", "sir"}:
-            row["LastName"] = "Ashdown"
     run = scrub_tables({"contacts.csv": rows}, KEEP)
     assert run.result.report.status == "verified"
     assert run.result.report.verification.coincidences >= 0
     assert run.result.report.summary.rows == 3000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=VerificationError,
-    reason="BUG: operator fake skips name words that are titles (lord, lady, dame, sir...), so the "
-    "surname 'Lord' in a LastName column is kept as is and the run fails verification",
-)
 def test_scrub_surname_that_is_a_title_is_replaced(scrub_tables: ScrubTables) -> None:
     rows = [{"id": "1", "FirstName": "Rosie", "LastName": "Lord"}]
     out = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
     assert out[0]["LastName"] != "Lord"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (silent leak): a note starting with a full name ('Jennifer Whitfield called') in a "
-    "table without name columns is published unchanged and the run reports 'verified': neither the "
-    "offline name finder nor the verifier knows the name",
-)
 def test_scrub_full_name_opening_a_note_is_replaced(scrub_tables: ScrubTables) -> None:
     rows = [{"id": "1", "Notes": "Jennifer Whitfield called about her bill."}]
     out = scrub_tables({"t.csv": rows}, KEEP).rows("t")[0]
     assert "Whitfield" not in out["Notes"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (silent leak): with policy detect, a column of names whose header matches no rule "
-    "('Contact', 'Given') is classified as no PII and published unchanged; the run says 'verified'",
-)
 def test_scrub_detect_policy_replaces_names_under_unknown_headers(
     scrub_tables: ScrubTables,
 ) -> None:
