@@ -136,6 +136,16 @@ class Engine:
             if table.persona is not None:
                 personas[table.name] = self._persona_rows(table)
         self.mapper.settle()
+        # Identifier-like values of the run's columns (account numbers, ids) are found in text as they are,
+        # whatever a recognizer would score them: the verifier searches every cell for them too.
+        pooled = _pooled(self.rules, tables)
+        self.scanner.known_values = {
+            value.strip().casefold(): entity
+            for entity, values in self.mapper.originals.items()
+            if entity not in pooled | entities.NAME_ENTITIES | {entities.PHONE_NUMBER, entities.EMAIL_ADDRESS}
+            for value in values
+            if len(value.strip()) >= 4 and " " not in value.strip()
+        }
         self.scanner.known_phones = {
             key
             for v in self.mapper.originals.get(entities.PHONE_NUMBER, ())

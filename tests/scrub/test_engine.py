@@ -410,20 +410,15 @@ def test_scrub_custom_recognizer_in_text_matches_its_column(scrub_tables: ScrubT
     assert "AC-99999999" not in second["Notes"]
 
 
-def test_scrub_custom_recognizer_below_min_score_fails_closed(
-    scrub_tables: ScrubTables, tmp_path: Path
+def test_scrub_custom_recognizer_below_min_score_known_value_is_replaced(
+    scrub_tables: ScrubTables,
 ) -> None:
-    # Without a context word the 0.3 score stays under min_score, so the span is not replaced; the
-    # account number is a known original (from the column), so verification must stop the run.
+    # Without a context word the 0.3 score stays under min_score, but the account number is a known
+    # original (its column holds it): it is replaced in the note too, with the column's replacement.
     rows = [{"id": "1", "Account": "AC-87654321", "Notes": "ref AC-87654321"}]
-    out = tmp_path / "failed"
-    with pytest.raises(VerificationError):
-        scrub_tables({"t.csv": rows}, RECOGNIZER, out=out)
-    assert sorted(p.name for p in out.iterdir()) == [
-        "scrub-report.html",
-        "scrub-report.json",
-        "scrub-report.md",
-    ]
+    (out,) = scrub_tables({"t.csv": rows}, RECOGNIZER).rows("t")
+    assert "AC-87654321" not in out["Notes"]
+    assert out["Notes"] == f"ref {out['Account']}"
 
 
 def test_scrub_empty_and_null_cells_stay_empty(scrub_tables: ScrubTables) -> None:
