@@ -12,7 +12,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sanitizer.errors import VerificationError
 from sanitizer.keyring import Keyring
 from sanitizer.rules import read_rules
 from sanitizer.scrub.engine import run_scrub
