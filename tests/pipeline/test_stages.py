@@ -1,0 +1,121 @@
+"""The stage commands one by one (`extract`, `scrub SNAPSHOT --config`, `verify`, `load`) end where a
+refresh ends; `--dry-run` prints the plan and writes nothing to staging."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sanitizer.cli import app
+from sanitizer.errors import EXIT_INPUT
+from sanitizer.pipeline import load_stage
+
+from .conftest import Baseline
+from .helpers import Orgs, read_org, store_dump
+
+runner = CliRunner()
+
+
+def _ok(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_stage_commands_one_by_one_end_like_a_refresh(orgs: Orgs, baseline: Baseline) -> None:
+    config = str(orgs.config)
+    out = _ok("extract", "--config", config)
+    match = re.search(r"raw snapshot \(encrypted\): (\S+)", out)
+    assert match is not None, out
+    snapshot = Path(match.group(1))
+    assert f"next: sanitize scrub {snapshot} --config {config}" in out
+    raw = sorted(p.name for p in (snapshot / "raw").iterdir())
+    assert [n for n in raw if not n.endswith(".enc")] == ["manifest.json"] and len(raw) == 19
+
+    out = _ok("scrub", str(snapshot), "--config", config)
+    assert f"clean snapshot: {snapshot / 'clean'}" in out
+    assert not (snapshot / "raw").exists()
+
+    out = _ok("verify", str(snapshot))
+    assert re.search(r"snapshot \S+ verified: 8 table\(s\), 3 flow\(s\), checksums match", out)
+
+    assert orgs.staging.store.count("contactlist") == 0
+    out = _ok("load", str(snapshot), "--config", config)
+    assert "loaded into staging" in out
+    assert read_org(orgs.staging).normalised() == baseline.staging.normalised()
+
+
+def test_scrub_stage_of_a_folder_without_raw_snapshot_exits_4(orgs: Orgs, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["scrub", str(tmp_path), "--config", str(orgs.config)])
+    assert result.exit_code == EXIT_INPUT
+    assert "not a raw snapshot folder" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "load"])
+def test_verify_and_load_of_an_unscrubbed_snapshot_exit_4(orgs: Orgs, command: str) -> None:
+    out = _ok("extract", "--config", str(orgs.config))
+    snapshot = out.split("raw snapshot (encrypted): ", 1)[1].split()[0]
+    args = [command, snapshot] + (["--config", str(orgs.config)] if command == "load" else [])
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "no snapshot manifest here" in result.stderr
+    assert orgs.staging.store.count("contactlist") == 0
+
+
+def test_scrub_stage_with_another_key_cannot_read_the_raw_snapshot(orgs: Orgs) -> None:
+    out = _ok("extract", "--config", str(orgs.config))
+    snapshot = out.split("raw snapshot (encrypted): ", 1)[1].split()[0]
+    result = runner.invoke(
+        app,
+        ["scrub", snapshot, "--config", str(orgs.config)],
+        env={"SANITIZER_KEY": "another-key-entirely-0123456789abcdef"},
+    )
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "cannot be decrypted (another scrub key" in result.stderr
+
+
+# --- dry run -------------------------------------------------------------------------------------
+
+
+def test_refresh_dry_run_prints_the_plan_and_writes_nothing(orgs: Orgs) -> None:
+    before = store_dump(orgs.staging)
+    out = _ok("refresh", "--config", str(orgs.config), "--dry-run")
+    assert "dry run: nothing was written; this is what a load would do" in out
+    for step in (
+        "contact_list:Spring Renewal Campaign",
+        "external_contacts:External contacts",
+        "data_table:ANI Block List",
+        "flow:Main IVR",
+    ):
+        assert step in out
+    assert "loaded into staging" not in out
+    assert store_dump(orgs.staging) == before
+    (run_id,) = orgs.run_ids()
+    plan = json.loads((orgs.runs / run_id / "plan.json").read_text())
+    assert len(plan) == 11
+    assert {s["action"] for s in plan if s["kind"] != "flow"} == {"create", "upsert"}
+    summary = json.loads((orgs.runs / run_id / "summary.json").read_text())
+    assert summary["dry_run"] is True
+    assert not (orgs.runs / run_id / "journal.jsonl").exists()
+    assert list(orgs.snapshots.glob("*/raw")) == []
+
+
+def test_load_dry_run_into_a_loaded_staging_plans_replacements_with_counts(
+    orgs: Orgs, clean_snapshot: Path
+) -> None:
+    load_stage(orgs.loaded(), clean_snapshot)
+    (orgs.runs / clean_snapshot.name / "journal.jsonl").unlink()  # plan as for a new run
+    before = store_dump(orgs.staging)
+    out = _ok("load", str(clean_snapshot), "--config", str(orgs.config), "--dry-run")
+    assert "dry run: nothing was written" in out
+    plan = json.loads((orgs.runs / clean_snapshot.name / "plan.json").read_text())
+    lists = {s["name"]: s for s in plan if s["kind"] == "contact_list"}
+    assert {s["action"] for s in lists.values()} == {"replace"}
+    assert lists["Spring Renewal Campaign"]["existing_rows"] == 700
+    tables = {s["name"]: s for s in plan if s["kind"] == "data_table"}
+    assert tables["ANI Block List"]["existing_rows"] == 110
+    assert store_dump(orgs.staging) == before
