@@ -1,0 +1,122 @@
+"""`sanitize refresh`, `extract` and `--resume` on the command line: what they print, JSON log lines
+on stderr without record values, plain lines when stderr is not a terminal."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from pipeline.helpers import (
+    EMAIL,
+    KEY,
+    Orgs,
+    name_pairs,
+    phones_in,
+    production_originals,
+    readings,
+    running_orgs,
+)
+from typer.testing import CliRunner, Result
+
+from sanitizer.cli import app
+from sanitizer.keyring import Keyring
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    logger = logging.getLogger("sanitizer")
+    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+    logger.propagate = propagate
+
+
+@dataclass
+class CliRefresh:
+    orgs: Orgs
+    result: Result
+
+    def invoke(self, *args: str) -> Result:
+        return runner.invoke(app, list(args), env=self.orgs.env())
+
+
+@pytest.fixture(scope="module")
+def cli_refresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliRefresh]:
+    """One `sanitize --log-format json refresh --config ...` into an empty staging."""
+    with running_orgs(tmp_path_factory.mktemp("cli-refresh")) as orgs:
+        logger = logging.getLogger("sanitizer")
+        handlers = list(logger.handlers)
+        result = runner.invoke(
+            app, ["--log-format", "json", "refresh", "--config", str(orgs.config)], env=orgs.env()
+        )
+        logger.handlers[:] = handlers
+        yield CliRefresh(orgs, result)
+
+
+def _json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_refresh_cli_prints_verification_steps_run_and_report(cli_refresh: CliRefresh) -> None:
+    result = cli_refresh.result
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    fingerprint = Keyring(KEY.encode(), source="tests").fingerprint
+    assert re.fullmatch(
+        rf"verified: 8 table\(s\), 1,836 rows, [\d,]+ values replaced, 0 findings; key {fingerprint}",
+        lines[0],
+    )
+    assert "loaded into staging" in result.stdout
+    assert result.stdout.count("│ create │") == 7
+    (run_id,) = cli_refresh.orgs.run_ids()
+    run_dir = cli_refresh.orgs.runs / run_id
+    assert f"run {run_id}: {run_dir}" in lines
+    assert f"report: {run_dir / 'scrub-report.html'}" in lines
+
+
+def test_refresh_cli_json_logs_are_one_object_per_line(cli_refresh: CliRefresh) -> None:
+    entries = _json_lines(cli_refresh.result.stderr)
+    assert len(entries) >= 20
+    for entry in entries:
+        assert {"ts", "level", "logger", "event"} <= entry.keys()
+    events = {e["event"] for e in entries}
+    assert {"extracted contact list", "loaded", "imported flow"} <= events
+    loaded = [e for e in entries if e["event"] == "loaded"]
+    assert {e["step"] for e in loaded} >= {"contact_list:Spring Renewal Campaign"}
+
+
+def test_refresh_cli_json_logs_hold_no_record_values(cli_refresh: CliRefresh) -> None:
+    text = cli_refresh.result.stderr
+    originals = production_originals()
+    assert EMAIL.findall(text) == [], "no email address (original or replaced) in the logs"
+    assert [p for p in phones_in(text) if readings(p)] == [], "no phone number in the logs"
+    assert name_pairs(text) & originals.full_names == set()
+
+
+def test_resume_cli_shows_finished_steps_as_skipped(cli_refresh: CliRefresh) -> None:
+    (run_id,) = cli_refresh.orgs.run_ids()
+    result = cli_refresh.invoke(
+        "refresh", "--config", str(cli_refresh.orgs.config), "--resume", run_id
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("done before (skipped)") == 11
+    assert f"run {run_id}:" in result.stdout
+
+
+def test_extract_cli_logs_plain_lines_when_stderr_is_not_a_terminal(
+    cli_refresh: CliRefresh,
+) -> None:
+    result = cli_refresh.invoke("extract", "--config", str(cli_refresh.orgs.config))
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines and all(re.match(r"(INFO|WARNING) sanitizer\.[\w.]+: ", line) for line in lines)
+    assert "\x1b" not in result.output, "no terminal control codes when not on a terminal"
+    assert "INFO sanitizer.extract: extracted contact list" in lines
