@@ -14,6 +14,8 @@ import pytest
 from pipeline.helpers import (
     EMAIL,
     KEY,
+    STAGING_ID_ENV,
+    STAGING_SECRET_ENV,
     Orgs,
     name_pairs,
     phones_in,
@@ -120,3 +122,24 @@ def test_extract_cli_logs_plain_lines_when_stderr_is_not_a_terminal(
     assert lines and all(re.match(r"(INFO|WARNING) sanitizer\.[\w.]+: ", line) for line in lines)
     assert "\x1b" not in result.output, "no terminal control codes when not on a terminal"
     assert "INFO sanitizer.extract: extracted contact list" in lines
+
+
+def test_refresh_cli_json_logs_end_a_failed_run_with_one_json_error(
+    cli_refresh: CliRefresh,
+) -> None:
+    """A log collector reads a failure like any other line: a JSON object with the exit code."""
+    orgs = cli_refresh.orgs
+    config = orgs.write_config("to-production.yaml", target={"base_url": orgs.production.base_url})
+    env = {
+        **orgs.env(),
+        STAGING_ID_ENV: orgs.production.client_id,
+        STAGING_SECRET_ENV: orgs.production.client_secret,
+    }
+    result = runner.invoke(
+        app, ["--log-format", "json", "refresh", "--config", str(config)], env=env
+    )
+    assert result.exit_code == 6
+    entries = _json_lines(result.stderr)
+    assert entries[-1]["level"] == "error"
+    assert entries[-1]["exit_code"] == 6 and entries[-1]["error"] == "InterlockError"
+    assert "nothing was written" in entries[-1]["event"]
