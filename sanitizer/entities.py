@@ -83,6 +83,14 @@ def read_phone(
             return number
         if phonenumbers.is_possible_number(number):
             possible.append(number)
+    if text.isdigit() and len(text) >= 11 and text[0] not in "01":
+        # E.164 written without its "+" (an ANI or data-table key: 447700900393): read it so.
+        international = read_phone("+" + text, default_region, regions)
+        if international is not None:
+            number = international
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if phonenumbers.is_valid_number(number) or default_safe_ranges().is_safe_phone(e164):
+                return number
     return possible[0] if possible else None
 
 
@@ -128,6 +136,10 @@ def phone_key(value: str) -> str:
         return digits
     if len(digits) == 11 and digits[0] == "1":
         return digits[1:]
+    if len(digits) >= 12 and digits[0] not in "01":  # E.164 without its "+" (an ANI key)
+        for size in (1, 2, 3):
+            if digits[:size] in _COUNTRY_CODES:
+                return digits[size:]
     return digits[1:] if digits.startswith("0") else digits
 
 

@@ -186,6 +186,12 @@ def scrub_stage(
         ]
         unique = {t.name: {"key"} for t in raw.tables if t.kind == "data_table"}
         derive_rules(rules, raw, vault)
+        flow_texts = {flow.file: vault.get(flow.file).decode("utf-8") for flow in raw.flows}
+        scrubber = FlowScrubber(rules, keyring, mappings_for(loaded)) if raw.flows else None
+        in_flows: dict[str, set[str]] = {}
+        for text in flow_texts.values():
+            for entity, value in scrubber.contacts(text) if scrubber else []:
+                in_flows.setdefault(entity, set()).add(value)
         try:
             result = scrub(
                 sources,
@@ -206,13 +212,16 @@ def scrub_stage(
                 ),
                 target_org=_org_info("staging", target_org, loaded.config.target),
                 unique=unique,
+                extra_originals=in_flows,
                 config=loaded.path,
                 config_hash="sha256:" + loaded.sha256,
             )
         except VerificationError:
             shutil.rmtree(clean, ignore_errors=True)
             raise
-        flows = _scrub_flows(loaded, raw, vault, keyring, rules, clean, result.report)
+        if scrubber is not None:
+            scrubber.mapper = result.mapper
+        flows = _scrub_flows(raw, flow_texts, scrubber, rules, clean, result.report)
         write_reports(result.report, folder)
         if result.report.status != "verified":
             shutil.rmtree(clean, ignore_errors=True)
@@ -245,19 +254,16 @@ def flow_target(loaded: LoadedConfig) -> FlowTarget | None:
 
 
 def _scrub_flows(
-    loaded: LoadedConfig,
     raw: RawManifest,
-    vault: Vault,
-    keyring: Keyring,
+    texts: dict[str, str],
+    scrubber: FlowScrubber | None,
     rules: RuleSet,
     clean: Path,
     report: ScrubReport,
 ) -> list[CleanFlow]:
     """Replace customer phones and emails written into the flows; verify each flow independently."""
-    if not raw.flows:
+    if not raw.flows or scrubber is None:
         return []
-    mappings = mappings_for(loaded)
-    scrubber = FlowScrubber(rules, keyring, mappings)
     ranges = rules.safe_ranges()
     regions = [
         rules.policy.default_region,
@@ -265,8 +271,7 @@ def _scrub_flows(
     ]
     flows = []
     for flow in raw.flows:
-        text = vault.get(flow.file).decode("utf-8")
-        scrubbed = scrubber.scrub(text)
+        scrubbed = scrubber.scrub(texts[flow.file])
         check_flow(scrubbed.text.encode(), flow.name)
         problems = check_text(
             scrubbed.text,

@@ -52,6 +52,16 @@ class Journal:
 
 
 @contextmanager
+def private_files() -> Iterator[None]:
+    """Files and folders created inside are the owner's only (0600/0700): snapshots, reports, journal."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+@contextmanager
 def target_lock(runs_dir: Path, target_org_id: str) -> Iterator[Path]:
     """Hold the lock of a target org for the duration of a run; a second run fails at once.
 

@@ -216,6 +216,10 @@ def _phone_key(text: str) -> str:
         return digits[len(prefix) :]
     if len(digits) == 11 and digits.startswith("1"):
         return digits[1:]
+    if len(digits) >= 12 and digits[0] not in "01":
+        # E.164 without its "+" (447700900393): the country code comes off as for "+44...".
+        prefix = next((digits[:n] for n in (1, 2, 3) if digits[:n] in _COUNTRY_CODES), "")
+        return digits[len(prefix) :]
     return digits.removeprefix("0")
 
 

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from sanitizer.cli.app import app, progress_printer, report_errors, stdout
+from sanitizer.runs import private_files
 
 if TYPE_CHECKING:
     from sanitizer.load import LoadResult
@@ -75,7 +76,7 @@ def refresh_command(
     from sanitizer.pipeline import refresh
 
     loaded = read_config(config)
-    with progress_printer() as progress:
+    with private_files(), progress_printer() as progress:
         result = refresh(loaded, dry_run=dry_run, resume=resume, progress=progress)
     show_run(result)
 
@@ -88,7 +89,7 @@ def extract_command(config: Path = CONFIG) -> None:
     from sanitizer.pipeline import extract_stage
 
     loaded = read_config(config)
-    with progress_printer() as progress:
+    with private_files(), progress_printer() as progress:
         snapshot = extract_stage(loaded, progress=progress)
     stdout.print(f"raw snapshot (encrypted): {snapshot}")
     stdout.print(f"next: sanitize scrub {snapshot} --config {config}")
@@ -121,7 +122,7 @@ def load_command(
     from sanitizer.pipeline import load_stage
 
     loaded = read_config(config)
-    with progress_printer() as progress:
+    with private_files(), progress_printer() as progress:
         result = load_stage(loaded, snapshot, dry_run=dry_run, progress=progress)
     show_run(result)
 
@@ -136,7 +137,7 @@ def demo_command(
     """Run the whole refresh between two emulated orgs seeded from the shipped fixtures (no credentials)."""
     from sanitizer.demo import run_demo
 
-    with progress_printer() as progress:
+    with private_files(), progress_printer() as progress:
         demo = run_demo(folder, progress=progress)
     if demo.is_key_generated:
         stdout.print(

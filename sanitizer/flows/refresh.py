@@ -39,11 +39,18 @@ class ScrubbedFlow:
 class FlowScrubber:
     """Replaces customer phones and emails written into flows, keeping every org's own values."""
 
-    def __init__(self, rules: RuleSet, keyring: Keyring, mappings: Sequence[OrgMapping]) -> None:
+    def __init__(
+        self,
+        rules: RuleSet,
+        keyring: Keyring,
+        mappings: Sequence[OrgMapping],
+        mapper: Mapper | None = None,
+    ) -> None:
         ranges = rules.safe_ranges()
         self.rules = rules
         self.scanner = TextScanner(rules, ranges, NameFinder(use_gazetteer=False))
-        self.mapper = Mapper(keyring, rules, ranges)
+        # The run's mapper, so a number in a flow gets the same replacement as in the tables.
+        self.mapper = mapper or Mapper(keyring, rules, ranges)
         self.index = OrgIndex(mappings)
         region, regions = rules.policy.default_region, tuple(rules.policy.regions)
         self.protected: set[str] = set()
@@ -67,13 +74,20 @@ class FlowScrubber:
         e164 = entities.normalize(entities.PHONE_NUMBER, value, region, regions)
         return e164 in self.protected or bool(self.index.did_ranges(e164))
 
-    def scrub(self, text: str) -> ScrubbedFlow:
-        """The flow text with customer phones and emails replaced (same replacements as the tables')."""
-        spans = [
+    def _spans(self, text: str) -> list[Span]:
+        return [
             s
             for s in self.scanner.scan(text)
             if s.entity in SCRUBBED and not self._is_protected(s, text)
         ]
+
+    def contacts(self, text: str) -> list[tuple[str, str]]:
+        """(entity, value) of the customer phones and emails written into a flow (not org values)."""
+        return [(s.entity, text[s.start : s.end]) for s in self._spans(text)]
+
+    def scrub(self, text: str) -> ScrubbedFlow:
+        """The flow text with customer phones and emails replaced (same replacements as the tables')."""
+        spans = self._spans(text)
         result = ScrubbedFlow(text=text)
         if not spans:
             return result

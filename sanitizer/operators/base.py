@@ -38,6 +38,8 @@ class OperatorContext:
     # with the rest of the run (both supplied by the scrub engine).
     find_spans: Callable[[Sequence[str]], list[list[Any]]] | None = None  # list of spans per text
     substitute: Callable[[str, list[str]], list[str]] | None = None
+    # Keeps fake name words from spelling an original full name (original words, fake words) -> words.
+    apart: Callable[[list[str], list[str]], list[str]] | None = None
 
 
 class Operator(ABC):
@@ -57,3 +59,7 @@ class Operator(ABC):
     @abstractmethod
     def replace(self, values: list[str], ctx: OperatorContext) -> list[str]:
         """One replacement per value, in the same order."""
+
+    def respell(self, value: str, replacement: str, ctx: OperatorContext) -> str:
+        """`replacement` (chosen for another spelling of the same value) in `value`'s own layout."""
+        return replacement

@@ -76,6 +76,22 @@ class PhoneOperator(Operator):
                 out[i] = _layout(values[i], phone, number, ctx.default_region, regions, same_shape)
         return out
 
+    def respell(self, value: str, replacement: str, ctx: OperatorContext) -> str:
+        """The safe number of `replacement` written in `value`'s layout ((212) 555-0177 or +12125550177)."""
+        return _respell(value, replacement, ctx)
+
+
+def _respell(value: str, replacement: str, ctx: OperatorContext) -> str:
+    regions = tuple(ctx.regions)
+    target = parse_phone(replacement, ctx.default_region, regions)
+    if target.country_code is None or target.national is None:
+        return replacement
+    number = target.country_code + target.national
+    phone = parse_phone(value, ctx.default_region, regions)
+    return _layout(
+        value, phone, number, ctx.default_region, regions, phone.country_code == target.country_code
+    )
+
 
 def _layout(
     raw: str, phone: ParsedPhone, number: str, region: str, regions: tuple[str, ...], same: bool

@@ -207,6 +207,8 @@ def render(
         candidate = digits[: 3 if digits.startswith("011") else 2] + cc + national
     elif national_ok and digits.endswith(phone.national):
         candidate = digits[: len(digits) - len(phone.national)] + national
+    elif raw.strip().isdigit() and digits == phone.country_code + phone.national:
+        candidate = cc + national  # E.164 written without "+" (an ANI key) stays so
     else:
         return _standard(number, national=False) if has_separators else "+" + number
     if len(candidate) != len(digits):

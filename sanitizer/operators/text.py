@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from pydantic import Field
@@ -64,7 +64,7 @@ class TextOperator(Operator):
             replaced[entity] = dict(zip(ordered, ctx.substitute(entity, ordered), strict=True))
         out = []
         for text, spans in zip(values, found, strict=True):
-            out.append(_splice(text, spans, replaced, wanted))
+            out.append(_splice(text, spans, replaced, wanted, ctx.apart))
         return out
 
 
@@ -77,6 +77,7 @@ def _splice(
     spans: Sequence[SpanLike],
     replaced: dict[str, dict[str, str]],
     wanted: set[str] | None,
+    apart: Callable[[list[str], list[str]], list[str]] | None = None,
 ) -> str:
     parts: list[str] = []
     cursor = 0
@@ -84,9 +85,15 @@ def _splice(
         if wanted is not None and span.entity not in wanted:
             continue
         if span.entity == entities.PERSON and span.words:
-            for (start, end), kind in zip(span.words, span.kinds, strict=True):
+            originals = [text[start:end] for start, end in span.words]
+            fakes = [
+                replaced[_name_entity(k)][o] for o, k in zip(originals, span.kinds, strict=True)
+            ]
+            if apart is not None:
+                fakes = apart(originals, fakes)
+            for (start, end), fake in zip(span.words, fakes, strict=True):
                 parts.append(text[cursor:start])
-                parts.append(replaced[_name_entity(kind)][text[start:end]])
+                parts.append(fake)
                 cursor = end
             continue
         parts.append(text[cursor : span.start])

@@ -119,7 +119,7 @@ class ColumnCounts(_Model):
     )
     collisions_avoided: int = Field(
         default=0,
-        description="Replacements re-drawn because the first choice equalled an original value.",
+        description="Key column: values whose run-wide replacement collided with another value's and was re-drawn to keep the column's values distinct (these keep no cross-table consistency).",
     )
 
 

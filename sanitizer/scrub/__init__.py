@@ -39,6 +39,7 @@ from sanitizer.report.model import (
 )
 from sanitizer.rules import RuleSet, shown_path
 from sanitizer.scrub.engine import Progress, Scrubbed, run_scrub
+from sanitizer.scrub.mapping import Mapper
 from sanitizer.tables import BATCH_ROWS, Format, TableSource
 from sanitizer.verify import verify
 
@@ -50,6 +51,9 @@ class ScrubResult:
     report: ScrubReport
     report_dir: Path
     outputs: list[Path]
+    mapper: (
+        Mapper  # the run's replacement maps (in memory only): a refresh scrubs its flows with them
+    )
 
 
 def default_workers() -> int:
@@ -82,6 +86,7 @@ def scrub(
     target_org: OrgInfo | None = None,
     workers: int | None = None,
     unique: dict[str, set[str]] | None = None,
+    extra_originals: dict[str, set[str]] | None = None,
     config: Path | None = None,
     config_hash: str | None = None,
 ) -> ScrubResult:
@@ -104,6 +109,7 @@ def scrub(
         progress=progress,
         workers=workers,
         unique=unique,
+        extra_originals=extra_originals,
     )
     try:
         mark = time.perf_counter()
@@ -153,7 +159,9 @@ def scrub(
             f"verification found {verification.findings_total} problem(s); nothing was published",
             hint=f"see the findings (table, column, row) in {report_dir / 'scrub-report.html'}",
         )
-    return ScrubResult(report=report, report_dir=report_dir, outputs=outputs)
+    return ScrubResult(
+        report=report, report_dir=report_dir, outputs=outputs, mapper=scrubbed.mapper
+    )
 
 
 def safe_ranges_info(rules: RuleSet, ranges: SafeRanges) -> SafeRangesInfo:
@@ -207,6 +215,7 @@ def build_report(
                         unique=stats.unique if stats else 0,
                         changed=stats.changed if stats else 0,
                         spans=dict(stats.spans) if stats else {},
+                        collisions_avoided=stats.collisions_avoided if stats else 0,
                     ),
                     verification=ColumnVerification(
                         status="failed"

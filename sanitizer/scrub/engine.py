@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -35,6 +36,7 @@ class ColumnStats:
     changed: int = 0
     spans: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     unique_hashes: list[np.ndarray] = field(default_factory=list)
+    collisions_avoided: int = 0
 
     @property
     def unique(self) -> int:
@@ -54,6 +56,7 @@ class Scrubbed:
     verify_tables: list[VerifyTable]
     originals: Originals
     timings: dict[str, float]
+    mapper: Mapper
 
 
 def _present(values: pd.Series) -> pd.Series:
@@ -68,6 +71,22 @@ def _present(values: pd.Series) -> pd.Series:
 def _distinct(values: pd.Series) -> list[str]:
     present = values[_present(values)]
     return [str(v) for v in pd.unique(present.astype(str))]
+
+
+def _row_pairs(batch: Batch, first_path: str, last_path: str) -> list[tuple[int, str, str]]:
+    """(row, first, last) of the rows that hold both names."""
+    firsts, first_rows = batch.cells(first_path)
+    lasts, last_rows = batch.cells(last_path)
+    by_row = {
+        int(r): v
+        for r, v in zip(first_rows.tolist(), firsts.tolist(), strict=True)
+        if isinstance(v, str) and v.strip()
+    }
+    return [
+        (int(r), by_row[int(r)], v)
+        for r, v in zip(last_rows.tolist(), lasts.tolist(), strict=True)
+        if int(r) in by_row and isinstance(v, str) and v.strip()
+    ]
 
 
 def _hash(values: pd.Series) -> np.ndarray:
@@ -106,6 +125,7 @@ class Engine:
     # Pass 1: plan every column, collect the distinct originals of structured PII columns.
     def collect(self, tables: list[TablePlan]) -> None:
         personas: dict[str, dict[str, tuple[str, str]]] = {}
+        key_values: dict[tuple[str, str], set[str]] = {}
         for table in tables:
             rows = 0
             for batch in table.source.batches(self.batch_rows):
@@ -121,12 +141,15 @@ class Engine:
                     elif column.is_replacing:
                         values, _ = batch.cells(column.path)
                         distinct = _distinct(values)
+                        if column.is_unique:
+                            key_values.setdefault((table.name, column.path), set()).update(distinct)
                         self.mapper.collect(self._channel(column), distinct)
                         if column.entity in entities.NAME_ENTITIES:
                             kind = {entities.FIRST_NAME: FIRST, entities.LAST_NAME: LAST}.get(
                                 column.entity or ""
                             )
                             self.names.learn(kind, distinct)
+                self._learn_full_names(table, batch)
                 rows += batch.num_rows
                 if self.progress:
                     self.progress("plan", table.name, rows)
@@ -142,7 +165,8 @@ class Engine:
         self.scanner.known_values = {
             value.strip().casefold(): entity
             for entity, values in self.mapper.originals.items()
-            if entity not in pooled | entities.NAME_ENTITIES | {entities.PHONE_NUMBER, entities.EMAIL_ADDRESS}
+            if entity
+            not in pooled | entities.NAME_ENTITIES | {entities.PHONE_NUMBER, entities.EMAIL_ADDRESS}
             for value in values
             if len(value.strip()) >= 4 and " " not in value.strip()
         }
@@ -154,6 +178,54 @@ class Engine:
         for table in tables:
             if table.persona is not None:
                 self._apply_persona(table, personas[table.name])
+        for (table_name, path), values in key_values.items():
+            column = next(t for t in tables if t.name == table_name).columns[path]
+            redrawn = self.mapper.make_unique(self._channel(column), sorted(values))
+            self.stats[(table_name, path)].collisions_avoided += redrawn
+
+    def _name_pair(self, table: TablePlan) -> tuple[str, str] | None:
+        """The table's first-name and last-name columns, when it has exactly one of each (or a persona)."""
+        if table.persona is not None:
+            return table.persona.first_name, table.persona.last_name
+        replaced = [c for c in table.columns.values() if c.is_replacing]
+        firsts = [c.path for c in replaced if c.entity == entities.FIRST_NAME]
+        lasts = [c.path for c in replaced if c.entity == entities.LAST_NAME]
+        if len(firsts) > 1:  # firstName and middleName: the one that says "first" (or given, fore)
+            firsts = [p for p in firsts if re.search(r"first|given|fore", p, re.IGNORECASE)]
+        return (firsts[0], lasts[0]) if len(firsts) == 1 and len(lasts) == 1 else None
+
+    def _learn_full_names(self, table: TablePlan, batch: Batch) -> None:
+        """Original full names: a row's first + last name, and full-name column values."""
+        pair = self._name_pair(table)
+        if pair is not None and all(p in batch.paths() for p in pair):
+            self.mapper.learn_full_names(
+                f"{first} {last}" for _row, first, last in _row_pairs(batch, *pair)
+            )
+        for column in table.columns.values():
+            if column.entity == entities.PERSON and column.is_replacing and not column.is_text:
+                values, _ = batch.cells(column.path)
+                self.mapper.learn_full_names(_distinct(values))
+
+    def _keep_full_names_apart(
+        self, table: TablePlan, batch: Batch, originals: list[tuple[int, str, str]]
+    ) -> None:
+        """After replacement: no row's fake first + last name spells an original full name."""
+        pair = self._name_pair(table)
+        if pair is None or not self.mapper.full_names:
+            return
+        fakes = {row: (first, last) for row, first, last in _row_pairs(batch, *pair)}
+        changed = False
+        lasts, rows = batch.cells(pair[1])
+        out = lasts.astype(object).copy()
+        position = {int(r): i for i, r in enumerate(rows.tolist())}
+        for row, first, last in originals:
+            if row in fakes and row in position:
+                new = self.mapper.apart([first, last], list(fakes[row]))
+                if new[-1] != fakes[row][1]:
+                    out.iloc[position[row]] = new[-1]
+                    changed = True
+        if changed:
+            batch.set_cells(pair[1], out)
 
     def _persona_rows(self, table: TablePlan) -> dict[str, tuple[str, str]]:
         """email → (first, last) of the first row holding that email."""
@@ -184,10 +256,14 @@ class Engine:
         emails = [e for e, (f, lname) in rows.items() if f in first and lname in last]
         operator = get_operator("email")
         channel = self._channel(email_col)
+        # The names the rows will carry: kept apart from original full names, as in pass 2.
+        names = [
+            self.mapper.apart(list(rows[e]), [first[rows[e][0]], last[rows[e][1]]]) for e in emails
+        ]
         fakes = operator.replace_persona(  # type: ignore[attr-defined]
             emails,
-            [first[rows[e][0]] for e in emails],
-            [last[rows[e][1]] for e in emails],
+            [n[0] for n in names],
+            [n[-1] for n in names],
             self.mapper.context(channel),
         )
         self.mapper.override(channel, dict(zip(emails, fakes, strict=True)))
@@ -199,6 +275,9 @@ class Engine:
             if any(c.is_text for c in table.columns.values())
             else None
         )
+        pair = self._name_pair(table)
+        paths = batch.paths()
+        pair_originals = _row_pairs(batch, *pair) if pair and all(p in paths for p in pair) else []
         for column in list(table.columns.values()):
             if column.path not in batch.paths():
                 continue
@@ -223,12 +302,21 @@ class Engine:
                 )
             else:
                 replaced = self.mapper.replace(self._channel(column), distinct)
+                if column.entity == entities.PERSON:
+                    replaced = [
+                        " ".join(self.mapper.apart(o.split(), r.split()))
+                        if len(r.split()) > 1
+                        else r
+                        for o, r in zip(distinct, replaced, strict=True)
+                    ]
             mapping = dict(zip(distinct, replaced, strict=True))
             new = originals.map(mapping)
             stats.changed += int((new != originals).sum())
             out = values.astype(object).copy()
             out[present] = new.to_numpy()
             batch.set_cells(column.path, out)
+        if pair_originals:
+            self._keep_full_names_apart(table, batch, pair_originals)
 
     def _replace_text(
         self,
@@ -326,11 +414,16 @@ def run_scrub(
     progress: Progress | None = None,
     workers: int = 1,
     unique: dict[str, set[str]] | None = None,
+    extra_originals: dict[str, set[str]] | None = None,
 ) -> Scrubbed:
     """Plan, collect, replace and stage every table; verify the staged outputs. Nothing is published here."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     engine = Engine(rules, keyring, batch_rows=batch_rows, progress=progress, workers=workers)
+    for entity, values in (extra_originals or {}).items():
+        engine.mapper.remember(
+            entity, values
+        )  # e.g. phones written into flows: replacements avoid them
     tables = [
         TablePlan(source, unique=frozenset((unique or {}).get(source.name, ())))
         for source in sources
@@ -381,6 +474,7 @@ def run_scrub(
         verify_tables=verify_tables,
         originals=Originals(engine.mapper.originals, pooled=_pooled(rules, tables)),
         timings=timings,
+        mapper=engine.mapper,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sanitizer import entities
@@ -43,6 +43,9 @@ class Mapper:
         self.originals: dict[str, set[str]] = defaultdict(set)
         self._avoid: dict[str, set[str]] = defaultdict(set)
         self.text_names: set[str] = set()
+        # "first last" (case-folded) of every original full name in the run's name columns: a fake full
+        # name must never spell one (a staging contact must not carry another customer's name).
+        self.full_names: set[str] = set()
         self._overrides: dict[Channel, dict[str, str]] = {}
         self.find_spans: Callable[[Sequence[str]], list[list[Any]]] | None = None
 
@@ -99,6 +102,7 @@ class Mapper:
             avoid=self._avoid[channel.entity],
             find_spans=self.find_spans,
             substitute=self.substitute,
+            apart=self.apart,
         )
 
     def _compute(self, channel: Channel, values: list[str]) -> None:
@@ -121,11 +125,79 @@ class Mapper:
                 decided = {
                     v: overrides.get(entities.normalize(channel.entity, v, region)) for v in missing
                 }
-                known.update({v: o for v, o in decided.items() if o is not None})
+                operator, context = get_operator(channel.operator), self.context(channel)
+                known.update(
+                    {
+                        v: operator.respell(v, o, context)
+                        for v, o in decided.items()
+                        if o is not None
+                    }
+                )
                 missing = [v for v, o in decided.items() if o is None]
             if missing:
                 self._compute(channel, missing)
         return [known[v] for v in values]
+
+    def make_unique(self, channel: Channel, values: Sequence[str]) -> int:
+        """Make the run-wide replacements of `values` (a key column) distinct; how many were re-drawn.
+
+        Each value keeps its replacement unless another value's is the same; then, in keyed order, the
+        later one gets a new pick, distinct in the column and never an original, and that pick becomes
+        its replacement everywhere in the run (so the key still matches the same value in other tables).
+        """
+        outputs = self.replace(channel, values)
+        entity, region = channel.entity, self.rules.policy.default_region
+        order = sorted(
+            range(len(values)),
+            key=lambda i: self.keyring.digest(
+                "unique-order", entities.normalize(entity, values[i], region)
+            ),
+        )
+        owners: dict[str, str] = {}
+        colliders: list[int] = []
+        for i in order:
+            source = entities.normalize(entity, values[i], region)
+            taken = entities.normalize(entity, outputs[i], region)
+            if owners.setdefault(taken, source) != source:
+                colliders.append(i)
+        if not colliders:
+            return 0
+        params = self._params[channel].model_copy(update={"unique": True})
+        context = replace(
+            self.context(channel), params=params, avoid=set(self._avoid[entity]) | set(owners)
+        )
+        redrawn = get_operator(channel.operator).replace([values[i] for i in colliders], context)
+        self.override(channel, {values[i]: new for i, new in zip(colliders, redrawn, strict=True)})
+        return len(colliders)
+
+    def learn_full_names(self, names: Iterable[str]) -> None:
+        self.full_names.update(" ".join(n.casefold().split()) for n in names if len(n.split()) >= 2)
+
+    def apart(self, originals: list[str], fakes: list[str]) -> list[str]:
+        """Fake name words that do not spell an original full name: else the last word is re-drawn
+        (keyed by the original name, so the same person gets the same re-draw every run)."""
+        if len(fakes) < 2 or " ".join(w.casefold() for w in fakes) not in self.full_names:
+            return fakes
+        from sanitizer.operators.fake import name_pool
+
+        pool = name_pool(self.rules.policy.locale, "last")
+        seed = " ".join(w.casefold() for w in originals)
+        for attempt in range(1, 64):
+            word = pool[self.keyring.number("full-name-apart", seed, attempt) % len(pool)]
+            last = (
+                word.upper()
+                if fakes[-1].isupper()
+                else word.lower()
+                if fakes[-1].islower()
+                else word
+            )
+            candidate = [*fakes[:-1], last]
+            if (
+                " ".join(w.casefold() for w in candidate) not in self.full_names
+                and last.casefold() != originals[-1].casefold()
+            ):
+                return candidate
+        return fakes
 
     def substitute(self, entity: str, values: list[str]) -> list[str]:
         """Replacements for values of `entity` found in free text, through the entity's default channel.
@@ -147,10 +219,11 @@ class Mapper:
         by_key = {entities.normalize(channel.entity, v, region): new for v, new in pairs.items()}
         self._overrides.setdefault(channel, {}).update(by_key)
         known = self._maps[channel]
+        operator, context = get_operator(channel.operator), self.context(channel)
         for value in list(known):
             key = entities.normalize(channel.entity, value, region)
             if key in by_key:
-                known[value] = by_key[key]
+                known[value] = operator.respell(value, by_key[key], context)
         known.update(pairs)
 
     def lookup(self, channel: Channel) -> dict[str, str]:

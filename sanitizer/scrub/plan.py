@@ -34,6 +34,9 @@ class ColumnPlan:
     rule: RuleRef
     detection: Detection | None = None
     is_verified: bool = True
+    # Replacements must stay distinct in this column (a data-table key): the shared replacement of each
+    # value, re-drawn only where two values' replacements collide.
+    is_unique: bool = False
 
     @property
     def is_replacing(self) -> bool:
@@ -83,8 +86,11 @@ class Planner:
                 continue
             decided = self.decide(table.name, path, batch)
             if decided is not None:
-                if path in table.unique and "unique" in type(decided.params).model_fields:
-                    decided.params = decided.params.model_copy(update={"unique": True})
+                if "unique" in type(decided.params).model_fields and (
+                    path in table.unique or getattr(decided.params, "unique", False)
+                ):
+                    decided.is_unique = True
+                    decided.params = decided.params.model_copy(update={"unique": False})
                 table.columns[path] = decided
 
     def decide(self, table: str, path: str, batch: Batch) -> ColumnPlan | None:
