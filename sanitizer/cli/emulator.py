@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sanitizer.cli.app import app, report_errors, stderr, stdout
-from sanitizer.emulator.faults import Faults
-from sanitizer.emulator.seed import SeedSummary
-from sanitizer.emulator.server import open_emulator, serve
-from sanitizer.emulator.state import EmulatorConfig
 from sanitizer.errors import ConfigError
+
+if TYPE_CHECKING:
+    # FastAPI and uvicorn are imported by the command itself: other commands start without them.
+    from sanitizer.emulator.seed import SeedSummary
 from sanitizer.shipped import fixtures_dir
 
 
@@ -55,6 +55,10 @@ def emulator_command(
     fault_seed: int = typer.Option(0, "--fault-seed", help="Seed of the fault draws."),
 ) -> None:
     """Run a local Genesys Cloud-compatible org (OAuth + the API subset sanitizer uses)."""
+    from sanitizer.emulator.faults import Faults
+    from sanitizer.emulator.server import open_emulator, serve
+    from sanitizer.emulator.state import EmulatorConfig
+
     config = EmulatorConfig(
         data_dir=data,
         client_id=client_id,

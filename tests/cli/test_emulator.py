@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sanitizer.cli import app
-from sanitizer.cli import emulator as emulator_cli
+from sanitizer.emulator import server as emulator_server
 from sanitizer.emulator.state import Emulator
 from sanitizer.errors import EXIT_CONFIG, EXIT_OK, EXIT_USAGE
 
@@ -40,7 +40,8 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         )
         kwargs["on_listening"](f"http://{host}:{port}")
 
-    monkeypatch.setattr(emulator_cli, "serve", fake_serve)
+    # The command imports the server when it runs (a fast --help), so patch it where it lives.
+    monkeypatch.setattr(emulator_server, "serve", fake_serve)
     return calls
 
 
