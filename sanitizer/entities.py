@@ -31,6 +31,24 @@ NAME_ENTITIES = frozenset({PERSON, FIRST_NAME, LAST_NAME})
 # A single first or last name is not (the fake pool and real names overlap); see verify.py.
 SPECIFIC_ENTITIES = frozenset({EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, IBAN_CODE, IP_ADDRESS})
 
+# Words of ordinary English (and of place names) that are also people's names: alone, such a word is a
+# name only with more evidence ("Will" at a sentence start, "West" in "West Lake"). Both the free-text
+# scanner and the verifier read names by this one list.
+AMBIGUOUS_NAME_WORDS = frozenset(
+    """
+    al amber angel april art august autumn baby baker banks bay bear bell ben best bill bishop
+    black bob bond brook brown buck bush call carter case chase christian church cliff colt cook
+    cooper court crystal da dale dawn day de del di don drew du duke earl east ed eve fair faith
+    field fields ford fox frank gene glen golden good grace gray green grey guy hall hardy heath
+    hill hills holly hope hunt hunter ivy jack jade jean joe joy june justice ken king knight la
+    lake lane law le lee little long lord love lucky major mark marsh mason max may miller mills
+    misty moon moss mount new north page park parker pat pearl penny port power price prince queen
+    rain ray reed rice rich river road rock roman rose ruby rusty sam sandy sharp sky smith south
+    star sterling stone storm street sue summer sunny taylor tom valley van view von west white
+    will wise wolf wood young
+    """.split()
+)
+
 _SPACES = re.compile(r"\s+")
 _NON_DIGITS = re.compile(r"\D+")
 

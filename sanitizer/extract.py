@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sanitizer.config import ExtractConfig
 from sanitizer.errors import InputError
@@ -83,6 +83,34 @@ def user_columns(
     return out.getvalue().encode("utf-8"), rows
 
 
+def _store(
+    vault: Vault,
+    manifest: RawManifest,
+    kind: Literal["contact_list", "data_table"],
+    name: str,
+    source_id: str,
+    file: str,
+    data: bytes,
+    definition: str,
+) -> None:
+    """Put an extracted table and its definition into the vault, and list them in the manifest."""
+    definition_file = file.rsplit(".", 1)[0] + ".definition.json"
+    vault.put(file, data)
+    vault.put(definition_file, definition.encode())
+    prefix = "contact-list" if kind == "contact_list" else "data-table"
+    manifest.tables.append(
+        RawTable(
+            name=f"{prefix}:{name}",
+            kind=kind,
+            source_id=source_id,
+            source_name=name,
+            file=file,
+            format="csv" if file.endswith(".csv") else "jsonl",
+            definition=definition_file,
+        )
+    )
+
+
 def _jsonl(records: list[dict[str, Any]]) -> bytes:
     return "".join(
         json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records
@@ -147,22 +175,8 @@ def _contact_lists(
         definition = client.outbound.get_contact_list(list_id)
         stem = f"contact-list-{slug(name)}"
         data, rows = user_columns(client.outbound.export_contacts(list_id), definition, name)
-        vault.put(f"{stem}.csv", data)
-        vault.put(
-            f"{stem}.definition.json",
-            json.dumps({k: definition[k] for k in LIST_FIELDS if k in definition}).encode(),
-        )
-        manifest.tables.append(
-            RawTable(
-                name=f"contact-list:{name}",
-                kind="contact_list",
-                source_id=list_id,
-                source_name=name,
-                file=f"{stem}.csv",
-                format="csv",
-                definition=f"{stem}.definition.json",
-            )
-        )
+        definition_json = json.dumps({k: definition[k] for k in LIST_FIELDS if k in definition})
+        _store(vault, manifest, "contact_list", name, list_id, f"{stem}.csv", data, definition_json)
         if progress:
             progress("extract", f"contact list {name}", rows)
         log.info("extracted contact list", extra={"list": name, "rows": rows})
@@ -182,23 +196,20 @@ def _data_tables(
             continue
         rows = list(client.datatables.rows(table_id))
         stem = f"data-table-{slug(name)}"
-        vault.put(f"{stem}.jsonl", _jsonl(rows))
         definition = {
             "name": name,
             "description": entity.get("description"),
             "schema": entity.get("schema"),
         }
-        vault.put(f"{stem}.definition.json", json.dumps(definition).encode())
-        manifest.tables.append(
-            RawTable(
-                name=f"data-table:{name}",
-                kind="data_table",
-                source_id=table_id,
-                source_name=name,
-                file=f"{stem}.jsonl",
-                format="jsonl",
-                definition=f"{stem}.definition.json",
-            )
+        _store(
+            vault,
+            manifest,
+            "data_table",
+            name,
+            table_id,
+            f"{stem}.jsonl",
+            _jsonl(rows),
+            json.dumps(definition),
         )
         if progress:
             progress("extract", f"data table {name}", len(rows))

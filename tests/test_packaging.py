@@ -22,7 +22,10 @@ def test_packaging_lists_every_subpackage() -> None:
 
 def test_packaging_ships_rules_and_fixture_orgs() -> None:
     setuptools = PYPROJECT["tool"]["setuptools"]
-    assert setuptools["package-dir"] == {"sanitizer._rules": "rules", "sanitizer._fixtures": "fixtures"}
+    assert setuptools["package-dir"] == {
+        "sanitizer._rules": "rules",
+        "sanitizer._fixtures": "fixtures",
+    }
     data = setuptools["package-data"]
     assert {"*.yaml", "mappings/*.yaml", "schemas/*.json"} <= set(data["sanitizer._rules"])
     assert data["sanitizer._fixtures"] == ["**/*"]
