@@ -149,7 +149,7 @@ class Originals:
     full_names: frozenset[str]  # "first last", casefolded
     own_names: dict[str, dict[str, tuple[str, str]]]  # list name -> contact id -> (first, last)
     external_names: dict[str, tuple[str, str]]  # external contact id -> (first, last)
-    other_pii: frozenset[str]  # dates of birth, loyalty numbers (external contacts' customFields)
+    custom_fields: dict[str, dict[str, str]]  # external contact id -> its customFields
 
     @property
     def phones(self) -> frozenset[str]:
@@ -196,7 +196,7 @@ def production_originals() -> Originals:
             texts += [v for k, v in row.items() if k != "inin-outbound-id"]
     phones["contact lists"] = found | _text_phones(texts)
     external: dict[str, tuple[str, str]] = {}
-    other: set[str] = set()
+    custom: dict[str, dict[str, str]] = {}
     found, texts = set(), []
     for contact in _rows(PRODUCTION_SEED / "external-contacts.jsonl"):
         external[contact["id"]] = (contact["firstName"], contact["lastName"])
@@ -211,10 +211,7 @@ def production_originals() -> Originals:
             ):
                 full.add(text.casefold())
             texts.append(text)
-        custom = contact.get("customFields") or {}
-        other.update(
-            str(custom[k]) for k in ("dateOfBirth_date", "loyaltyNumber_text") if k in custom
-        )
+        custom[contact["id"]] = {k: str(v) for k, v in (contact.get("customFields") or {}).items()}
     phones["external contacts"] = found | _text_phones(texts)
     emails = {e.casefold() for t in texts for e in EMAIL.findall(t)}
     ani = _rows(PRODUCTION_SEED / "datatables" / "ani-block-list.rows.jsonl")
@@ -234,7 +231,7 @@ def production_originals() -> Originals:
         full_names=frozenset(full),
         own_names=own,
         external_names=external,
-        other_pii=frozenset(other),
+        custom_fields=custom,
     )
 
 

@@ -7,8 +7,6 @@ import json
 from collections import Counter, defaultdict
 from typing import Any
 
-import pytest
-
 from sanitizer.load import UPSERT_HOST
 from sanitizer.pipeline import RunResult
 
@@ -125,41 +123,26 @@ def test_refresh_staging_holds_no_original_email(baseline: Baseline) -> None:
 
 
 def test_refresh_staging_holds_no_original_phone(baseline: Baseline) -> None:
-    """Every phone production holds in lists, external contacts, data tables and notes: none in staging.
-
-    Two groups are left to the strict xfails below (each a known bug with its own test).
-    """
+    """Every phone production holds (lists, external contacts, data tables, notes, flows): none in staging."""
     originals = production_originals()
-    foreign_ani = {p for p in originals.only_in("ANI keys") if not p.startswith("+1")}
-    searched = originals.phones - foreign_ani - originals.only_in("flows")
-    assert len(searched) > 3000
-    assert _phone_leaks(baseline.staging, searched) == []
+    assert len(originals.phones) > 3000
+    assert _phone_leaks(baseline.staging, originals.phones) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: non-NANP ANI keys (E.164 digits without '+', e.g. 447700900393) are not read as "
-    "phones when building the set replacements must avoid, so another contact's replacement can be "
-    "that production number",
-)
 def test_refresh_staging_phone_never_equals_a_foreign_ani_key_of_production(
     baseline: Baseline,
 ) -> None:
+    """ANI keys are E.164 without '+' (447700900393): replacements must avoid them as phones too."""
     originals = production_originals()
     foreign_ani = frozenset(p for p in originals.only_in("ANI keys") if not p.startswith("+1"))
     assert len(foreign_ani) == 10
     assert _phone_leaks(baseline.staging, foreign_ani) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: phones written in production flows are not among the originals the table "
-    "scrub avoids (flows are scrubbed after the tables, with their own mapper), so a contact's "
-    "replacement can be a production flow's number",
-)
 def test_refresh_staging_phone_never_equals_a_number_from_a_production_flow(
     baseline: Baseline,
 ) -> None:
+    """Numbers written only in flows are originals of the run: no table replacement may equal one."""
     in_flows = production_originals().only_in("flows")
     assert len(in_flows) == 3
     assert _phone_leaks(baseline.staging, in_flows) == []
@@ -195,27 +178,28 @@ def test_refresh_staging_no_contact_shows_its_own_full_name_anywhere(baseline: B
         assert f"{first} {last}".casefold() not in name_pairs(json.dumps(contact)), key
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: fake full names are not kept apart from production's full names: a few staging "
-    "contacts get another production person's exact first and last name",
-)
 def test_refresh_staging_holds_no_original_full_name(baseline: Baseline) -> None:
+    """Single fake names may equal real ones; a fake first and last name never spell a real person."""
     found = [w for w in leaks(baseline.staging, production_originals()) if w.endswith("full name")]
     assert found == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: external contacts' customFields dateOfBirth_date and loyaltyNumber_text reach "
-    "staging unchanged (customFields.* is scanned as free text only; no rule replaces them)",
-)
-def test_refresh_staging_holds_no_original_date_of_birth_or_loyalty_number(
-    baseline: Baseline,
-) -> None:
-    other = production_originals().other_pii
-    assert len(other) > 300
-    assert [w for w, text in baseline.staging.strings if text in other] == []
+def test_refresh_staging_holds_no_original_loyalty_number(baseline: Baseline) -> None:
+    """Custom fields hold identifiers too (a loyalty number finds the customer in another system)."""
+    numbers = {f["loyaltyNumber_text"] for f in production_originals().custom_fields.values()}
+    assert len(numbers) == 200
+    assert [w for w, text in baseline.staging.strings if text in numbers] == []
+
+
+def test_refresh_staging_no_contact_kept_its_own_date_of_birth(baseline: Baseline) -> None:
+    """Per contact: a date is a small space, so another person's date may come up; one's own may not."""
+    staged = _by_production_id(baseline.staging.external_contacts)
+    kept = [
+        contact_id
+        for contact_id, fields in production_originals().custom_fields.items()
+        if staged[contact_id]["customFields"]["dateOfBirth_date"] == fields["dateOfBirth_date"]
+    ]
+    assert kept == []
 
 
 def test_refresh_staging_phones_in_fiction_ranges_and_emails_at_reserved_domains(
@@ -272,12 +256,6 @@ def test_refresh_same_phone_gets_one_replacement_in_list_and_external_contact(
     assert all(p not in r["list"] for p, r in replaced.items())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a data-table key column (unique: true) is its own replacement channel, so when its "
-    "picker re-keys a collision the ANI key of a phone differs from that phone's replacement in the "
-    "contact list and the external contact (e.g. 1 of 60 shared numbers in the fixture org)",
-)
 def test_refresh_same_phone_gets_one_replacement_in_list_external_contact_and_ani_table(
     baseline: Baseline,
 ) -> None:
