@@ -8,8 +8,10 @@ Other providers (city, street_address, company...) run a Faker instance seeded p
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from faker import Faker
@@ -274,9 +276,21 @@ def _faker(locale: str) -> Faker:
         raise RulesError(f"operator fake: unknown Faker locale {locale!r}") from None
 
 
+@lru_cache(maxsize=1)
+def _frozen_pools() -> dict[str, dict[str, list[str]]]:
+    pools: dict[str, dict[str, list[str]]] = json.loads(
+        (Path(__file__).resolve().parents[1] / "data" / "names.json").read_text(encoding="utf-8")
+    )
+    return pools
+
+
 @lru_cache(maxsize=64)
 def name_pool(locale: str, kind: NameKind) -> tuple[str, ...]:
-    """The locale's name list (de-duplicated, in Faker's order), or names Faker draws when none."""
+    """The locale's name list: the frozen copy shipped with sanitizer (sanitizer/data/names.json, so a
+    Faker upgrade does not change pseudonyms), else Faker's own list, else names Faker draws."""
+    frozen = _frozen_pools().get(locale, {}).get(kind)
+    if frozen:
+        return tuple(frozen)
     attribute = "first_names" if kind == "first" else "last_names"
     for provider in _faker(locale).providers:
         names = getattr(provider, attribute, None)
