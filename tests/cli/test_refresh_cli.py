@@ -93,6 +93,14 @@ def test_refresh_cli_json_logs_are_one_object_per_line(cli_refresh: CliRefresh) 
     assert {"extracted contact list", "loaded", "imported flow"} <= events
     loaded = [e for e in entries if e["event"] == "loaded"]
     assert {e["step"] for e in loaded} >= {"contact_list:Spring Renewal Campaign"}
+    # Counts a job can alert on are right, also for lists whose notes hold line breaks.
+    extracted = {e["list"]: e["rows"] for e in entries if e["event"] == "extracted contact list"}
+    assert extracted == {
+        "AU Appointment Reminders": 140,
+        "Collections Q3": 420,
+        "Spring Renewal Campaign": 700,
+        "UK Customer Callbacks": 180,
+    }
 
 
 def test_refresh_cli_json_logs_hold_no_record_values(cli_refresh: CliRefresh) -> None:
