@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sanitizer.cli import app
-from sanitizer.errors import EXIT_CONFIG, UnknownColumnsError
+from sanitizer.errors import EXIT_CONFIG, EXIT_VERIFICATION, UnknownColumnsError
 from sanitizer.pipeline import refresh
 
 from .helpers import (
@@ -170,3 +171,32 @@ def test_disk_watch_finds_originals_written_in_clear(tmp_path: Path) -> None:
         "leak.json: an original email",
         "leak.parquet: an original phone",
     ]
+
+
+# A rule that keeps free text: the notes still quote the customers' e-mails the list's own e-mail
+# column replaced, which the independent verifier must catch.
+RULES_KEEPING_NOTES = FIXTURE_RULES.read_text().replace(
+    '      Balance Due: {operator: keep, reason: "an amount owed, not personal data on its own"}\n',
+    '      Balance Due: {operator: keep, reason: "an amount owed, not personal data on its own"}\n'
+    '      Agent Notes: {operator: keep, reason: "a careless rule"}\n',
+)
+
+
+def test_refresh_verification_failure_exits_5_and_publishes_nothing(orgs: Orgs) -> None:
+    assert FIXTURE_RULES.read_text() != RULES_KEEPING_NOTES
+    (orgs.folder / "rules.yaml").write_text(RULES_KEEPING_NOTES)
+    config = orgs.write_config(rules="rules.yaml")
+    before = store_dump(orgs.staging)
+    result = CliRunner().invoke(app, ["refresh", "--config", str(config)])
+    assert result.exit_code == EXIT_VERIFICATION, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "nothing was published" in errors[0]
+    assert store_dump(orgs.staging) == before
+    assert list(orgs.snapshots.glob("*/raw")) == []
+    assert list(orgs.snapshots.glob("*/clean")) == []
+    (report,) = orgs.runs.glob("*/scrub-report.json")
+    findings = json.loads(report.read_text())["verification"]["findings"]
+    assert findings and {f["column"] for f in findings} == {"Agent Notes"}
+    watch = DiskWatch([orgs.snapshots, orgs.runs])
+    watch.scan()
+    assert watch.found == [], "the report names table, column and row, never the value"
