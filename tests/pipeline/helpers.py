@@ -213,7 +213,6 @@ def production_originals() -> Originals:
             texts.append(text)
         custom[contact["id"]] = {k: str(v) for k, v in (contact.get("customFields") or {}).items()}
     phones["external contacts"] = found | _text_phones(texts)
-    emails = {e.casefold() for t in texts for e in EMAIL.findall(t)}
     ani = _rows(PRODUCTION_SEED / "datatables" / "ani-block-list.rows.jsonl")
     phones["ANI keys"] = {"+" + row["key"] for row in ani}
     vip = _rows(PRODUCTION_SEED / "datatables" / "vip-customers.rows.jsonl")
@@ -222,9 +221,8 @@ def production_originals() -> Originals:
     phones["data tables"] = _text_phones(texts)
     flows = [p.read_text("utf-8") for p in sorted((PRODUCTION_SEED / "flows").glob("*.yaml"))]
     phones["flows"] = _text_phones(flows)
-    for path in sorted((PRODUCTION_SEED / "contact-lists").glob("*.csv")):
-        texts.append(path.read_text("utf-8"))
-    emails.update(e.casefold() for t in texts + flows for e in EMAIL.findall(t))
+    files = [p.read_text("utf-8") for p in sorted(PRODUCTION_SEED.rglob("*")) if p.is_file()]
+    emails = {e.casefold() for text in files for e in EMAIL.findall(text)}
     return Originals(
         emails=frozenset(emails),
         phones_by_source={k: frozenset(v) for k, v in phones.items()},
