@@ -250,12 +250,23 @@ def _contact_list(
     definition = _definition(folder, table)
     body = {k: definition[k] for k in LIST_FIELDS if k in definition}
     existing = client.outbound.find_contact_list(table.source_name)
-    if existing is None:
+    current = (
+        client.outbound.get_contact_list(str(existing["id"])) if existing is not None else None
+    )
+    if current is not None and current.get("columnNames") != body.get("columnNames"):
+        # Genesys cannot change a list's columns in place: the staging copy is recreated.
+        stale_id = str(current["id"])
+        _recreate(
+            lambda: client.outbound.delete_contact_list(stale_id),
+            "contact list",
+            table.source_name,
+        )
+        current = None
+    if current is None:
         created = client.outbound.create_contact_list(body)
         list_id, action = str(created["id"]), "create"
     else:
-        list_id = str(existing["id"])
-        current = client.outbound.get_contact_list(list_id)
+        list_id = str(current["id"])
         if any(current.get(k) != v for k, v in body.items()):
             client.outbound.update_contact_list(list_id, {**current, **body})
         action = "replace"
@@ -279,6 +290,20 @@ def _data_table(
 ) -> Literal["create", "replace"]:
     definition = _definition(folder, table)
     existing = client.datatables.find(table.source_name)
+    if existing is not None:
+        have = (client.datatables.get(str(existing["id"])).get("schema") or {}).get(
+            "properties", {}
+        )
+        wanted_props = (definition.get("schema") or {}).get("properties", {})
+        if any(k in have and have[k].get("type") != v.get("type") for k, v in wanted_props.items()):
+            # A property's type cannot change in place: the staging copy is recreated.
+            stale_table = str(existing["id"])
+            _recreate(
+                lambda: client.datatables.delete(stale_table),
+                "data table",
+                table.source_name,
+            )
+            existing = None
     if existing is None:
         created = client.datatables.create(
             {
@@ -303,6 +328,21 @@ def _data_table(
     rows = [_without_nulls(r) for r in _records(folder, table)]
     client.datatables.replace_rows(table_id, rows)
     return "create" if action == "create" else "replace"
+
+
+def _recreate(delete: Callable[[], None], kind: str, name: str) -> None:
+    """Delete a staging object whose structure drifted from production's, so it can be created again."""
+    try:
+        delete()
+    except GenesysError as exc:
+        raise GenesysError(
+            f"staging {kind} {name!r} has another structure than production's and cannot be changed in place; "
+            f"deleting it to recreate it failed ({exc.code or exc.status})",
+            hint="it may be in use (a campaign, a flow); delete or rename it in staging, then run again",
+        ) from None
+    log.warning(
+        "recreated staging object whose structure drifted", extra={"kind": kind, "object": name}
+    )
 
 
 def _external_contacts(client: GenesysClient, folder: Path, table: CleanTable) -> Literal["upsert"]:

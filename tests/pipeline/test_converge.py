@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from sanitizer.errors import GenesysError
 from sanitizer.genesys import GenesysClient
 from sanitizer.load import UPSERT_HOST
 from sanitizer.pipeline import load_stage, refresh
@@ -121,26 +120,12 @@ def _table_with_another_type(staging: GenesysClient) -> None:
             "contact_lists",
             "Collections Q3",
             id="list-columns",
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=GenesysError,
-                reason="BUG: a staging contact list whose columns differ from production's (Genesys "
-                "cannot update columnNames) fails every refresh with a raw API error (exit 7, 400 "
-                "cannot.update.column.names): the list is neither recreated nor refused clearly",
-            ),
         ),
         pytest.param(
             _table_with_another_type,
             "data_tables",
             "ANI Block List",
             id="table-property-type",
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=GenesysError,
-                reason="BUG: a staging data table whose property has another type than production's "
-                "fails every refresh with a raw API error on the first row (exit 7, 400 "
-                "flows.datatables.schema.exception): the table is neither recreated nor refused clearly",
-            ),
         ),
     ],
 )
