@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sanitizer import entities
 from sanitizer.detect import FIRST, LAST, NameFinder, TextScanner, load_spacy, name_tokens
@@ -73,6 +75,17 @@ def _distinct(values: pd.Series) -> list[str]:
     return [str(v) for v in pd.unique(present.astype(str))]
 
 
+def _contact_candidates(texts: list[str]) -> list[str]:
+    """The texts that may hold an email or a phone (an `@`, or seven digits), chosen vectorised."""
+    if not texts:
+        return []
+    array = pa.array(texts, type=pa.large_string())
+    wanted = pc.or_(
+        pc.match_substring(array, "@"), pc.match_substring_regex(array, r"\d(\D?\d){6}")
+    )
+    return [texts[i] for i in np.flatnonzero(wanted.to_numpy(zero_copy_only=False))]
+
+
 def _row_pairs(batch: Batch, first_path: str, last_path: str) -> list[tuple[int, str, str]]:
     """(row, first, last) of the rows that hold both names."""
     firsts, first_rows = batch.cells(first_path)
@@ -130,25 +143,32 @@ class Engine:
             rows = 0
             for batch in table.source.batches(self.batch_rows):
                 self.planner.plan(table, batch)
-                for column in table.columns.values():
-                    if column.is_text:
-                        # Phones and emails only mentioned in free text are originals too: replacements
-                        # chosen now must never equal them.
-                        values, _ = batch.cells(column.path)
-                        for text in _distinct(values):
-                            for entity, value in self.scanner.contacts(text):
-                                self.mapper.remember(entity, [value])
-                    elif column.is_replacing:
+                columns = list(table.columns.values())
+                for column in columns:
+                    if column.is_replacing and not column.is_text:
                         values, _ = batch.cells(column.path)
                         distinct = _distinct(values)
                         if column.is_unique:
                             key_values.setdefault((table.name, column.path), set()).update(distinct)
                         self.mapper.collect(self._channel(column), distinct)
+                        if column.entity == entities.PHONE_NUMBER:
+                            # Known before the notes are read: no full parse for numbers a column holds.
+                            self.scanner.known_phones.update(
+                                k for v in distinct if len(k := entities.phone_key(v)) >= 7
+                            )
                         if column.entity in entities.NAME_ENTITIES:
                             kind = {entities.FIRST_NAME: FIRST, entities.LAST_NAME: LAST}.get(
                                 column.entity or ""
                             )
                             self.names.learn(kind, distinct)
+                for column in columns:
+                    if column.is_text:
+                        # Phones and emails only mentioned in free text are originals too: replacements
+                        # chosen now must never equal them.
+                        values, _ = batch.cells(column.path)
+                        for text in _contact_candidates(_distinct(values)):
+                            for entity, value in self.scanner.contacts(text):
+                                self.mapper.remember(entity, [value])
                 self._learn_full_names(table, batch)
                 rows += batch.num_rows
                 if self.progress:
@@ -213,19 +233,33 @@ class Engine:
         pair = self._name_pair(table)
         if pair is None or not self.mapper.full_names:
             return
-        fakes = {row: (first, last) for row, first, last in _row_pairs(batch, *pair)}
-        changed = False
+        fakes = _row_pairs(batch, *pair)
+        if not fakes:
+            return
+        # Vectorised first: only the rows whose fake pair spells an original full name go further.
+        joined = pa.array(
+            [f"{first} {last}" for _row, first, last in fakes], type=pa.large_string()
+        )
+        folded = pc.utf8_lower(
+            pc.replace_substring_regex(pc.utf8_trim_whitespace(joined), r"\s+", " ")
+        )
+        hits = np.flatnonzero(
+            pc.is_in(
+                folded, value_set=pa.array(list(self.mapper.full_names), type=pa.large_string())
+            ).to_numpy(zero_copy_only=False)
+        )
+        if not len(hits):
+            return
+        held = {row: (first, last) for row, first, last in originals}
         lasts, rows = batch.cells(pair[1])
         out = lasts.astype(object).copy()
         position = {int(r): i for i, r in enumerate(rows.tolist())}
-        for row, first, last in originals:
-            if row in fakes and row in position:
-                new = self.mapper.apart([first, last], list(fakes[row]))
-                if new[-1] != fakes[row][1]:
-                    out.iloc[position[row]] = new[-1]
-                    changed = True
-        if changed:
-            batch.set_cells(pair[1], out)
+        for hit in hits:
+            row, first, last = fakes[hit]
+            if row in held and row in position:
+                new = self.mapper.apart(list(held[row]), [first, last])
+                out.iloc[position[row]] = new[-1]
+        batch.set_cells(pair[1], out)
 
     def _persona_rows(self, table: TablePlan) -> dict[str, tuple[str, str]]:
         """email → (first, last) of the first row holding that email."""
