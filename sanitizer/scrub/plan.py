@@ -111,7 +111,8 @@ class Planner:
                 is_verified=resolved.is_verified,
             )
         if self.rules.policy.unknown_columns == "fail":
-            self.unknown.append((table, path))
+            if (table, path) not in self.unknown:  # each batch asks again; name a column once
+                self.unknown.append((table, path))
             return None
         return self._detect(table, path, batch)
 

@@ -425,13 +425,12 @@ def test_scrub_policy_fail_names_unknown_columns_and_writes_nothing(
 ) -> None:
     rules = "version: 1\nextends: [default]\npolicy: {unknown_columns: fail}\n"
     out = tmp_path / "out"
+    row = {"Email": "a@example.com", "Segment": "gold", "Mystery Col": "x"}
     with pytest.raises(UnknownColumnsError) as caught:
-        scrub_tables(
-            {"t.csv": [{"Email": "a@example.com", "Segment": "gold", "Mystery Col": "x"}]},
-            rules,
-            out=out,
-        )
+        # Three batches: each column is still named once.
+        scrub_tables({"t.csv": [row, row, row]}, rules, out=out, batch_rows=1)
     assert caught.value.columns == [("t", "Segment"), ("t", "Mystery Col")]
+    assert "2 column(s) have no rule" in str(caught.value)
     assert "t.Segment, t.Mystery Col" in str(caught.value)
     assert caught.value.exit_code == 3
     assert not out.exists() or list(out.iterdir()) == []
