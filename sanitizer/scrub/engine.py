@@ -131,6 +131,7 @@ class Engine:
         self.planner = Planner(rules, self.ranges, self.names, self.scanner)
         self.stats: dict[tuple[str, str], ColumnStats] = defaultdict(ColumnStats)
         self.rows: dict[str, int] = {}
+        self._full_names_arrow: pa.Array | None = None
 
     def _channel(self, column: ColumnPlan) -> Channel:
         return self.mapper.channel(column.operator, column.params, column.entity)
@@ -244,22 +245,28 @@ class Engine:
             pc.replace_substring_regex(pc.utf8_trim_whitespace(joined), r"\s+", " ")
         )
         hits = np.flatnonzero(
-            pc.is_in(
-                folded, value_set=pa.array(list(self.mapper.full_names), type=pa.large_string())
-            ).to_numpy(zero_copy_only=False)
+            pc.is_in(folded, value_set=self._full_name_set()).to_numpy(zero_copy_only=False)
         )
         if not len(hits):
             return
         held = {row: (first, last) for row, first, last in originals}
         lasts, rows = batch.cells(pair[1])
-        out = lasts.astype(object).copy()
+        out = lasts.to_numpy(dtype=object, copy=True)
         position = {int(r): i for i, r in enumerate(rows.tolist())}
         for hit in hits:
             row, first, last = fakes[hit]
             if row in held and row in position:
                 new = self.mapper.apart(list(held[row]), [first, last])
-                out.iloc[position[row]] = new[-1]
-        batch.set_cells(pair[1], out)
+                out[position[row]] = new[-1]
+        batch.set_cells(pair[1], pd.Series(out, dtype=object))
+
+    def _full_name_set(self) -> pa.Array:
+        """The original full names as an Arrow value set, built once (pass 1 has learnt them all)."""
+        if self._full_names_arrow is None or len(self._full_names_arrow) != len(
+            self.mapper.full_names
+        ):
+            self._full_names_arrow = pa.array(list(self.mapper.full_names), type=pa.large_string())
+        return self._full_names_arrow
 
     def _persona_rows(self, table: TablePlan) -> dict[str, tuple[str, str]]:
         """email → (first, last) of the first row holding that email."""
