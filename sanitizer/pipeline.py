@@ -215,11 +215,12 @@ def scrub_stage(
                 extra_originals=in_flows,
                 config=loaded.path,
                 config_hash="sha256:" + loaded.sha256,
+                keep_mapper=scrubber is not None,
             )
         except VerificationError:
             shutil.rmtree(clean, ignore_errors=True)
             raise
-        if scrubber is not None:
+        if scrubber is not None and result.mapper is not None:
             scrubber.mapper = result.mapper
         flows = _scrub_flows(raw, flow_texts, scrubber, rules, clean, result.report)
         write_reports(result.report, folder)

@@ -175,8 +175,8 @@ class _Checker:
             for w in _WORDS.findall(v)
         }
         self.name_words = {w for w in self.name_words if len(w) > 1 and w not in _TITLES}
+        self.emails_and_specific = self.emails | self.specific if self.specific else self.emails
         self._phones_seen: dict[str, bool] = {}
-        self._originals: pa.Array | None = None
         self._domains: dict[str, bool] = {}
         # Values the caller vouches for (an org's own numbers and mailboxes in a flow): never findings.
         self.is_allowed: Callable[[str], bool] = lambda _value: False
@@ -228,7 +228,11 @@ class _Checker:
         folded = pc.utf8_lower(
             pc.utf8_trim_whitespace(pc.replace_substring_regex(array, r"\s+", " "))
         )
-        is_original = pc.is_in(folded, value_set=self._original_set())
+        # Set lookups in Python: Arrow's is_in would hash every original again for each column and batch.
+        known = self.emails_and_specific
+        originals = np.fromiter(
+            (value in known for value in folded.to_pylist()), dtype=bool, count=len(values)
+        )
         found: list[tuple[int, Kind, str]] = []
         is_email = pc.match_substring_regex(
             array, r"^[^\s@<>()\[\],;:\"'`]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
@@ -237,7 +241,6 @@ class _Checker:
             array, r"^\s*(\+?1[\s.\-]?)?\(?[2-9]\d\d\)?[\s.\-]?\d{3}[\s.\-]?\d{4}\s*$"
         )
         whole = pc.or_(is_email, is_nanp).to_numpy(zero_copy_only=False)
-        originals = is_original.to_numpy(zero_copy_only=False)
         for index in np.flatnonzero(is_email.to_numpy(zero_copy_only=False)):
             value = str(values[index])
             if originals[index]:
@@ -254,16 +257,11 @@ class _Checker:
         phoneish = pc.match_substring_regex(
             array, r"(^|[^\w+\-])\+?[\d(][\d\s().\-/]{5,24}\d($|[^\w\-])"
         )
-        wanted = pc.or_(pc.or_(pc.match_substring(array, "@"), phoneish), is_original)
+        wanted = pc.or_(pc.match_substring(array, "@"), phoneish)
         if self.specific:
             wanted = pc.or_(wanted, pc.match_substring_regex(array, r"\s"))
-        rest = wanted.to_numpy(zero_copy_only=False) & ~whole
+        rest = (wanted.to_numpy(zero_copy_only=False) | originals) & ~whole
         return [int(i) for i in np.flatnonzero(rest)], found
-
-    def _original_set(self) -> pa.Array:
-        if self._originals is None:
-            self._originals = pa.array(sorted(self.emails | self.specific), type=pa.large_string())
-        return self._originals
 
     def _domain_ok(self, domain: str) -> bool:
         cached = self._domains.get(domain)

@@ -64,16 +64,18 @@ class PhoneOperator(Operator):
             order.sort(key=digests.__getitem__)
         picker = _Picker(ctx.avoid, params.unique)
         out = list(values)
+        shared: dict[str, str] = {}  # a safe block is small: many inputs share one output string
         for i in order:
             phone = parsed[i]
             groups = plan.groups_for(phone.country_code, phone.national)
             number, group = picker.pick(groups, int.from_bytes(digests[i][:8], "big"), phone)
             if params.format == "e164":
-                out[i] = "+" + number
+                text = "+" + number
             else:
                 # Digits go in place when the area is kept; a new area code may need new grouping.
                 same_shape = phone.country_code == "1" or id(group) in plan.area_groups
-                out[i] = _layout(values[i], phone, number, ctx.default_region, regions, same_shape)
+                text = _layout(values[i], phone, number, ctx.default_region, regions, same_shape)
+            out[i] = shared.setdefault(text, text)
         return out
 
     def respell(self, value: str, replacement: str, ctx: OperatorContext) -> str:

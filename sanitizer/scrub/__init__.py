@@ -51,9 +51,9 @@ class ScrubResult:
     report: ScrubReport
     report_dir: Path
     outputs: list[Path]
-    mapper: (
-        Mapper  # the run's replacement maps (in memory only): a refresh scrubs its flows with them
-    )
+    # The run's replacement maps (in memory only) when asked for (`keep_mapper`): a refresh scrubs its
+    # flows with them.
+    mapper: Mapper | None
 
 
 def default_workers() -> int:
@@ -89,6 +89,7 @@ def scrub(
     extra_originals: dict[str, set[str]] | None = None,
     config: Path | None = None,
     config_hash: str | None = None,
+    keep_mapper: bool = False,
 ) -> ScrubResult:
     """Scrub `sources` into `out_dir`. Outputs appear only if verification passed; the report always does.
 
@@ -111,6 +112,8 @@ def scrub(
         unique=unique,
         extra_originals=extra_originals,
     )
+    if not keep_mapper:
+        scrubbed.mapper.release()  # its memory goes to the verifier's search sets
     try:
         mark = time.perf_counter()
         ranges = rules.safe_ranges()
@@ -160,7 +163,10 @@ def scrub(
             hint=f"see the findings (table, column, row) in {report_dir / 'scrub-report.html'}",
         )
     return ScrubResult(
-        report=report, report_dir=report_dir, outputs=outputs, mapper=scrubbed.mapper
+        report=report,
+        report_dir=report_dir,
+        outputs=outputs,
+        mapper=scrubbed.mapper if keep_mapper else None,
     )
 
 

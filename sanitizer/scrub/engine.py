@@ -131,7 +131,6 @@ class Engine:
         self.planner = Planner(rules, self.ranges, self.names, self.scanner)
         self.stats: dict[tuple[str, str], ColumnStats] = defaultdict(ColumnStats)
         self.rows: dict[str, int] = {}
-        self._full_names_arrow: pa.Array | None = None
 
     def _channel(self, column: ColumnPlan) -> Channel:
         return self.mapper.channel(column.operator, column.params, column.entity)
@@ -237,17 +236,14 @@ class Engine:
         fakes = _row_pairs(batch, *pair)
         if not fakes:
             return
-        # Vectorised first: only the rows whose fake pair spells an original full name go further.
-        joined = pa.array(
-            [f"{first} {last}" for _row, first, last in fakes], type=pa.large_string()
-        )
-        folded = pc.utf8_lower(
-            pc.replace_substring_regex(pc.utf8_trim_whitespace(joined), r"\s+", " ")
-        )
-        hits = np.flatnonzero(
-            pc.is_in(folded, value_set=self._full_name_set()).to_numpy(zero_copy_only=False)
-        )
-        if not len(hits):
+        # Folded as Mapper.learn_full_names folds; only rows whose fake pair spells an original go further.
+        full_names = self.mapper.full_names
+        hits = [
+            i
+            for i, (_row, first, last) in enumerate(fakes)
+            if " ".join(f"{first} {last}".casefold().split()) in full_names
+        ]
+        if not hits:
             return
         held = {row: (first, last) for row, first, last in originals}
         lasts, rows = batch.cells(pair[1])
@@ -259,14 +255,6 @@ class Engine:
                 new = self.mapper.apart(list(held[row]), [first, last])
                 out[position[row]] = new[-1]
         batch.set_cells(pair[1], pd.Series(out, dtype=object))
-
-    def _full_name_set(self) -> pa.Array:
-        """The original full names as an Arrow value set, built once (pass 1 has learnt them all)."""
-        if self._full_names_arrow is None or len(self._full_names_arrow) != len(
-            self.mapper.full_names
-        ):
-            self._full_names_arrow = pa.array(list(self.mapper.full_names), type=pa.large_string())
-        return self._full_names_arrow
 
     def _persona_rows(self, table: TablePlan) -> dict[str, tuple[str, str]]:
         """email → (first, last) of the first row holding that email."""
@@ -505,6 +493,10 @@ def run_scrub(
     except BaseException:
         staging.discard()
         raise
+    finally:
+        # The mapper outlives the run (the pipeline reuses it); the engine's scanner and name indexes
+        # must not, so the verifier that comes next has their memory.
+        engine.mapper.find_spans = None
     return Scrubbed(
         tables=tables,
         stats=dict(engine.stats),

@@ -226,6 +226,19 @@ class Mapper:
                 known[value] = operator.respell(value, by_key[key], context)
         known.update(pairs)
 
+    def release(self) -> None:
+        """Forget the replacement maps and comparison forms; keep `originals` (the verifier needs them).
+
+        A standalone scrub calls this before verification, whose search sets then take their place in
+        memory; a refresh keeps the maps to scrub its flows with them.
+        """
+        self._maps.clear()
+        self._pending.clear()
+        self._avoid.clear()
+        self._overrides.clear()
+        self.full_names = set()
+        self.text_names = set()
+
     def lookup(self, channel: Channel) -> dict[str, str]:
         """The current map of a channel (read-only use)."""
         return self._maps[channel]

@@ -311,6 +311,28 @@ def test_scrub_parquet_keeps_non_pii_types(tmp_path: Path, keyring_a: Keyring) -
     assert back.column("Email").to_pylist() != table.column("Email").to_pylist()
 
 
+def test_scrub_keeps_the_replacement_maps_only_when_asked(
+    tmp_path: Path,
+    contact_rules: RuleSet,
+    keyring_a: Keyring,
+    fake_contacts: Any,
+    write_rows: Any,
+) -> None:
+    # A standalone scrub frees its maps before verification (memory); a refresh keeps them for its flows.
+    rows = fake_contacts(10, seed=4)
+    (tmp_path / "in").mkdir()
+    write_rows(tmp_path / "in" / "a.csv", rows)
+    sources = read_sources([tmp_path / "in"])
+    plain = scrub(sources, contact_rules, keyring_a, tmp_path / "plain")
+    kept = scrub(sources, contact_rules, keyring_a, tmp_path / "kept", keep_mapper=True)
+    assert plain.mapper is None
+    assert kept.mapper is not None
+    emails = kept.mapper.lookup(kept.mapper.entity_channel("EMAIL_ADDRESS"))
+    assert {row["Email"] for row in rows} <= set(emails)
+    # Releasing the maps changes no output.
+    assert (tmp_path / "plain" / "a.csv").read_bytes() == (tmp_path / "kept" / "a.csv").read_bytes()
+
+
 @pytest.mark.parametrize("name", ["contacts.csv", "contacts.json", "contacts.parquet"])
 def test_scrub_small_batches_give_the_same_output_as_one_batch(
     scrub_tables: ScrubTables, fake_contacts: Any, name: str
