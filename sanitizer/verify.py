@@ -20,6 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,6 +30,7 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sanitizer import parallel
 from sanitizer.entities import AMBIGUOUS_NAME_WORDS
 from sanitizer.errors import VerificationError
 from sanitizer.report.model import Finding, VerificationReport
@@ -142,6 +144,15 @@ class _Scan:
     coincidences: int = 0
     cells: int = 0
     per_column: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+
+    def merge(self, other: _Scan) -> None:
+        """Add a later batch's scan (batches merged in order give the sequential result)."""
+        self.total += other.total
+        self.coincidences += other.coincidences
+        self.cells += other.cells
+        for key, count in other.per_column.items():
+            self.per_column[key] += count
+        self.findings.extend(other.findings[: MAX_FINDINGS - len(self.findings)])
 
     def add(self, table: str, column: str, row: int, kind: Kind, entity: str | None) -> None:
         self.total += 1
@@ -366,14 +377,33 @@ def verify(
     *,
     regions: list[str],
     batch_rows: int = 100_000,
+    workers: int = 1,
 ) -> tuple[VerificationReport, dict[tuple[str, str], int]]:
-    """Scan every staged output against its input; return the report section and findings per column."""
+    """Scan every staged output against its input; return the report section and findings per column.
+
+    With `workers` > 1 and more than one batch, batches are checked in worker processes (the parent
+    reads them) and their results merged in order: the same report as a sequential scan.
+    """
     checker = _Checker(originals, ranges, regions)
     scan = _Scan()
-    for table in tables:
-        output = read_sources([table.output])[0]
-        for before, after in _aligned(table.source.batches(batch_rows), output.batches(batch_rows)):
-            _check_batch(table, before, after, checker, scan)
+    pairs = (
+        (index, before, after)
+        for index, table in enumerate(tables)
+        for before, after in _aligned(
+            table.source.batches(batch_rows),
+            read_sources([table.output])[0].batches(batch_rows),
+        )
+    )
+    first = next(pairs, None)
+    second = next(pairs, None)
+    queued = [pair for pair in (first, second) if pair is not None]
+    if second is not None and parallel.can_fork(workers):
+        state = (tables, checker)
+        for part in parallel.fork_map(_check_pair, state, chain(queued, pairs), workers):
+            scan.merge(part)
+    else:
+        for index, before, after in chain(queued, pairs):
+            _check_batch(tables[index], before, after, checker, scan)
     report = VerificationReport(
         status="passed" if scan.total == 0 else "failed",
         checks=["original-values", "email-domains", "phone-ranges"],
@@ -384,6 +414,15 @@ def verify(
         coincidences=scan.coincidences,
     )
     return report, dict(scan.per_column)
+
+
+def _check_pair(state: tuple[list[VerifyTable], _Checker], pair: tuple[int, Batch, Batch]) -> _Scan:
+    """One batch pair in a worker process: its own scan, merged by the parent."""
+    tables, checker = state
+    index, before, after = pair
+    part = _Scan()
+    _check_batch(tables[index], before, after, checker, part)
+    return part
 
 
 def check_text(

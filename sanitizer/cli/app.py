@@ -179,6 +179,8 @@ def progress_printer() -> Iterator[Callable[[str, str, int], None]]:
             TimeElapsedColumn(),
             console=stderr,
             transient=True,
+            # No refresh thread: worker processes are forked only from a single-threaded process.
+            auto_refresh=False,
         ) as bar:
             tasks: dict[tuple[str, str], Any] = {}
 
@@ -187,6 +189,7 @@ def progress_printer() -> Iterator[Callable[[str, str, int], None]]:
                 if key not in tasks:
                     tasks[key] = bar.add_task(f"{stage} {table}", total=None)
                 bar.update(tasks[key], completed=rows)
+                bar.refresh()
 
             yield live
         return

@@ -9,9 +9,7 @@ scores, context words within five words before a match raising the score by 0.35
 from __future__ import annotations
 
 import ipaddress
-import multiprocessing
 import re
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 
-from sanitizer import entities
+from sanitizer import entities, parallel
 from sanitizer.detect.names import NameFinder, NameSpan
 from sanitizer.rules import RecognizerRule, RuleSet
 
@@ -279,7 +277,7 @@ class TextScanner:
     ) -> list[list[Span]]:
         """`scan` over many texts (in `workers` processes when worth it); NER runs once over all of them."""
         names = list(row_names) if row_names else [frozenset[str]()] * len(texts)
-        if workers > 1 and len(texts) >= PARALLEL_MIN_TEXTS and threading.active_count() == 1:
+        if len(texts) >= PARALLEL_MIN_TEXTS and parallel.can_fork(workers):
             spans = _scan_in_processes(self, list(texts), names, workers)
         else:
             spans = [self.scan(text, names[i]) for i, text in enumerate(texts)]
@@ -403,20 +401,20 @@ def _nanp_valid(npa_nxx: str) -> bool:
 
 
 PARALLEL_MIN_TEXTS = 20_000
-_SHARED: TextScanner | None = None  # the scanner a forked worker inherits
 
 
 SpanTuple = tuple[int, int, str, float, str, tuple[int, ...], tuple[tuple[int, int], ...]]
 
 
-def _scan_chunk(chunk: tuple[list[str], list[frozenset[str]]]) -> list[list[SpanTuple]]:
+def _scan_chunk(
+    scanner: TextScanner, chunk: tuple[list[str], list[frozenset[str]]]
+) -> list[list[SpanTuple]]:
     # Plain tuples cross the process boundary several times faster than dataclasses.
-    assert _SHARED is not None
     texts, names = chunk
     return [
         [
             (s.start, s.end, s.entity, s.score, s.recognizer, s.kinds, s.words)
-            for s in _SHARED.scan(text, names[i])
+            for s in scanner.scan(text, names[i])
         ]
         for i, text in enumerate(texts)
     ]
@@ -426,15 +424,9 @@ def _scan_in_processes(
     scanner: TextScanner, texts: list[str], names: list[frozenset[str]], workers: int
 ) -> list[list[Span]]:
     """Scan in forked worker processes (they inherit the scanner, its known names and phones)."""
-    global _SHARED
-    _SHARED = scanner
     size = max(1000, len(texts) // (workers * 8))
     chunks = [(texts[i : i + size], names[i : i + size]) for i in range(0, len(texts), size)]
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_scan_chunk, chunks)
-    finally:
-        _SHARED = None
+    parts = parallel.fork_map(_scan_chunk, scanner, chunks, workers, window=len(chunks))
     return [[Span(*fields) for fields in spans] for part in parts for spans in part]
 
 

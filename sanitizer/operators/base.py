@@ -60,6 +60,11 @@ class Operator(ABC):
     def replace(self, values: list[str], ctx: OperatorContext) -> list[str]:
         """One replacement per value, in the same order."""
 
+    def is_independent(self, params: OperatorParams) -> bool:
+        """Whether each value's replacement depends on that value alone, not on the other values of
+        the call (no uniqueness across them), so that a call may be split across processes."""
+        return False
+
     def respell(self, value: str, replacement: str, ctx: OperatorContext) -> str:
         """`replacement` (chosen for another spelling of the same value) in `value`'s own layout."""
         return replacement

@@ -78,6 +78,10 @@ class PhoneOperator(Operator):
             out[i] = shared.setdefault(text, text)
         return out
 
+    def is_independent(self, params: OperatorParams) -> bool:
+        """Without `unique`, a number's pick depends on the number, the key and `ctx.avoid` only."""
+        return not getattr(params, "unique", False)
+
     def respell(self, value: str, replacement: str, ctx: OperatorContext) -> str:
         """The safe number of `replacement` written in `value`'s layout ((212) 555-0177 or +12125550177)."""
         return _respell(value, replacement, ctx)

@@ -127,6 +127,7 @@ def scrub(
             ranges,
             regions=regions,
             batch_rows=batch_rows,
+            workers=workers,
         )
         verification.safe_ranges = safe_ranges_info(rules, ranges)
         scrubbed.timings["verify_s"] = time.perf_counter() - mark

@@ -127,7 +127,7 @@ class Engine:
         self.names = NameFinder()
         ner = _ner(rules.nlp.model) if rules.nlp.model else None
         self.scanner = TextScanner(rules, self.ranges, self.names, ner)
-        self.mapper = Mapper(keyring, rules, self.ranges)
+        self.mapper = Mapper(keyring, rules, self.ranges, workers=workers)
         self.planner = Planner(rules, self.ranges, self.names, self.scanner)
         self.stats: dict[tuple[str, str], ColumnStats] = defaultdict(ColumnStats)
         self.rows: dict[str, int] = {}

@@ -12,14 +12,22 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from sanitizer import entities
+from sanitizer import entities, parallel
 from sanitizer.operators import get_operator
-from sanitizer.operators.base import OperatorContext, OperatorParams
+from sanitizer.operators.base import Operator, OperatorContext, OperatorParams
 from sanitizer.rules import RuleSet
 
 if TYPE_CHECKING:
     from sanitizer.keyring import Keyring
     from sanitizer.ranges import SafeRanges
+
+
+PARALLEL_MIN_VALUES = 20_000  # fewer distinct values are replaced faster than workers start
+
+
+def _replace_chunk(task: tuple[Operator, OperatorContext], values: list[str]) -> list[str]:
+    operator, context = task
+    return operator.replace(values, context)
 
 
 @dataclass(frozen=True)
@@ -32,10 +40,13 @@ class Channel:
 class Mapper:
     """Computes replacements per channel on distinct values, once, and remembers them for the run."""
 
-    def __init__(self, keyring: Keyring, rules: RuleSet, ranges: SafeRanges) -> None:
+    def __init__(
+        self, keyring: Keyring, rules: RuleSet, ranges: SafeRanges, *, workers: int = 1
+    ) -> None:
         self.keyring = keyring
         self.rules = rules
         self.ranges = ranges
+        self.workers = workers  # processes for large independent replacements (parallel.fork_map)
         self._maps: dict[Channel, dict[str, str]] = defaultdict(dict)
         self._pending: dict[Channel, set[str]] = defaultdict(set)
         self._params: dict[Channel, OperatorParams] = {}
@@ -107,7 +118,20 @@ class Mapper:
 
     def _compute(self, channel: Channel, values: list[str]) -> None:
         operator = get_operator(channel.operator)
-        outputs = operator.replace(values, self.context(channel))
+        context = self.context(channel)
+        if (
+            len(values) >= PARALLEL_MIN_VALUES
+            and operator.is_independent(context.params)
+            and parallel.can_fork(self.workers)
+        ):
+            size = -(-len(values) // (self.workers * 4))
+            chunks = [values[i : i + size] for i in range(0, len(values), size)]
+            parts = parallel.fork_map(
+                _replace_chunk, (operator, context), chunks, self.workers, window=len(chunks)
+            )
+            outputs = [output for part in parts for output in part]
+        else:
+            outputs = operator.replace(values, context)
         self._maps[channel].update(zip(values, outputs, strict=True))
 
     def replace(

@@ -396,3 +396,22 @@ def test_scan_suggest_rules_file_is_accepted_and_makes_fail_policy_pass(
         "scrub", str(project / "in"), "--out", str(project / "out"), "--rules", str(suggested)
     )
     assert code == EXIT_OK, err
+
+
+def test_progress_display_on_a_terminal_starts_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Worker processes are forked only from a single-threaded process (sanitizer.parallel.can_fork):
+    # a live display with a refresh thread would silently turn them off on every terminal.
+    import importlib
+    import io
+    import threading
+
+    from rich.console import Console
+
+    module = importlib.import_module("sanitizer.cli.app")
+    terminal = Console(file=io.StringIO(), force_terminal=True)
+    monkeypatch.setattr(module, "stderr", terminal)
+    before = threading.active_count()
+    with module.progress_printer() as progress:
+        progress("scrub", "contacts", 100_000)
+        assert threading.active_count() == before
+    assert "scrub contacts" in terminal.file.getvalue()  # type: ignore[attr-defined]

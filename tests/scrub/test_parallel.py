@@ -1,0 +1,130 @@
+"""Worker processes change nothing: the same outputs and the same verification report as one process.
+
+The parallel paths fork, and fork is used only from a single-threaded process (pytest-xdist workers
+run threads), so each run happens in a fresh interpreter started here, with the thresholds lowered so
+that a small table takes every parallel path: the free-text scan, the phone operator over chunks, and
+verification by batch.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+RULES = """\
+version: 1
+extends: [default, genesys]
+policy: {unknown_columns: fail}
+tables:
+  "*":
+    columns:
+      id: {operator: keep, reason: synthetic row id}
+      Balance: {operator: keep, reason: an amount}
+      Status: {operator: keep, reason: an enumeration}
+"""
+RUN = """
+import json, sys
+from collections import Counter
+from pathlib import Path
+
+from sanitizer import parallel
+from sanitizer.detect import text
+from sanitizer.errors import VerificationError
+from sanitizer.keyring import Keyring
+from sanitizer.rules import read_rules
+from sanitizer.scrub import mapping, scrub
+from sanitizer.tables import read_sources
+
+source, rules, out, workers = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
+text.PARALLEL_MIN_TEXTS = 50
+mapping.PARALLEL_MIN_VALUES = 50
+forks = Counter()
+fork_map = parallel.fork_map
+
+
+def counted(function, state, items, workers, **options):
+    forks[function.__name__] += 1
+    return fork_map(function, state, items, workers, **options)
+
+
+parallel.fork_map = counted
+keyring = Keyring(b"parallel-test-key-0123456789abcdef", source="tests")
+try:
+    scrub(read_sources([source]), read_rules(rules), keyring, out, batch_rows=200, workers=workers)
+    status = "verified"
+except VerificationError:
+    status = "failed"
+print(json.dumps({"status": status, "forks": forks, "can_fork": parallel.can_fork(workers)}))
+"""
+
+
+def _run(tmp_path: Path, rules: str, workers: int) -> tuple[dict[str, Any], Path]:
+    rules_path = tmp_path / "rules.yaml"
+    rules_path.write_text(rules, encoding="utf-8")
+    out = tmp_path / f"out-{workers}"
+    done = subprocess.run(
+        [sys.executable, "-c", RUN, str(tmp_path / "in"), str(rules_path), str(out), str(workers)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.splitlines()[-1]), out
+
+
+def _verification(out: Path) -> dict[str, Any]:
+    report = json.loads((out / "scrub-report.json").read_text(encoding="utf-8"))
+    section: dict[str, Any] = report["verification"]
+    return section
+
+
+@pytest.fixture
+def contacts(tmp_path: Path, fake_contacts: Any, write_rows: Any) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = fake_contacts(1200, seed=31)
+    (tmp_path / "in").mkdir()
+    write_rows(tmp_path / "in" / "contacts.csv", rows)
+    return rows
+
+
+@pytest.mark.slow
+def test_workers_give_the_same_outputs_and_report_as_one_process(
+    tmp_path: Path, contacts: list[dict[str, str]]
+) -> None:
+    one, out_one = _run(tmp_path, RULES, 1)
+    two, out_two = _run(tmp_path, RULES, 2)
+    assert one == {"status": "verified", "forks": {}, "can_fork": False}
+    assert two["status"] == "verified" and two["can_fork"]
+    # Every parallel path was taken: text scan, phone replacement, verification by batch.
+    assert set(two["forks"]) == {"_scan_chunk", "_replace_chunk", "_check_pair"}
+    assert (out_two / "contacts.csv").read_bytes() == (out_one / "contacts.csv").read_bytes()
+    assert _verification(out_two) == _verification(out_one)
+
+
+@pytest.mark.slow
+def test_workers_report_the_same_findings_as_one_process(
+    tmp_path: Path, contacts: list[dict[str, str]], write_rows: Any
+) -> None:
+    # A column kept on purpose that holds other rows' emails: findings in several batches.
+    leaky = [
+        {**row, "Backup": contacts[(i * 7) % len(contacts)]["Email"]}
+        for i, row in enumerate(contacts)
+    ]
+    write_rows(tmp_path / "in" / "contacts.csv", leaky)
+    rules = RULES + "      Backup: {operator: keep, reason: test of a leak}\n"
+    one, out_one = _run(tmp_path, rules, 1)
+    two, out_two = _run(tmp_path, rules, 2)
+    assert one["status"] == two["status"] == "failed"
+    assert "_check_pair" in two["forks"]
+    found = _verification(out_two)
+    assert found == _verification(out_one)
+    assert (
+        found["findings_total"] >= 1000
+    )  # capped list, full count: the cap merges like one process
+    assert len(found["findings"]) == 1000
+    assert not list(out_two.glob("*.csv"))  # nothing published
