@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 MAX_FINDINGS = 1000
 CATEGORY_ROWS = 10  # a kept value shared by this many rows of a batch is a category, not a remark
+# Outputs are checked in pieces of at most this many rows, whatever the scrub's batch size, so that
+# worker processes share even a one-batch table (and one or more workers see the same pieces).
+VERIFY_BATCH_ROWS = 25_000
 NAME_ENTITIES = frozenset({"PERSON", "FIRST_NAME", "LAST_NAME"})
 Kind = Literal["original-value", "email-outside-allowed-domains", "phone-outside-safe-ranges"]
 
@@ -381,17 +384,19 @@ def verify(
 ) -> tuple[VerificationReport, dict[tuple[str, str], int]]:
     """Scan every staged output against its input; return the report section and findings per column.
 
-    With `workers` > 1 and more than one batch, batches are checked in worker processes (the parent
-    reads them) and their results merged in order: the same report as a sequential scan.
+    Outputs are read in pieces of at most VERIFY_BATCH_ROWS rows. With `workers` > 1 and more than one
+    piece, pieces are checked in worker processes (the parent reads them) and their results merged in
+    order: the same report as a sequential scan.
     """
     checker = _Checker(originals, ranges, regions)
     scan = _Scan()
+    step = min(batch_rows, VERIFY_BATCH_ROWS)
     pairs = (
         (index, before, after)
         for index, table in enumerate(tables)
         for before, after in _aligned(
-            table.source.batches(batch_rows),
-            read_sources([table.output])[0].batches(batch_rows),
+            table.source.batches(step),
+            read_sources([table.output])[0].batches(step),
         )
     )
     first = next(pairs, None)

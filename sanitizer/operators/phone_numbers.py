@@ -30,6 +30,37 @@ class ParsedPhone(NamedTuple):
     national: str | None
 
 
+# A North American number in an everyday spelling: (212) 555-0177, 212.555.0177, +1 212 555 0177,
+# 1-212-555-0177, 2125550177. Named groups: the country prefix, area, exchange and line digits.
+_NANP_SPELLING = re.compile(
+    r"^\s*(?P<cc>\+1|1)?[\s.\-]?\(?(?P<area>[2-9]\d\d)\)?[\s.\-]?"
+    r"(?P<exchange>\d{3})[\s.\-]?(?P<line>\d{4})\s*$"
+)
+
+
+def read_nanp(value: str, home_cc: str) -> tuple[ParsedPhone, re.Match[str]] | None:
+    """`parse_phone`'s answer for an everyday North American spelling, read by one regex (with the match,
+    for `nanp_in_place`); None for anything else. Without "+1" only when the home country code is 1."""
+    match = _NANP_SPELLING.match(value)
+    if match is None or (home_cc != "1" and match["cc"] != "+1"):
+        return None
+    national = match["area"] + match["exchange"] + match["line"]
+    return ParsedPhone("+1" + national, "1", national), match
+
+
+def nanp_in_place(match: re.Match[str], number: str) -> str:
+    """`number` (E.164 digits, same area code) written in the spelling `match` read: what `render`
+    gives in place, with the exchange and line digits swapped."""
+    value = match.string
+    return (
+        value[: match.start("exchange")]
+        + number[4:7]
+        + value[match.end("exchange") : match.start("line")]
+        + number[7:11]
+        + value[match.end("line") :]
+    )
+
+
 def is_phone_number(value: str, default_region: str, regions: tuple[str, ...] = ()) -> bool:
     """False for a value phonenumbers cannot read as a possible number (it gets a pool number)."""
     return parse_phone(value, default_region, regions).country_code is not None

@@ -11,7 +11,9 @@ from sanitizer.operators.phone_numbers import (
     ParsedPhone,
     _parse_fast,
     _parse_slow,
+    nanp_in_place,
     parse_phone,
+    read_nanp,
     render,
     split_country_code,
     valid_in_region,
@@ -110,3 +112,46 @@ def test_render_table(raw, number, home, in_place, expected, why):
 )
 def test_split_country_code_table(digits, expected):
     assert split_country_code(digits) == expected
+
+
+@st.composite
+def nanp_spellings(draw):
+    """North American numbers spelled the ways people write them, with odd spacing now and then."""
+    area = str(draw(st.integers(200, 999)))
+    exchange = f"{draw(st.integers(0, 999)):03d}"
+    line = f"{draw(st.integers(0, 9999)):04d}"
+    prefix = draw(st.sampled_from(["", "1", "1 ", "1-", "+1", "+1 ", "+1-", "+1."]))
+    opening, closing = draw(st.sampled_from([("", ""), ("(", ")"), ("(", ") ")]))
+    separator = draw(st.sampled_from(["", " ", "-", "."]))
+    padding = draw(st.sampled_from(["", " ", "  "]))
+    value = f"{padding}{prefix}{opening}{area}{closing}{exchange}{separator}{line}{padding}"
+    return value, area
+
+
+@settings(max_examples=600, deadline=None)
+@given(case=nanp_spellings(), region=st.sampled_from(["US", "CA", "GB"]))
+def test_read_nanp_agrees_with_parse_phone_and_render(case, region):
+    value, area = case
+    home = "44" if region == "GB" else "1"
+    fast = read_nanp(value, home)
+    if fast is None:
+        assert home != "1" and "+1" not in value, "every US spelling at home is read by the regex"
+        return
+    parsed, match = fast
+    assert parsed == parse_phone(value, region, ("US", "GB"))
+    number = f"1{area}5550142"
+    assert nanp_in_place(match, number) == render(value, parsed, number, home_cc=home)
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("+212 555 0123", "+212 is Morocco, not a US area code"),
+        ("(112) 555-0123", "area codes start 2-9"),
+        ("212-555-0123 ext 5", "an extension goes the long way"),
+        ("1212555012", "ten digits starting with the trunk 1"),
+        ("+44 20 7946 0123", "another country"),
+    ],
+)
+def test_read_nanp_leaves_other_shapes_to_the_full_parse(value, why):
+    assert read_nanp(value, "1") is None, why
