@@ -154,6 +154,12 @@ def fake_contacts() -> Callable[..., list[dict[str, str]]]:
 
 
 @pytest.fixture(scope="session")
+def contact_rules_text() -> str:
+    """The YAML of `contact_rules`, for tests that write their own rules file."""
+    return CONTACT_RULES
+
+
+@pytest.fixture(scope="session")
 def contact_rules(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
     """Rules covering every column of `fake_contacts()` tables, with policy fail."""
     path = tmp_path_factory.mktemp("contact-rules") / "rules.yaml"

@@ -16,17 +16,6 @@ from typing import Any
 
 import pytest
 
-RULES = """\
-version: 1
-extends: [default, genesys]
-policy: {unknown_columns: fail}
-tables:
-  "*":
-    columns:
-      id: {operator: keep, reason: synthetic row id}
-      Balance: {operator: keep, reason: an amount}
-      Status: {operator: keep, reason: an enumeration}
-"""
 RUN = """
 import json, sys
 from collections import Counter
@@ -94,10 +83,10 @@ def contacts(tmp_path: Path, fake_contacts: Any, write_rows: Any) -> list[dict[s
 
 @pytest.mark.slow
 def test_workers_give_the_same_outputs_and_report_as_one_process(
-    tmp_path: Path, contacts: list[dict[str, str]]
+    tmp_path: Path, contacts: list[dict[str, str]], contact_rules_text: str
 ) -> None:
-    one, out_one = _run(tmp_path, RULES, 1)
-    two, out_two = _run(tmp_path, RULES, 2)
+    one, out_one = _run(tmp_path, contact_rules_text, 1)
+    two, out_two = _run(tmp_path, contact_rules_text, 2)
     assert one == {"status": "verified", "forks": {}, "can_fork": False}
     assert two["status"] == "verified" and two["can_fork"]
     # Every parallel path was taken: text scan, phone replacement, verification by batch.
@@ -108,7 +97,7 @@ def test_workers_give_the_same_outputs_and_report_as_one_process(
 
 @pytest.mark.slow
 def test_workers_report_the_same_findings_as_one_process(
-    tmp_path: Path, contacts: list[dict[str, str]], write_rows: Any
+    tmp_path: Path, contacts: list[dict[str, str]], write_rows: Any, contact_rules_text: str
 ) -> None:
     # A column kept on purpose that holds other rows' emails: findings in several batches.
     leaky = [
@@ -116,7 +105,7 @@ def test_workers_report_the_same_findings_as_one_process(
         for i, row in enumerate(contacts)
     ]
     write_rows(tmp_path / "in" / "contacts.csv", leaky)
-    rules = RULES + "      Backup: {operator: keep, reason: test of a leak}\n"
+    rules = contact_rules_text + "      Backup: {operator: keep, reason: test of a leak}\n"
     one, out_one = _run(tmp_path, rules, 1)
     two, out_two = _run(tmp_path, rules, 2)
     assert one["status"] == two["status"] == "failed"
