@@ -18,9 +18,10 @@ from typing import Any
 from urllib.parse import quote
 
 from sanitizer.errors import GenesysError
+from sanitizer.genesys.messages import safe_message
 from sanitizer.genesys.paging import iter_pages
 from sanitizer.genesys.polling import PollPolicy, poll
-from sanitizer.genesys.transport import Transport, masked
+from sanitizer.genesys.transport import Transport
 
 FLOWS = "/api/v2/flows"
 EXPORT_JOBS = "/api/v2/flows/export/jobs"
@@ -141,7 +142,7 @@ def _flow_ref(ref: FlowRef) -> dict[str, str]:
 
 def _messages(state: Mapping[str, Any]) -> str:
     texts = [
-        masked(m.get("text"))
+        safe_message(m.get("text"))
         for m in state.get("messages") or []
         if isinstance(m, dict) and m.get("type") == "Error"
     ]

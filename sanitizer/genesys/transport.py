@@ -7,13 +7,12 @@ Which failures are retried:
   caller declares idempotent because it chose the ids or keys); a connection that was never opened
   is retried for every request;
 - one 401 per call, after fetching a new token. Errors carry status, Genesys `code`, `contextId` and
-  an endpoint label, never a record value: the server's `message` is kept only after anything that
-  could be a value (quoted text, e-mail, 3+ digits) is masked.
+  an endpoint label, never a record value: of the server's message only words known not to be
+  values are kept (`sanitizer.genesys.messages`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +27,7 @@ from sanitizer.errors import (
     GenesysRateLimitError,
 )
 from sanitizer.genesys.auth import TokenSource
+from sanitizer.genesys.messages import readable_message
 from sanitizer.genesys.regions import Endpoints
 from sanitizer.genesys.retry import (
     RETRYABLE_STATUSES,
@@ -42,7 +42,6 @@ Params = Mapping[str, str | int | bool | list[str]]
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 # Errors raised before a single byte of the request left: retrying cannot duplicate a write.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_MAYBE_VALUE = re.compile(r"'[^']*'|\"[^\"]*\"|\S+@\S+|\+?\d[\d\s().-]{2,}\d")
 
 
 class Transport:
@@ -182,7 +181,7 @@ def error_from_response(response: httpx.Response, endpoint: str) -> GenesysError
         pass
     code = body.get("code") if isinstance(body.get("code"), str) else None
     context_id = body.get("contextId") or response.headers.get("ININ-Correlation-Id")
-    message = masked(body.get("message")) or response.reason_phrase or "request failed"
+    message = readable_message(body) or response.reason_phrase or "request failed"
     fields = sorted(
         {
             str(detail.get("fieldName"))
@@ -210,10 +209,3 @@ def error_from_response(response: httpx.Response, endpoint: str) -> GenesysError
     if status == 429:
         return GenesysRateLimitError(f"rate limited: {message}", **kwargs)
     return GenesysError(f"the API call failed: {message}", **kwargs)
-
-
-def masked(message: object) -> str:
-    """The server's message with anything that could be a record value masked."""
-    if not isinstance(message, str):
-        return ""
-    return _MAYBE_VALUE.sub("…", message.strip())[:300]
