@@ -211,3 +211,60 @@ def _name_part(values: Sequence[str], finder: NameFinder) -> str:
     firsts = sum(1 for (t,) in singles if t in finder.first or finder.known.get(t, 0) & FIRST)
     lasts = sum(1 for (t,) in singles if t in finder.last or finder.known.get(t, 0) & LAST)
     return entities.FIRST_NAME if firsts >= lasts else entities.LAST_NAME
+
+
+# Entities the fast scanner finds in a whole value: a rule naming one of them is checked against a
+# sample of the column, so the report shows whether the values bear the rule out.
+_SCANNED = frozenset(
+    {
+        entities.EMAIL_ADDRESS,
+        entities.PHONE_NUMBER,
+        entities.CREDIT_CARD,
+        entities.IBAN_CODE,
+        entities.IP_ADDRESS,
+        *entities.NAME_ENTITIES,
+    }
+)
+
+
+def _family(entity: str) -> str:
+    return entities.PERSON if entity in entities.NAME_ENTITIES else entity
+
+
+def corroborate(
+    column: str, values: Sequence[str], entity: str, scanner: TextScanner, rules: RuleSet
+) -> ColumnEvidence | None:
+    """How many sampled values of a column a rule assigned to `entity` really hold that entity whole;
+    None when the scanner has no recognizer for the entity (a city, a date of birth)."""
+    custom = {r.supported_entity for r in rules.recognizers}
+    if entity not in _SCANNED | custom:
+        return None
+    picked = sample(values, rules.policy.sample_size, seed=column)
+    wanted = _family(entity)
+    matched = 0
+    scores: dict[str, list[float]] = defaultdict(list)
+    recognizers: set[str] = set()
+    for value in picked:
+        spans = scanner.scan(value)
+        stripped = len(value.strip()) or 1
+        whole = [s for s in spans if (s.end - s.start) / stripped >= WHOLE_VALUE]
+        if not whole and wanted == entities.PERSON and scanner.names.is_name_value(value):
+            matched += 1
+            scores[entities.PERSON].append(0.7)
+            recognizers.add("NameValueRecognizer")
+            continue
+        for span in spans:
+            scores[span.entity].append(span.score)
+            recognizers.add(span.recognizer)
+        if any(_family(s.entity) == wanted for s in whole):
+            matched += 1
+    n = len(picked)
+    return ColumnEvidence(
+        entity,
+        False,
+        round(matched / n, 3) if n else 0.0,
+        n,
+        matched,
+        {e: round(sum(s) / len(s), 3) for e, s in scores.items()},
+        sorted(recognizers),
+    )

@@ -166,7 +166,7 @@ def confidence_bins(report: ScrubReport) -> list[tuple[str, int]]:
 
 
 def low_confidence(report: ScrubReport) -> list[LowConfidence]:
-    """Columns whose entity the tool decided with a confidence below LOW_CONFIDENCE."""
+    """Columns whose sampled values bore out their entity with a confidence below LOW_CONFIDENCE."""
     rows = []
     for table, column in detected_columns(report):
         score = column.detection.confidence if column.detection else None

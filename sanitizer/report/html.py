@@ -100,7 +100,8 @@ def _charts(report: ScrubReport) -> list[dict[str, Any]]:
         shown.append(
             _chart(
                 "How sure the detection was",
-                "Columns classified from their content, by detection confidence (0 to 1). "
+                "Columns with sample evidence (classified from their content, or a rule "
+                "checked against sampled values), by detection confidence (0 to 1). "
                 f"Hatched bands are below {figures.LOW_CONFIDENCE}: those columns are listed "
                 "under the chart for a person to check.",
                 charts.bar_chart(

@@ -95,7 +95,8 @@ class Detection(_Model):
 
     `confidence` is the share of the sampled distinct values in which the entity was found (for a column
     classified as that entity, the share where it covered the whole value); `scores` are the recognizers'
-    own mean scores. A header rule has no sample: its confidence is None.
+    own mean scores. A rule's entity is checked against a sample when a recognizer exists for it
+    (`header+sample`: the share of sampled values holding it whole); otherwise `header`, confidence None.
     """
 
     method: Literal["header", "sample", "header+sample", "type", "none"]

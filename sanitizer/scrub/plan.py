@@ -96,6 +96,9 @@ class Planner:
     def decide(self, table: str, path: str, batch: Batch) -> ColumnPlan | None:
         resolved = self.rules.resolve(table, path)
         if resolved is not None:
+            detection = Detection(method="header", entity=resolved.entity)
+            if resolved.entity and resolved.operator not in {"keep", "drop", "text"}:
+                detection = self._corroborate(path, resolved.entity, batch) or detection
             return ColumnPlan(
                 path=path,
                 entity=resolved.entity,
@@ -107,7 +110,7 @@ class Planner:
                     match=resolved.match,
                     reason=resolved.reason,
                 ),
-                detection=Detection(method="header", entity=resolved.entity),
+                detection=detection,
                 is_verified=resolved.is_verified,
             )
         if self.rules.policy.unknown_columns == "fail":
@@ -116,17 +119,28 @@ class Planner:
             return None
         return self._detect(table, path, batch)
 
+    def _corroborate(self, path: str, entity: str, batch: Batch) -> Detection | None:
+        """A rule's entity checked against a sample of the column: does the content bear it out?"""
+        from sanitizer.detect.columns import corroborate
+
+        evidence = corroborate(path, _texts(batch, path), entity, self.scanner, self.rules)
+        if evidence is None or not evidence.sample_size:
+            return None
+        return Detection(
+            method="header+sample",
+            entity=entity,
+            confidence=evidence.confidence,
+            sample_size=evidence.sample_size,
+            matched=evidence.matched,
+            scores=evidence.scores,
+            recognizers=evidence.recognizers,
+        )
+
     def _detect(self, table: str, path: str, batch: Batch) -> ColumnPlan:
-        values, _rows = batch.cells(path)
         is_text = batch.is_text(path)
-        texts = [
-            str(v)
-            for v in values.tolist()
-            if v is not None and not (isinstance(v, float) and pd.isna(v))
-        ]
         from sanitizer.detect.columns import classify
 
-        evidence = classify(path, texts, self.analyzer, self.scanner, self.rules)
+        evidence = classify(path, _texts(batch, path), self.analyzer, self.scanner, self.rules)
         detection = Detection(
             method="sample",
             entity=evidence.entity,
@@ -199,3 +213,13 @@ class Planner:
                             f"tables.{glob}.persona: column {missing[0]!r} is not in table {table.name}"
                         )
                     table.persona = persona
+
+
+def _texts(batch: Batch, path: str) -> list[str]:
+    """A column's non-null values as text."""
+    values, _rows = batch.cells(path)
+    return [
+        str(v)
+        for v in values.tolist()
+        if v is not None and not (isinstance(v, float) and pd.isna(v))
+    ]

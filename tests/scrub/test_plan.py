@@ -49,10 +49,41 @@ def test_plan_ruled_column_records_rule_and_header_evidence(shipped_rules: RuleS
     )
     assert first.rule.kind == "pattern"
     assert first.rule.source is not None and first.rule.source.startswith("rules/default.yaml:")
-    assert first.detection is not None and first.detection.method == "header"
+    assert first.detection is not None and first.detection.method == "header+sample"
+    assert (first.detection.confidence, first.detection.sample_size) == (1.0, 1)
     kept = table.columns["inin-outbound-id"]
     assert (kept.operator, kept.is_replacing) == ("keep", False)
     assert kept.rule.reason
+    assert kept.detection is not None and kept.detection.method == "header"  # kept: nothing to check
+
+
+def test_plan_ruled_column_whose_values_disagree_has_low_confidence(
+    shipped_rules: RuleSet,
+) -> None:
+    # A column named like emails that holds ticket codes: the rule stands, the report asks a person.
+    table = _table()
+    values = [f"T-{i:05d}" for i in range(40)] + [f"user{i}@example.com" for i in range(10)]
+    _planner(shipped_rules).plan(table, _batch(Email=values, Phone=["+1 212 555 0142"] * 50))
+    email = table.columns["Email"]
+    assert email.operator == "email" and email.detection is not None
+    assert email.detection.method == "header+sample"
+    assert (email.detection.matched, email.detection.sample_size) == (10, 50)
+    assert email.detection.confidence == 0.2
+    assert "EmailRecognizer" in email.detection.recognizers
+    phone = table.columns["Phone"].detection
+    assert phone is not None and (phone.confidence, phone.sample_size) == (1.0, 1)  # distinct values
+
+
+def test_plan_ruled_entity_without_a_recognizer_keeps_header_evidence(tmp_path: Path) -> None:
+    rules = _rules(
+        tmp_path,
+        "version: 1\nextends: [default]\ntables:\n  contacts:\n    columns:\n"
+        "      Town: {entity: LOCATION, operator: redact}\n",
+    )
+    table = _table()
+    _planner(rules).plan(table, _batch(Town=["Springfield", "Shelbyville"]))
+    detection = table.columns["Town"].detection
+    assert detection is not None and detection.method == "header" and detection.confidence is None
 
 
 @pytest.mark.parametrize(
