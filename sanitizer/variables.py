@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from sanitizer.errors import ConfigError
 from sanitizer.shipped import rules_dir
@@ -116,21 +124,26 @@ def _e164_int(number: str, region: str) -> int:
 
 
 class Connection(_Model):
-    """How `flows promote` reaches the org: region or URL, credentials from env vars, org id."""
+    """How `flows promote` reaches the org: region or URL, credentials from env vars, org id.
+
+    Keys are spelled as in the run config's org profiles (`base_url`, `expected_org_id`); the
+    earlier spellings `api_url` and `org_id` are still read."""
 
     region: str | None = None
-    api_url: str | None = None
+    base_url: str | None = Field(default=None, validation_alias=AliasChoices("base_url", "api_url"))
     login_url: str | None = None
     client_id_env: str
     client_secret_env: str
-    org_id: str | None = Field(
-        default=None, description="Expected id from GET /api/v2/organizations/me."
+    expected_org_id: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("expected_org_id", "org_id"),
+        description="Expected id from GET /api/v2/organizations/me.",
     )
 
     @model_validator(mode="after")
     def _where(self) -> Self:
-        if (self.region is None) == (self.api_url is None):
-            raise ValueError("a connection needs exactly one of `region` or `api_url`")
+        if (self.region is None) == (self.base_url is None):
+            raise ValueError("a connection needs exactly one of `region` or `base_url`")
         return self
 
 

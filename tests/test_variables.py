@@ -263,3 +263,30 @@ def test_vars_check_shipped_mappings_and_flows_have_no_errors() -> None:
     docs.append(parse_flow((FLOWS / "json" / "payment.json").read_bytes(), "payment.json"))
     findings = check_variables(docs, read_mappings(SHIPPED))
     assert [f for f in findings if f.severity == "error"] == []
+
+
+@pytest.mark.parametrize(
+    ("where", "org_key"),
+    [("base_url", "expected_org_id"), ("api_url", "org_id")],
+    ids=["run-config spelling", "earlier spelling"],
+)
+def test_read_mapping_connection_spelled_like_the_run_config(
+    tmp_path: Path, where: str, org_key: str
+) -> None:
+    body = yaml.safe_load((SHIPPED / "staging.yaml").read_text(encoding="utf-8"))
+    body["connection"] = {
+        where: "http://127.0.0.1:8080",
+        "client_id_env": "STAGING_ID",
+        "client_secret_env": "STAGING_SECRET",
+        org_key: "org-b",
+    }
+    connection = read_mapping(_write(tmp_path, "staging", body)).connection
+    assert connection is not None
+    assert (connection.base_url, connection.expected_org_id) == ("http://127.0.0.1:8080", "org-b")
+
+
+def test_read_mapping_connection_without_a_location_names_both_keys(tmp_path: Path) -> None:
+    body = yaml.safe_load((SHIPPED / "staging.yaml").read_text(encoding="utf-8"))
+    body["connection"] = {"client_id_env": "A", "client_secret_env": "B"}
+    with pytest.raises(ConfigError, match="exactly one of `region` or `base_url`"):
+        read_mapping(_write(tmp_path, "staging", body))

@@ -7,7 +7,7 @@ the flow the target has now (exported the same way), and import it as a new vers
 (`POST /api/v2/flows/jobs` + the presigned upload). Reference: reference/genesys-api.md §5.
 
 Fail closed: every flow is checked before any is imported, and both orgs must be the ones their
-mapping files name (`connection.org_id`, via `GET /api/v2/organizations/me`). Publishing into an org
+mapping files name (`connection.expected_org_id`, via `GET /api/v2/organizations/me`). Publishing into an org
 whose role is `production` needs `approve=True`: without it the diffs are shown and nothing is written.
 """
 
@@ -72,20 +72,20 @@ def connect(mapping: OrgMapping, **options: Any) -> GenesysClient:
         )
     client_id = os.environ[connection.client_id_env]
     secret = os.environ[connection.client_secret_env]
-    if connection.api_url:
-        login = connection.login_url or connection.api_url
-        return GenesysClient(connection.api_url, login, client_id, secret, **options)
+    if connection.base_url:
+        login = connection.login_url or connection.base_url
+        return GenesysClient(connection.base_url, login, client_id, secret, **options)
     return GenesysClient.from_region(connection.region or "", client_id, secret, **options)
 
 
 def check_identity(client: GenesysClient, mapping: OrgMapping) -> str:
     """The org's id from /organizations/me, refused if the mapping expects another org."""
     org_id = str(client.organization.me().get("id", ""))
-    expected = mapping.connection.org_id if mapping.connection else None
+    expected = mapping.connection.expected_org_id if mapping.connection else None
     if expected and org_id != expected:
         raise InterlockError(
             f"the org reached for {mapping.org} is not the one {mapping.source} names "
-            f"(connection.org_id); nothing was exported or imported"
+            f"(connection.expected_org_id); nothing was exported or imported"
         )
     return org_id
 

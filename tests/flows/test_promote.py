@@ -175,10 +175,10 @@ def test_cli_promote_dry_run_and_gate(
     for handle, org in ((prod, "production"), (stg, "staging")):
         body = yaml.safe_load((REPO / "rules" / "mappings" / f"{org}.yaml").read_text())
         body["connection"] = {
-            "api_url": handle.base_url,
+            "base_url": handle.base_url,
             "client_id_env": f"T_{org}_ID",
             "client_secret_env": f"T_{org}_SECRET",
-            "org_id": handle.org_id,
+            "expected_org_id": handle.org_id,
         }
         (folder / f"{org}.yaml").write_text(yaml.safe_dump(body), encoding="utf-8")
         monkeypatch.setenv(f"T_{org}_ID", handle.client_id)
