@@ -54,7 +54,9 @@ def test_plan_ruled_column_records_rule_and_header_evidence(shipped_rules: RuleS
     kept = table.columns["inin-outbound-id"]
     assert (kept.operator, kept.is_replacing) == ("keep", False)
     assert kept.rule.reason
-    assert kept.detection is not None and kept.detection.method == "header"  # kept: nothing to check
+    assert (
+        kept.detection is not None and kept.detection.method == "header"
+    )  # kept: nothing to check
 
 
 def test_plan_ruled_column_whose_values_disagree_has_low_confidence(
@@ -71,7 +73,10 @@ def test_plan_ruled_column_whose_values_disagree_has_low_confidence(
     assert email.detection.confidence == 0.2
     assert "EmailRecognizer" in email.detection.recognizers
     phone = table.columns["Phone"].detection
-    assert phone is not None and (phone.confidence, phone.sample_size) == (1.0, 1)  # distinct values
+    assert phone is not None and (phone.confidence, phone.sample_size) == (
+        1.0,
+        1,
+    )  # distinct values
 
 
 def test_plan_ruled_entity_without_a_recognizer_keeps_header_evidence(tmp_path: Path) -> None:
