@@ -25,7 +25,9 @@ def emulator_command(
             "--data", help="Folder holding the org's state (org.sqlite3); created when missing."
         ),
     ],
-    port: int = typer.Option(..., "--port", help="TCP port to listen on (0 picks a free one)."),
+    port: int = typer.Option(
+        ..., "--port", min=0, max=65535, help="TCP port to listen on (0 picks a free one)."
+    ),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     seed: str | None = typer.Option(
         None,

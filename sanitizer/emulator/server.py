@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import threading
@@ -14,7 +15,7 @@ from sanitizer.emulator.app import create_app
 from sanitizer.emulator.faults import Faults, InjectedCut
 from sanitizer.emulator.seed import SeedSummary, seed_org
 from sanitizer.emulator.state import Emulator, EmulatorConfig
-from sanitizer.errors import SanitizerError
+from sanitizer.errors import ConfigError, SanitizerError
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,12 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise SanitizerError(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
+        raise ConfigError(
+            f"cannot listen on {host}:{port} ({exc.strerror or type(exc).__name__})",
+            hint="another program listens there: pick another port, or 0 for a free one"
+            if exc.errno == errno.EADDRINUSE
+            else "check the host and port",
+        ) from exc
     sock.listen(128)
     return sock
 

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sanitizer.errors import ConfigError, InputError
+
 DB_NAME = "org.sqlite3"
 
 _SCHEMA = """
@@ -36,14 +38,10 @@ class Store:
     """Thread-safe document store over one SQLite connection."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(path.parent)
         self.path = path
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # WAL with NORMAL sync stays consistent after a crash and does not fsync every write.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db = _connect(path)
         self._depth = 0
 
     @classmethod
@@ -165,3 +163,41 @@ class Store:
                 "SELECT content, media_type FROM blobs WHERE id=?", (blob_id,)
             ).fetchone()
         return None if row is None else (bytes(row[0]), str(row[1]))
+
+
+def _make_folder(folder: Path) -> None:
+    """The folder of an org's state, created when missing; a file in its way is a config error."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise ConfigError(
+            f"{folder}: not a folder",
+            hint="a file is in the way; the org's state needs a new folder or one that holds an org",
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(
+            f"{folder}: cannot create the org's folder ({exc.strerror or type(exc).__name__})"
+        ) from exc
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """The org's database, with its tables; a file that is not one is an input error."""
+    db: sqlite3.Connection | None = None
+    try:
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        # WAL with NORMAL sync stays consistent after a crash and does not fsync every write.
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(_SCHEMA)
+        # A database another program made may already have tables of these names, with other columns.
+        db.execute("SELECT kind, parent, id, body FROM documents LIMIT 0")
+        db.execute("SELECT id, media_type, content FROM blobs LIMIT 0")
+    except sqlite3.Error as exc:
+        if db is not None:
+            db.close()
+        # sqlite's own message may name what it found in the file; its error name says enough.
+        raise InputError(
+            f"{path}: cannot open it as an emulated org's database ({exc.sqlite_errorname})",
+            hint="a damaged or foreign file: move it away to start a new org, or give another folder",
+        ) from exc
+    return db

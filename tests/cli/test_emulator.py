@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from typer.testing import CliRunner
 from sanitizer.cli import app
 from sanitizer.emulator import server as emulator_server
 from sanitizer.emulator.state import Emulator
-from sanitizer.errors import EXIT_CONFIG, EXIT_OK, EXIT_USAGE
+from sanitizer.errors import EXIT_CONFIG, EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
 runner = CliRunner()
 
@@ -186,3 +188,67 @@ def test_emulator_command_serves_until_terminated(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def _args(data: Path, port: int = 0) -> list[str]:
+    return [
+        "emulator",
+        "--port",
+        str(port),
+        "--data",
+        str(data),
+        "--client-id",
+        "a",
+        "--client-secret",
+        "b",
+    ]
+
+
+def _corrupt_org(tmp_path: Path) -> Path:
+    (tmp_path / "org").mkdir()
+    (tmp_path / "org" / "org.sqlite3").write_bytes(b"\x00garbage\x00" * 64)
+    return tmp_path / "org"
+
+
+def _file(tmp_path: Path) -> Path:
+    (tmp_path / "hostname").write_text("a-host\n", encoding="utf-8")
+    return tmp_path / "hostname"
+
+
+@pytest.mark.parametrize(
+    ("data", "exit_code", "says"),
+    [
+        (_file, EXIT_CONFIG, "hostname: not a folder"),  # why: --data names a file
+        (_corrupt_org, EXIT_INPUT, "org.sqlite3: cannot open it as an emulated org's database"),
+    ],
+)
+def test_emulator_bad_data_folder_is_one_line_with_exit_code(
+    tmp_path: Path,
+    served: list[dict[str, Any]],
+    data: Callable[[Path], Path],
+    exit_code: int,
+    says: str,
+) -> None:
+    result = runner.invoke(app, _args(data(tmp_path)))
+    assert result.exit_code == exit_code
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith("error: ") and says in line
+    assert served == []
+
+
+def test_emulator_port_in_use_is_one_line_with_exit_3(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, _args(tmp_path / "org", port))
+    assert result.exit_code == EXIT_CONFIG
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith(f"error: cannot listen on 127.0.0.1:{port} (")
+    assert "pick another port, or 0 for a free one" in line
+
+
+def test_emulator_port_out_of_range_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, _args(tmp_path / "org", 70000))
+    assert result.exit_code == EXIT_USAGE
+    assert not (tmp_path / "org").exists()

@@ -1,12 +1,16 @@
-"""The SQLite document store: order, persistence, transactions."""
+"""The SQLite document store: order, persistence, transactions, and clear errors for a bad folder."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from sanitizer.emulator.store import Store
+from sanitizer.emulator.store import DB_NAME, Store
+from sanitizer.errors import ConfigError, InputError, SanitizerError
 
 
 def test_store_keeps_insertion_order_when_a_document_is_replaced(tmp_path: Path) -> None:
@@ -48,3 +52,50 @@ def test_store_after_pages_by_position(tmp_path: Path) -> None:
     rest = store.after("thing", "", first[-1][0], None)
     assert [d["i"] for _, d in first + rest] == [0, 1, 2, 3, 4]
     assert store.delete_all("thing") == 5 and store.count("thing") == 0
+
+
+def _file_in_the_way(tmp_path: Path) -> Path:
+    (tmp_path / "org").write_text("not a folder\n", encoding="utf-8")
+    return tmp_path / "org"
+
+
+def _below_a_file(tmp_path: Path) -> Path:
+    return _file_in_the_way(tmp_path) / "below"
+
+
+def _corrupt(tmp_path: Path) -> Path:
+    (tmp_path / DB_NAME).write_bytes(b"this is not an SQLite database\n" * 8)
+    return tmp_path
+
+
+def _foreign(tmp_path: Path) -> Path:
+    with closing(sqlite3.connect(tmp_path / DB_NAME)) as db:
+        db.execute("CREATE TABLE documents (name TEXT)")
+        db.commit()
+    return tmp_path
+
+
+def _folder_in_place_of_the_database(tmp_path: Path) -> Path:
+    (tmp_path / DB_NAME).mkdir()
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("data_dir", "error", "says"),
+    [
+        (_file_in_the_way, ConfigError, "not a folder"),  # why: --data names a file
+        (_below_a_file, ConfigError, "not a folder"),  # why: a file above it
+        (_corrupt, InputError, "(SQLITE_NOTADB)"),  # why: a damaged or unrelated file
+        (_foreign, InputError, "emulated org's database"),  # why: another program's tables
+        (_folder_in_place_of_the_database, InputError, "(SQLITE_CANTOPEN)"),  # why: not a file
+    ],
+)
+def test_store_open_bad_data_dir_raises_clear_error(
+    tmp_path: Path, data_dir: Callable[[Path], Path], error: type[SanitizerError], says: str
+) -> None:
+    folder = data_dir(tmp_path)
+    with pytest.raises(error) as raised:
+        Store.open(folder)
+    assert type(raised.value) is error
+    assert says in str(raised.value)
+    assert "this is not an SQLite database" not in str(raised.value)
