@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from sanitizer.errors import ConfigError
 
 KeyPath = tuple[str | int, ...]
+MAX_PROBLEMS = 20  # a validation error lists this many problems, then counts the rest
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -98,16 +100,35 @@ class YamlDocument:
                 path.append(part)  # a key the model expects below a scalar: keep it for the message
         return tuple(path)
 
-    def validate(self, model: type[M], cls: type[ConfigError] = ConfigError) -> M:
-        """Validate the document against `model`; the first error names file, line and key path."""
+    def validate(
+        self,
+        model: type[M],
+        cls: type[ConfigError] = ConfigError,
+        *,
+        explain_unknown: Callable[[KeyPath], str | None] | None = None,
+    ) -> M:
+        """Validate the document against `model`; the error lists every problem with file, line and key
+        path. `explain_unknown` may say more about an unknown key than "check the spelling"."""
         try:
             return model.model_validate(self.data)
         except ValidationError as exc:
-            first = exc.errors(include_url=False, include_input=False)[0]
-            loc = self._real_path(tuple(first["loc"]))
-            count = exc.error_count()
-            more = f" (and {count - 1} more error(s))" if count > 1 else ""
-            raise self.error(loc, _explain(first) + more, cls) from None
+            problems: dict[str, int] = {}  # each problem once, with its line for sorting
+            for error in exc.errors(include_url=False, include_input=False):
+                loc = self._real_path(tuple(error["loc"]))
+                said = _explain(error, loc, explain_unknown)
+                problem = f"{self.where(loc)}: {format_path(loc)}: {said}"
+                problems.setdefault(problem, self.line_of(loc) or 0)
+            raise cls(_listed(self.path, sorted(problems, key=problems.__getitem__))) from None
+
+
+def _listed(path: Path, problems: list[str]) -> str:
+    """One problem as it is; several as a count, then one indented line each (the first MAX_PROBLEMS)."""
+    if len(problems) == 1:
+        return problems[0]
+    shown = [f"  {problem}" for problem in problems[:MAX_PROBLEMS]]
+    if len(problems) > MAX_PROBLEMS:
+        shown.append(f"  ... and {len(problems) - MAX_PROBLEMS} more")
+    return "\n".join([f"{path}: {len(problems)} problems", *shown])
 
 
 def _child(node: Any, part: str | int) -> tuple[bool, Any]:
@@ -118,10 +139,13 @@ def _child(node: Any, part: str | int) -> tuple[bool, Any]:
     return False, None
 
 
-def _explain(error: Any) -> str:
+def _explain(
+    error: Any, loc: KeyPath, explain_unknown: Callable[[KeyPath], str | None] | None
+) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        return "unknown key (check the spelling; see the reference in docs/)"
+        said = explain_unknown(loc) if explain_unknown else None
+        return said or "unknown key (check the spelling; see the reference in docs/)"
     if kind == "missing":
         return "required key is missing"
     message = str(error["msg"])

@@ -8,7 +8,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from sanitizer.errors import ConfigError, RulesError
-from sanitizer.yamlfile import format_path, read_yaml
+from sanitizer.yamlfile import MAX_PROBLEMS, KeyPath, format_path, read_yaml
 
 DOC = """\
 version: 1
@@ -160,10 +160,39 @@ def test_validate_error_names_line_and_key_path(tmp_path: Path, text: str, expec
     assert str(caught.value).startswith(f"{path}:{expected}")
 
 
-def test_validate_several_errors_counts_the_rest(tmp_path: Path) -> None:
-    path = _write(tmp_path, "version: x\nbogus: 1\nother: 2\n")
-    with pytest.raises(RulesError, match=r"and 2 more error\(s\)"):
+def test_validate_several_errors_lists_each_by_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "other: 2\nversion: x\nbogus: 1\n")
+    with pytest.raises(RulesError) as caught:
         read_yaml(path).validate(_Doc, RulesError)
+    assert str(caught.value).splitlines() == [
+        f"{path}: 3 problems",
+        f"  {path}:1: other: unknown key (check the spelling; see the reference in docs/)",
+        f"  {path}:2: version: Input should be a valid integer, unable to parse string as an integer",
+        f"  {path}:3: bogus: unknown key (check the spelling; see the reference in docs/)",
+    ]
+
+
+def test_validate_many_errors_lists_the_first_ones_and_counts_the_rest(tmp_path: Path) -> None:
+    extra = MAX_PROBLEMS + 5
+    path = _write(tmp_path, "version: 1\n" + "".join(f"bogus{i}: 1\n" for i in range(extra)))
+    with pytest.raises(RulesError) as caught:
+        read_yaml(path).validate(_Doc, RulesError)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == f"{path}: {extra} problems"
+    assert len(lines) == 1 + MAX_PROBLEMS + 1
+    assert lines[-1] == "  ... and 5 more"
+
+
+def test_validate_unknown_key_explained_by_caller(tmp_path: Path) -> None:
+    path = _write(tmp_path, "version: 1\npassword: hunter2\n")
+
+    def explain(key_path: KeyPath) -> str | None:
+        return "never here" if key_path == ("password",) else None
+
+    with pytest.raises(ConfigError) as caught:
+        read_yaml(path).validate(_Doc, explain_unknown=explain)
+    assert str(caught.value) == f"{path}:2: password: never here"
+    assert "hunter2" not in str(caught.value)
 
 
 def test_validate_good_document_returns_model(tmp_path: Path) -> None:

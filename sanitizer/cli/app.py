@@ -11,11 +11,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.text import Text
 
 from sanitizer import __version__
@@ -50,10 +57,35 @@ class State:
 state = State()
 
 
+_STANDARD_RECORD_KEYS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+def _log_context(record: logging.LogRecord) -> dict[str, Any]:
+    """The fields passed with `extra=` (object kinds, names, ids and counts; never record values)."""
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD_RECORD_KEYS}
+
+
+class TextLogFormatter(logging.Formatter):
+    """`LEVEL logger: event key=value ...`; values with spaces or quotes are quoted like JSON strings."""
+
+    def __init__(self) -> None:
+        super().__init__("%(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        pairs = "".join(f" {k}={_logfmt(v)}" for k, v in _log_context(record).items())
+        return super().format(record) + pairs
+
+
+def _logfmt(value: Any) -> str:
+    """A value as logfmt writes it: bare when it is one plain word, else a quoted, escaped string."""
+    text = str(value)
+    if text and all(c.isprintable() and not c.isspace() and c not in '"=\\' for c in text):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
 class JsonLogFormatter(logging.Formatter):
     """One JSON object per line; extra fields passed with `extra=` are kept (never record values)."""
-
-    _standard: ClassVar[frozenset[str]] = frozenset(vars(logging.makeLogRecord({})))
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -62,17 +94,28 @@ class JsonLogFormatter(logging.Formatter):
             "logger": record.name,
             "event": record.getMessage(),
         }
-        entry.update({k: v for k, v in vars(record).items() if k not in self._standard})
+        entry.update(_log_context(record))
         return json.dumps(entry, default=str)
+
+
+class ConsoleLogHandler(logging.Handler):
+    """Writes log lines through a rich console, which prints them above its live progress display."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__()
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.console.print(Text(self.format(record)), highlight=False, soft_wrap=True)
+        except Exception:
+            self.handleError(record)
 
 
 def configure_logging(log_format: LogFormat, is_debug: bool) -> None:
     """Send sanitizer's logs to stderr, as plain lines or JSON lines."""
     handler = logging.StreamHandler(sys.stderr)
-    if log_format is LogFormat.json:
-        handler.setFormatter(JsonLogFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonLogFormatter() if log_format is LogFormat.json else TextLogFormatter())
     root = logging.getLogger("sanitizer")
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if is_debug else logging.INFO)
@@ -167,26 +210,48 @@ def report_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 
 @contextmanager
+def _logs_through(console: Console) -> Iterator[None]:
+    """While a live display is up, sanitizer's log lines print through its console, above the bars."""
+    root = logging.getLogger("sanitizer")
+    saved = root.handlers[:]
+    handler = ConsoleLogHandler(console)
+    handler.setFormatter(TextLogFormatter())
+    root.handlers[:] = [handler]
+    try:
+        yield
+    finally:
+        root.handlers[:] = saved
+
+
+@contextmanager
 def progress_printer() -> Iterator[Callable[[str, str, int], None]]:
     """A progress callback (stage, table, rows): a live display on a terminal, sparse plain lines otherwise."""
     log = logging.getLogger("sanitizer.progress")
     if stderr.is_terminal and state.log_format is LogFormat.text:
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(bar_width=None),
-            TextColumn("{task.completed:,} rows"),
-            TimeElapsedColumn(),
-            console=stderr,
-            transient=True,
-            # No refresh thread: worker processes are forked only from a single-threaded process.
-            auto_refresh=False,
-        ) as bar:
-            tasks: dict[tuple[str, str], Any] = {}
+        with (
+            Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(bar_width=None),
+                TextColumn("{task.completed:,} rows"),
+                TimeElapsedColumn(),
+                console=stderr,
+                transient=True,
+                # No refresh thread: worker processes are forked only from a single-threaded process.
+                auto_refresh=False,
+            ) as bar,
+            _logs_through(bar.console),
+        ):
+            tasks: dict[tuple[str, str], TaskID] = {}
 
             def live(stage: str, table: str, rows: int) -> None:
                 key = (stage, table)
                 if key not in tasks:
+                    # Stages report one table at a time: a new table means the others are done.
+                    for task in bar.tasks:
+                        if not task.finished:
+                            bar.update(task.id, total=task.completed)
+                            bar.stop_task(task.id)
                     tasks[key] = bar.add_task(f"{stage} {table}", total=None)
                 bar.update(tasks[key], completed=rows)
                 bar.refresh()
