@@ -207,6 +207,8 @@ def _parse(source: str, content: str, fmt: FlowFormat) -> FlowDocument:
             raise _Unreadable(rule, f"{what} (character {exc.offset + 1})") from exc
         line, column = LineIndex(text).position(sentinels.to_original(exc.offset))
         raise _Unreadable(exc.rule, exc.message, line, column) from exc
+    if tree.data is None:
+        raise _Unreadable("unknown-format", "the file holds no flow (it is empty or only comments)")
     # Placeholders outside every scalar sit in YAML comments: the flow does not use them.
     spans = sorted((s.start, s.end) for s in tree.scalars)
     starts = [start for start, _end in spans]

@@ -118,8 +118,8 @@ RULES: dict[str, Rule] = {
         Rule("hardcoded-email", _E, "An email address is written into the flow.", "lint"),
         Rule(
             "org-literal",
-            _W,
-            "A value specific to the linted org is written in; use its placeholder.",
+            _N,
+            "A value of the linted org itself is written in; its placeholder reads better.",
             "lint",
         ),
         Rule("other-org-endpoint", _E, "The flow points at another org's endpoint host.", "lint"),

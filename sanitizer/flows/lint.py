@@ -2,15 +2,17 @@
 
 Every scalar (mapping keys too: Archy names data tables and data actions by key) is checked for
 hard-coded URLs, email addresses and phone numbers, and against the org index: a value of another
-org (endpoint host, DID, trunk, variable value) is an error; a value of the linted org is a warning
-(it works here, but breaks when the flow is promoted: use its placeholder). Placeholders without a
-value in the linted org's mapping are errors. Messages describe a value, never quote it."""
+org (endpoint host, DID, trunk, variable value) is an error; a value of the linted org is a note,
+whatever its kind (a flow rendered for the org holds its values by design, and retarget swaps them
+for another org's counterparts; a placeholder still reads better). Placeholders without a value in
+the linted org's mapping are errors. Messages describe a value, never quote it."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import phonenumbers
 
@@ -19,6 +21,9 @@ from sanitizer.flows.findings import Finding
 from sanitizer.flows.orgvalues import Occurrence, OrgIndex, OrgValue, find_phones
 from sanitizer.flows.tree import Scalar, format_path
 from sanitizer.variables import OrgMapping
+
+if TYPE_CHECKING:
+    from sanitizer.ranges import SafeRanges
 
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"'<>\\]+", re.I)
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})\b")
@@ -52,16 +57,19 @@ def lint(
     *,
     index: OrgIndex | None = None,
     rendered: bool = False,
+    safe_ranges: SafeRanges | None = None,
 ) -> list[Finding]:
     """Findings for one flow linted for `org` (without an org, every org counts as its own).
 
-    `rendered` lints a flow as exported or retargeted, whose substitutions are already filled in:
-    the org's own values are then expected, and only other orgs' and unknown values are reported.
+    With an org, its own values are notes (`org-literal`), never errors: a flow rendered for it holds
+    them by design. `rendered` lints a flow as exported or retargeted, whose substitutions are already
+    filled in: the org's own values are then not reported at all, only other orgs' and unknown ones.
+    Phones and emails in `safe_ranges` (what scrubbing writes) are not reported either.
     """
     index = index or OrgIndex(mappings)
     findings: list[Finding] = []
     for scalar in doc.scalars:
-        findings.extend(_lint_scalar(doc, scalar, org, index, rendered=rendered))
+        findings.extend(_lint_scalar(doc, scalar, org, index, rendered, safe_ranges))
     if org is not None:
         findings.extend(_missing_values(doc, org))
     return findings
@@ -94,7 +102,12 @@ def _owner_note(values: Sequence[OrgValue]) -> str:
 
 
 def _lint_scalar(
-    doc: FlowDocument, scalar: Scalar, org: OrgMapping | None, index: OrgIndex, *, rendered: bool
+    doc: FlowDocument,
+    scalar: Scalar,
+    org: OrgMapping | None,
+    index: OrgIndex,
+    rendered: bool,
+    safe_ranges: SafeRanges | None,
 ) -> list[Finding]:
     value = scalar.value
     path = format_path(scalar.path)
@@ -116,7 +129,9 @@ def _lint_scalar(
             _OTHER_RULE[first.kind],
             f"{first.describe()} is written in; this flow is linted for {target}",
         )
-    taken = [(o.start, o.end) for o in (other + own if rendered else other)]
+    # Without an org every org's value is the flow's own, and a hard-coded URL or number is still
+    # reported as such (with the placeholder holding it); for a given org its own values are notes.
+    taken = [(o.start, o.end) for o in (other if org is None and not rendered else other + own)]
 
     def free(start: int, end: int) -> bool:
         return not any(s < end and start < e for s, e in taken)
@@ -138,13 +153,17 @@ def _lint_scalar(
             note = _owner_note(owned(match.start(), match.end()))
             add("hardcoded-url", f"hard-coded URL to host {host}{note}")
         for match in _EMAIL.finditer(value):
-            if not free(match.start(), match.end()):
+            if not free(match.start(), match.end()) or (
+                safe_ranges is not None and safe_ranges.is_safe_email(match.group())
+            ):
                 continue
             reported.append((match.start(), match.end()))
             note = _owner_note(owned(match.start(), match.end()))
             add("hardcoded-email", f"hard-coded email address at {match.group(1).lower()}{note}")
     for start, end, e164 in find_phones(value, index.regions):
         if not free(start, end) or any(s < end and start < e for s, e in reported):
+            continue
+        if safe_ranges is not None and safe_ranges.is_safe_phone(e164):
             continue
         reported.append((start, end))
         note = _owner_note(owned(start, end))

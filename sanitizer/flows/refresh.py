@@ -5,28 +5,40 @@ number, a VIP's mobile). Those are replaced with safe keyed values, exactly as i
 are an org's own configuration (a variable's value, a number in an org's DID range): retarget swaps those
 for the target org's counterparts. Retargeting happens when loading, in memory, so a secret variable
 resolved for staging is never written to disk.
+
+A rendered flow carries a digest of its content at the end of its description, which staging keeps
+(the Archy YAML `description:` becomes the flow's `description`, returned by `GET /api/v2/flows`), so
+a refresh can tell that staging already holds exactly this flow and leave it at its version.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sanitizer import entities
 from sanitizer.detect import NameFinder, Span, TextScanner
-from sanitizer.errors import FlowError
-from sanitizer.flows.documents import encode_flow, parse_flow
+from sanitizer.errors import FindingsError, FlowError
+from sanitizer.flows.documents import FlowDocument, encode_flow, parse_flow, with_text
 from sanitizer.flows.lint import lint
 from sanitizer.flows.orgvalues import OrgIndex
-from sanitizer.flows.retarget import retarget
+from sanitizer.flows.retarget import replace_value, retarget
+from sanitizer.flows.tree import Scalar
 from sanitizer.keyring import Keyring
+from sanitizer.ranges import SafeRanges
 from sanitizer.rules import RuleSet
 from sanitizer.scrub.mapping import Mapper
 from sanitizer.variables import OrgMapping, try_resolve
 
 SCRUBBED = (entities.PHONE_NUMBER, entities.EMAIL_ADDRESS)
-# After scrubbing, a hard-coded value is safe but still hard-coded: a warning for the flow's owner.
+# A URL no mapping knows, or a phone or email that is neither an org's value nor a safe replacement,
+# is still hard-coded: a warning for the flow's owner, not a reason to stop the load.
 WARNINGS = frozenset({"hardcoded-phone", "hardcoded-email", "hardcoded-url"})
+# Letters only (hex digits 0-9 written as g-p), so that no run of digits reads as a phone number.
+_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+_DIGEST_MARK = re.compile(r"\s*\[sanitizer content ([a-p]+)\]$")
 
 
 @dataclass
@@ -112,24 +124,102 @@ class FlowScrubber:
         return result
 
 
-def render_for_target(
-    content: bytes, name: str, target: OrgMapping, mappings: Sequence[OrgMapping]
-) -> tuple[bytes, list[str]]:
-    """Retarget a scrubbed flow to the target org in memory; (bytes to import, warning rule ids).
+@dataclass(frozen=True)
+class RenderedFlow:
+    """A flow rendered for the target org: the Archy YAML to import and what identifies it there."""
 
-    Any lint error that is not a (now safe) hard-coded value stops the load of this flow.
+    content: bytes
+    name: str
+    type: str  # as `GET /api/v2/flows` spells it (INBOUNDCALL ...)
+    digest: str | None  # of the content, also written at the end of its description (if it can be)
+    warnings: list[str]
+
+
+def render_for_target(
+    content: bytes,
+    name: str,
+    target: OrgMapping,
+    mappings: Sequence[OrgMapping],
+    safe_ranges: SafeRanges | None = None,
+) -> RenderedFlow:
+    """Retarget a scrubbed flow to the target org in memory, and stamp it with its content digest.
+
+    Any lint error that is not a hard-coded value stops the load of this flow. Numbers and emails
+    in `safe_ranges` are what scrubbing wrote: they are not reported.
     """
     document = retarget(content, target, mappings, source=name)
-    findings = lint(document, target, mappings, rendered=True)
+    findings = lint(document, target, mappings, rendered=True, safe_ranges=safe_ranges)
     errors = [f for f in findings if f.severity.value == "error" and f.rule not in WARNINGS]
     if errors:
         first = errors[0]
-        raise FlowError(
+        raise FindingsError(
             f"flow {name!r} retargeted to {target.org!r}: {first.rule} at {first.path}"
             + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
             hint="see `sanitize flows lint` on the exported flow",
         )
-    return encode_flow(document), sorted({f.rule for f in findings})
+    stamped, digest = _stamp(document)
+    return RenderedFlow(
+        encode_flow(stamped),
+        document.name or name,
+        str(document.flow_type or "").upper(),  # Archy's inboundCall is the API's INBOUNDCALL
+        digest,
+        sorted({f.rule for f in findings}),
+    )
+
+
+def recorded_digest(description: object) -> str | None:
+    """The content digest a refresh wrote at the end of a flow's description, if there is one."""
+    if not isinstance(description, str):
+        return None
+    found = _DIGEST_MARK.search(description)
+    return found.group(1) if found else None
+
+
+def _description(doc: FlowDocument) -> Scalar | None:
+    """The flow's description value, unless it has none (or an empty `description:`)."""
+    path = (doc.flow_type, "description")
+    found = next((s for s in doc.scalars if s.path == path and not s.is_key), None)
+    return found if found is not None and found.start < found.end else None
+
+
+def _stamp(doc: FlowDocument) -> tuple[FlowDocument, str | None]:
+    """The flow with the digest of its content at the end of its description; and the digest.
+
+    The digest covers the flow without any earlier mark (a flow promoted from staging carries one).
+    A flow written in YAML's flow style gets none: it is imported on every refresh.
+    """
+    scalar = _description(doc)
+    description = _DIGEST_MARK.sub("", scalar.value) if scalar and scalar.is_string else ""
+    if scalar is not None and description != scalar.value:
+        doc = replace_value(doc, scalar, description)
+        scalar = _description(doc)
+    digest = hashlib.sha256(encode_flow(doc)).hexdigest()[:32].translate(_LETTERS)
+    marked = f"{description} [sanitizer content {digest}]".lstrip()
+    stamped = replace_value(doc, scalar, marked) if scalar else _write_description(doc, marked)
+    if stamped is None:
+        return doc, None
+    written = _description(stamped)
+    if written is None or recorded_digest(written.value) != digest:
+        raise FlowError(f"{doc.source}: cannot record the content digest (internal check)")
+    return stamped, digest
+
+
+def _write_description(doc: FlowDocument, mark: str) -> FlowDocument | None:
+    """A `description:` line holding only the mark: in place of an empty one, else above `name:`."""
+    keys = {s.path[1]: s for s in doc.scalars if s.is_key and s.path[:-1] == (doc.flow_type,)}
+    key = keys.get("description") or keys.get("name")
+    if key is None:
+        return None
+    start = doc.sentinels.to_original(key.start)
+    line_start = doc.text.rfind("\n", 0, start) + 1
+    indent = doc.text[line_start:start]
+    if indent.strip():  # the key does not start its line (a flow-style mapping)
+        return None
+    after = line_start
+    if key.value == "description":  # the empty `description:` line is replaced
+        after = doc.text.find("\n", start) + 1 or len(doc.text)
+    line = f'{indent}description: "{mark}"\n'
+    return with_text(doc, doc.text[:line_start] + line + doc.text[after:])
 
 
 def check_flow(content: bytes, name: str) -> None:

@@ -1,12 +1,15 @@
 """`flows retarget`: render a flow for one org, and leave no value of any other org in it.
 
 1. Every placeholder gets the target org's value. A placeholder the target's mapping does not define
-   is an error (ConfigError), never a blank.
+   is an error, never a blank.
 2. Every literal value of another org (endpoint host, trunk, org-specific variable value) is swapped
    for the target's counterpart: the same endpoint or trunk key, the same variable name. A value
-   with no counterpart, or a number in another org's DID range, is an error (FlowError) naming its
-   place.
+   with no counterpart, or a number in another org's DID range, is an error naming its place.
 3. The result is parsed again and searched: if any other org's value is still there, it is an error.
+
+The errors of steps 1 and 2 are what `flows lint --org` reports as error findings (`missing-value`,
+`other-org-*`), so they are FindingsError (exit 8) like lint's; FlowError (exit 4) is kept for a
+flow that cannot be read, or whose rendered text does not parse.
 
 Edits are made scalar by scalar on the document's text, so comments, key order and formatting of
 everything else stay as they were. An edited scalar keeps its quoting style where its new value
@@ -23,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from sanitizer.errors import ConfigError, FlowError
+from sanitizer.errors import FindingsError, FlowError
 from sanitizer.flows.documents import (
     FlowDocument,
     FlowFormat,
@@ -98,7 +101,7 @@ def retarget_result(
     if problems:
         shown = "; ".join(problems[:_MAX_LISTED])
         more = f"; and {len(problems) - _MAX_LISTED} more" if len(problems) > _MAX_LISTED else ""
-        raise FlowError(
+        raise FindingsError(
             f"{doc.source}: cannot retarget to {to.org}: {shown}{more}",
             hint="write these values as {{placeholders}} defined in every org's mapping",
         )
@@ -120,6 +123,12 @@ def retarget_result(
     return RetargetResult(rendered, len(doc.placeholders), literals, has_secret)
 
 
+def replace_value(doc: FlowDocument, scalar: Scalar, value: str) -> FlowDocument:
+    """The document with one scalar's value replaced, written so that it reads back as itself."""
+    start, end = doc.sentinels.to_original(scalar.start), doc.sentinels.to_original(scalar.end)
+    return with_text(doc, doc.text[:start] + _encode(doc, scalar, value) + doc.text[end:])
+
+
 def _placeholder_values(doc: FlowDocument, to: OrgMapping) -> dict[str, str]:
     missing: dict[str, tuple[int | None, int | None]] = {}
     for placeholder in doc.placeholders:
@@ -131,7 +140,7 @@ def _placeholder_values(doc: FlowDocument, to: OrgMapping) -> dict[str, str]:
             f"{name} (line {line})" if line else name
             for name, (line, _col) in list(missing.items())[:_MAX_LISTED]
         )
-        raise ConfigError(
+        raise FindingsError(
             f"{doc.source}: cannot retarget to {to.org}: no value for {listed} in {to.source}",
             hint="define each in the org's mapping file; a missing value is never rendered blank",
         )

@@ -92,6 +92,10 @@ def parse_yaml(text: str, restore: Callable[[str], str]) -> Tree:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = "; ".join(str(p) for p in (exc.context, exc.problem) if p)
+        if exc.context == "while scanning a quoted scalar" and "end of stream" in str(exc.problem):
+            # The scanner notices at the end of the file: point at the quote that opened the scalar.
+            mark = exc.context_mark
+            what = "unterminated quote starting here (the file ends before it closes)"
         raise ParseProblem(
             "yaml-syntax", mark.index if mark else 0, what or "invalid YAML"
         ) from exc

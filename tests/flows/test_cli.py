@@ -133,15 +133,48 @@ def test_cli_retarget_refuses_to_overwrite_its_input(run: object) -> None:
     assert code == EXIT_INPUT and "overwrite the input" in err
 
 
-def test_cli_retarget_missing_value_exits_with_config_error(run: object) -> None:
-    code, _out, err = run(
-        "flows",
-        "retarget",
-        str(FIXTURES / "broken" / "production-only.yaml"),
-        "--to",
-        "staging",
-        "--out",
-        "/tmp/x",
-        *MAPPINGS,
+@pytest.mark.parametrize(
+    ("flow", "org", "code", "says"),
+    [
+        # why: a placeholder staging does not define is lint's missing-value error
+        ("broken/production-only.yaml", "staging", EXIT_FINDINGS, "legacy_ivr_url (line 13)"),
+        # why: a number in production's DID range is lint's other-org-did error
+        ("archy/after-hours-hardcoded.yaml", "staging", EXIT_FINDINGS, "line 31"),
+        ("archy/customer-lookup.yaml", "qa", EXIT_CONFIG, "qa"),  # why: no such org's mapping
+        ("empty.yaml", "staging", EXIT_INPUT, "empty"),  # why: an empty file is not a flow
+    ],
+)
+def test_cli_retarget_exit_codes(
+    run: object, tmp_path: Path, flow: str, org: str, code: int, says: str
+) -> None:
+    (tmp_path / "empty.yaml").write_text("")
+    source = tmp_path / flow if flow == "empty.yaml" else FIXTURES / flow
+    out_dir = tmp_path / "out"
+    exit_code, _out, err = run(
+        "flows", "retarget", str(source), "--to", org, "--out", str(out_dir), *MAPPINGS
     )  # type: ignore[operator]
-    assert code == EXIT_CONFIG and "legacy_ivr_url (line 13)" in err
+    assert exit_code == code and says in err, err
+    assert not out_dir.exists()  # nothing is written
+
+
+def test_cli_lint_of_flows_retargeted_for_the_org_exits_0(run: object, tmp_path: Path) -> None:
+    out_dir = str(tmp_path / "staging")
+    exports = str(FIXTURES / "exports")
+    code, _out, err = run(
+        "flows", "retarget", exports, "--to", "staging", "--out", out_dir, *MAPPINGS
+    )  # type: ignore[operator]
+    assert code == EXIT_OK, err
+    code, out, err = run("flows", "lint", out_dir, "--org", "staging", *MAPPINGS)  # type: ignore[operator]
+    assert code == EXIT_OK, err
+    assert "0 errors, 0 warnings" in out
+    code, _out, _err = run("flows", "lint", out_dir, "--org", "production", *MAPPINGS)  # type: ignore[operator]
+    assert code == EXIT_FINDINGS  # staging's values in a flow linted for production
+
+
+@pytest.mark.parametrize("command", ["validate", "lint"])
+def test_cli_empty_yaml_flow_exits_as_unreadable(run: object, tmp_path: Path, command: str) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# a comment, and no flow\n")
+    code, out, _err = run("flows", command, str(empty), *MAPPINGS)  # type: ignore[operator]
+    assert code == EXIT_INPUT
+    assert "unknown-format" in out and "empty" in out

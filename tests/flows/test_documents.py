@@ -153,6 +153,8 @@ def test_try_read_flow_unreadable_file_gives_one_finding_with_location(
         (b'{"a": }', "x.json", "json-syntax"),  # why: broken JSON document
         (b"a: [1, 2\nb: 3\n", "x.yaml", "yaml-syntax"),  # why: unclosed flow sequence
         (b"a: 1\n---\nb: 2\n", "x.yaml", "yaml-syntax"),  # why: two documents in one file
+        (b"", "x.yaml", "unknown-format"),  # why: an empty file is no flow (exit 4 like the rest)
+        (b"# only a comment\n", "x.yaml", "unknown-format"),  # why: no document at all
     ],
 )
 def test_parse_flow_bad_input_raises_flow_error_naming_rule(
@@ -162,6 +164,19 @@ def test_parse_flow_bad_input_raises_flow_error_naming_rule(
         parse_flow(content, name)
     message = str(caught.value)
     assert message.startswith(name) and f"({rule})" in message
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        'workflow:\n  name: "Unterminated\n  description: x\n',  # why: the file ends inside it
+        "workflow:\n  name: 'Unterminated\n",  # why: single quotes too, at the last line
+    ],
+)
+def test_parse_flow_unterminated_quote_is_reported_where_it_starts(content: str) -> None:
+    with pytest.raises(FlowError) as caught:
+        parse_flow(content, "x.yaml")
+    assert str(caught.value).startswith("x.yaml:2:9: unterminated quote")
 
 
 def test_parse_flow_error_message_never_quotes_the_text() -> None:

@@ -9,6 +9,7 @@ import pytest
 from sanitizer.flows.documents import parse_flow, read_flow
 from sanitizer.flows.findings import Finding, Severity
 from sanitizer.flows.lint import lint, lint_files, url_host
+from sanitizer.flows.retarget import retarget
 from sanitizer.variables import OrgMapping, find_mapping
 
 from .helpers import FIXTURES, ORG_FLOWS, SAMPLE_FLOWS
@@ -42,23 +43,38 @@ def test_lint_hardcoded_fixture_for_staging_flags_every_trap(mappings: list[OrgM
     assert all(f.severity is Severity.error for f in findings)
 
 
-def test_lint_hardcoded_fixture_for_production_warns_on_its_own_values(
+def test_lint_hardcoded_fixture_for_production_notes_its_own_values(
     mappings: list[OrgMapping],
 ) -> None:
     findings = lint(read_flow(HARDCODED), find_mapping(mappings, "production"), mappings)
     assert _rules(findings) == [
-        ("hardcoded-email", 27),
+        ("hardcoded-email", 27),  # nobody's: still an error
         ("hardcoded-phone", 27),
-        ("hardcoded-phone", 31),
-        ("hardcoded-url", 23),
         ("org-literal", 18),
+        ("org-literal", 23),  # production's CRM_ENDPOINT inside a URL: its own, not hard-coded
+        ("org-literal", 31),  # a number in production's own DID range
         ("org-literal", 33),
         ("org-literal", 38),
     ]
-    warnings = {f.line for f in findings if f.severity is Severity.warning}
-    assert warnings == {18, 33, 38}
-    url = next(f for f in findings if f.rule == "hardcoded-url")
+    notes = {f.line for f in findings if f.severity is Severity.note}
+    assert notes == {18, 23, 31, 33, 38}
+    url = next(f for f in findings if f.line == 23)
     assert "{{CRM_ENDPOINT}}" in url.message  # tells which placeholder to use
+
+
+def test_lint_flow_retargeted_for_an_org_has_no_errors_for_that_org(
+    mappings: list[OrgMapping], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `flows retarget --to staging` then `flows lint --org staging`: staging's own values are notes.
+    monkeypatch.setenv("STAGING_CRM_API_KEY", "stg-synthetic-key")
+    staging = find_mapping(mappings, "staging")
+    for source in sorted((FIXTURES / "exports").iterdir()):
+        rendered = retarget(read_flow(source), staging, mappings)
+        findings = lint(rendered, staging, mappings)
+        assert findings and {f.severity for f in findings} == {Severity.note}, source.name
+        assert {
+            f.severity for f in lint(rendered, find_mapping(mappings, "production"), mappings)
+        } >= {Severity.error}  # for another org, staging's values stay errors
 
 
 def test_lint_messages_never_quote_phone_numbers_or_email_addresses(
@@ -117,6 +133,7 @@ def test_lint_missing_value_for_the_org_is_an_error_at_the_placeholder(
         ("https://{{CRM_HOST}}/customers", ["missing-value"]),
         ("http://json-schema.org/draft-04/schema#", []),  # why: a spec id, not a service
         ("see https://crm.staging.example.net/x", ["org-literal"]),  # why: staging's own endpoint
+        ("+1 463 555 0150", ["org-literal"]),  # why: a number in staging's own DID range
         (
             "mailto:escalations@prod.example.com",
             ["other-org-value"],
@@ -132,11 +149,7 @@ def test_lint_one_value_for_staging(
 ) -> None:
     doc = parse_flow(f"workflow:\n  name: A\n  v: {value!r}\n".replace("'", '"'), "x.yaml")
     findings = lint(doc, find_mapping(mappings, "staging"), mappings)
-    got = sorted(f.rule for f in findings)
-    if rules == ["org-literal"]:
-        assert got == ["hardcoded-url"]  # an own endpoint inside a URL is reported as the URL
-    else:
-        assert got == rules
+    assert sorted(f.rule for f in findings) == rules
 
 
 def test_lint_json_number_phone_is_found(mappings: list[OrgMapping]) -> None:

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sanitizer.errors import ConfigError, FlowError
+from sanitizer.errors import FindingsError, FlowError
 from sanitizer.flows.documents import FlowFormat, encode_flow, parse_flow, read_flow
 from sanitizer.flows.lint import lint
 from sanitizer.flows.orgvalues import is_substring_value
@@ -145,11 +145,11 @@ def test_retarget_json_document_renders_bare_numbers_as_numbers(mappings: list[O
     }
 
 
-def test_retarget_missing_value_is_a_config_error_not_a_blank(mappings: list[OrgMapping]) -> None:
+def test_retarget_missing_value_is_a_finding_not_a_blank(mappings: list[OrgMapping]) -> None:
     doc = parse_flow(
         'workflow:\n  name: A\n  url: "{{LEGACY_URL}}"\n  b: "{{OTHER}}"\n', "legacy.yaml"
     )
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(FindingsError) as caught:  # lint's missing-value, and exit 8 like lint
         retarget(doc, find_mapping(mappings, "staging"), mappings)
     assert "LEGACY_URL (line 3)" in str(caught.value) and "OTHER (line 4)" in str(caught.value)
 
@@ -175,7 +175,7 @@ def test_retarget_other_org_value_without_counterpart(
             == "https://legacy.staging.example.net/x"
         )
         return
-    with pytest.raises(FlowError) as caught:
+    with pytest.raises(FindingsError) as caught:  # lint's other-org-did, and exit 8 like lint
         retarget(doc, staging, mappings)
     message = str(caught.value)
     assert "line 3" in message and "DID range main" in message and "317" not in message
@@ -192,7 +192,7 @@ def test_retarget_endpoint_without_counterpart_is_refused(write_mappings: object
         }
     )
     doc = parse_flow("workflow:\n  name: A\n  a: sftp://ftp.prod.example.com/in\n", "x.yaml")
-    with pytest.raises(FlowError, match=r"endpoint ftp .* has no counterpart in staging"):
+    with pytest.raises(FindingsError, match=r"endpoint ftp .* has no counterpart in staging"):
         retarget(doc, find_mapping(orgs, "staging"), orgs)
 
 
