@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sanitizer.errors import ConfigError
-from sanitizer.yamlfile import read_yaml
+from sanitizer.errors import ConfigError, env_var_words
+from sanitizer.yamlfile import KeyPath, read_yaml
 
 # Whatever the config says, these are never extracted: they hold customer data staging must not get.
 NEVER_EXTRACTED = {
@@ -28,6 +30,34 @@ NEVER_EXTRACTED = {
     "transcripts": "transcripts",
     "voicemails": "voicemails",
 }
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+# Keys people write when they paste a credential into the config, and the key that names its
+# environment variable instead (in an org profile).
+INLINE_SECRET_KEYS = {
+    "client_id": "client_id_env",
+    "client_secret": "client_secret_env",
+    "secret": "client_secret_env",
+    "password": "client_secret_env",
+    "token": "client_secret_env",
+    "access_token": "client_secret_env",
+    "api_key": "client_secret_env",
+}
+
+
+def _inline_secret(path: KeyPath) -> str | None:
+    """What to say about an unknown key that holds a secret written inline (never its value)."""
+    key = str(path[-1]).lower()
+    never = "a secret is never written in the config (its value is not shown)"
+    if path[0] == "key" and (key in INLINE_SECRET_KEYS or key in ("key", "value")):
+        return f"{never}: name the key's environment variable with `key.env` or its file with `key.file`"
+    if key not in INLINE_SECRET_KEYS:
+        return None
+    if path[0] in ("source", "target") and len(path) == 2:
+        instead = f"{path[0]}.{INLINE_SECRET_KEYS[key]}"
+        return f"{never}: name the environment variable that holds it with `{instead}`"
+    return f"{never}: keep it in an environment variable"
 
 
 class _Strict(BaseModel):
@@ -55,6 +85,17 @@ class OrgProfileConfig(_Strict):
     )
     timeout_s: float = Field(30.0, gt=0)
 
+    @field_validator("client_id_env", "client_secret_env")
+    @classmethod
+    def _a_variable_name(cls, name: str) -> str:
+        if not _ENV_NAME.fullmatch(name):
+            # Not echoed: people paste the credential itself where its variable's name belongs.
+            raise ValueError(
+                "expected the name of an environment variable (letters, digits and _), "
+                "not the credential itself; the value is not shown"
+            )
+        return name
+
     @model_validator(mode="after")
     def _one_location(self) -> OrgProfileConfig:
         if (self.region is None) == (self.base_url is None):
@@ -71,7 +112,7 @@ class OrgProfileConfig(_Strict):
             value = os.environ.get(variable, "")
             if not value:
                 raise ConfigError(
-                    f"environment variable ${variable} (org profile {self.name!r}, {field_name}) is not set",
+                    f"{env_var_words(variable)} (org profile {self.name!r}, {field_name}) is not set",
                     hint="the nightly job reads org credentials from the environment; never from the config file",
                 )
             values.append(value)
@@ -152,6 +193,10 @@ class RunConfig(_Strict):
     key: KeyConfig = Field(default_factory=KeyConfig)
     snapshots_dir: Path = Path("snapshots")
     runs_dir: Path = Path("runs")
+    lock_dir: Path | None = Field(
+        None,
+        description="Where the per-target lock files live (default: sanitizer-locks in the temp folder).",
+    )
     keep_snapshots: int = Field(
         7, ge=1, description="Clean snapshots kept; older ones are removed."
     )
@@ -206,16 +251,23 @@ class LoadedConfig:
         return self.resolve(self.config.runs_dir)
 
     @property
+    def lock_dir(self) -> Path:
+        """Host-wide by default, so runs with different runs_dirs still see each other's lock."""
+        if self.config.lock_dir is None:
+            return Path(tempfile.gettempdir()) / "sanitizer-locks"
+        return self.resolve(self.config.lock_dir)
+
+    @property
     def rules_path(self) -> Path | None:
         return self.resolve(self.config.rules) if self.config.rules else None
 
 
 def read_config(path: Path) -> LoadedConfig:
-    """Read and validate a run config; the first error names the file, line and key path."""
+    """Read and validate a run config; the error lists every problem with file, line and key path."""
     document = read_yaml(path)
     if not isinstance(document.data, dict):
         raise ConfigError(f"{path}:1: expected a mapping of run config keys at the top level")
-    config = document.validate(RunConfig)
+    config = document.validate(RunConfig, explain_unknown=_inline_secret)
     for name, configured in (("rules", config.rules), ("safe_ranges", config.safe_ranges)):
         if configured is not None:
             target = configured if configured.is_absolute() else path.resolve().parent / configured

@@ -49,6 +49,7 @@ rules: {rules}
 key: {{env: {key_env}}}
 snapshots_dir: snapshots
 runs_dir: runs
+lock_dir: locks  # the demo's staging is its own emulator, so its lock stays in the demo folder
 retry: {{max_attempts: 5, base_delay_s: 0.2, max_delay_s: 2}}
 """
 

@@ -23,6 +23,8 @@ rule location or endpoint, and say what was expected.
 
 from __future__ import annotations
 
+import re
+
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
@@ -171,3 +173,18 @@ class LockError(SanitizerError):
     """Another run holds the lock for this target."""
 
     exit_code = EXIT_LOCKED
+
+
+# A conventional environment variable name (SANITIZER_PROD_SECRET): safe to print in an error.
+_CONVENTIONAL_ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
+
+
+def env_var_words(name: str) -> str:
+    """How an error names an environment variable a config points at: by name when it looks like
+    one; otherwise unnamed, because people paste the secret itself where the name belongs."""
+    if _CONVENTIONAL_ENV_NAME.fullmatch(name) and len(name) <= 64:
+        return f"environment variable ${name}"
+    return (
+        "the environment variable named there (its name is not shown: it does not look like "
+        "one; check that the secret itself was not written in its place)"
+    )

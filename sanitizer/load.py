@@ -3,8 +3,8 @@
 Every step converges the org to the snapshot, so running it twice, or again after a crash, ends in the
 same state: contact lists are created or updated to production's structure and their contacts
 replaced; external contacts are upserted by a stable key; data tables get production's schema and
-their rows replaced; flows are imported as new versions. Finished steps go into the run's journal so
-`--resume` skips them.
+their rows replaced; flows are imported as new versions, unless staging already holds exactly the
+rendered flow. Finished steps go into the run's journal so `--resume` skips them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,10 +21,11 @@ import pyarrow.parquet as pq
 from sanitizer.config import OrgProfileConfig
 from sanitizer.errors import ConfigError, GenesysError, InterlockError
 from sanitizer.extract import CONTACT_ID, LIST_FIELDS
-from sanitizer.flows.refresh import render_for_target
+from sanitizer.flows.refresh import RenderedFlow, recorded_digest, render_for_target
 from sanitizer.genesys.client import GenesysClient
+from sanitizer.ranges import SafeRanges
 from sanitizer.runs import Journal
-from sanitizer.snapshot import CleanManifest, CleanTable
+from sanitizer.snapshot import CleanFlow, CleanManifest, CleanTable
 from sanitizer.variables import OrgMapping
 
 log = logging.getLogger("sanitizer.load")
@@ -50,15 +51,29 @@ _ORG_FIELDS = (
 
 @dataclass
 class LoadStep:
-    """One thing the load does (or would do, in a dry run)."""
+    """One thing the load does (or would do, in a dry run).
+
+    existing_rows is what staging holds of it: before the load in a plan, after it once the step is done.
+    """
 
     step: str
     kind: str
     name: str
-    action: Literal["create", "update", "replace", "upsert", "import"]
+    action: Literal["create", "update", "replace", "upsert", "import", "unchanged"]
     rows: int
     existing_rows: int | None = None
     is_done: bool = False
+    is_skipped: bool = False  # done by an earlier attempt of the run (its journal says so)
+
+    @property
+    def status(self) -> str:
+        if self.is_skipped:
+            return "done before (skipped)"
+        return "done" if self.is_done else "planned"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The step as plan.json and summary.json show it."""
+        return {**asdict(self), "status": self.status}
 
 
 @dataclass
@@ -67,6 +82,8 @@ class FlowTarget:
 
     mapping: OrgMapping
     mappings: list[OrgMapping]
+    # The run's safe ranges: the numbers and emails scrubbing wrote into flows are not warned about.
+    safe_ranges: SafeRanges | None = None
 
 
 @dataclass
@@ -76,7 +93,7 @@ class LoadResult:
 
     @property
     def written(self) -> int:
-        return sum(s.rows for s in self.steps if not s.is_done)
+        return sum(s.rows for s in self.steps if not s.is_skipped)
 
 
 def interlock(
@@ -133,6 +150,12 @@ def upsert_key(contact: dict[str, Any] | Any) -> str | None:
     return url if isinstance(url, str) and url.startswith(UPSERT_HOST) else None
 
 
+def _done_before(journal: Journal | None, step: str) -> dict[str, bool]:
+    """A planned step the journal records as done is done already, and a load would skip it."""
+    is_done = journal is not None and journal.is_done(step)
+    return {"is_done": is_done, "is_skipped": is_done}
+
+
 def plan_load(
     client: GenesysClient,
     folder: Path,
@@ -144,7 +167,7 @@ def plan_load(
     result = LoadResult()
     for table in manifest.tables:
         step = f"{table.kind}:{table.source_name}"
-        is_done = journal is not None and journal.is_done(step)
+        done_before = _done_before(journal, step)
         if table.kind == "contact_list":
             existing = client.outbound.find_contact_list(table.source_name)
             size = None
@@ -156,7 +179,9 @@ def plan_load(
                 "replace" if existing else "create"
             )
             result.steps.append(
-                LoadStep(step, table.kind, table.source_name, action, table.rows, size, is_done)
+                LoadStep(
+                    step, table.kind, table.source_name, action, table.rows, size, **done_before
+                )
             )
         elif table.kind == "data_table":
             found = client.datatables.find(table.source_name)
@@ -169,28 +194,27 @@ def plan_load(
                     "replace" if found else "create",
                     table.rows,
                     rows,
-                    is_done,
+                    **done_before,
                 )
             )
         else:
             # existing_rows: the contacts an earlier refresh loaded (upserted, or removed when gone from production)
             ours = sum(1 for c in client.external_contacts.scan() if upsert_key(c))
             result.steps.append(
-                LoadStep(step, table.kind, table.source_name, "upsert", table.rows, ours, is_done)
+                LoadStep(
+                    step, table.kind, table.source_name, "upsert", table.rows, ours, **done_before
+                )
             )
     for flow in manifest.flows:
         step = f"flow:{flow.name}"
-        is_done = journal is not None and journal.is_done(step)
-        if (
-            flow_target is not None
-        ):  # a flow that would not render for the target fails the plan too
-            _, result.flow_warnings[flow.name] = render_for_target(
-                (folder / flow.file).read_bytes(),
-                flow.name,
-                flow_target.mapping,
-                flow_target.mappings,
-            )
-        result.steps.append(LoadStep(step, "flow", flow.name, "import", 1, None, is_done))
+        done_before = _done_before(journal, step)
+        flow_action: Literal["import", "unchanged"] = "import"
+        # A flow that would not render for the target fails the plan too.
+        if flow_target is not None:
+            rendered = _render(folder, flow, flow_target)
+            result.flow_warnings[flow.name] = rendered.warnings
+            flow_action = "unchanged" if _is_in_staging(client, rendered) else "import"
+        result.steps.append(LoadStep(step, "flow", flow.name, flow_action, 1, None, **done_before))
     return result
 
 
@@ -208,7 +232,16 @@ def load(
         step = f"{table.kind}:{table.source_name}"
         if journal.is_done(step):
             result.steps.append(
-                LoadStep(step, table.kind, table.source_name, "replace", table.rows, is_done=True)
+                LoadStep(
+                    step,
+                    table.kind,
+                    table.source_name,
+                    "replace",
+                    table.rows,
+                    table.rows,
+                    is_done=True,
+                    is_skipped=True,
+                )
             )
             continue
         action: Literal["create", "update", "replace", "upsert", "import"]
@@ -219,29 +252,60 @@ def load(
         else:
             action = _external_contacts(client, folder, table)
         journal.mark(step, rows=table.rows)
-        result.steps.append(LoadStep(step, table.kind, table.source_name, action, table.rows))
+        result.steps.append(
+            LoadStep(
+                step, table.kind, table.source_name, action, table.rows, table.rows, is_done=True
+            )
+        )
         log.info("loaded", extra={"step": step, "rows": table.rows, "action": action})
     for flow in manifest.flows:
         step = f"flow:{flow.name}"
         if journal.is_done(step):
-            result.steps.append(LoadStep(step, "flow", flow.name, "import", 1, is_done=True))
+            result.steps.append(
+                LoadStep(step, "flow", flow.name, "import", 1, 1, is_done=True, is_skipped=True)
+            )
             continue
         if flow_target is None:
             raise ConfigError(
                 "the snapshot holds flows but the config names no flow mappings to retarget them"
             )
-        content, result.flow_warnings[flow.name] = render_for_target(
-            (folder / flow.file).read_bytes(), flow.name, flow_target.mapping, flow_target.mappings
-        )
-        state = client.flows.import_flow(content)
+        rendered = _render(folder, flow, flow_target)
+        result.flow_warnings[flow.name] = rendered.warnings
+        if _is_in_staging(client, rendered):
+            # An import publishes a new version even when nothing changed: leave the flow as it is.
+            journal.mark(step)
+            result.steps.append(LoadStep(step, "flow", flow.name, "unchanged", 1, 1, is_done=True))
+            log.info("flow unchanged", extra={"flow": flow.name})
+            continue
+        state = client.flows.import_flow(rendered.content)
         if str(state.get("status", "Success")) not in {"Success", "Succeeded"}:
             raise GenesysError(
                 f"importing flow {flow.name!r} ended with status {state.get('status')}"
             )
         journal.mark(step)
-        result.steps.append(LoadStep(step, "flow", flow.name, "import", 1))
+        result.steps.append(LoadStep(step, "flow", flow.name, "import", 1, 1, is_done=True))
         log.info("imported flow", extra={"flow": flow.name})
     return result
+
+
+def _render(folder: Path, flow: CleanFlow, target: FlowTarget) -> RenderedFlow:
+    content = (folder / flow.file).read_bytes()
+    mapping, mappings = target.mapping, target.mappings
+    return render_for_target(content, flow.name, mapping, mappings, target.safe_ranges)
+
+
+def _is_in_staging(client: GenesysClient, rendered: RenderedFlow) -> bool:
+    """True when staging's published flow of this name and type carries the rendered flow's digest.
+
+    Staging's flows are assumed to be the refresh's: an edit made in staging that keeps the
+    description is not seen (change the description or delete the flow to have it imported again).
+    """
+    for flow in client.flows.list(types=[rendered.type], name=rendered.name):
+        if flow.get("name") == rendered.name and str(flow.get("type")) == rendered.type:
+            is_published = bool(flow.get("publishedVersion"))
+            digest = recorded_digest(flow.get("description"))
+            return is_published and digest is not None and digest == rendered.digest
+    return False
 
 
 def _contact_list(

@@ -1,5 +1,8 @@
 """The refresh: extract from production → scrub → verify → load into staging, as one command or by stage.
 
+Every command keeps its run's runs/<run>/summary.json up to date from its first stage on, so refused,
+failed and killed runs show in the history too.
+
 refresh(config)          all stages, under the target's lock; the nightly job's command
 extract_stage(config)    production → snapshots/<run>/raw (encrypted)
 scrub_stage(config, dir) raw → snapshots/<run>/clean (Parquet + manifest.json), report in runs/<run>
@@ -14,6 +17,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,12 +39,14 @@ from sanitizer.report import write_reports
 from sanitizer.report.model import ColumnVerification, FlowReport, OrgInfo, ScrubReport
 from sanitizer.rules import RuleSet, read_rules
 from sanitizer.runs import (
+    JOURNAL,
     Journal,
+    RunRecord,
     prune_snapshots,
+    recorded_run,
     remove_stale_raw,
     run_dir,
     target_lock,
-    write_summary,
 )
 from sanitizer.scrub import new_run_id, scrub
 from sanitizer.snapshot import (
@@ -136,8 +142,14 @@ def extract_stage(
     loaded: LoadedConfig, *, run_id: str | None = None, progress: Progress | None = None
 ) -> Path:
     """Extract production into an encrypted raw snapshot; returns the snapshot folder."""
-    keyring = key_for(loaded)
     run_id = run_id or new_run_id()
+    with _recorded(loaded, run_id, "extract") as record:
+        record.stage("extract")
+        return _extract(loaded, run_id, progress)
+
+
+def _extract(loaded: LoadedConfig, run_id: str, progress: Progress | None) -> Path:
+    keyring = key_for(loaded)
     snapshot = loaded.snapshots_dir / run_id
     remove_stale_raw(loaded.snapshots_dir, keep=run_id)
     vault = Vault(snapshot / "raw", keyring)
@@ -150,6 +162,20 @@ def extract_stage(
         raise
     write_json(snapshot / "raw" / MANIFEST, manifest.model_dump_json(indent=2))
     return snapshot
+
+
+def _recorded(
+    loaded: LoadedConfig, run_id: str, command: str, **fields: Any
+) -> AbstractContextManager[RunRecord]:
+    """The summary of run `run_id` kept while `command` works on it."""
+    return recorded_run(
+        run_dir(loaded.runs_dir, run_id),
+        run_id=run_id,
+        command=command,
+        config=str(loaded.path),
+        config_sha256=loaded.sha256,
+        **fields,
+    )
 
 
 def _org_info(
@@ -170,8 +196,22 @@ def scrub_stage(
     target_org: dict[str, Any] | None = None,
 ) -> RunResult:
     """Scrub and verify a raw snapshot into its clean snapshot; the raw data is destroyed either way."""
-    keyring = key_for(loaded)
     raw = read_raw_manifest(snapshot / "raw")
+    with _recorded(loaded, raw.run_id, "scrub") as record:
+        record.stage("scrub")
+        result = _scrub(loaded, snapshot, raw, progress, target_org)
+        record.update(verified=True)
+    return result
+
+
+def _scrub(
+    loaded: LoadedConfig,
+    snapshot: Path,
+    raw: RawManifest,
+    progress: Progress | None,
+    target_org: dict[str, Any] | None,
+) -> RunResult:
+    keyring = key_for(loaded)
     rules = refresh_rules(loaded)
     folder = run_dir(loaded.runs_dir, raw.run_id)
     vault = Vault(snapshot / "raw", keyring)
@@ -251,7 +291,11 @@ def flow_target(loaded: LoadedConfig) -> FlowTarget | None:
     if flows is None:
         return None
     mappings = mappings_for(loaded)
-    return FlowTarget(mapping=find_mapping(mappings, flows.target_mapping), mappings=mappings)
+    return FlowTarget(
+        mapping=find_mapping(mappings, flows.target_mapping),
+        mappings=mappings,
+        safe_ranges=read_rules(loaded.rules_path).safe_ranges(),
+    )
 
 
 def _scrub_flows(
@@ -414,32 +458,55 @@ def load_stage(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
+    resumed: bool = False,
 ) -> RunResult:
     """Load a clean snapshot into the target, after the interlock; with dry_run, only plan."""
     manifest = check_clean(snapshot / "clean")
-    folder = run_dir(loaded.runs_dir, manifest.run_id)
+    folder = loaded.runs_dir / manifest.run_id  # made once the lock is held
     result = RunResult(run_id=manifest.run_id, run_dir=folder, snapshot_dir=snapshot)
-    config = loaded.config
     with (
-        target_lock(loaded.runs_dir, config.target.expected_org_id),
-        connect(config.target, loaded) as client,
+        target_lock(loaded.lock_dir, loaded.config.target.expected_org_id),
+        _recorded(
+            loaded, manifest.run_id, "refresh --resume" if resumed else "load", resumed=resumed
+        ) as record,
     ):
+        _load_target(loaded, result, manifest, record, dry_run=dry_run, progress=progress)
+    result.timings = dict(record.summary["timings"])
+    return result
+
+
+def _load_target(
+    loaded: LoadedConfig,
+    result: RunResult,
+    manifest: CleanManifest,
+    record: RunRecord,
+    *,
+    dry_run: bool,
+    progress: Progress | None,
+) -> None:
+    """The interlock again, then the load (or its plan); the summary says what staging holds."""
+    config = loaded.config
+    clean = result.snapshot_dir / "clean"
+    record.stage("interlock")
+    with connect(config.target, loaded) as client:
         result.target_org = interlock(
             client, config.target, config.source.expected_org_id, config.staging_org_ids
         )
-        journal = Journal(folder / "journal.jsonl")
+        record.update(target_org=result.target_org)
+        record.stage("load")
+        journal = Journal(result.run_dir / JOURNAL)
         if dry_run:
-            result.plan = plan_load(
-                client, snapshot / "clean", manifest, journal, flow_target(loaded)
-            )
-            write_json(
-                folder / "plan.json", json.dumps([s.__dict__ for s in result.plan.steps], indent=2)
+            result.plan = plan_load(client, clean, manifest, journal, flow_target(loaded))
+            steps = [s.to_dict() for s in result.plan.steps]
+            write_json(result.run_dir / "plan.json", json.dumps(steps, indent=2))
+            staging = record.summary["staging"]
+            record.update(
+                dry_run=True, steps=steps, staging="dry run" if staging == "not loaded" else staging
             )
         else:
-            result.load = load(
-                client, snapshot / "clean", manifest, journal, progress, flow_target(loaded)
-            )
-    return result
+            record.update(dry_run=False, staging="load incomplete")
+            result.load = load(client, clean, manifest, journal, progress, flow_target(loaded))
+            record.update(staging="loaded", steps=[s.to_dict() for s in result.load.steps])
 
 
 def refresh(
@@ -451,58 +518,30 @@ def refresh(
 ) -> RunResult:
     """The nightly job: all stages; the interlock is checked before anything is read or written."""
     config = loaded.config
-    started = time.perf_counter()
     if resume is not None:
         snapshot = loaded.snapshots_dir / resume
         if not (snapshot / "clean" / MANIFEST).exists():
             raise InputError(f"{snapshot}: run {resume!r} has no clean snapshot to resume from")
-        result = load_stage(loaded, snapshot, dry_run=dry_run, progress=progress)
-        _finish(loaded, result, started, resumed=True)
-        return result
-    with target_lock(loaded.runs_dir, config.target.expected_org_id):
+        return load_stage(loaded, snapshot, dry_run=dry_run, progress=progress, resumed=True)
+    run_id = new_run_id()
+    with (
+        target_lock(loaded.lock_dir, config.target.expected_org_id),
+        _recorded(loaded, run_id, "refresh", resumed=False, dry_run=dry_run) as record,
+    ):
+        record.stage("interlock")
         with connect(config.target, loaded) as target:
             target_org = interlock(
                 target, config.target, config.source.expected_org_id, config.staging_org_ids
             )
-        snapshot = extract_stage(loaded, progress=progress)
-        scrubbed = scrub_stage(loaded, snapshot, progress=progress, target_org=target_org)
+        record.update(target_org=target_org)
+        record.stage("extract")
+        snapshot = _extract(loaded, run_id, progress)
+        record.stage("scrub")
+        raw = read_raw_manifest(snapshot / "raw")
+        result = _scrub(loaded, snapshot, raw, progress, target_org)
+        record.update(verified=True)
         manifest = check_clean(snapshot / "clean")
-        with connect(config.target, loaded) as target:
-            interlock(target, config.target, config.source.expected_org_id, config.staging_org_ids)
-            journal = Journal(scrubbed.run_dir / "journal.jsonl")
-            if dry_run:
-                scrubbed.plan = plan_load(
-                    target, snapshot / "clean", manifest, journal, flow_target(loaded)
-                )
-                write_json(
-                    scrubbed.run_dir / "plan.json",
-                    json.dumps([s.__dict__ for s in scrubbed.plan.steps], indent=2),
-                )
-            else:
-                scrubbed.load = load(
-                    target, snapshot / "clean", manifest, journal, progress, flow_target(loaded)
-                )
-        scrubbed.target_org = target_org
-    prune_snapshots(loaded.snapshots_dir, config.keep_snapshots, protect=scrubbed.run_id)
-    _finish(loaded, scrubbed, started, resumed=False)
-    return scrubbed
-
-
-def _finish(loaded: LoadedConfig, result: RunResult, started: float, *, resumed: bool) -> None:
-    result.timings["total_s"] = round(time.perf_counter() - started, 3)
-    steps = (result.load or result.plan or LoadResult()).steps
-    write_summary(
-        result.run_dir,
-        {
-            "run_id": result.run_id,
-            "finished_at": datetime.now(UTC).isoformat(),
-            "config": str(loaded.path),
-            "config_sha256": loaded.sha256,
-            "resumed": resumed,
-            "dry_run": result.plan is not None,
-            "verified": result.report.status == "verified" if result.report else None,
-            "target_org": result.target_org,
-            "steps": [s.__dict__ for s in steps],
-            "timings": result.timings,
-        },
-    )
+        _load_target(loaded, result, manifest, record, dry_run=dry_run, progress=progress)
+        prune_snapshots(loaded.snapshots_dir, config.keep_snapshots, protect=run_id)
+    result.timings = dict(record.summary["timings"])
+    return result

@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from sanitizer.errors import ConfigError
+from sanitizer.errors import ConfigError, env_var_words
 from sanitizer.shipped import rules_dir
 from sanitizer.yamlfile import KeyPath, read_yaml
 
@@ -260,7 +260,7 @@ def resolve(mapping: OrgMapping, name: str) -> str:
         if not found:
             raise ConfigError(
                 f"{where}: secret variable {name!r} of org {mapping.org!r}: "
-                f"environment variable {secret.env} is not set"
+                f"{env_var_words(secret.env)} is not set"
             )
         return found
     base = mapping._path.parent if mapping._path else Path.cwd()

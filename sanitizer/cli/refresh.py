@@ -22,17 +22,11 @@ SNAPSHOT = typer.Argument(..., help="A snapshot folder (snapshots/<run id>).", s
 
 
 def show_steps(result: LoadResult, heading: str) -> None:
-    """One line per load step: what was (or would be) done, and how many rows."""
+    """One line per load step: what was (or would be) done, how many rows, and what staging holds now."""
     table = Table("step", "action", "rows", "in staging now", "status", title=heading)
     for step in result.steps:
         existing = "-" if step.existing_rows is None else f"{step.existing_rows:,}"
-        table.add_row(
-            step.step,
-            step.action,
-            f"{step.rows:,}",
-            existing,
-            "done before (skipped)" if step.is_done else "",
-        )
+        table.add_row(step.step, step.action, f"{step.rows:,}", existing, step.status)
     stdout.print(table)
     for flow, rules in result.flow_warnings.items():
         if rules:

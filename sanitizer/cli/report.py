@@ -71,7 +71,7 @@ def history_command(
     threshold: ThresholdOption = DEFAULT_THRESHOLD,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
-    """One line per run, oldest first: date, status, tables, rows, findings, drift."""
+    """One line per run, oldest first: date, status, staging, tables, rows, findings, drift."""
     entries = read_history(runs_dir, threshold=threshold)
     if output_format is OutputFormat.json:
         typer.echo(json.dumps([e.to_dict() for e in entries], indent=2))
@@ -135,34 +135,37 @@ def _utc(moment: datetime) -> str:
 
 
 def _history_text(entries: list[RunEntry]) -> str:
-    header = ("date (UTC)", "run", "status", "tables", "rows", "findings", "drift")
+    header = ("date (UTC)", "run", "status", "staging", "tables", "rows", "findings", "drift")
     rows = [header]
     for e in entries:
         r = e.report
+        date = _utc(e.started_at).removesuffix(" UTC") if e.started_at else "?"
+        staging = e.staging or "-"
         if r is None:
-            rows.append(("?", e.run_id, "no report", "", "", "", e.problem or ""))
+            rows.append((date, e.run_id, e.status, staging, "", "", "", e.problem or ""))
             continue
         drift = (
             "-" if e.decisions is None else f"{e.decisions} to decide" if e.decisions else "none"
         )
-        status = "verified" if r.status == "verified" else "FAILED"
+        status = {"verified": "verified", "failed": "FAILED"}.get(e.status, e.status)
         rows.append(
             (
-                _utc(r.run.started_at).removesuffix(" UTC"),
+                date,
                 e.run_id,
                 status,
+                staging,
                 f"{r.summary.tables:,}",
                 f"{r.summary.rows:,}",
                 f"{r.summary.findings:,}",
                 drift,
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(6)]
-    right = {3, 4, 5}
+    widths = [max(len(row[i]) for row in rows) for i in range(7)]
+    right = {4, 5, 6}
     out = []
     for row in rows:
         cells = [
-            c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(row[:6])
+            c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(row[:7])
         ]
-        out.append("  ".join([*cells, row[6]]).rstrip())
+        out.append("  ".join([*cells, row[7]]).rstrip())
     return "\n".join(out)

@@ -78,6 +78,9 @@ def test_refresh_cli_prints_verification_steps_run_and_report(cli_refresh: CliRe
     )
     assert "loaded into staging" in result.stdout
     assert result.stdout.count("│ create │") == 7
+    # After a load, every step is done and the table says what staging holds now.
+    assert len(re.findall(r"│ done +│$", result.stdout, re.MULTILINE)) == 11
+    assert re.search(r"Spring Renewal Campaign +│ create +│ 700 +│ 700 +│ done", result.stdout)
     (run_id,) = cli_refresh.orgs.run_ids()
     run_dir = cli_refresh.orgs.runs / run_id
     assert f"run {run_id}: {run_dir}" in lines
@@ -129,7 +132,11 @@ def test_extract_cli_logs_plain_lines_when_stderr_is_not_a_terminal(
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines and all(re.match(r"(INFO|WARNING) sanitizer\.[\w.]+: ", line) for line in lines)
     assert "\x1b" not in result.output, "no terminal control codes when not on a terminal"
-    assert "INFO sanitizer.extract: extracted contact list" in lines
+    # The context a JSON line carries is on the plain line too: which list, how many rows.
+    assert (
+        'INFO sanitizer.extract: extracted contact list list="Spring Renewal Campaign" rows=700'
+        in lines
+    )
 
 
 def test_refresh_cli_json_logs_end_a_failed_run_with_one_json_error(

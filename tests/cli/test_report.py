@@ -136,3 +136,31 @@ def test_report_schema_prints_the_shipped_schema() -> None:
     assert code == EXIT_OK
     assert out == report_schema_text()
     assert json.loads(out)["title"] == "sanitizer scrub report"
+
+
+def test_report_history_shows_refused_runs_and_what_staging_holds(tmp_path: Path) -> None:
+    shutil.copytree(RUNS, tmp_path / "runs")
+    killed = {"status": "running", "stage": "load", "staging": "load incomplete"}
+    (tmp_path / "runs" / RUN_IDS[0] / "summary.json").write_text(json.dumps(killed))
+    refused = tmp_path / "runs" / "20261127T031500Z-refused"
+    refused.mkdir()
+    (refused / "summary.json").write_text(
+        json.dumps(
+            {
+                "started_at": "2026-11-27T03:15:00+00:00",
+                "status": "refused",
+                "stage": "interlock",
+                "exit_code": 6,
+                "staging": "not loaded",
+            }
+        )
+    )
+    code, out, _ = _run("report", "history", str(tmp_path / "runs"))
+    lines = out.strip().splitlines()
+    assert code == EXIT_OK
+    assert lines[0].split()[:5] == ["date", "(UTC)", "run", "status", "staging"]
+    assert lines[1].split()[2:6] == [RUN_IDS[0], "unfinished", "(load)", "load"]
+    assert "load incomplete" in lines[1]
+    assert lines[2].split()[2:5] == [RUN_IDS[1], "verified", "-"], "no summary: staging unknown"
+    assert lines[-1].split()[:3] == ["2026-11-27", "03:15", "20261127T031500Z-refused"]
+    assert "refused (interlock, exit 6)  not loaded" in lines[-1]

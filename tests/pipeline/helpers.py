@@ -27,6 +27,7 @@ import yaml
 from sanitizer.config import LoadedConfig, read_config
 from sanitizer.emulator.testing import EmulatorHandle, running_emulator
 from sanitizer.genesys import GenesysClient, PollPolicy, RetryPolicy
+from sanitizer.runs import lock_path
 from sanitizer.shipped import fixtures_dir, rules_dir
 
 ORGS = fixtures_dir() / "orgs"
@@ -254,6 +255,7 @@ class OrgState:
     data_tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     flow_names: list[str] = field(default_factory=list)
     flows: dict[str, dict[str, str]] = field(default_factory=dict)
+    flow_versions: dict[str, str] = field(default_factory=dict)  # published version id by name
     strings: list[tuple[str, str]] = field(default_factory=list)
 
     def normalised(self) -> dict[str, Any]:
@@ -349,6 +351,7 @@ def read_org(handle: EmulatorHandle) -> OrgState:
             state.flow_names.append(name)
             text = exported[str(flow["id"])].decode("utf-8")
             state.flows[name] = {"type": str(flow.get("type")), "yaml": text}
+            state.flow_versions[name] = str((flow.get("publishedVersion") or {}).get("id"))
             state.strings.append((f"flow {name!r}", text))
     return state
 
@@ -420,6 +423,11 @@ class Orgs:
     def runs(self) -> Path:
         return self.folder / "runs"
 
+    @property
+    def lock(self) -> Path:
+        """The staging org's lock file."""
+        return lock_path(self.folder / "locks", self.staging.org_id)
+
     def document(self, **changes: Any) -> dict[str, Any]:
         base = {
             "version": 1,
@@ -453,6 +461,8 @@ class Orgs:
             "rules": str(FIXTURE_RULES),
             "snapshots_dir": "snapshots",
             "runs_dir": "runs",
+            # The fixture orgs' ids are fixed: tests running side by side must not share the host's lock.
+            "lock_dir": "locks",
             "retry": dict(FAST_RETRY),
         }
         return deep_merge(base, changes)

@@ -3,6 +3,7 @@ org-id mismatches, a missing key; each is one clear line (file, line, key path) 
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,12 @@ INVALID = [
         None,
         id="source-two-places",
     ),
+    pytest.param(
+        {"target": {"client_secret_env": SECRET}},
+        "target.client_secret_env: expected the name of an environment variable",
+        None,
+        id="secret-where-its-variable-name-belongs",
+    ),
     pytest.param({"staging_org_ids": []}, "staging_org_ids", None, id="empty-allow-list"),
     pytest.param({"rules": "no-such-rules.yaml"}, "not found", "rules:", id="rules-missing"),
     pytest.param({"extract": {"flows": {"nmaes": ["*"]}}}, "nmaes", "nmaes", id="typo"),
@@ -164,6 +171,14 @@ def test_config_relative_paths_start_at_the_config_file(tmp_path: Path) -> None:
     assert loaded.snapshots_dir == tmp_path / "snapshots"
 
 
+def test_config_lock_dir_is_host_wide_unless_set(tmp_path: Path) -> None:
+    (tmp_path / "rules.yaml").write_text(FIXTURE_RULES.read_text(), encoding="utf-8")
+    path = _write(tmp_path, deep_merge(BASE, {"rules": "rules.yaml", "lock_dir": None}))
+    assert read_config(path).lock_dir == Path(tempfile.gettempdir()) / "sanitizer-locks"
+    path = _write(tmp_path, deep_merge(BASE, {"rules": "rules.yaml", "lock_dir": "locks"}))
+    assert read_config(path).lock_dir == tmp_path / "locks"
+
+
 # --- errors found when the run starts --------------------------------------------------------
 
 
@@ -204,3 +219,22 @@ def test_refresh_source_answering_as_another_org_exits_3_and_leaves_no_raw(orgs:
     assert f"expected_org_id is {other}" in line
     assert list(orgs.snapshots.glob("*/raw")) == []
     assert orgs.staging.store.count("contactlist") == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("SANITIZER_PROD_SECRET", True), ("hunter2", False), ("s3cr3tValue", False)],
+)
+def test_missing_env_var_is_named_only_when_it_looks_like_a_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, shown: bool
+) -> None:
+    monkeypatch.delenv(name, raising=False)
+    config = read_config(
+        _write(tmp_path, deep_merge(BASE, {"source": {"client_secret_env": name}}))
+    )
+    monkeypatch.setenv("PROD_ID", "an-id")
+    with pytest.raises(ConfigError) as raised:
+        config.config.source.credentials()
+    message = str(raised.value)
+    assert (name in message) is shown, message
+    assert "client_secret_env" in message and "is not set" in message

@@ -291,6 +291,16 @@ def test_refresh_leaves_report_manifest_summary_and_journal_in_its_run_folder(
     )
     assert summary["target_org"]["id"] == baseline.orgs.staging.org_id
     assert [s["action"] for s in summary["steps"]].count("create") == 7
+    assert (summary["status"], summary["exit_code"], summary["staging"]) == (
+        "finished",
+        0,
+        "loaded",
+    )
+    # What staging holds now, step by step: every step done, its rows there.
+    assert {(s["is_done"], s["is_skipped"], s["status"]) for s in summary["steps"]} == {
+        (True, False, "done")
+    }
+    assert all(s["existing_rows"] == s["rows"] for s in summary["steps"])
 
 
 def test_refresh_removes_the_raw_snapshot_and_keeps_the_clean_one(baseline: Baseline) -> None:
@@ -336,5 +346,14 @@ def test_refresh_twice_second_run_replaces_instead_of_creating(
         "contact_list": "replace",
         "external_contacts": "upsert",
         "data_table": "replace",
-        "flow": "import",
+        "flow": "unchanged",  # staging already holds exactly the rendered flow
     }
+
+
+def test_refresh_twice_leaves_each_flow_at_its_version(
+    baseline: Baseline, refreshed_again: tuple[RunResult, OrgState]
+) -> None:
+    # An import publishes a new version even without a change: the second run imports nothing.
+    _, again = refreshed_again
+    assert set(baseline.staging.flow_versions.values()) == {"1.0"}
+    assert again.flow_versions == baseline.staging.flow_versions

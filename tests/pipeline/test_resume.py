@@ -67,6 +67,13 @@ def test_resume_after_load_stopped_skips_finished_steps(
     orgs: Orgs, baseline: Baseline, sent: list[tuple[str, str]]
 ) -> None:
     run_id = _stopped_during_load(orgs)
+    stopped = json.loads((orgs.runs / run_id / "summary.json").read_text())
+    assert (stopped["status"], stopped["stage"], stopped["exit_code"], stopped["staging"]) == (
+        "failed",
+        "load",
+        7,
+        "load incomplete",
+    )
     sent.clear()
     result = refresh(orgs.loaded(), resume=run_id)
     assert not [
@@ -75,8 +82,10 @@ def test_resume_after_load_stopped_skips_finished_steps(
     assert any(p.startswith(DATA_TABLES) for _, p in sent)
     assert not [p for _, p in sent if "/export" in p], "resume must not extract again"
     summary = json.loads((orgs.runs / run_id / "summary.json").read_text())
-    assert summary["resumed"] is True
-    assert {s["step"] for s in summary["steps"] if s["is_done"]} == LOADED_FIRST
+    assert summary["resumed"] is True and summary["command"] == "refresh --resume"
+    assert (summary["status"], summary["staging"]) == ("finished", "loaded")
+    assert {s["step"] for s in summary["steps"] if s["is_skipped"]} == LOADED_FIRST
+    assert all(s["is_done"] for s in summary["steps"])
     assert result.load is not None and len(result.load.steps) == 11
     assert read_org(orgs.staging).normalised() == baseline.staging.normalised()
 
@@ -169,9 +178,17 @@ def test_resume_after_kill_during_load_continues_and_ends_correct(
     finished = set(_journal(orgs, run_id))
     assert 2 <= len(finished) < 11
     assert list(orgs.snapshots.glob("*/raw")) == [], "raw data outlived the scrub"
+    killed = json.loads((orgs.runs / run_id / "summary.json").read_text())
+    assert (killed["status"], killed["stage"], killed["staging"]) == (
+        "running",
+        "load",
+        "load incomplete",
+    )
+    history = CliRunner().invoke(app, ["report", "history", str(orgs.runs)]).stdout
+    assert "unfinished (load)" in history and "load incomplete" in history
     result = refresh(orgs.loaded(), resume=run_id)  # the lock died with the process
     assert result.load is not None
-    assert {s.step for s in result.load.steps if s.is_done} == finished
+    assert {s.step for s in result.load.steps if s.is_skipped} == finished
     assert read_org(orgs.staging).normalised() == baseline.staging.normalised()
 
 

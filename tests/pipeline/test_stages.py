@@ -47,6 +47,16 @@ def test_stage_commands_one_by_one_end_like_a_refresh(orgs: Orgs, baseline: Base
     out = _ok("load", str(snapshot), "--config", config)
     assert "loaded into staging" in out
     assert read_org(orgs.staging).normalised() == baseline.staging.normalised()
+    # The stages by hand keep one summary, as a refresh does.
+    summary = json.loads((orgs.runs / snapshot.name / "summary.json").read_text())
+    assert (summary["command"], summary["status"], summary["staging"]) == (
+        "load",
+        "finished",
+        "loaded",
+    )
+    assert summary["verified"] is True and summary["resumed"] is False
+    assert {"extract_s", "scrub_s", "interlock_s", "load_s"} <= summary["timings"].keys()
+    assert all(s["status"] == "done" for s in summary["steps"]) and len(summary["steps"]) == 11
 
 
 def test_scrub_stage_of_a_folder_without_raw_snapshot_exits_4(orgs: Orgs, tmp_path: Path) -> None:
@@ -99,7 +109,8 @@ def test_refresh_dry_run_prints_the_plan_and_writes_nothing(orgs: Orgs) -> None:
     assert len(plan) == 11
     assert {s["action"] for s in plan if s["kind"] != "flow"} == {"create", "upsert"}
     summary = json.loads((orgs.runs / run_id / "summary.json").read_text())
-    assert summary["dry_run"] is True
+    assert summary["dry_run"] is True and summary["staging"] == "dry run"
+    assert {s["status"] for s in summary["steps"]} == {"planned"}
     assert not (orgs.runs / run_id / "journal.jsonl").exists()
     assert list(orgs.snapshots.glob("*/raw")) == []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -99,3 +100,72 @@ def test_run_entry_to_dict_carries_the_history_line() -> None:
     assert line["findings"] == 4
     assert line["drift_decisions"] == 3
     assert line["tables"] == 3
+
+
+def _summary(folder: Path, **fields: object) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / "summary.json").write_text(json.dumps(fields), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("summary", "status", "staging"),
+    [
+        (
+            {"status": "finished", "stage": "load", "exit_code": 0, "staging": "loaded"},
+            "verified",
+            "loaded",
+        ),  # a night that went well
+        (
+            {"status": "finished", "stage": "load", "exit_code": 0, "staging": "dry run"},
+            "verified",
+            "dry run",
+        ),  # a dry run verified as well, but loaded nothing
+        (
+            {"status": "running", "stage": "load", "staging": "load incomplete"},
+            "unfinished (load)",
+            "load incomplete",
+        ),  # killed (kill -9) during its load: verified, but staging is half loaded
+        (
+            {"status": "failed", "stage": "load", "exit_code": 7, "staging": "load incomplete"},
+            "failed (load, exit 7)",
+            "load incomplete",
+        ),  # the API stopped answering during the load
+    ],
+)
+def test_read_history_summary_says_how_a_verified_run_ended_and_what_staging_holds(
+    tmp_path: Path, summary: dict[str, object], status: str, staging: str
+) -> None:
+    shutil.copytree(FIXTURE_RUNS, tmp_path, dirs_exist_ok=True)
+    first = sorted(tmp_path.iterdir())[0]
+    _summary(first, **summary)
+
+    entry = read_history(tmp_path)[0]
+
+    assert (entry.status, entry.staging) == (status, staging)
+    assert entry.to_dict()["staging"] == staging
+
+
+def test_read_history_run_stopped_before_its_scrub_is_shown_from_its_summary(
+    tmp_path: Path, verified: ScrubReport
+) -> None:
+    write_reports(verified, tmp_path / "20261123T031512Z-6b86b2")
+    _summary(
+        tmp_path / "29991231T000000Z-refused",
+        started_at="2999-12-31T00:00:00+00:00",
+        status="refused",
+        stage="interlock",
+        exit_code=6,
+        staging="not loaded",
+    )
+
+    entries = read_history(tmp_path)
+
+    refused = entries[-1]
+    assert refused.run_id == "29991231T000000Z-refused"
+    assert (refused.status, refused.staging, refused.problem) == (
+        "refused (interlock, exit 6)",
+        "not loaded",
+        None,
+    )
+    assert refused.to_dict()["exit_code"] == 6
+    assert refused.to_dict()["started_at"] == "2999-12-31T00:00:00+00:00"
