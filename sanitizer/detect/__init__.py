@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sanitizer.detect.evidence import ColumnEvidence, corroborate
 from sanitizer.detect.names import FIRST, LAST, NameFinder, name_tokens
 from sanitizer.detect.offline import load_spacy, use_bundled_suffix_list
 from sanitizer.detect.text import Span, TextScanner
 
 if TYPE_CHECKING:
-    from sanitizer.detect.columns import ColumnEvidence, build_analyzer, classify
+    from sanitizer.detect.columns import build_analyzer, classify
 
 
 def __getattr__(name: str) -> Any:
     # Presidio takes seconds to import: load the column classifier only when a column needs it.
-    if name in {"ColumnEvidence", "build_analyzer", "classify"}:
+    if name in {"build_analyzer", "classify"}:
         from sanitizer.detect import columns
 
         return getattr(columns, name)
@@ -33,6 +34,7 @@ __all__ = [
     "TextScanner",
     "build_analyzer",
     "classify",
+    "corroborate",
     "load_spacy",
     "name_tokens",
     "use_bundled_suffix_list",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import random
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from presidio_analyzer import (
@@ -27,6 +25,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 
 from sanitizer import entities
+from sanitizer.detect.evidence import WHOLE_VALUE, ColumnEvidence, sample
 from sanitizer.detect.names import FIRST, LAST, NameFinder, name_tokens
 from sanitizer.detect.offline import spacy_pipeline_path, use_bundled_suffix_list
 from sanitizer.detect.text import PRESIDIO_FLAGS, TextScanner
@@ -34,8 +33,6 @@ from sanitizer.rules import RuleSet
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-WHOLE_VALUE = 0.8  # a span covering this share of a value makes the whole value that entity
 
 
 class NameGazetteerRecognizer(EntityRecognizer):
@@ -114,27 +111,6 @@ def build_analyzer(rules: RuleSet, finder: NameFinder) -> AnalyzerEngine:
     return AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
 
 
-@dataclass
-class ColumnEvidence:
-    """What a sample of a column's values showed."""
-
-    entity: str | None
-    is_free_text: bool
-    confidence: float
-    sample_size: int
-    matched: int
-    scores: dict[str, float] = field(default_factory=dict)
-    recognizers: list[str] = field(default_factory=list)
-
-
-def sample(values: Sequence[str], size: int, seed: str) -> list[str]:
-    """A deterministic sample of distinct non-empty values (the same column gives the same sample)."""
-    distinct = list(dict.fromkeys(v for v in values if v.strip()))
-    if len(distinct) <= size:
-        return distinct
-    return random.Random(seed).sample(distinct, size)
-
-
 def classify(
     column: str,
     values: Sequence[str],
@@ -211,60 +187,3 @@ def _name_part(values: Sequence[str], finder: NameFinder) -> str:
     firsts = sum(1 for (t,) in singles if t in finder.first or finder.known.get(t, 0) & FIRST)
     lasts = sum(1 for (t,) in singles if t in finder.last or finder.known.get(t, 0) & LAST)
     return entities.FIRST_NAME if firsts >= lasts else entities.LAST_NAME
-
-
-# Entities the fast scanner finds in a whole value: a rule naming one of them is checked against a
-# sample of the column, so the report shows whether the values bear the rule out.
-_SCANNED = frozenset(
-    {
-        entities.EMAIL_ADDRESS,
-        entities.PHONE_NUMBER,
-        entities.CREDIT_CARD,
-        entities.IBAN_CODE,
-        entities.IP_ADDRESS,
-        *entities.NAME_ENTITIES,
-    }
-)
-
-
-def _family(entity: str) -> str:
-    return entities.PERSON if entity in entities.NAME_ENTITIES else entity
-
-
-def corroborate(
-    column: str, values: Sequence[str], entity: str, scanner: TextScanner, rules: RuleSet
-) -> ColumnEvidence | None:
-    """How many sampled values of a column a rule assigned to `entity` really hold that entity whole;
-    None when the scanner has no recognizer for the entity (a city, a date of birth)."""
-    custom = {r.supported_entity for r in rules.recognizers}
-    if entity not in _SCANNED | custom:
-        return None
-    picked = sample(values, rules.policy.sample_size, seed=column)
-    wanted = _family(entity)
-    matched = 0
-    scores: dict[str, list[float]] = defaultdict(list)
-    recognizers: set[str] = set()
-    for value in picked:
-        spans = scanner.scan(value)
-        stripped = len(value.strip()) or 1
-        whole = [s for s in spans if (s.end - s.start) / stripped >= WHOLE_VALUE]
-        if not whole and wanted == entities.PERSON and scanner.names.is_name_value(value):
-            matched += 1
-            scores[entities.PERSON].append(0.7)
-            recognizers.add("NameValueRecognizer")
-            continue
-        for span in spans:
-            scores[span.entity].append(span.score)
-            recognizers.add(span.recognizer)
-        if any(_family(s.entity) == wanted for s in whole):
-            matched += 1
-    n = len(picked)
-    return ColumnEvidence(
-        entity,
-        False,
-        round(matched / n, 3) if n else 0.0,
-        n,
-        matched,
-        {e: round(sum(s) / len(s), 3) for e, s in scores.items()},
-        sorted(recognizers),
-    )

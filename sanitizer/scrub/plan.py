@@ -121,7 +121,7 @@ class Planner:
 
     def _corroborate(self, path: str, entity: str, batch: Batch) -> Detection | None:
         """A rule's entity checked against a sample of the column: does the content bear it out?"""
-        from sanitizer.detect.columns import corroborate
+        from sanitizer.detect.evidence import corroborate
 
         evidence = corroborate(path, _texts(batch, path), entity, self.scanner, self.rules)
         if evidence is None or not evidence.sample_size:

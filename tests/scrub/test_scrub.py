@@ -9,6 +9,8 @@ import json
 import os
 import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -574,3 +576,29 @@ def test_scrub_detect_policy_replaces_names_under_unknown_headers(
     out = scrub_tables({"t.csv": rows}, "version: 1\nextends: [default]\n").rows("t")
     assert all(a["Contact"] != b["Contact"] for a, b in zip(rows, out, strict=True))
     assert all(a["Given"] != b["Given"] for a, b in zip(rows, out, strict=True))
+
+
+def test_scrub_with_every_column_ruled_never_imports_presidio(tmp_path: Path) -> None:
+    # Importing Presidio costs seconds; a nightly run whose rules cover every column must not pay it.
+    script = """
+import sys
+from pathlib import Path
+from sanitizer.keyring import Keyring
+from sanitizer.rules import read_rules
+from sanitizer.scrub import scrub
+from sanitizer.tables import read_sources
+files = Path(sys.argv[1])
+scrub(read_sources([files]), read_rules(files / "rules.yaml"),
+      Keyring(b"presidio-import-test-key-0123456789", source="tests"), Path(sys.argv[2]), workers=1)
+print("presidio_analyzer" in sys.modules)
+"""
+    files = Path(__file__).resolve().parents[2] / "fixtures" / "files"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(files), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "False"
