@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -72,8 +73,15 @@ class TextLogFormatter(logging.Formatter):
         super().__init__("%(levelname)s %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        pairs = "".join(f" {k}={_logfmt(v)}" for k, v in _log_context(record).items())
-        return super().format(record) + pairs
+        line = super().format(record)
+        # A field the message already spells out ("plan contacts: 100000 rows") is not repeated.
+        words = set(re.findall(r"[^\s:,;()]+", record.getMessage()))
+        pairs = "".join(
+            f" {k}={_logfmt(v)}"
+            for k, v in _log_context(record).items()
+            if not (isinstance(v, str | int) and str(v) in words)
+        )
+        return line + pairs
 
 
 def _logfmt(value: Any) -> str:

@@ -65,6 +65,13 @@ def test_text_and_json_log_lines_carry_the_same_context() -> None:
     assert line.endswith(' kind=data_table object="VIP Customers" rows=80')
 
 
+def test_text_log_line_does_not_repeat_what_the_message_says() -> None:
+    record = _record("plan contacts: 100000 rows", stage="plan", table="contacts", rows=100000)
+    assert TextLogFormatter().format(record) == "WARNING sanitizer.load: plan contacts: 100000 rows"
+    partly = _record("scrub contacts: 10 rows", table="contacts", rows=12)
+    assert TextLogFormatter().format(partly).endswith("10 rows rows=12")
+
+
 def _terminal(monkeypatch: pytest.MonkeyPatch) -> tuple[Console, list[Progress]]:
     """A terminal console for the display, and the Progress objects the display creates."""
     terminal = Console(file=io.StringIO(), force_terminal=True, width=100)
