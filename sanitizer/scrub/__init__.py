@@ -18,6 +18,7 @@ from pathlib import Path
 from sanitizer import __version__
 from sanitizer.errors import VerificationError
 from sanitizer.keyring import Keyring
+from sanitizer.memory import bulk_work, settled
 from sanitizer.ranges import SafeRanges
 from sanitizer.report import write_reports
 from sanitizer.report.model import (
@@ -70,6 +71,7 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
+@bulk_work()
 def scrub(
     sources: Sequence[TableSource],
     rules: RuleSet,
@@ -121,14 +123,15 @@ def scrub(
             rules.policy.default_region,
             *(r for r in rules.policy.regions if r != rules.policy.default_region),
         ]
-        verification, per_column = verify(
-            scrubbed.verify_tables,
-            scrubbed.originals,
-            ranges,
-            regions=regions,
-            batch_rows=batch_rows,
-            workers=workers,
-        )
+        with settled():  # the originals' search sets are built: later collections skip them
+            verification, per_column = verify(
+                scrubbed.verify_tables,
+                scrubbed.originals,
+                ranges,
+                regions=regions,
+                batch_rows=batch_rows,
+                workers=workers,
+            )
         verification.safe_ranges = safe_ranges_info(rules, ranges)
         scrubbed.timings["verify_s"] = time.perf_counter() - mark
         mark = time.perf_counter()

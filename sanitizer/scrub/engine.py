@@ -19,6 +19,7 @@ from sanitizer import entities
 from sanitizer.detect import FIRST, LAST, NameFinder, TextScanner, load_spacy, name_tokens
 from sanitizer.detect.names import NameSpan
 from sanitizer.keyring import Keyring
+from sanitizer.memory import settled
 from sanitizer.operators import get_operator
 from sanitizer.outputs import Staging, TableWriter
 from sanitizer.rules import RuleSet
@@ -465,30 +466,32 @@ def run_scrub(
     verify_tables: list[VerifyTable] = []
     try:
         mark = time.perf_counter()
-        for table in tables:
-            fmt: Format = output_format or table.source.format
-            formats[table.name] = fmt
-            path = staging.path_for(table.source, fmt)
-            with TableWriter(table.source, path, fmt) as writer:
-                done = 0
-                for batch in table.source.batches(batch_rows):
-                    engine.transform(table, batch)
-                    writer.write(batch)
-                    done += batch.num_rows
-                    if progress:
-                        progress("scrub", table.name, done)
-            staged[table.name] = path
-            verify_tables.append(
-                VerifyTable(
-                    name=table.name,
-                    source=table.source,
-                    output=path,
-                    columns={
-                        c.path: ColumnCheck(c.entity, c.operator, c.is_verified)
-                        for c in table.columns.values()
-                    },
+        # Pass 1 built the run's long-lived state: later garbage collections skip it.
+        with settled():
+            for table in tables:
+                fmt: Format = output_format or table.source.format
+                formats[table.name] = fmt
+                path = staging.path_for(table.source, fmt)
+                with TableWriter(table.source, path, fmt) as writer:
+                    done = 0
+                    for batch in table.source.batches(batch_rows):
+                        engine.transform(table, batch)
+                        writer.write(batch)
+                        done += batch.num_rows
+                        if progress:
+                            progress("scrub", table.name, done)
+                staged[table.name] = path
+                verify_tables.append(
+                    VerifyTable(
+                        name=table.name,
+                        source=table.source,
+                        output=path,
+                        columns={
+                            c.path: ColumnCheck(c.entity, c.operator, c.is_verified)
+                            for c in table.columns.values()
+                        },
+                    )
                 )
-            )
         timings["scrub_s"] = time.perf_counter() - mark
     except BaseException:
         staging.discard()
