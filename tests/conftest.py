@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,17 @@ from sanitizer.keyring import Keyring
 from sanitizer.rules import RuleSet, read_rules
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """CLI runs point sanitizer's log handler at the runner's stream; put the handlers back after."""
+    logger = logging.getLogger("sanitizer")
+    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+    logger.propagate = propagate
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,16 +18,6 @@ from sanitizer.cli.app import JsonLogFormatter, LogFormat, TextLogFormatter, con
 
 # `sanitizer.cli.app` the attribute is the typer app; the module is what the display reads from.
 cli_app = importlib.import_module("sanitizer.cli.app")
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    logger = logging.getLogger("sanitizer")
-    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
-    logger.propagate = propagate
 
 
 def _record(message: str, **context: Any) -> logging.LogRecord:

@@ -31,16 +31,6 @@ from sanitizer.keyring import Keyring
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    logger = logging.getLogger("sanitizer")
-    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
-    logger.propagate = propagate
-
-
 @dataclass
 class CliRefresh:
     orgs: Orgs

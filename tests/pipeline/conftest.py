@@ -3,7 +3,6 @@ made once per session whose staging read-back many tests inspect."""
 
 from __future__ import annotations
 
-import logging
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,17 +13,6 @@ import pytest
 from sanitizer.pipeline import RunResult, refresh
 
 from .helpers import Orgs, OrgState, read_org, running_orgs
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """CLI runs point sanitizer's log handler at the runner's stream; put the handlers back after."""
-    logger = logging.getLogger("sanitizer")
-    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
-    logger.propagate = propagate
 
 
 @pytest.fixture
