@@ -30,6 +30,7 @@ runner = CliRunner()
 def running_refresh(orgs: Orgs) -> Iterator[subprocess.Popen[bytes]]:
     """`sanitize refresh` in a subprocess, held in its extract by a slow production, owning the lock."""
     orgs.production.set_faults(latency_ms=200)
+    existing = set(orgs.snapshots.iterdir()) if orgs.snapshots.exists() else set()
     process = subprocess.Popen(
         [sys.executable, "-m", "sanitizer", "refresh", "--config", str(orgs.config)],
         env={**os.environ, **orgs.env()},
@@ -41,6 +42,11 @@ def running_refresh(orgs: Orgs) -> Iterator[subprocess.Popen[bytes]]:
     while not (lock.exists() and lock.read_text().startswith("pid ")):
         assert process.poll() is None, (orgs.folder / "first-run.log").read_text()[-2000:]
         assert time.monotonic() < deadline, "the first refresh never took the lock"
+        time.sleep(0.05)
+    # Its own snapshot folder exists before a test looks, so only a refused run could add one.
+    while not (orgs.snapshots.exists() and set(orgs.snapshots.iterdir()) - existing):
+        assert process.poll() is None, (orgs.folder / "first-run.log").read_text()[-2000:]
+        assert time.monotonic() < deadline, "the first refresh never started its snapshot"
         time.sleep(0.05)
     try:
         yield process
