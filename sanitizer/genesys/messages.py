@@ -50,6 +50,8 @@ _TOKEN = re.compile(
 )
 _CAMEL = re.compile(r"[a-z]+(?:[A-Z][a-z0-9]*)+(?:Id|Ids)?")
 _SENTENCE_END = ".!?;"
+_SPACE_BEFORE_PUNCTUATION = re.compile(r" ([,.;:!?])")
+_MASKED_RUN = re.compile(r"…(?:[ ,]*…)+")
 _PUNCTUATION = set(",.;:!?-/")
 _LIMIT = 300
 
@@ -90,8 +92,8 @@ def safe_message(message: object) -> str:
     if all(piece == "…" or piece in _PUNCTUATION for piece in out):
         return ""  # nothing left to read: the caller says what it can without it
     text = " ".join(out)
-    text = re.sub(r" ([,.;:!?])", r"\1", text)
-    text = re.sub(r"…(?:[ ,]*…)+", "…", text)
+    text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)
+    text = _MASKED_RUN.sub("…", text)
     return text[:_LIMIT]
 
 

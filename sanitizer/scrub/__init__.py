@@ -58,7 +58,8 @@ class ScrubResult:
 
 
 def default_workers() -> int:
-    """Processes for free-text scanning: $SANITIZER_WORKERS, else the CPU count (at most 4)."""
+    """Worker processes (free-text scan, phone replacement, verification): $SANITIZER_WORKERS, else
+    the CPU count (at most 4)."""
     configured = os.environ.get("SANITIZER_WORKERS", "").strip()
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
