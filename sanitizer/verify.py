@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -72,6 +73,11 @@ _TITLES = frozenset(
 _AMBIGUOUS = AMBIGUOUS_NAME_WORDS  # shared policy: which words need more evidence to be names
 _NOT_DIGIT = re.compile(r"\D")
 _SPACES = re.compile(r"\s+")
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?:;\n"
 
 
 def _fold(text: str) -> str:
@@ -189,6 +195,10 @@ class _Checker:
             for w in _WORDS.findall(v)
         }
         self.name_words = {w for w in self.name_words if len(w) > 1 and w not in _TITLES}
+        # Every name word holds a Unicode letter (RE2's \pL), so a value without one holds none of them.
+        self.name_words_have_letters = all(
+            any(unicodedata.category(c).startswith("L") for c in w) for w in self.name_words
+        )
         self.emails_and_specific = self.emails | self.specific if self.specific else self.emails
         self._phones_seen: dict[str, bool] = {}
         self._domains: dict[str, bool] = {}
@@ -261,9 +271,18 @@ class _Checker:
                 found.append((int(index), "original-value", "EMAIL_ADDRESS"))
             elif check_ranges and not self._domain_ok(value.rsplit("@", 1)[1]):
                 found.append((int(index), "email-outside-allowed-domains", "EMAIL_ADDRESS"))
-        for index in np.flatnonzero(is_nanp.to_numpy(zero_copy_only=False)):
+        nanp = np.flatnonzero(is_nanp.to_numpy(zero_copy_only=False))
+        # A North American number's national significant digits are its last ten (see _phone_key).
+        nanp_keys = (
+            pc.utf8_slice_codeunits(
+                pc.replace_substring_regex(array.take(pa.array(nanp)), r"\D", ""), -10
+            ).to_pylist()
+            if len(nanp)
+            else []
+        )
+        for index, key in zip(nanp, nanp_keys, strict=True):
             text = str(values[index]).strip()
-            if _phone_key(text) in self.phones:
+            if key in self.phones:
                 found.append((int(index), "original-value", "PHONE_NUMBER"))
             elif check_ranges and self.is_unsafe_phone(text):
                 found.append((int(index), "phone-outside-safe-ranges", "PHONE_NUMBER"))
@@ -328,17 +347,22 @@ class _Checker:
         a row's name that is also a common word ("will", "grace") only capitalised or starting a sentence.
         """
         held = set()
+        name_words = self.name_words
         for match in _WORDS.finditer(before):
-            word, folded = match.group(), match.group().casefold()
-            if folded not in self.name_words:
+            word = match.group()
+            folded = word.casefold()
+            if folded not in name_words:
                 continue
-            starts = (
-                not before[: match.start()].strip()
-                or before[: match.start()].rstrip()[-1] in ".!?:;\n"
-            )
             is_capital = word[0].isupper()
-            if (folded in row_names and (is_capital or starts or folded not in _AMBIGUOUS)) or (
-                is_capital and folded not in _AMBIGUOUS
+            # A capitalised name counts; so does the row's own name, unless it is a common word written
+            # in lower case inside a sentence ("will", "grace").
+            if (is_capital and folded not in _AMBIGUOUS) or (
+                folded in row_names
+                and (
+                    is_capital
+                    or folded not in _AMBIGUOUS
+                    or _starts_sentence(before, match.start())
+                )
             ):
                 held.add(folded)
         if not held:
@@ -512,11 +536,18 @@ def _kept_names(
     """A kept column must not hold a name its own row held in a name column ("Jane called back")."""
     # A value many rows share is a category ("SUMMER" campaign), not something a row said about itself.
     counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
+    rare = counts < CATEGORY_ROWS
+    if (
+        checker.name_words_have_letters
+    ):  # a value without a letter holds no name word: skipped in Arrow
+        rare &= pc.match_substring_regex(_arrow_text(pd.Series(distinct)), r"\pL").to_numpy(
+            zero_copy_only=False
+        )
+    values = distinct.tolist()
     hits = {
-        code: words
-        for code, value in enumerate(distinct.tolist())
-        if counts[code] < CATEGORY_ROWS
-        and (words := {w.casefold() for w in _WORDS.findall(str(value))} & checker.name_words)
+        int(code): words
+        for code in np.flatnonzero(rare)
+        if (words := {w.casefold() for w in _WORDS.findall(str(values[code]))} & checker.name_words)
     }
     if not hits:
         return
@@ -528,8 +559,13 @@ def _kept_names(
 
 
 def _row_names(table: VerifyTable, before: Batch) -> dict[int, set[str]]:
-    """The name words each input row holds in its name columns (row index within the batch)."""
+    """The name words each input row holds in its name columns (row index within the batch); computed
+    once per batch however many columns ask."""
+    cached: dict[int, set[str]] | None = getattr(before, "_verify_row_names", None)
+    if cached is not None:
+        return cached
     held: dict[int, set[str]] = defaultdict(set)
+    before._verify_row_names = held  # type: ignore[attr-defined]
     for name_column in table.name_columns:
         values, name_rows = before.cells(name_column)
         for value, row in zip(values.tolist(), name_rows.tolist(), strict=True):
@@ -538,10 +574,20 @@ def _row_names(table: VerifyTable, before: Batch) -> dict[int, set[str]]:
     return held
 
 
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """A column as Arrow text, nulls as empty strings, values as `str()` writes them (no copy when the
+    column is Arrow text already)."""
+    try:
+        array = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        text = values.astype(object).where(values.notna(), "").astype(str)
+        array = pa.array(text.tolist(), type=pa.large_string())
+    return pc.fill_null(array, "")
+
+
 def _keys(values: pd.Series, is_phone: bool) -> np.ndarray:
     """Normalised comparison keys of a column, vectorised in Arrow (phones: national significant digits)."""
-    text = values.astype(object).where(values.notna(), "").astype(str)
-    array = pa.array(text.tolist(), type=pa.large_string())
+    array = _arrow_text(values)
     if not is_phone:
         folded = pc.utf8_lower(
             pc.utf8_trim_whitespace(pc.replace_substring_regex(array, r"\s+", " "))
@@ -557,9 +603,8 @@ def _keys(values: pd.Series, is_phone: bool) -> np.ndarray:
         pc.utf8_slice_codeunits(digits, 1).to_numpy(zero_copy_only=False), dtype=object
     )[eleven]
     other = ~(((length == 10) & ~plus) | eleven)
-    raws = text.tolist()
     for index in np.flatnonzero(other):
-        keys[index] = _phone_key(raws[index])
+        keys[index] = _phone_key(array[int(index)].as_py())
     short = np.fromiter((len(k) < 7 for k in keys), dtype=bool, count=len(keys))
     keys[short] = ""
     return keys

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import phonenumbers
@@ -71,8 +72,9 @@ _USPS = [
 
 
 @lru_cache(maxsize=1)
-def address_pattern() -> re.Pattern[str]:
-    """House number, capitalised street words, a street suffix (Faker's bundled lists), optional unit."""
+def address_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """House number, capitalised street words, a street suffix (Faker's bundled lists), optional unit;
+    and the cheap shape that must be present first: a number, a space, the first letter of a word."""
     from importlib import import_module
 
     suffixes = set(_USPS)
@@ -83,16 +85,25 @@ def address_pattern() -> re.Pattern[str]:
             )
         )
     words = "|".join(sorted((re.escape(s) for s in suffixes if s), key=len, reverse=True))
-    return re.compile(
+    initials = "".join(
+        sorted({re.escape(s[0]) for s in suffixes if s} | set("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    )
+    address = re.compile(
         rf"\b\d{{1,6}}[A-Za-z]?,?\s+(?:[A-Z][\w'’.-]*\s+){{0,4}}(?:{words})\b\.?"
         r"(?:,?\s+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|#)\s*[\w-]+)?"
     )
+    return address, re.compile(rf"\d[A-Za-z]?,?\s+[{initials}]")
 
 
-# Cheap shapes that must be present before the card, IBAN, IP and SSN recognizers are worth running.
-NUMBER_HINT = re.compile(
-    r"\d{3}-\d{2}-\d{4}|\d\.\d{1,3}\.\d|[A-Z]{2}\d\d|(?:\d[ -]?){13}|[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:"
-)
+def address_pattern() -> re.Pattern[str]:
+    return address_patterns()[0]
+
+
+# Cheap shapes that must be present before the card, IP and SSN recognizers (one starting with a digit,
+# which the regex engine finds fast), the IBAN recognizer, and the IPv6 one are worth running.
+NUMBER_HINT = re.compile(r"\d(?:\d\d-\d{2}-\d{4}|\.\d{1,3}\.\d|(?:[ -]?\d){12})")
+IBAN_HINT = re.compile(r"[A-Z]{2}\d\d")
+IPV6_HINT = re.compile(r"[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:")
 
 # When two recognizers claim overlapping text, the more specific one wins at equal score.
 _PRIORITY = {
@@ -242,19 +253,26 @@ class TextScanner:
     def scan(self, text: str, row_names: frozenset[str] = frozenset()) -> list[Span]:
         """Non-overlapping PII spans in `text`, in order."""
         found: list[Span] = []
-        if "@" in text:
+        at = text.find("@")
+        if at >= 0:
             found.extend(
                 Span(m.start(), m.end(), entities.EMAIL_ADDRESS, 1.0, "EmailRecognizer")
-                for m in EMAIL.finditer(text)
+                for m in EMAIL.finditer(text, _token_start(text, at))
             )
         if _DIGIT.search(text):
             self._phone_spans(text, found)
-            if NUMBER_HINT.search(text):
+            if (
+                NUMBER_HINT.search(text)
+                or IBAN_HINT.search(text)
+                or (":" in text and IPV6_HINT.search(text))
+            ):
                 self._number_spans(text, found)
-            found.extend(
-                Span(m.start(), m.end(), entities.ADDRESS, 0.9, "StreetAddressRecognizer")
-                for m in address_pattern().finditer(text)
-            )
+            address, hint = address_patterns()
+            if hint.search(text):
+                found.extend(
+                    Span(m.start(), m.end(), entities.ADDRESS, 0.9, "StreetAddressRecognizer")
+                    for m in address.finditer(text)
+                )
         for custom in self._custom:
             self._custom_spans(custom, text, found)
         if self.known_values:
@@ -378,6 +396,12 @@ _NON_DIGITS = re.compile(r"\D")
 _DIGIT = re.compile(r"\d")
 
 
+def _token_start(text: str, at: int) -> int:
+    """Where the search for an email around the first `@` may start: an email holds no space, so none
+    starts before the last space ahead of its `@` (the regex need not try every word before it)."""
+    return text.rfind(" ", 0, at) + 1
+
+
 def _nanp(text: str, digits: str, default_region: str) -> str | None:
     """E.164 of a North American number in a common format, without a full parse (None: not sure)."""
     if default_region not in {"US", "CA"} and not text.startswith("+1"):
@@ -459,6 +483,9 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
     """Keep the best of overlapping spans: higher score, then more specific entity, then longer."""
     if len(spans) < 2:
         return spans
+    ordered = sorted(spans, key=lambda s: s.start)
+    if all(a.end <= b.start for a, b in pairwise(ordered)):
+        return ordered  # nothing overlaps (the common case): each span stays
     ranked = sorted(
         spans, key=lambda s: (-s.score, -_PRIORITY.get(s.entity, 1), -(s.end - s.start), s.start)
     )

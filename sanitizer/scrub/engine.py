@@ -103,8 +103,8 @@ def _row_pairs(batch: Batch, first_path: str, last_path: str) -> list[tuple[int,
     ]
 
 
-def _hash(values: pd.Series) -> np.ndarray:
-    return pd.util.hash_array(values.astype(str).to_numpy(dtype=object))  # type: ignore[no-any-return]
+def _hash(values: list[str]) -> np.ndarray:
+    return pd.util.hash_array(np.asarray(values, dtype=object))  # type: ignore[no-any-return]
 
 
 class Engine:
@@ -322,10 +322,11 @@ class Engine:
             if not present.any():
                 continue
             originals = values[present].astype(str)
-            stats.unique_hashes.append(np.unique(_hash(originals)))
+            codes, uniques = pd.factorize(originals)
+            distinct = [str(v) for v in uniques.tolist()]
+            stats.unique_hashes.append(np.unique(_hash(distinct)))
             if not column.is_replacing:
                 continue
-            distinct = list(pd.unique(originals))
             if column.is_text:
                 replaced = self._replace_text(
                     column, distinct, originals, rows[present.to_numpy()], row_names, stats
@@ -339,11 +340,14 @@ class Engine:
                         else r
                         for o, r in zip(distinct, replaced, strict=True)
                     ]
-            mapping = dict(zip(distinct, replaced, strict=True))
-            new = originals.map(mapping)
-            stats.changed += int((new != originals).sum())
+            changed = np.fromiter(
+                (r != d for d, r in zip(distinct, replaced, strict=True)),
+                dtype=bool,
+                count=len(distinct),
+            )
+            stats.changed += int(np.bincount(codes, minlength=len(distinct))[changed].sum())
             out = values.astype(object).copy()
-            out[present] = new.to_numpy()
+            out[present.to_numpy()] = np.asarray(replaced, dtype=object)[codes]
             batch.set_cells(column.path, out)
         if pair_originals:
             self._keep_full_names_apart(table, batch, pair_originals)
