@@ -12,8 +12,8 @@ import multiprocessing
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from multiprocessing.pool import AsyncResult
-from typing import Any, TypeVar
+from multiprocessing.pool import AsyncResult, Pool
+from typing import Any, Generic, TypeVar
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -49,14 +49,8 @@ def fork_map(
     `items` is consumed lazily: at most `window` items (default two per worker) are in flight, so a
     streamed input stays streamed. An exception in a worker is raised here, and the workers stop.
     """
-    global _TASK
     limit = window if window is not None else 2 * workers
-    _TASK = (function, state)
-    try:
-        pool = multiprocessing.get_context("fork").Pool(workers)
-    finally:
-        _TASK = None  # the workers have their copy; the parent must not keep the state alive
-    with pool:
+    with _pool(function, state, workers) as pool:
         pending: deque[AsyncResult[R]] = deque()
         for item in items:
             pending.append(pool.apply_async(_run, (item,)))
@@ -66,10 +60,50 @@ def fork_map(
             yield pending.popleft().get()
 
 
+class Submitted(Generic[R]):
+    """Work running in forked workers while the caller does something else."""
+
+    def __init__(self, pool: Pool, pending: list[AsyncResult[R]]) -> None:
+        self._pool: Pool | None = pool
+        self._pending = pending
+
+    def results(self) -> list[R]:
+        """Wait for every result, in input order (an exception in a worker is raised here)."""
+        try:
+            return [result.get() for result in self._pending]
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        """Stop the workers (nothing happens once the results are in)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+
+def fork_submit(
+    function: Callable[[S, T], R], state: S, items: Iterable[T], workers: int
+) -> Submitted[R]:
+    """Start `function(state, item)` for every item in `workers` forked processes and return at once;
+    `results()` collects them. Use it to overlap the workers' share with the caller's own work."""
+    pool = _pool(function, state, workers)
+    return Submitted(pool, [pool.apply_async(_run, (item,)) for item in items])
+
+
+def _pool(function: Callable[[Any, Any], Any], state: Any, workers: int) -> Pool:
+    global _TASK
+    _TASK = (function, state)
+    try:
+        return multiprocessing.get_context("fork").Pool(workers)
+    finally:
+        _TASK = None  # the workers have their copy; the parent must not keep the state alive
+
+
 def _run(item: Any) -> Any:
     assert _TASK is not None, "fork_map workers inherit their task at fork"
     function, state = _TASK
     return function(state, item)
 
 
-__all__ = ["can_fork", "fork_map"]
+__all__ = ["Submitted", "can_fork", "fork_map", "fork_submit"]

@@ -241,14 +241,24 @@ class TextScanner:
     def contacts(self, text: str) -> list[tuple[str, str]]:
         """(entity, value) of the emails and phones in a text: the cheap part of a scan, for pass 1."""
         found: list[Span] = []
-        if "@" in text:
+        at = text.find("@")
+        if at >= 0:
             found.extend(
                 Span(m.start(), m.end(), entities.EMAIL_ADDRESS, 1.0, "")
-                for m in EMAIL.finditer(text)
+                for m in EMAIL.finditer(text, _token_start(text, at))
             )
         if _DIGIT.search(text):
             self._phone_spans(text, found)
         return [(s.entity, text[s.start : s.end]) for s in resolve_overlaps(found)]
+
+    def contacts_many(self, texts: list[str], *, workers: int = 1) -> list[tuple[str, str]]:
+        """`contacts` of many texts, one list in text order (in `workers` processes when worth it)."""
+        if len(texts) >= PARALLEL_MIN_TEXTS and parallel.can_fork(workers):
+            size = max(1000, len(texts) // (workers * 8))
+            chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+            parts = parallel.fork_map(_contacts_chunk, self, chunks, workers, window=len(chunks))
+            return [found for part in parts for found in part]
+        return [found for text in texts for found in self.contacts(text)]
 
     def scan(self, text: str, row_names: frozenset[str] = frozenset()) -> list[Span]:
         """Non-overlapping PII spans in `text`, in order."""
@@ -294,9 +304,42 @@ class TextScanner:
         workers: int = 1,
     ) -> list[list[Span]]:
         """`scan` over many texts (in `workers` processes when worth it); NER runs once over all of them."""
+        return self.start_scan(texts, row_names, workers=workers).result()
+
+    def start_scan(
+        self,
+        texts: Sequence[str],
+        row_names: Sequence[frozenset[str]] | None = None,
+        *,
+        workers: int = 1,
+    ) -> PendingScan:
+        """`scan_many`, started: with workers they scan while the caller goes on; `result()` finishes it.
+
+        The result is the same whenever it is collected, as long as nothing teaches the name finder in
+        between (the engine starts a batch's first text column before its other columns, which do not).
+        """
         names = list(row_names) if row_names else [frozenset[str]()] * len(texts)
+        submitted = None
         if len(texts) >= PARALLEL_MIN_TEXTS and parallel.can_fork(workers):
-            spans = _scan_in_processes(self, list(texts), names, workers)
+            size = max(1000, len(texts) // (workers * 8))
+            chunks = [
+                (list(texts[i : i + size]), names[i : i + size]) for i in range(0, len(texts), size)
+            ]
+            submitted = parallel.fork_submit(_scan_chunk, self, chunks, workers)
+        return PendingScan(self, texts, names, submitted)
+
+    def finish_scan(
+        self,
+        texts: Sequence[str],
+        names: list[frozenset[str]],
+        submitted: parallel.Submitted[list[list[SpanTuple]]] | None,
+    ) -> list[list[Span]]:
+        if submitted is not None:
+            spans = [
+                [Span(*fields) for fields in found]
+                for part in submitted.results()
+                for found in part
+            ]
         else:
             spans = [self.scan(text, names[i]) for i, text in enumerate(texts)]
         # A name found in one text (with evidence: "Spoke to Stephanie") is a name in the others too
@@ -444,14 +487,25 @@ def _scan_chunk(
     ]
 
 
-def _scan_in_processes(
-    scanner: TextScanner, texts: list[str], names: list[frozenset[str]], workers: int
-) -> list[list[Span]]:
-    """Scan in forked worker processes (they inherit the scanner, its known names and phones)."""
-    size = max(1000, len(texts) // (workers * 8))
-    chunks = [(texts[i : i + size], names[i : i + size]) for i in range(0, len(texts), size)]
-    parts = parallel.fork_map(_scan_chunk, scanner, chunks, workers, window=len(chunks))
-    return [[Span(*fields) for fields in spans] for part in parts for spans in part]
+def _contacts_chunk(scanner: TextScanner, texts: list[str]) -> list[tuple[str, str]]:
+    return [found for text in texts for found in scanner.contacts(text)]
+
+
+@dataclass
+class PendingScan:
+    """A started `TextScanner.scan_many` (workers inherit the scanner, its known names and phones)."""
+
+    scanner: TextScanner
+    texts: Sequence[str]
+    names: list[frozenset[str]]
+    submitted: parallel.Submitted[list[list[SpanTuple]]] | None
+
+    def result(self) -> list[list[Span]]:
+        return self.scanner.finish_scan(self.texts, self.names, self.submitted)
+
+    def cancel(self) -> None:
+        if self.submitted is not None:
+            self.submitted.cancel()
 
 
 def _is_ip(text: str) -> bool:

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from sanitizer import entities
 from sanitizer.detect import FIRST, LAST, NameFinder, TextScanner, load_spacy, name_tokens
 from sanitizer.detect.names import NameSpan
+from sanitizer.detect.text import PendingScan
 from sanitizer.keyring import Keyring
 from sanitizer.memory import settled
 from sanitizer.operators import get_operator
@@ -167,9 +168,11 @@ class Engine:
                         # Phones and emails only mentioned in free text are originals too: replacements
                         # chosen now must never equal them.
                         values, _ = batch.cells(column.path)
-                        for text in _contact_candidates(_distinct(values)):
-                            for entity, value in self.scanner.contacts(text):
-                                self.mapper.remember(entity, [value])
+                        found = self.scanner.contacts_many(
+                            _contact_candidates(_distinct(values)), workers=self.workers
+                        )
+                        for entity, value in found:
+                            self.mapper.remember(entity, [value])
                 self._learn_full_names(table, batch)
                 rows += batch.num_rows
                 if self.progress:
@@ -308,71 +311,87 @@ class Engine:
         pair = self._name_pair(table)
         paths = batch.paths()
         pair_originals = _row_pairs(batch, *pair) if pair and all(p in paths for p in pair) else []
-        for column in list(table.columns.values()):
-            if column.path not in batch.paths():
-                continue
-            stats = self.stats[(table.name, column.path)]
-            values, rows = batch.cells(column.path)
-            present = _present(values)
-            stats.values += len(values)
-            stats.non_empty += int(present.sum())
-            if column.operator == "drop":
-                batch.drop(column.path)
-                continue
-            if not present.any():
-                continue
-            originals = values[present].astype(str)
-            codes, uniques = pd.factorize(originals)
-            distinct = [str(v) for v in uniques.tolist()]
-            stats.unique_hashes.append(np.unique(_hash(distinct)))
-            if not column.is_replacing:
-                continue
-            if column.is_text:
-                replaced = self._replace_text(
-                    column, distinct, originals, rows[present.to_numpy()], row_names, stats
-                )
-            else:
-                replaced = self.mapper.replace(self._channel(column), distinct)
-                if column.entity == entities.PERSON:
-                    replaced = [
-                        " ".join(self.mapper.apart(o.split(), r.split()))
-                        if len(r.split()) > 1
-                        else r
-                        for o, r in zip(distinct, replaced, strict=True)
-                    ]
-            changed = np.fromiter(
-                (r != d for d, r in zip(distinct, replaced, strict=True)),
-                dtype=bool,
-                count=len(distinct),
+        # The first free-text column is scanned in the workers while this process replaces the other
+        # columns (which teach the scanner nothing, so the scan finds what it would find later).
+        texts = [
+            c for c in table.columns.values() if c.is_text and c.is_replacing and c.path in paths
+        ]
+        early = _Cells.of(batch, texts[0].path) if texts else None
+        scan = (
+            self.scanner.start_scan(
+                early.distinct, _names_of(early, row_names), workers=self.workers
             )
-            stats.changed += int(np.bincount(codes, minlength=len(distinct))[changed].sum())
-            out = values.astype(object).copy()
-            out[present.to_numpy()] = np.asarray(replaced, dtype=object)[codes]
-            batch.set_cells(column.path, out)
+            if early is not None and early.distinct
+            else None
+        )
+        try:
+            for column in list(table.columns.values()):
+                if column.path in batch.paths():
+                    cells = early if early and column.path == early.path else None
+                    self._transform_column(table, batch, column, cells, row_names, scan)
+        finally:
+            if scan is not None:
+                scan.cancel()
         if pair_originals:
             self._keep_full_names_apart(table, batch, pair_originals)
+
+    def _transform_column(
+        self,
+        table: TablePlan,
+        batch: Batch,
+        column: ColumnPlan,
+        cells: _Cells | None,
+        row_names: list[frozenset[str]] | None,
+        scan: PendingScan | None,
+    ) -> None:
+        stats = self.stats[(table.name, column.path)]
+        cells = cells or _Cells.of(batch, column.path)
+        values, present, distinct, codes = cells.values, cells.present, cells.distinct, cells.codes
+        stats.values += len(values)
+        stats.non_empty += int(present.sum())
+        if column.operator == "drop":
+            batch.drop(column.path)
+            return
+        if not distinct:
+            return
+        stats.unique_hashes.append(np.unique(_hash(distinct)))
+        if not column.is_replacing:
+            return
+        if column.is_text:
+            replaced = self._replace_text(column, cells, row_names, stats, scan)
+        else:
+            replaced = self.mapper.replace(self._channel(column), distinct)
+            if column.entity == entities.PERSON:
+                replaced = [
+                    " ".join(self.mapper.apart(o.split(), r.split())) if len(r.split()) > 1 else r
+                    for o, r in zip(distinct, replaced, strict=True)
+                ]
+        changed = np.fromiter(
+            (r != d for d, r in zip(distinct, replaced, strict=True)),
+            dtype=bool,
+            count=len(distinct),
+        )
+        stats.changed += int(np.bincount(codes, minlength=len(distinct))[changed].sum())
+        out = values.astype(object).copy()
+        out[present.to_numpy()] = np.asarray(replaced, dtype=object)[codes]
+        batch.set_cells(column.path, out)
 
     def _replace_text(
         self,
         column: ColumnPlan,
-        distinct: list[str],
-        originals: pd.Series,
-        rows: np.ndarray,
+        cells: _Cells,
         row_names: list[frozenset[str]] | None,
         stats: ColumnStats,
+        scan: PendingScan | None,
     ) -> list[str]:
-        names_of: dict[str, frozenset[str]] = {}
-        if row_names is not None:
-            merged: dict[str, set[str]] = defaultdict(set)
-            for text, row in zip(originals.tolist(), rows.tolist(), strict=True):
-                if row_names[row]:
-                    merged[text].update(row_names[row])
-            names_of = {text: frozenset(names) for text, names in merged.items()}
-
         def find(texts: Sequence[str]) -> list[list[object]]:
-            found = self.scanner.scan_many(
-                texts, [names_of.get(t, frozenset()) for t in texts], workers=self.workers
-            )
+            if scan is not None and texts is cells.distinct and scan.texts is texts:
+                found = scan.result()  # started before the other columns
+            else:
+                by_text = dict(zip(cells.distinct, _names_of(cells, row_names), strict=True))
+                found = self.scanner.scan_many(
+                    texts, [by_text.get(t, frozenset()) for t in texts], workers=self.workers
+                )
             for text, spans in zip(texts, found, strict=True):
                 for span in spans:
                     stats.spans[span.entity] += 1
@@ -382,7 +401,7 @@ class Engine:
 
         self.mapper.find_spans = find
         channel = self._channel(column)
-        return get_operator("text").replace(distinct, self.mapper.context(channel))
+        return get_operator("text").replace(cells.distinct, self.mapper.context(channel))
 
     def _row_names(self, table: TablePlan, batch: Batch) -> list[frozenset[str]] | None:
         """The name tokens each row of the batch holds in its name columns (before replacement)."""
@@ -404,6 +423,40 @@ class Engine:
                         tokens = cache[value] = name_tokens(value)
                     per_row[row].update(tokens)
         return [frozenset(s) for s in per_row]
+
+
+@dataclass
+class _Cells:
+    """A column of a batch as pass 2 works on it: present cells, their distinct values and codes."""
+
+    path: str
+    values: pd.Series
+    rows: np.ndarray  # row within the batch of each cell
+    present: pd.Series  # cells holding a value worth replacing
+    codes: np.ndarray  # for each present cell, the index of its value in `distinct`
+    distinct: list[str]  # in order of first appearance
+
+    @classmethod
+    def of(cls, batch: Batch, path: str) -> _Cells:
+        values, rows = batch.cells(path)
+        present = _present(values)
+        if not present.any():
+            return cls(path, values, rows, present, np.array([], dtype=np.intp), [])
+        codes, uniques = pd.factorize(values[present].astype(str))
+        return cls(path, values, rows, present, codes, [str(v) for v in uniques.tolist()])
+
+
+def _names_of(cells: _Cells, row_names: list[frozenset[str]] | None) -> list[frozenset[str]]:
+    """For each distinct text, the name words of the rows that hold it (a name there is a name here)."""
+    if row_names is None:
+        return [frozenset()] * len(cells.distinct)
+    merged: list[set[str]] = [set() for _ in cells.distinct]
+    for code, row in zip(
+        cells.codes.tolist(), cells.rows[cells.present.to_numpy()].tolist(), strict=True
+    ):
+        if row_names[row]:
+            merged[code].update(row_names[row])
+    return [frozenset(names) for names in merged]
 
 
 def _ner(model: str) -> Callable[[list[str]], list[list[NameSpan]]]:

@@ -41,7 +41,16 @@ def counted(function, state, items, workers, **options):
     return fork_map(function, state, items, workers, **options)
 
 
+fork_submit = parallel.fork_submit
+
+
+def submitted(function, state, items, workers):
+    forks[function.__name__] += 1
+    return fork_submit(function, state, items, workers)
+
+
 parallel.fork_map = counted
+parallel.fork_submit = submitted
 keyring = Keyring(b"parallel-test-key-0123456789abcdef", source="tests")
 try:
     scrub(read_sources([source]), read_rules(rules), keyring, out, batch_rows=200, workers=workers)
@@ -73,6 +82,11 @@ def _verification(out: Path) -> dict[str, Any]:
     return section
 
 
+def _columns(out: Path) -> list[Any]:
+    report = json.loads((out / "scrub-report.json").read_text(encoding="utf-8"))
+    return [column for table in report["tables"] for column in table["columns"]]
+
+
 @pytest.fixture
 def contacts(tmp_path: Path, fake_contacts: Any, write_rows: Any) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = fake_contacts(1200, seed=31)
@@ -89,10 +103,12 @@ def test_workers_give_the_same_outputs_and_report_as_one_process(
     two, out_two = _run(tmp_path, contact_rules_text, 2)
     assert one == {"status": "verified", "forks": {}, "can_fork": False}
     assert two["status"] == "verified" and two["can_fork"]
-    # Every parallel path was taken: text scan, phone replacement, verification by batch.
-    assert set(two["forks"]) == {"_scan_chunk", "_replace_chunk", "_check_pair"}
+    # Every parallel path was taken: the contacts of notes in pass 1, the text scan (started while the
+    # other columns are replaced), phone replacement, verification by batch.
+    assert set(two["forks"]) == {"_contacts_chunk", "_scan_chunk", "_replace_chunk", "_check_pair"}
     assert (out_two / "contacts.csv").read_bytes() == (out_one / "contacts.csv").read_bytes()
     assert _verification(out_two) == _verification(out_one)
+    assert _columns(out_two) == _columns(out_one)  # the same counts, spans found included
 
 
 @pytest.mark.slow
@@ -117,3 +133,47 @@ def test_workers_report_the_same_findings_as_one_process(
     )  # capped list, full count: the cap merges like one process
     assert len(found["findings"]) == 1000
     assert not list(out_two.glob("*.csv"))  # nothing published
+
+
+SUBMIT = """
+import json, multiprocessing, time
+from sanitizer import parallel
+
+
+def square(offset, item):
+    if item == "boom":
+        raise ValueError("bad item")
+    return offset + item * item
+
+
+def slow(_state, item):
+    time.sleep(60)
+
+
+done = parallel.fork_submit(square, 10, [3, 1, 2], 2).results()
+try:
+    parallel.fork_submit(square, 0, [1, "boom"], 2).results()
+    raised = None
+except ValueError as exc:
+    raised = str(exc)
+pending = parallel.fork_submit(slow, None, [1, 2], 2)
+started = time.perf_counter()
+pending.cancel()
+print(json.dumps({
+    "done": done,
+    "raised": raised,
+    "cancel_s": time.perf_counter() - started,
+    "children": len(multiprocessing.active_children()),
+}))
+"""
+
+
+def test_submitted_work_comes_back_in_order_and_cancels() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SUBMIT], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["done"] == [19, 11, 14]  # input order, the state passed to every call
+    assert result["raised"] == "bad item"  # a worker's exception reaches the caller
+    assert result["cancel_s"] < 30 and result["children"] == 0  # cancel stops the workers at once
