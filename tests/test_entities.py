@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sanitizer import entities
 from sanitizer.entities import (
@@ -137,3 +139,38 @@ def test_specific_entities_exclude_single_names() -> None:
     assert not entities.SPECIFIC_ENTITIES & entities.NAME_ENTITIES
     assert entities.EMAIL_ADDRESS in entities.SPECIFIC_ENTITIES
     assert entities.PHONE_NUMBER in entities.SPECIFIC_ENTITIES
+
+
+_DIGITS = "0123456789"
+_PHONE_PARTS = st.sampled_from(
+    [" ", "  ", "\t", "-", ".", "(", ")", "+", "+1", "00", "1", "0", "٣", "\x1c", "x", "/"]
+)
+
+
+@st.composite
+def _phone_spellings(draw: st.DrawFn) -> str:
+    """Phone-like strings: plain North American numbers and everything near them."""
+    pieces = draw(
+        st.lists(
+            st.one_of(_PHONE_PARTS, st.text(alphabet=_DIGITS, min_size=1, max_size=11)),
+            min_size=1,
+            max_size=8,
+        )
+    )
+    return "".join(pieces)
+
+
+# Enough plain numbers that the vectorised path (1000 values or more) is taken.
+_PLAIN = [f"({200 + i % 700}) 555-{i:04d}" for i in range(1000)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(drawn=st.lists(_phone_spellings(), min_size=1, max_size=60))
+@pytest.mark.parametrize("region", ["US", "GB", "CA"])
+def test_many_values_at_once_normalise_as_one_at_a_time(region: str, drawn: list[str]) -> None:
+    # The vectorised path must give exactly what the one-by-one path gives, value for value.
+    values = drawn + _PLAIN
+    assert entities.phone_keys(values) == [phone_key(v) for v in values]
+    assert entities.normalize_many("PHONE_NUMBER", values, region, REGIONS) == [
+        normalize_phone(v, region, REGIONS) for v in values
+    ]

@@ -74,7 +74,7 @@ def _present(values: pd.Series) -> pd.Series:
 
 def _distinct(values: pd.Series) -> list[str]:
     present = values[_present(values)]
-    return [str(v) for v in pd.unique(present.astype(str))]
+    return [v if isinstance(v, str) else str(v) for v in pd.unique(present.astype(str)).tolist()]
 
 
 def _contact_candidates(texts: list[str]) -> list[str]:
@@ -104,8 +104,9 @@ def _row_pairs(batch: Batch, first_path: str, last_path: str) -> list[tuple[int,
     ]
 
 
-def _hash(values: list[str]) -> np.ndarray:
-    return pd.util.hash_array(np.asarray(values, dtype=object))  # type: ignore[no-any-return]
+def _hash(distinct: list[str]) -> np.ndarray:
+    """64-bit hashes of distinct values (not factorized again: they are distinct)."""
+    return pd.util.hash_array(np.asarray(distinct, dtype=object), categorize=False)  # type: ignore[no-any-return]
 
 
 class Engine:
@@ -156,7 +157,7 @@ class Engine:
                         if column.entity == entities.PHONE_NUMBER:
                             # Known before the notes are read: no full parse for numbers a column holds.
                             self.scanner.known_phones.update(
-                                k for v in distinct if len(k := entities.phone_key(v)) >= 7
+                                k for k in entities.phone_keys(distinct) if len(k) >= 7
                             )
                         if column.entity in entities.NAME_ENTITIES:
                             kind = {entities.FIRST_NAME: FIRST, entities.LAST_NAME: LAST}.get(
@@ -196,8 +197,10 @@ class Engine:
         }
         self.scanner.known_phones = {
             key
-            for v in self.mapper.originals.get(entities.PHONE_NUMBER, ())
-            if len(key := entities.phone_key(v)) >= 7
+            for key in entities.phone_keys(
+                list(self.mapper.originals.get(entities.PHONE_NUMBER, ()))
+            )
+            if len(key) >= 7
         }
         for table in tables:
             if table.persona is not None:

@@ -87,11 +87,9 @@ class Mapper:
         region = self.rules.policy.default_region
         regions = tuple(self.rules.policy.regions)
         originals = self.originals[entity]
-        avoid = self._avoid[entity]
-        for value in values:
-            if value not in originals:
-                originals.add(value)
-                avoid.add(entities.normalize(entity, value, region, regions))
+        fresh = [v for v in dict.fromkeys(values) if v not in originals]
+        originals.update(fresh)
+        self._avoid[entity].update(entities.normalize_many(entity, fresh, region, regions))
 
     def settle(self) -> None:
         """Compute replacements for everything collected, channel by channel (vectorised per channel)."""
