@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import phonenumbers
 
@@ -118,9 +118,11 @@ _PRIORITY = {
 }
 
 
-@dataclass(frozen=True)
-class Span:
-    """A PII span in a text; PERSON spans also say which words are first or last names."""
+class Span(NamedTuple):
+    """A PII span in a text; PERSON spans also say which words are first or last names.
+
+    A named tuple: a note yields several, a million notes millions, and they cross process boundaries.
+    """
 
     start: int
     end: int
@@ -332,14 +334,10 @@ class TextScanner:
         self,
         texts: Sequence[str],
         names: list[frozenset[str]],
-        submitted: parallel.Submitted[list[list[SpanTuple]]] | None,
+        submitted: parallel.Submitted[list[list[Span]]] | None,
     ) -> list[list[Span]]:
         if submitted is not None:
-            spans = [
-                [Span(*fields) for fields in found]
-                for part in submitted.results()
-                for found in part
-            ]
+            spans = [found for part in submitted.results() for found in part]
         else:
             spans = [self.scan(text, names[i]) for i, text in enumerate(texts)]
         # A name found in one text (with evidence: "Spoke to Stephanie") is a name in the others too
@@ -470,21 +468,11 @@ def _nanp_valid(npa_nxx: str) -> bool:
 PARALLEL_MIN_TEXTS = 20_000
 
 
-SpanTuple = tuple[int, int, str, float, str, tuple[int, ...], tuple[tuple[int, int], ...]]
-
-
 def _scan_chunk(
     scanner: TextScanner, chunk: tuple[list[str], list[frozenset[str]]]
-) -> list[list[SpanTuple]]:
-    # Plain tuples cross the process boundary several times faster than dataclasses.
+) -> list[list[Span]]:
     texts, names = chunk
-    return [
-        [
-            (s.start, s.end, s.entity, s.score, s.recognizer, s.kinds, s.words)
-            for s in scanner.scan(text, names[i])
-        ]
-        for i, text in enumerate(texts)
-    ]
+    return [scanner.scan(text, names[i]) for i, text in enumerate(texts)]
 
 
 def _contacts_chunk(scanner: TextScanner, texts: list[str]) -> list[tuple[str, str]]:
@@ -498,7 +486,7 @@ class PendingScan:
     scanner: TextScanner
     texts: Sequence[str]
     names: list[frozenset[str]]
-    submitted: parallel.Submitted[list[list[SpanTuple]]] | None
+    submitted: parallel.Submitted[list[list[Span]]] | None
 
     def result(self) -> list[list[Span]]:
         return self.scanner.finish_scan(self.texts, self.names, self.submitted)

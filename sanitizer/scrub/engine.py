@@ -42,6 +42,12 @@ class ColumnStats:
     unique_hashes: list[np.ndarray] = field(default_factory=list)
     collisions_avoided: int = 0
 
+    def add_distinct(self, hashes: np.ndarray) -> None:
+        """Hashes of a batch's distinct values; merged when they pile up (values repeat across batches)."""
+        self.unique_hashes.append(hashes)
+        if len(self.unique_hashes) >= 16:
+            self.unique_hashes = [np.unique(np.concatenate(self.unique_hashes))]
+
     @property
     def unique(self) -> int:
         return int(np.unique(np.concatenate(self.unique_hashes)).size) if self.unique_hashes else 0
@@ -252,10 +258,11 @@ class Engine:
         ]
         if not hits:
             return
-        held = {row: (first, last) for row, first, last in originals}
+        hit_rows = {fakes[hit][0] for hit in hits}
+        held = {row: (first, last) for row, first, last in originals if row in hit_rows}
         lasts, rows = batch.cells(pair[1])
         out = lasts.to_numpy(dtype=object, copy=True)
-        position = {int(r): i for i, r in enumerate(rows.tolist())}
+        position = {r: i for i, r in enumerate(rows.tolist()) if r in hit_rows}
         for hit in hits:
             row, first, last = fakes[hit]
             if row in held and row in position:
@@ -357,7 +364,7 @@ class Engine:
             return
         if not distinct:
             return
-        stats.unique_hashes.append(np.unique(_hash(distinct)))
+        stats.add_distinct(_hash(distinct))
         if not column.is_replacing:
             return
         if column.is_text:

@@ -137,27 +137,25 @@ class Mapper:
     ) -> list[str]:
         """Replacements for distinct values, computing (and remembering) the ones not seen before."""
         known = self._maps[channel]
-        missing = [v for v in values if v not in known]
+        found = [known.get(v) for v in values]  # one lookup each: these maps hold millions
+        missing = [v for v, new in zip(values, found, strict=True) if new is None]
+        if not missing:
+            return found  # type: ignore[return-value]
+        if remember:
+            self._remember(channel.entity, missing)
+        overrides = self._overrides.get(channel)
+        if overrides:
+            region = self.rules.policy.default_region
+            decided = {
+                v: overrides.get(entities.normalize(channel.entity, v, region)) for v in missing
+            }
+            operator, context = get_operator(channel.operator), self.context(channel)
+            known.update(
+                {v: operator.respell(v, o, context) for v, o in decided.items() if o is not None}
+            )
+            missing = [v for v, o in decided.items() if o is None]
         if missing:
-            if remember:
-                self._remember(channel.entity, missing)
-            overrides = self._overrides.get(channel)
-            if overrides:
-                region = self.rules.policy.default_region
-                decided = {
-                    v: overrides.get(entities.normalize(channel.entity, v, region)) for v in missing
-                }
-                operator, context = get_operator(channel.operator), self.context(channel)
-                known.update(
-                    {
-                        v: operator.respell(v, o, context)
-                        for v, o in decided.items()
-                        if o is not None
-                    }
-                )
-                missing = [v for v, o in decided.items() if o is None]
-            if missing:
-                self._compute(channel, missing)
+            self._compute(channel, missing)
         return [known[v] for v in values]
 
     def make_unique(self, channel: Channel, values: Sequence[str]) -> int:
