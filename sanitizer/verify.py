@@ -254,9 +254,19 @@ class _Checker:
         )
         # Set lookups in Python: Arrow's is_in would hash every original again for each column and batch.
         known = self.emails_and_specific
-        originals = np.fromiter(
-            (value in known for value in folded.to_pylist()), dtype=bool, count=len(values)
+        originals = np.zeros(len(values), dtype=bool)
+        # Without identifier originals only emails can match, and an email holds an "@".
+        candidates = (
+            np.arange(len(values))
+            if self.specific
+            else np.flatnonzero(pc.match_substring(array, "@").to_numpy(zero_copy_only=False))
         )
+        if len(candidates):
+            originals[candidates] = np.fromiter(
+                (value in known for value in folded.take(pa.array(candidates)).to_pylist()),
+                dtype=bool,
+                count=len(candidates),
+            )
         found: list[tuple[int, Kind, str]] = []
         is_email = pc.match_substring_regex(
             array, r"^[^\s@<>()\[\],;:\"'`]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
@@ -275,7 +285,7 @@ class _Checker:
         # A North American number's national significant digits are its last ten (see _phone_key).
         nanp_keys = (
             pc.utf8_slice_codeunits(
-                pc.replace_substring_regex(array.take(pa.array(nanp)), r"\D", ""), -10
+                pc.replace_substring_regex(array.take(pa.array(nanp)), r"\D+", ""), -10
             ).to_pylist()
             if len(nanp)
             else []
@@ -566,11 +576,15 @@ def _row_names(table: VerifyTable, before: Batch) -> dict[int, set[str]]:
         return cached
     held: dict[int, set[str]] = defaultdict(set)
     before._verify_row_names = held  # type: ignore[attr-defined]
+    words_of: dict[str, list[str]] = {}  # names repeat: each distinct one is split once
     for name_column in table.name_columns:
         values, name_rows = before.cells(name_column)
         for value, row in zip(values.tolist(), name_rows.tolist(), strict=True):
             if isinstance(value, str):
-                held[row].update(w.casefold() for w in _WORDS.findall(value))
+                words = words_of.get(value)
+                if words is None:
+                    words = words_of[value] = [w.casefold() for w in _WORDS.findall(value)]
+                held[row].update(words)
     return held
 
 
@@ -593,7 +607,7 @@ def _keys(values: pd.Series, is_phone: bool) -> np.ndarray:
             pc.utf8_trim_whitespace(pc.replace_substring_regex(array, r"\s+", " "))
         )
         return np.asarray(folded.to_numpy(zero_copy_only=False), dtype=object)
-    digits = pc.replace_substring_regex(array, r"\D", "")
+    digits = pc.replace_substring_regex(array, r"\D+", "")
     length = pc.utf8_length(digits).to_numpy(zero_copy_only=False)
     plus = pc.starts_with(pc.utf8_trim_whitespace(array), "+").to_numpy(zero_copy_only=False)
     keys = np.asarray(digits.to_numpy(zero_copy_only=False), dtype=object)
