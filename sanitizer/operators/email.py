@@ -55,6 +55,10 @@ class EmailOperator(Operator):
 
         return _resolve(values, ctx, params, domains, lambda _i, digest: local(digest))
 
+    def is_independent(self, params: OperatorParams) -> bool:
+        """Without `unique`, an address depends on the value, the key and `ctx.avoid` only."""
+        return not getattr(params, "unique", False)
+
     def replace_persona(
         self,
         values: list[str],

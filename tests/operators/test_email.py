@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from sanitizer.entities import normalize_email
 from sanitizer.errors import RulesError, SanitizerError
 from sanitizer.operators import get_operator
+from sanitizer.operators.base import OperatorContext
 from sanitizer.operators.email import ascii_fold, replace_persona
 from sanitizer.ranges import EmailRanges, SafeRanges, default_safe_ranges
 
@@ -136,3 +138,26 @@ def test_email_property_safe_valid_deterministic_and_never_an_original(
 def test_email_property_unique_gives_distinct_outputs(make_ctx, values):
     out = operator.replace(values, make_ctx("email", EMAIL, unique=True, domains=["example.com"]))
     assert len(set(out)) == len(values)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    emails=st.lists(
+        st.from_regex(r"[a-z]{1,8}\.[a-z]{1,8}@corp\.(test|invalid)", fullmatch=True),
+        min_size=2,
+        max_size=30,
+        unique=True,
+    ),
+    cut=st.integers(min_value=1, max_value=29),
+)
+def test_without_unique_each_address_depends_on_its_value_alone(
+    make_ctx: Callable[..., OperatorContext], emails: list[str], cut: int
+) -> None:
+    # What lets the engine split a large call across worker processes.
+    operator = get_operator("email")
+    ctx = make_ctx("email", EMAIL, avoid=emails[:3])
+    assert operator.is_independent(ctx.params)
+    cut = min(cut, len(emails) - 1)
+    whole = operator.replace(emails, ctx)
+    assert whole == operator.replace(emails[:cut], ctx) + operator.replace(emails[cut:], ctx)
+    assert not operator.is_independent(make_ctx("email", EMAIL, unique=True).params)
