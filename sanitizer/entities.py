@@ -177,7 +177,7 @@ def _north_american(values: list[str]) -> tuple[np.ndarray, np.ndarray, list[str
     ten = (length == 10) & ~pc.is_in(first, pa.array(["0", "1"])).to_numpy(zero_copy_only=False)
     eleven = (length == 11) & pc.equal(first, "1").to_numpy(zero_copy_only=False)
     ascii_only = pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
-    plain = ascii_only & (plus_one & (ten | eleven) | no_plus & (ten | eleven))
+    plain = ascii_only & (plus_one | no_plus) & (ten | eleven)
     last_ten = pc.utf8_slice_codeunits(digits, -10).to_pylist()
     return plain, plus_one, last_ten
 

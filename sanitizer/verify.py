@@ -21,6 +21,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache, partial
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -481,6 +482,8 @@ def check_text(
 def _check_batch(
     table: VerifyTable, before: Batch, after: Batch, checker: _Checker, scan: _Scan
 ) -> None:
+    # The name words of the input rows: computed once, when a column first needs them.
+    row_names = cache(partial(_row_names, table, before))
     for column in after.paths():
         check = table.columns.get(column, ColumnCheck(None, "keep"))
         out_values, out_rows = after.cells(column)
@@ -508,7 +511,7 @@ def _check_batch(
                 rows - after.start_row,
                 codes,
                 distinct,
-                before,
+                row_names,
                 checker,
                 scan,
                 after,
@@ -527,7 +530,8 @@ def _check_batch(
                 out_rows + after.start_row,
                 checker,
                 scan,
-                before,
+                before.start_row,
+                row_names,
             )
 
 
@@ -538,7 +542,7 @@ def _kept_names(
     rows: np.ndarray,
     codes: np.ndarray,
     distinct: pd.Index,
-    before: Batch,
+    row_names: Callable[[], dict[int, set[str]]],
     checker: _Checker,
     scan: _Scan,
     after: Batch,
@@ -561,7 +565,7 @@ def _kept_names(
     }
     if not hits:
         return
-    held = _row_names(table, before)
+    held = row_names()
     for index in np.flatnonzero(np.isin(codes, list(hits))):
         row = int(rows[index])
         if hits[int(codes[index])] & held.get(row, set()):
@@ -569,13 +573,8 @@ def _kept_names(
 
 
 def _row_names(table: VerifyTable, before: Batch) -> dict[int, set[str]]:
-    """The name words each input row holds in its name columns (row index within the batch); computed
-    once per batch however many columns ask."""
-    cached: dict[int, set[str]] | None = getattr(before, "_verify_row_names", None)
-    if cached is not None:
-        return cached
+    """The name words each input row holds in its name columns (row index within the batch)."""
     held: dict[int, set[str]] = defaultdict(set)
-    before._verify_row_names = held  # type: ignore[attr-defined]
     words_of: dict[str, list[str]] = {}  # names repeat: each distinct one is split once
     for name_column in table.name_columns:
         values, name_rows = before.cells(name_column)
@@ -633,13 +632,14 @@ def _positional(
     rows: np.ndarray,
     checker: _Checker,
     scan: _Scan,
-    before_batch: Batch,
+    start_row: int,
+    row_names: Callable[[], dict[int, set[str]]],
 ) -> None:
     if check.operator == "text":
-        held = _row_names(table, before_batch)
+        held = row_names()
         for index, (old, new) in enumerate(zip(before.tolist(), after.tolist(), strict=True)):
             if isinstance(old, str) and isinstance(new, str) and old.strip():
-                row = int(rows[index]) - before_batch.start_row
+                row = int(rows[index]) - start_row
                 survivors, coincidences = checker.surviving_names(old, new, held.get(row, set()))
                 scan.coincidences += coincidences
                 if survivors:

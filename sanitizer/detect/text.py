@@ -95,10 +95,6 @@ def address_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return address, re.compile(rf"\d[A-Za-z]?,?\s+[{initials}]")
 
 
-def address_pattern() -> re.Pattern[str]:
-    return address_patterns()[0]
-
-
 # Cheap shapes that must be present before the card, IP and SSN recognizers (one starting with a digit,
 # which the regex engine finds fast), the IBAN recognizer, and the IPv6 one are worth running.
 NUMBER_HINT = re.compile(r"\d(?:\d\d-\d{2}-\d{4}|\.\d{1,3}\.\d|(?:[ -]?\d){12})")
@@ -256,7 +252,7 @@ class TextScanner:
     def contacts_many(self, texts: list[str], *, workers: int = 1) -> list[tuple[str, str]]:
         """`contacts` of many texts, one list in text order (in `workers` processes when worth it)."""
         if len(texts) >= PARALLEL_MIN_TEXTS and parallel.can_fork(workers):
-            size = max(1000, len(texts) // (workers * 8))
+            size = _chunk_size(len(texts), workers)
             chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
             parts = parallel.fork_map(_contacts_chunk, self, chunks, workers, window=len(chunks))
             return [found for part in parts for found in part]
@@ -323,7 +319,7 @@ class TextScanner:
         names = list(row_names) if row_names else [frozenset[str]()] * len(texts)
         submitted = None
         if len(texts) >= PARALLEL_MIN_TEXTS and parallel.can_fork(workers):
-            size = max(1000, len(texts) // (workers * 8))
+            size = _chunk_size(len(texts), workers)
             chunks = [
                 (list(texts[i : i + size]), names[i : i + size]) for i in range(0, len(texts), size)
             ]
@@ -467,6 +463,11 @@ def _nanp_valid(npa_nxx: str) -> bool:
 
 
 PARALLEL_MIN_TEXTS = 20_000
+
+
+def _chunk_size(texts: int, workers: int) -> int:
+    """Texts per work item: about eight items per worker (even shares), at least a thousand."""
+    return max(1000, texts // (workers * 8))
 
 
 def _scan_chunk(
