@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -27,9 +28,21 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The sleeps the retry loop asked for (nothing really sleeps)."""
+    """The sleeps the retry loop asked for (nothing really sleeps).
+
+    Only this test's thread is faked: a thread another test left running in the same process (a
+    server, a poller) keeps its real sleep, or it would spin and fill the list.
+    """
     asked: list[float] = []
-    monkeypatch.setattr(time, "sleep", asked.append)
+    real_sleep, test_thread = time.sleep, threading.get_ident()
+
+    def sleep(seconds: float) -> None:
+        if threading.get_ident() == test_thread:
+            asked.append(seconds)
+        else:
+            real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
     return asked
 
 
