@@ -9,11 +9,15 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sanitizer.outputs import Staging, TableWriter, flatten
+from sanitizer.tables import csv_text
 from sanitizer.tables import Format, TableSource, read_sources
 
 RECORDS: list[dict[str, Any]] = [
@@ -190,3 +194,45 @@ def test_staging_publish_replaces_previous_output(tmp_path: Path) -> None:
     (out_dir / "in.csv").write_bytes(b"old\n")
     staging.publish()
     assert (out_dir / "in.csv").read_bytes() == b"a\n1\n"
+
+
+_CELL = st.one_of(
+    st.none(),
+    st.just(float("nan")),
+    st.text(alphabet=st.sampled_from(list("ab ,\"\n\r\té'#\\😀\x00\u2028")), max_size=6),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    columns=st.lists(
+        st.text(alphabet=st.sampled_from(list('ab ,"\n\ré')), min_size=1, max_size=4),
+        min_size=1,
+        max_size=3,
+        unique=True,
+    ),
+    data=st.data(),
+    dtype=st.sampled_from([object, "str", pd.StringDtype("pyarrow")]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    header=st.booleans(),
+)
+def test_csv_text_writes_what_pandas_writes(
+    columns: list[str], data: st.DataObject, dtype: Any, newline: str, header: bool
+) -> None:
+    """The Arrow path quotes, doubles quotes and ends lines exactly as `DataFrame.to_csv` does."""
+    rows = data.draw(
+        st.lists(
+            st.lists(_CELL, min_size=len(columns), max_size=len(columns)), min_size=1, max_size=4
+        )
+    )
+    frame = pd.DataFrame(rows, columns=columns, dtype=object).astype(dtype)
+    expected = io.StringIO()
+    frame.to_csv(
+        expected, index=False, header=header, lineterminator=newline, quoting=csv.QUOTE_MINIMAL
+    )
+    assert csv_text(frame, header=header, newline=newline) == expected.getvalue()
+
+
+def test_csv_text_leaves_non_text_columns_to_pandas() -> None:
+    frame = pd.DataFrame({"name": ["a,b", None], "amount": [1.5, float("nan")], "n": [1, 2]})
+    assert csv_text(frame, header=True, newline="\n") == 'name,amount,n\n"a,b",1.5,1\n,,2\n'
