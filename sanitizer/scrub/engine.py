@@ -382,9 +382,9 @@ class Engine:
             count=len(distinct),
         )
         stats.changed += int(np.bincount(codes, minlength=len(distinct))[changed].sum())
-        out = values.astype(object).copy()
+        out = values.astype(object).to_numpy(copy=True)  # numpy: a masked Series assignment is slow
         out[present.to_numpy()] = np.asarray(replaced, dtype=object)[codes]
-        batch.set_cells(column.path, out)
+        batch.set_cells(column.path, pd.Series(out, dtype=object))
 
     def _replace_text(
         self,

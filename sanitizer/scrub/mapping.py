@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 
 PARALLEL_MIN_VALUES = 20_000  # fewer distinct values are replaced faster than workers start
+_APART_MEMO = 500_000  # re-draws remembered at most (about 150 bytes each)
 
 
 def _replace_chunk(task: tuple[Operator, OperatorContext], values: list[str]) -> list[str]:
@@ -57,6 +58,8 @@ class Mapper:
         # "first last" (case-folded) of every original full name in the run's name columns: a fake full
         # name must never spell one (a staging contact must not carry another customer's name).
         self.full_names: set[str] = set()
+        # Re-draws `apart` made, by (original words, fake words): a person's rows repeat across batches.
+        self._apart: dict[str, str] = {}  # "\x1f"-joined original and fake words → the last word
         self._overrides: dict[Channel, dict[str, str]] = {}
         self.find_spans: Callable[[Sequence[str]], list[list[Any]]] | None = None
 
@@ -191,6 +194,7 @@ class Mapper:
         return len(colliders)
 
     def learn_full_names(self, names: Iterable[str]) -> None:
+        self._apart.clear()  # a re-draw made before may spell one of these
         self.full_names.update(" ".join(n.casefold().split()) for n in names if len(n.split()) >= 2)
 
     def apart(self, originals: list[str], fakes: list[str]) -> list[str]:
@@ -198,6 +202,15 @@ class Mapper:
         (keyed by the original name, so the same person gets the same re-draw every run)."""
         if len(fakes) < 2 or " ".join(w.casefold() for w in fakes) not in self.full_names:
             return fakes
+        memo = "\x1f".join((str(len(originals)), *originals, *fakes))
+        last = self._apart.get(memo)
+        if last is None:
+            if len(self._apart) >= _APART_MEMO:
+                self._apart.clear()
+            last = self._apart[memo] = self._redraw_apart(originals, fakes)[-1]
+        return [*fakes[:-1], last]
+
+    def _redraw_apart(self, originals: list[str], fakes: list[str]) -> list[str]:
         from sanitizer.operators.fake import name_pool
 
         pool = name_pool(self.rules.policy.locale, "last")
@@ -257,6 +270,7 @@ class Mapper:
         self._avoid.clear()
         self._overrides.clear()
         self.full_names = set()
+        self._apart.clear()
         self.text_names = set()
 
     def lookup(self, channel: Channel) -> dict[str, str]:
