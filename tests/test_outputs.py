@@ -17,8 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sanitizer.outputs import Staging, TableWriter, flatten
-from sanitizer.tables import csv_text
-from sanitizer.tables import Format, TableSource, read_sources
+from sanitizer.tables import Format, TableSource, csv_text, read_sources
 
 RECORDS: list[dict[str, Any]] = [
     {
