@@ -11,16 +11,11 @@ import typer
 
 from sanitizer.cli.app import app, report_errors, stdout
 from sanitizer.errors import FindingsError, FlowError
-from sanitizer.flows.documents import find_flow_files, read_flows
-from sanitizer.flows.findings import RULES, Finding, Severity, render_json, render_text
-from sanitizer.flows.lint import lint_files
-from sanitizer.flows.retarget import retarget_files
-from sanitizer.flows.sarif import render_sarif
-from sanitizer.flows.validate import validate_files
-from sanitizer.variables import check_variables, find_mapping, read_mappings
 
+# sanitizer.flows (jsonschema), sanitizer.variables (pydantic) and promote's Genesys client (httpx) are
+# imported by the commands themselves: `sanitize --help` and the other commands start without them.
 if TYPE_CHECKING:
-    # promote needs the Genesys client (httpx): imported by the promote command only, for a fast --help.
+    from sanitizer.flows.findings import Finding
     from sanitizer.flows.promote import FlowPromotion
 
 flows_app = typer.Typer(
@@ -63,6 +58,9 @@ USED_BY = typer.Argument(
 
 def _emit(findings: Sequence[Finding], files: int, fmt: ReportFormat, output: Path | None) -> None:
     """Render the findings, then exit 4 if a file could not be read, 8 if there are errors."""
+    from sanitizer.flows.findings import RULES, Severity, render_json, render_text
+    from sanitizer.flows.sarif import render_sarif
+
     if fmt is ReportFormat.sarif:
         text = render_sarif(findings)
     elif fmt is ReportFormat.json:
@@ -90,6 +88,10 @@ def validate_command(
     output: Path | None = OUTPUT,
 ) -> None:
     """Check structure (JSON Schema), placeholders and encodings of flow files."""
+    from sanitizer.flows.documents import find_flow_files
+    from sanitizer.flows.validate import validate_files
+    from sanitizer.variables import read_mappings
+
     findings = validate_files(files, read_mappings(mappings))
     _emit(findings, len(find_flow_files(files)), fmt, output)
 
@@ -106,6 +108,10 @@ def lint_command(
     output: Path | None = OUTPUT,
 ) -> None:
     """Find hard-coded URLs, phones, emails and other orgs' values written into flows."""
+    from sanitizer.flows.documents import find_flow_files
+    from sanitizer.flows.lint import lint_files
+    from sanitizer.variables import find_mapping, read_mappings
+
     all_mappings = read_mappings(mappings)
     target = find_mapping(all_mappings, org) if org else None
     findings = lint_files(files, target, all_mappings)
@@ -123,6 +129,10 @@ def retarget_command(
     mappings: Path | None = MAPPINGS,
 ) -> None:
     """Render flows for one org: fill placeholders, swap other orgs' values, check none remain."""
+    from sanitizer.flows.documents import find_flow_files
+    from sanitizer.flows.retarget import retarget_files
+    from sanitizer.variables import find_mapping, read_mappings
+
     all_mappings = read_mappings(mappings)
     target = find_mapping(all_mappings, to)
     written = retarget_files(find_flow_files(files), target, all_mappings, out)
@@ -137,6 +147,8 @@ def retarget_command(
 
 def _show(promotion: FlowPromotion) -> None:
     """Print one flow's diff and findings before anything is imported."""
+    from sanitizer.flows.findings import render_text
+
     kind = "new flow" if promotion.is_new else "new version"
     stdout.print(
         f"== {promotion.name} ({promotion.type.lower()}, {kind})", markup=False, highlight=False
@@ -161,6 +173,8 @@ def promote_command(
     mappings: Path | None = MAPPINGS,
 ) -> None:
     """Export, validate, retarget, diff and import flows from one org into another."""
+    from sanitizer.variables import find_mapping, read_mappings
+
     all_mappings = read_mappings(mappings)
     source, target = find_mapping(all_mappings, from_org), find_mapping(all_mappings, to_org)
     from sanitizer.flows.promote import connect, promote
@@ -201,6 +215,9 @@ def vars_check_command(
     output: Path | None = OUTPUT,
 ) -> None:
     """Every variable used is defined for every org; no org's value points at another org."""
+    from sanitizer.flows.documents import read_flows
+    from sanitizer.variables import check_variables, read_mappings
+
     all_mappings = read_mappings(mappings)
     docs, problems = read_flows(files) if files else ([], [])
     findings = problems + check_variables(docs, all_mappings, resolve_secrets=resolve_secrets)

@@ -6,15 +6,18 @@ import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sanitizer.cli.app import app, report_errors
 from sanitizer.errors import FindingsError
-from sanitizer.report import read_report, report_schema_text, write_reports
-from sanitizer.report.diff import DEFAULT_THRESHOLD, Change, ReportDiff, diff_reports
-from sanitizer.report.history import RunEntry, read_history
+
+# sanitizer.report (pydantic models, jinja2 templates) is imported by the commands themselves, so that
+# `sanitize --help` and the other commands start without it.
+if TYPE_CHECKING:
+    from sanitizer.report.diff import Change, ReportDiff
+    from sanitizer.report.history import RunEntry
 
 report_app = typer.Typer(
     help="Read scrub reports: compare two runs, list a run history, re-render, print the schema.",
@@ -31,6 +34,10 @@ class OutputFormat(StrEnum):
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", help="Plain text for people, or JSON for machines.")
 ]
+# The value of sanitizer.report.diff.DEFAULT_THRESHOLD, written out because `--help` shows it and
+# importing it would load the whole report package; tests/cli/test_startup.py keeps the two equal.
+DEFAULT_THRESHOLD = 50.0  # percent
+
 ThresholdOption = Annotated[
     float,
     typer.Option(
@@ -51,6 +58,9 @@ def diff_command(
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Show what changed between two runs; exit 8 when a change needs a human decision."""
+    from sanitizer.report import read_report
+    from sanitizer.report.diff import diff_reports
+
     diff = diff_reports(read_report(run_a), read_report(run_b), threshold=threshold)
     if output_format is OutputFormat.json:
         typer.echo(json.dumps(diff.to_dict(), indent=2))
@@ -72,6 +82,8 @@ def history_command(
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """One line per run, oldest first: date, status, staging, tables, rows, findings, drift."""
+    from sanitizer.report.history import read_history
+
     entries = read_history(runs_dir, threshold=threshold)
     if output_format is OutputFormat.json:
         typer.echo(json.dumps([e.to_dict() for e in entries], indent=2))
@@ -88,6 +100,8 @@ def render_command(
     out: Annotated[Path, typer.Option("--out", help="Directory to write the report files into.")],
 ) -> None:
     """Write scrub-report.json, .html and .md again from a report's JSON."""
+    from sanitizer.report import read_report, write_reports
+
     paths = write_reports(read_report(report_json), out)
     for path in (paths.html, paths.markdown, paths.json):
         typer.echo(str(path))
@@ -97,6 +111,8 @@ def render_command(
 @report_errors
 def schema_command() -> None:
     """Print the JSON Schema of scrub-report.json."""
+    from sanitizer.report import report_schema_text
+
     typer.echo(report_schema_text(), nl=False)
 
 
