@@ -549,4 +549,4 @@ def _text_bytes(array: pa.Array) -> bytes:
         return b""
     _validity, offsets, data = array.buffers()
     bounds = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
-    return data[int(bounds[0]) : int(bounds[-1])].to_pybytes()
+    return bytes(data[int(bounds[0]) : int(bounds[-1])].to_pybytes())
