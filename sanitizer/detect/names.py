@@ -82,6 +82,7 @@ class NameFinder:
             str, int
         ] = {}  # case-folded token → FIRST | LAST bits from the run's name columns
         self.first, self.last = gazetteer() if use_gazetteer else (frozenset(), frozenset())
+        self._gazetteer = self.first | self.last
 
     def learn(self, kind: int | None, values: Iterable[str]) -> None:
         """Remember name-column values; `kind` None means a full name (first token first, last token last)."""
@@ -102,21 +103,21 @@ class NameFinder:
         if _NON_NAME.sub("", value) != "".join(words):
             return False
         folded = [w.casefold() for w in words]
-        pool = self.first | self.last
+        pool = self._gazetteer
         return all(f in pool or f in self.known for f in folded) and not all(
             f in _COMMON_WORDS for f in folded
         )
 
-    def learn_found(self, spans: list[NameSpan], texts: list[str]) -> set[str]:
-        """Remember the words of names found in free text (so other notes that mention them match too);
-        returns the words that were new."""
+    def learn_found(self, words: Iterable[tuple[str, int]]) -> set[str]:
+        """Remember the words of names found in free text, each with its FIRST or LAST kind (so other notes
+        that mention them match too); returns the words that were new."""
         new: set[str] = set()
-        for span, text in zip(spans, texts, strict=True):
-            for (start, end), kind in zip(span.words, span.kinds, strict=True):
-                token = text[start:end].casefold()
-                if len(token) > 1 and token not in self.known and token not in _TITLES:
-                    new.add(token)
-                    self.known[token] = self.known.get(token, 0) | kind
+        known = self.known
+        for word, kind in words:
+            token = word.casefold()
+            if len(token) > 1 and token not in known and token not in _TITLES:
+                new.add(token)
+                known[token] = known.get(token, 0) | kind
         return new
 
     def kind_of(self, token: str, position: int, length: int, after_title: bool) -> int:

@@ -251,12 +251,16 @@ class TextScanner:
 
     def contacts_many(self, texts: list[str], *, workers: int = 1) -> list[tuple[str, str]]:
         """`contacts` of many texts, one list in text order (in `workers` processes when worth it)."""
+        return self.start_contacts(texts, workers=workers).result()
+
+    def start_contacts(self, texts: list[str], *, workers: int = 1) -> PendingContacts:
+        """`contacts_many`, started: with workers they read while the caller goes on."""
+        submitted = None
         if len(texts) >= PARALLEL_MIN_TEXTS and parallel.can_fork(workers):
             size = _chunk_size(len(texts), workers)
             chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
-            parts = parallel.fork_map(_contacts_chunk, self, chunks, workers, window=len(chunks))
-            return [found for part in parts for found in part]
-        return [found for text in texts for found in self.contacts(text)]
+            submitted = parallel.fork_submit(_contacts_chunk, self, chunks, workers)
+        return PendingContacts(self, texts, submitted)
 
     def scan(self, text: str, row_names: frozenset[str] = frozenset()) -> list[Span]:
         """Non-overlapping PII spans in `text`, in order."""
@@ -339,18 +343,13 @@ class TextScanner:
             spans = [self.scan(text, names[i]) for i, text in enumerate(texts)]
         # A name found in one text (with evidence: "Spoke to Stephanie") is a name in the others too
         # ("Stephanie called"): learn it, then scan again the texts that mention it.
-        found_names = [
-            (s, t)
-            for spans_of, t in zip(spans, texts, strict=True)
-            for s in spans_of
-            if s.entity == entities.PERSON and s.words
-        ]
+        person = entities.PERSON
         learned = self.names.learn_found(
-            [
-                NameSpan(s.start, s.end, s.score, list(s.kinds), list(s.words))
-                for s, _ in found_names
-            ],
-            [t for _, t in found_names],
+            (text[start:end], kind)
+            for spans_of, text in zip(spans, texts, strict=True)
+            for s in spans_of
+            if s.entity == person
+            for (start, end), kind in zip(s.words, s.kinds, strict=True)
         )
         if learned:
             mention = re.compile(
@@ -492,6 +491,24 @@ class PendingScan:
 
     def result(self) -> list[list[Span]]:
         return self.scanner.finish_scan(self.texts, self.names, self.submitted)
+
+    def cancel(self) -> None:
+        if self.submitted is not None:
+            self.submitted.cancel()
+
+
+@dataclass
+class PendingContacts:
+    """A started `TextScanner.contacts_many`."""
+
+    scanner: TextScanner
+    texts: list[str]
+    submitted: parallel.Submitted[list[tuple[str, str]]] | None
+
+    def result(self) -> list[tuple[str, str]]:
+        if self.submitted is None:
+            return [found for text in self.texts for found in self.scanner.contacts(text)]
+        return [found for part in self.submitted.results() for found in part]
 
     def cancel(self) -> None:
         if self.submitted is not None:

@@ -147,40 +147,49 @@ class Engine:
     # Pass 1: plan every column, collect the distinct originals of structured PII columns.
     def collect(self, tables: list[TablePlan]) -> None:
         personas: dict[str, dict[str, tuple[str, str]]] = {}
+        text_phones: list[str] = []  # numbers the notes mention (the columns' are known as read)
         key_values: dict[tuple[str, str], set[str]] = {}
         for table in tables:
             rows = 0
             for batch in table.source.batches(self.batch_rows):
                 self.planner.plan(table, batch)
                 columns = list(table.columns.values())
-                for column in columns:
-                    if column.is_replacing and not column.is_text:
-                        values, _ = batch.cells(column.path)
-                        distinct = _distinct(values)
-                        if column.is_unique:
-                            key_values.setdefault((table.name, column.path), set()).update(distinct)
-                        self.mapper.collect(self._channel(column), distinct)
-                        if column.entity == entities.PHONE_NUMBER:
-                            # Known before the notes are read: no full parse for numbers a column holds.
-                            self.scanner.known_phones.update(
-                                k for k in entities.phone_keys(distinct) if len(k) >= 7
-                            )
-                        if column.entity in entities.NAME_ENTITIES:
-                            kind = {entities.FIRST_NAME: FIRST, entities.LAST_NAME: LAST}.get(
-                                column.entity or ""
-                            )
-                            self.names.learn(kind, distinct)
-                for column in columns:
-                    if column.is_text:
-                        # Phones and emails only mentioned in free text are originals too: replacements
-                        # chosen now must never equal them.
-                        values, _ = batch.cells(column.path)
-                        found = self.scanner.contacts_many(
-                            _contact_candidates(_distinct(values)), workers=self.workers
-                        )
-                        for entity, value in found:
-                            self.mapper.remember(entity, [value])
-                self._learn_full_names(table, batch)
+                structured = [c for c in columns if c.is_replacing and not c.is_text]
+                # Phone columns first: the notes' scan knows the numbers a column holds (no full parse).
+                for column in structured:
+                    if column.entity == entities.PHONE_NUMBER:
+                        self._collect_column(table, batch, column, key_values)
+                # Phones and emails only mentioned in free text are originals too: replacements chosen now
+                # must never equal them. The first text column is read in the workers while this process
+                # collects the other columns (which teach that scan nothing).
+                texts = [
+                    _contact_candidates(_distinct(batch.cells(c.path)[0]))
+                    for c in columns
+                    if c.is_text
+                ]
+                early = (
+                    self.scanner.start_contacts(texts[0], workers=self.workers) if texts else None
+                )
+                try:
+                    for column in structured:
+                        if column.entity != entities.PHONE_NUMBER:
+                            self._collect_column(table, batch, column, key_values)
+                    self._learn_full_names(table, batch)
+                    found = [
+                        *(early.result() if early else []),
+                        *(
+                            c
+                            for t in texts[1:]
+                            for c in self.scanner.contacts_many(t, workers=self.workers)
+                        ),
+                    ]
+                finally:
+                    if early is not None:
+                        early.cancel()
+                for entity, value in found:
+                    self.mapper.remember(entity, [value])
+                    if entity == entities.PHONE_NUMBER:
+                        text_phones.append(value)
                 rows += batch.num_rows
                 if self.progress:
                     self.progress("plan", table.name, rows)
@@ -190,6 +199,10 @@ class Engine:
             if table.persona is not None:
                 personas[table.name] = self._persona_rows(table)
         self.mapper.settle()
+        # The pass-2 scan knows every original number: the columns' and the notes'.
+        self.scanner.known_phones.update(
+            key for key in entities.phone_keys(text_phones) if len(key) >= 7
+        )
         # Identifier-like values of the run's columns (account numbers, ids) are found in text as they are,
         # whatever a recognizer would score them: the verifier searches every cell for them too.
         pooled = _pooled(self.rules, tables)
@@ -201,13 +214,6 @@ class Engine:
             for value in values
             if len(value.strip()) >= 4 and " " not in value.strip()
         }
-        self.scanner.known_phones = {
-            key
-            for key in entities.phone_keys(
-                list(self.mapper.originals.get(entities.PHONE_NUMBER, ()))
-            )
-            if len(key) >= 7
-        }
         for table in tables:
             if table.persona is not None:
                 self._apply_persona(table, personas[table.name])
@@ -215,6 +221,26 @@ class Engine:
             column = next(t for t in tables if t.name == table_name).columns[path]
             redrawn = self.mapper.make_unique(self._channel(column), sorted(values))
             self.stats[(table_name, path)].collisions_avoided += redrawn
+
+    def _collect_column(
+        self,
+        table: TablePlan,
+        batch: Batch,
+        column: ColumnPlan,
+        key_values: dict[tuple[str, str], set[str]],
+    ) -> None:
+        values, _ = batch.cells(column.path)
+        distinct = _distinct(values)
+        if column.is_unique:
+            key_values.setdefault((table.name, column.path), set()).update(distinct)
+        self.mapper.collect(self._channel(column), distinct)
+        if column.entity == entities.PHONE_NUMBER:
+            self.scanner.known_phones.update(
+                k for k in entities.phone_keys(distinct) if len(k) >= 7
+            )
+        if column.entity in entities.NAME_ENTITIES:
+            kind = {entities.FIRST_NAME: FIRST, entities.LAST_NAME: LAST}.get(column.entity or "")
+            self.names.learn(kind, distinct)
 
     def _name_pair(self, table: TablePlan) -> tuple[str, str] | None:
         """The table's first-name and last-name columns, when it has exactly one of each (or a persona)."""
