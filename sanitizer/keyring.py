@@ -14,6 +14,9 @@ from sanitizer.errors import KeyMaterialError
 KEY_ENV = "SANITIZER_KEY"
 MIN_KEY_BYTES = 16
 _FINGERPRINT_LABEL = b"sanitizer key fingerprint v1"
+_BLOCK = 64  # SHA-256's block size: HMAC pads the key to it (and hashes a longer key first)
+_IPAD = bytes(b ^ 0x36 for b in range(256))  # byte translations: key XOR ipad, key XOR opad
+_OPAD = bytes(b ^ 0x5C for b in range(256))
 
 
 @dataclass(frozen=True)
@@ -52,13 +55,20 @@ class Keyring:
         return hmac.new(self.secret, f"{namespace}\x1f{value}".encode(), hashlib.sha256).digest()
 
     def digests(self, namespace: str, values: list[str]) -> list[bytes]:
-        """`digest` for many values, reusing the keyed inner state (about twice as fast)."""
-        base = hmac.new(self.secret, f"{namespace}\x1f".encode(), hashlib.sha256)
+        """`digest` for many values: HMAC-SHA256 spelled out (RFC 2104) from keyed inner and outer SHA-256
+        states copied per value, several times faster than a new `hmac` object each."""
+        key = self.secret if len(self.secret) <= _BLOCK else hashlib.sha256(self.secret).digest()
+        key = key.ljust(_BLOCK, b"\0")
+        inner = hashlib.sha256(key.translate(_IPAD))
+        inner.update(f"{namespace}\x1f".encode())
+        outer = hashlib.sha256(key.translate(_OPAD))
         out = []
         for value in values:
-            h = base.copy()
+            h = inner.copy()
             h.update(value.encode())
-            out.append(h.digest())
+            o = outer.copy()
+            o.update(h.digest())
+            out.append(o.digest())
         return out
 
     def number(self, namespace: str, value: str, attempt: int = 0) -> int:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sanitizer.errors import EXIT_CONFIG, KeyMaterialError
 from sanitizer.keyring import KEY_ENV, MIN_KEY_BYTES, Keyring, generate_key, read_key
@@ -129,6 +133,19 @@ def test_keyring_digest_different_inputs_differ(
 def test_keyring_digest_other_key_differs() -> None:
     one, two = Keyring(SECRET.encode()), Keyring((SECRET + "2").encode())
     assert one.digest("person", "Ada") != two.digest("person", "Ada")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    secret=st.binary(min_size=16, max_size=200),  # shorter than a SHA-256 block, equal, longer
+    namespace=st.text(max_size=20),
+    values=st.lists(st.text(max_size=30), max_size=5),
+)
+def test_keyring_digests_are_hmac_sha256(secret: bytes, namespace: str, values: list[str]) -> None:
+    expected = [
+        hmac.new(secret, f"{namespace}\x1f{v}".encode(), hashlib.sha256).digest() for v in values
+    ]
+    assert Keyring(secret).digests(namespace, values) == expected
 
 
 def test_keyring_digests_batch_equals_single() -> None:
