@@ -80,8 +80,10 @@ class PhoneOperator(Operator):
             fast = nanp[i]
             if params.format == "e164":
                 text = "+" + number
-            elif fast is not None and len(number) == 11 and number[:4] == phone.key[1:5]:
-                text = nanp_in_place(fast[1], number)  # same area: what _layout gives, no detour
+            elif fast is not None and len(number) == 11 and number[0] == "1":
+                text = nanp_in_place(fast[1], number)  # what _layout gives, without its detour
+                if number[:4] != phone.key[1:5]:  # a new area code: checked as _layout checks it
+                    text = _read_back(text, number, ctx.default_region, regions)
             else:
                 # Digits go in place when the area is kept; a new area code may need new grouping.
                 same_shape = phone.country_code == "1" or id(group) in plan.area_groups
@@ -114,8 +116,13 @@ def _layout(
     raw: str, phone: ParsedPhone, number: str, region: str, regions: tuple[str, ...], same: bool
 ) -> str:
     home_cc = home_country_code(region)
-    text = render(raw, phone, number, home_cc=home_cc, in_place=same)
-    # Fail closed: a layout without "+" must read back as the safe number, else E.164.
+    return _read_back(
+        render(raw, phone, number, home_cc=home_cc, in_place=same), number, region, regions
+    )
+
+
+def _read_back(text: str, number: str, region: str, regions: tuple[str, ...]) -> str:
+    """Fail closed: a layout without "+" must read back as the safe number, else E.164."""
     if not text.lstrip().startswith("+") and _reads_as(text, region, regions) != "+" + number:
         return "+" + number
     return text

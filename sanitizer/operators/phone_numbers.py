@@ -49,11 +49,13 @@ def read_nanp(value: str, home_cc: str) -> tuple[ParsedPhone, re.Match[str]] | N
 
 
 def nanp_in_place(match: re.Match[str], number: str) -> str:
-    """`number` (E.164 digits, same area code) written in the spelling `match` read: what `render`
-    gives in place, with the exchange and line digits swapped."""
+    """`number` (E.164 digits of a North American number) written in the spelling `match` read: what
+    `render` gives in place, with the area, exchange and line digits swapped."""
     value = match.string
     return (
-        value[: match.start("exchange")]
+        value[: match.start("area")]
+        + number[1:4]
+        + value[match.end("area") : match.start("exchange")]
         + number[4:7]
         + value[match.end("exchange") : match.start("line")]
         + number[7:11]

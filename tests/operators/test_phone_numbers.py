@@ -129,8 +129,12 @@ def nanp_spellings(draw):
 
 
 @settings(max_examples=600, deadline=None)
-@given(case=nanp_spellings(), region=st.sampled_from(["US", "CA", "GB"]))
-def test_read_nanp_agrees_with_parse_phone_and_render(case, region):
+@given(
+    case=nanp_spellings(),
+    region=st.sampled_from(["US", "CA", "GB"]),
+    new_area=st.one_of(st.none(), st.integers(200, 999).map(str)),
+)
+def test_read_nanp_agrees_with_parse_phone_and_render(case, region, new_area):
     value, area = case
     home = "44" if region == "GB" else "1"
     fast = read_nanp(value, home)
@@ -139,7 +143,7 @@ def test_read_nanp_agrees_with_parse_phone_and_render(case, region):
         return
     parsed, match = fast
     assert parsed == parse_phone(value, region, ("US", "GB"))
-    number = f"1{area}5550142"
+    number = f"1{new_area or area}5550142"  # the same area code, or a new one
     assert nanp_in_place(match, number) == render(value, parsed, number, home_cc=home)
 
 
