@@ -110,6 +110,24 @@ def _phone_key(text: str) -> str:
     return digits.removeprefix("0")
 
 
+def _phone_keys(values: list[str]) -> list[str]:
+    """`_phone_key` of many values: plain North American numbers (ASCII, no "+", ten digits not starting
+    with 0, or 1 and ten) in Arrow, whose key is their last ten digits; the others one by one."""
+    if not values:
+        return []
+    array = pa.array(values, type=pa.large_string())
+    digits = pc.replace_substring_regex(array, r"[^0-9]+", "")
+    length = pc.utf8_length(digits).to_numpy(zero_copy_only=False)
+    first = np.asarray(pc.utf8_slice_codeunits(digits, 0, 1).to_numpy(zero_copy_only=False))
+    plain = (
+        pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
+        & ~pc.match_substring(array, "+").to_numpy(zero_copy_only=False)
+        & (((length == 11) & (first == "1")) | ((length == 10) & (first != "0")))
+    )
+    last_ten = pc.utf8_slice_codeunits(digits, -10).to_pylist()
+    return [last_ten[i] if plain[i] else _phone_key(v) for i, v in enumerate(values)]
+
+
 @dataclass(frozen=True)
 class ColumnCheck:
     """What the scrub did to a column, which decides how it is checked."""
@@ -181,7 +199,7 @@ class _Checker:
         self.regions = regions
         values = originals.values
         self.emails = {_fold(v) for v in values.get("EMAIL_ADDRESS", ())}
-        self.phones = {k for v in values.get("PHONE_NUMBER", ()) if len(k := _phone_key(v)) >= 7}
+        self.phones = {k for k in _phone_keys(list(values.get("PHONE_NUMBER", ()))) if len(k) >= 7}
         self.specific = {
             _fold(v)
             for entity, group in values.items()

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sanitizer.errors import VerificationError
 from sanitizer.keyring import Keyring
@@ -17,7 +19,15 @@ from sanitizer.report.model import Finding, VerificationReport
 from sanitizer.rules import read_rules
 from sanitizer.scrub import scrub
 from sanitizer.tables import read_sources
-from sanitizer.verify import MAX_FINDINGS, ColumnCheck, Originals, VerifyTable, verify
+from sanitizer.verify import (
+    MAX_FINDINGS,
+    ColumnCheck,
+    Originals,
+    VerifyTable,
+    _phone_key,
+    _phone_keys,
+    verify,
+)
 
 REGIONS = ["US", "GB", "AU", "CA", "IE", "FR", "DE"]
 PHONE = ColumnCheck("PHONE_NUMBER", "phone")
@@ -431,3 +441,20 @@ def test_scrub_finding_of_each_kind_fails_and_publishes_nothing(
         text = path.read_text(encoding="utf-8")
         for original in (value, "ada@example.com", "+1 212 555 0185", "grace@example.org"):
             assert original not in text, path.name
+
+
+@st.composite
+def _phone_spellings(draw: st.DrawFn) -> str:
+    """Numbers as people and systems write them: a prefix, 6 to 14 digits, separators, odd characters."""
+    prefix = draw(st.sampled_from(["", "+", "00", "1", "+1 ", "0", " ", "\x1c", "+44 "]))
+    digits = draw(st.text(alphabet="0123456789٣", min_size=6, max_size=14))
+    separator = draw(st.sampled_from(["", " ", "-", ".", "\u00a0"]))
+    cut = draw(st.integers(0, len(digits)))
+    return prefix + digits[:cut] + separator + digits[cut:] + draw(st.sampled_from(["", " ", "x"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(_phone_spellings(), max_size=30))
+def test_phone_keys_in_bulk_are_the_one_by_one_keys(values: list[str]) -> None:
+    """The verifier's search set of original phones is keyed exactly as each output value is."""
+    assert _phone_keys(values) == [_phone_key(v) for v in values]
