@@ -268,9 +268,6 @@ class _Checker:
         if not values:
             return [], []
         array = pa.array([str(v) for v in values], type=pa.large_string())
-        folded = pc.utf8_lower(
-            pc.utf8_trim_whitespace(pc.replace_substring_regex(array, r"\s+", " "))
-        )
         # Set lookups in Python: Arrow's is_in would hash every original again for each column and batch.
         known = self.emails_and_specific
         originals = np.zeros(len(values), dtype=bool)
@@ -281,8 +278,13 @@ class _Checker:
             else np.flatnonzero(pc.match_substring(array, "@").to_numpy(zero_copy_only=False))
         )
         if len(candidates):
+            folded = pc.utf8_lower(  # only the candidates: most values of most columns are not
+                pc.utf8_trim_whitespace(
+                    pc.replace_substring_regex(array.take(pa.array(candidates)), r"\s+", " ")
+                )
+            )
             originals[candidates] = np.fromiter(
-                (value in known for value in folded.take(pa.array(candidates)).to_pylist()),
+                (value in known for value in folded.to_pylist()),
                 dtype=bool,
                 count=len(candidates),
             )
