@@ -76,7 +76,8 @@ class Mapper:
 
     def collect(self, channel: Channel, values: Iterable[str]) -> None:
         """Register originals seen in pass 1; `settle` computes their replacements together."""
-        fresh = [v for v in values if v not in self._maps[channel]]
+        known = self._maps[channel]
+        fresh = [v for v in values if v not in known] if known else list(values)
         self._pending[channel].update(fresh)
         self._remember(channel.entity, fresh)
 
