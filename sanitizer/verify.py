@@ -111,11 +111,15 @@ def _phone_key(text: str) -> str:
 
 
 def _phone_keys(values: list[str]) -> list[str]:
-    """`_phone_key` of many values: plain North American numbers (ASCII, no "+", ten digits not starting
-    with 0, or 1 and ten) in Arrow, whose key is their last ten digits; the others one by one."""
+    """`_phone_key` of many values."""
     if not values:
         return []
-    array = pa.array(values, type=pa.large_string())
+    return list(_phone_key_array(pa.array(values, type=pa.large_string())).to_pylist())
+
+
+def _phone_key_array(array: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """`_phone_key` of every value, in Arrow: a plain North American number (ASCII, no "+", ten digits
+    not starting with 0, or 1 and ten) is its last ten digits; the others are keyed one by one."""
     digits = pc.replace_substring_regex(array, r"[^0-9]+", "")
     length = pc.utf8_length(digits).to_numpy(zero_copy_only=False)
     first = np.asarray(pc.utf8_slice_codeunits(digits, 0, 1).to_numpy(zero_copy_only=False))
@@ -124,8 +128,14 @@ def _phone_keys(values: list[str]) -> list[str]:
         & ~pc.match_substring(array, "+").to_numpy(zero_copy_only=False)
         & (((length == 11) & (first == "1")) | ((length == 10) & (first != "0")))
     )
-    last_ten = pc.utf8_slice_codeunits(digits, -10).to_pylist()
-    return [last_ten[i] if plain[i] else _phone_key(v) for i, v in enumerate(values)]
+    keys = pc.utf8_slice_codeunits(digits, -10)
+    other = np.flatnonzero(~plain)
+    if len(other):
+        spelled = keys.to_pylist()
+        for index in other:
+            spelled[index] = _phone_key(array[int(index)].as_py())
+        keys = pa.array(spelled, type=pa.large_string())
+    return keys
 
 
 @dataclass(frozen=True)
@@ -618,29 +628,16 @@ def _arrow_text(values: pd.Series) -> pa.Array:
     return pc.fill_null(array, "")
 
 
-def _keys(values: pd.Series, is_phone: bool) -> np.ndarray:
-    """Normalised comparison keys of a column, vectorised in Arrow (phones: national significant digits)."""
+def _keys(values: pd.Series, is_phone: bool) -> pa.Array | pa.ChunkedArray:
+    """Normalised comparison keys of a column, in Arrow (phones: `_phone_key`, empty when shorter than
+    seven digits)."""
     array = _arrow_text(values)
     if not is_phone:
-        folded = pc.utf8_lower(
+        return pc.utf8_lower(
             pc.utf8_trim_whitespace(pc.replace_substring_regex(array, r"\s+", " "))
         )
-        return np.asarray(folded.to_numpy(zero_copy_only=False), dtype=object)
-    digits = pc.replace_substring_regex(array, r"\D+", "")
-    length = pc.utf8_length(digits).to_numpy(zero_copy_only=False)
-    plus = pc.starts_with(pc.utf8_trim_whitespace(array), "+").to_numpy(zero_copy_only=False)
-    keys = np.asarray(digits.to_numpy(zero_copy_only=False), dtype=object)
-    # North American numbers (most contact-centre data) here; the other forms one by one.
-    eleven = (length == 11) & np.asarray(pc.starts_with(digits, "1").to_numpy(zero_copy_only=False))
-    keys[eleven] = np.asarray(
-        pc.utf8_slice_codeunits(digits, 1).to_numpy(zero_copy_only=False), dtype=object
-    )[eleven]
-    other = ~(((length == 10) & ~plus) | eleven)
-    for index in np.flatnonzero(other):
-        keys[index] = _phone_key(array[int(index)].as_py())
-    short = np.fromiter((len(k) < 7 for k in keys), dtype=bool, count=len(keys))
-    keys[short] = ""
-    return keys
+    keys = _phone_key_array(array)
+    return pc.if_else(pc.less(pc.utf8_length(keys), 7), pa.scalar("", pa.large_string()), keys)
 
 
 def _positional(
@@ -668,8 +665,8 @@ def _positional(
     is_phone = check.entity == "PHONE_NUMBER"
     old_keys = _keys(before.reset_index(drop=True), is_phone)
     new_keys = _keys(after.reset_index(drop=True), is_phone)
-    same = (old_keys == new_keys) & (old_keys != "")
-    for position in np.flatnonzero(same):
+    same = pc.and_(pc.equal(old_keys, new_keys), pc.not_equal(old_keys, ""))
+    for position in np.flatnonzero(same.to_numpy(zero_copy_only=False)):
         scan.add(table.name, column, int(rows[position]), "original-value", check.entity)
 
 

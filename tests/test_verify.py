@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,6 +25,7 @@ from sanitizer.verify import (
     ColumnCheck,
     Originals,
     VerifyTable,
+    _keys,
     _phone_key,
     _phone_keys,
     verify,
@@ -458,3 +460,12 @@ def _phone_spellings(draw: st.DrawFn) -> str:
 def test_phone_keys_in_bulk_are_the_one_by_one_keys(values: list[str]) -> None:
     """The verifier's search set of original phones is keyed exactly as each output value is."""
     assert _phone_keys(values) == [_phone_key(v) for v in values]
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(_phone_spellings(), min_size=1, max_size=30))
+def test_positional_phone_keys_are_the_search_keys(values: list[str]) -> None:
+    """A cell's phone is compared with its original under the key the search set uses (a national
+    0... number re-spelled +44... is the same number), empty below seven digits."""
+    expected = [k if len(k) >= 7 else "" for k in (_phone_key(v) for v in values)]
+    assert _keys(pd.Series(values, dtype="str"), is_phone=True).to_pylist() == expected
