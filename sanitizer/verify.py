@@ -73,6 +73,7 @@ _TITLES = frozenset(
 )
 _AMBIGUOUS = AMBIGUOUS_NAME_WORDS  # shared policy: which words need more evidence to be names
 _NOT_DIGIT = re.compile(r"\D")
+_A_DIGIT = re.compile(r"\d")
 _SPACES = re.compile(r"\s+")
 
 
@@ -361,7 +362,7 @@ class _Checker:
                         problems.append(("original-value", "EMAIL_ADDRESS"))
                 elif check_ranges and not self.ranges.is_safe_email(email):
                     problems.append(("email-outside-allowed-domains", "EMAIL_ADDRESS"))
-        if any(c.isdigit() for c in value):
+        if _A_DIGIT.search(value):  # str.isdigit's digits beyond \d cannot start a phone-like run
             without_emails = _EMAIL_LIKE.sub(" ", value) if "@" in value else value
             for candidate in _PHONE_LIKE.findall(without_emails):
                 digits = _NOT_DIGIT.sub("", candidate)
@@ -387,8 +388,14 @@ class _Checker:
         A name is mentioned when written as one (capitalised), or in any case when it is the row's own;
         a row's name that is also a common word ("will", "grace") only capitalised or starting a sentence.
         """
-        held = set()
         name_words = self.name_words
+        # Most notes keep no original name word at all: one set intersection says so.
+        words_after = [w.casefold() for w in _WORDS.findall(after)]
+        if name_words.isdisjoint(
+            {w.casefold() for w in _WORDS.findall(before)}.intersection(words_after)
+        ):
+            return 0, 0
+        held = set()
         for match in _WORDS.finditer(before):
             word = match.group()
             folded = word.casefold()
@@ -406,9 +413,6 @@ class _Checker:
                 )
             ):
                 held.add(folded)
-        if not held:
-            return 0, 0
-        words_after = [w.casefold() for w in _WORDS.findall(after)]
         if not held.intersection(words_after):
             return 0, 0
         words_before = [w.casefold() for w in _WORDS.findall(before)]
