@@ -119,22 +119,25 @@ def _phone_keys(values: list[str]) -> list[str]:
 
 
 def _phone_key_array(array: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """`_phone_key` of every value, in Arrow: a plain North American number (ASCII, no "+", ten digits
-    not starting with 0, or 1 and ten) is its last ten digits; the others are keyed one by one."""
+    """`_phone_key` of every value, in Arrow: a plain North American number (ASCII; "+1" and ten digits,
+    or no "+" and ten digits not starting with 0, or 1 and ten) is its last ten digits; the others are
+    keyed one by one."""
     digits = pc.replace_substring_regex(array, r"[^0-9]+", "")
     length = pc.utf8_length(digits).to_numpy(zero_copy_only=False)
     first = np.asarray(pc.utf8_slice_codeunits(digits, 0, 1).to_numpy(zero_copy_only=False))
-    plain = (
-        pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
-        & ~pc.match_substring(array, "+").to_numpy(zero_copy_only=False)
-        & (((length == 11) & (first == "1")) | ((length == 10) & (first != "0")))
+    eleven = (length == 11) & (first == "1")
+    no_plus = ~pc.match_substring(array, "+").to_numpy(zero_copy_only=False)
+    plus_one = pc.match_substring_regex(array, r"^[ \t]*\+1").to_numpy(zero_copy_only=False)
+    plain = pc.string_is_ascii(array).to_numpy(zero_copy_only=False) & (
+        (no_plus & (eleven | ((length == 10) & (first != "0")))) | (plus_one & eleven)
     )
     keys = pc.utf8_slice_codeunits(digits, -10)
     other = np.flatnonzero(~plain)
     if len(other):
         spelled = keys.to_pylist()
-        for index in other:
-            spelled[index] = _phone_key(array[int(index)].as_py())
+        others = array.take(pa.array(other)).to_pylist()
+        for index, value in zip(other, others, strict=True):
+            spelled[index] = _phone_key(value)
         keys = pa.array(spelled, type=pa.large_string())
     return keys
 
