@@ -103,6 +103,14 @@ def _row_pairs(batch: Batch, first_path: str, last_path: str) -> list[tuple[int,
     """(row, first, last) of the rows that hold both names."""
     firsts, first_rows = batch.cells(first_path)
     lasts, last_rows = batch.cells(last_path)
+    if np.array_equal(first_rows, last_rows):  # a flat batch: cell i of both columns is row i
+        return [
+            (row, first, last)
+            for row, first, last in zip(
+                first_rows.tolist(), firsts.tolist(), lasts.tolist(), strict=True
+            )
+            if isinstance(first, str) and first.strip() and isinstance(last, str) and last.strip()
+        ]
     by_row = {
         int(r): v
         for r, v in zip(first_rows.tolist(), firsts.tolist(), strict=True)
