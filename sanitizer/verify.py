@@ -317,14 +317,7 @@ class _Checker:
             elif check_ranges and not self._domain_ok(value.rsplit("@", 1)[1]):
                 found.append((int(index), "email-outside-allowed-domains", "EMAIL_ADDRESS"))
         nanp = np.flatnonzero(is_nanp.to_numpy(zero_copy_only=False))
-        # A North American number's national significant digits are its last ten (see _phone_key).
-        nanp_keys = (
-            pc.utf8_slice_codeunits(
-                pc.replace_substring_regex(array.take(pa.array(nanp)), r"\D+", ""), -10
-            ).to_pylist()
-            if len(nanp)
-            else []
-        )
+        nanp_keys = _phone_key_array(array.take(pa.array(nanp))).to_pylist() if len(nanp) else []
         for index, key in zip(nanp, nanp_keys, strict=True):
             text = str(values[index]).strip()
             if key in self.phones:
