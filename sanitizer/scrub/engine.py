@@ -6,7 +6,7 @@ import logging
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -351,20 +351,16 @@ class Engine:
         self.mapper.override(channel, dict(zip(emails, fakes, strict=True)))
 
     # Pass 2: replace, count, stage.
-    def transform(self, table: TablePlan, batch: Batch) -> None:
-        row_names = (
-            self._row_names(table, batch)
-            if any(c.is_text for c in table.columns.values())
-            else None
-        )
-        pair = self._name_pair(table)
-        paths = batch.paths()
-        pair_originals = _row_pairs(batch, *pair) if pair and all(p in paths for p in pair) else []
-        # The first free-text column is scanned in the workers while this process replaces the other
-        # columns (which teach the scanner nothing, so the scan finds what it would find later).
-        texts = [
-            c for c in table.columns.values() if c.is_text and c.is_replacing and c.path in paths
-        ]
+    def prepare(self, table: TablePlan, batch: Batch) -> Prepared:
+        """A batch ready for `transform`, its first free-text column's scan started in the workers.
+
+        Started before the batch's other columns are replaced (they teach the scanner nothing), and
+        before the batch ahead of it is finished once that batch's scans are in (what the scanner learns
+        from a batch's notes it learns when their scan is collected): the scan finds what it would find
+        when collected.
+        """
+        texts = self._texts(table, batch)
+        row_names = self._row_names(table, batch) if texts else None
         early = _Cells.of(batch, texts[0].path) if texts else None
         scan = (
             self.scanner.start_scan(
@@ -373,16 +369,38 @@ class Engine:
             if early is not None and early.distinct
             else None
         )
+        return Prepared(batch, row_names, early, scan)
+
+    def transform(
+        self, table: TablePlan, prepared: Prepared, scanned: Callable[[], None] | None = None
+    ) -> None:
+        """Replace a prepared batch's cells; `scanned` is called once its free-text scans are collected
+        (the workers are free for the next batch)."""
+        batch, row_names, early = prepared.batch, prepared.row_names, prepared.early
+        pair = self._name_pair(table)
+        paths = batch.paths()
+        pair_originals = _row_pairs(batch, *pair) if pair and all(p in paths for p in pair) else []
+        texts = self._texts(table, batch)
         try:
             for column in list(table.columns.values()):
                 if column.path in batch.paths():
                     cells = early if early and column.path == early.path else None
-                    self._transform_column(table, batch, column, cells, row_names, scan)
+                    last_scan = scanned if texts and column.path == texts[-1].path else None
+                    self._transform_column(
+                        table, batch, column, cells, row_names, prepared.scan, last_scan
+                    )
         finally:
-            if scan is not None:
-                scan.cancel()
+            prepared.cancel()
         if pair_originals:
             self._keep_full_names_apart(table, batch, pair_originals)
+
+    @staticmethod
+    def _texts(table: TablePlan, batch: Batch) -> list[ColumnPlan]:
+        """The batch's free-text columns that are replaced."""
+        paths = batch.paths()
+        return [
+            c for c in table.columns.values() if c.is_text and c.is_replacing and c.path in paths
+        ]
 
     def _transform_column(
         self,
@@ -392,6 +410,7 @@ class Engine:
         cells: _Cells | None,
         row_names: list[frozenset[str]] | None,
         scan: PendingScan | None,
+        scanned: Callable[[], None] | None = None,
     ) -> None:
         stats = self.stats[(table.name, column.path)]
         cells = cells or _Cells.of(batch, column.path)
@@ -407,7 +426,7 @@ class Engine:
         if not column.is_replacing:
             return
         if column.is_text:
-            replaced = self._replace_text(column, cells, row_names, stats, scan)
+            replaced = self._replace_text(column, cells, row_names, stats, scan, scanned)
         else:
             replaced = self.mapper.replace(self._channel(column), distinct)
             if column.entity == entities.PERSON:
@@ -432,6 +451,7 @@ class Engine:
         row_names: list[frozenset[str]] | None,
         stats: ColumnStats,
         scan: PendingScan | None,
+        scanned: Callable[[], None] | None,
     ) -> list[str]:
         def find(texts: Sequence[str]) -> list[list[object]]:
             if scan is not None and texts is cells.distinct and scan.texts is texts:
@@ -441,6 +461,8 @@ class Engine:
                 found = self.scanner.scan_many(
                     texts, [by_text.get(t, frozenset()) for t in texts], workers=self.workers
                 )
+            if scanned is not None:
+                scanned()
             for text, spans in zip(texts, found, strict=True):
                 for span in spans:
                     stats.spans[span.entity] += 1
@@ -472,6 +494,53 @@ class Engine:
                         tokens = cache[value] = name_tokens(value)
                     per_row[row].update(tokens)
         return [frozenset(s) for s in per_row]
+
+
+@dataclass
+class Prepared:
+    """A pass-2 batch with its row names, its first free-text column and that column's started scan."""
+
+    batch: Batch
+    row_names: list[frozenset[str]] | None
+    early: _Cells | None
+    scan: PendingScan | None
+
+    def cancel(self) -> None:
+        """Stop the scan's workers (nothing happens once its result is in)."""
+        if self.scan is not None:
+            self.scan.cancel()
+
+
+class _ReadAhead:
+    """A table's pass-2 batches, each prepared as soon as the batch before it has its scans collected,
+    so the workers scan the next batch while this process finishes the current one."""
+
+    def __init__(self, engine: Engine, table: TablePlan, batches: Iterator[Batch]) -> None:
+        self._engine, self._table, self._batches = engine, table, batches
+        self._next: Prepared | None = None
+        self._read = False
+
+    def __enter__(self) -> _ReadAhead:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._next is not None:  # a failed run: the next batch's scan must not go on
+            self._next.cancel()
+
+    def __iter__(self) -> Iterator[Prepared]:
+        self.advance()
+        while self._next is not None:
+            current, self._next, self._read = self._next, None, False
+            yield current
+            self.advance()
+
+    def advance(self) -> None:
+        """Read and prepare the next batch (once per batch: later calls do nothing)."""
+        if self._read:
+            return
+        self._read = True
+        batch = next(self._batches, None)
+        self._next = None if batch is None else self._engine.prepare(self._table, batch)
 
 
 @dataclass
@@ -578,12 +647,15 @@ def run_scrub(
                 fmt: Format = output_format or table.source.format
                 formats[table.name] = fmt
                 path = staging.path_for(table.source, fmt)
-                with TableWriter(table.source, path, fmt) as writer:
+                with (
+                    TableWriter(table.source, path, fmt) as writer,
+                    _ReadAhead(engine, table, table.source.batches(batch_rows)) as ahead,
+                ):
                     done = 0
-                    for batch in table.source.batches(batch_rows):
-                        engine.transform(table, batch)
-                        writer.write(batch)
-                        done += batch.num_rows
+                    for prepared in ahead:
+                        engine.transform(table, prepared, ahead.advance)
+                        writer.write(prepared.batch)
+                        done += prepared.batch.num_rows
                         if progress:
                             progress("scrub", table.name, done)
                 staged[table.name] = path

@@ -467,3 +467,57 @@ def test_scrub_known_but_invalid_phone_is_replaced_in_notes(scrub_tables: ScrubT
     rows = [{"id": "1", "Phone": "555 012 3456", "Notes": "call 555 012 3456 now"}]
     out = scrub_tables({"t.csv": rows}, KEEP).rows("t")[0]
     assert out["Notes"] == f"call {out['Phone']} now"
+
+
+class _Preparing:
+    """An engine stand-in that records when batches are prepared and cancelled."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+
+    def prepare(self, table: Any, batch: Any) -> Any:
+        self.events.append(f"prepare {batch}")
+        engine = self
+
+        class Pending:
+            def cancel(self) -> None:
+                engine.events.append(f"cancel {batch}")
+
+        return Pending()
+
+
+def test_read_ahead_prepares_the_next_batch_once_the_current_one_says_so() -> None:
+    from sanitizer.scrub.engine import _ReadAhead
+
+    engine: Any = _Preparing()
+    batches: list[Any] = ["b1", "b2", "b3"]
+    with _ReadAhead(engine, None, iter(batches)) as ahead:  # type: ignore[arg-type]
+        for index, _prepared in enumerate(ahead):
+            engine.events.append(f"transform {index + 1}")
+            if index == 0:
+                ahead.advance()  # the batch's scans are in: the next one starts now
+                ahead.advance()  # once per batch
+            engine.events.append(f"write {index + 1}")
+    assert engine.events == [
+        "prepare b1",
+        "transform 1",
+        "prepare b2",
+        "write 1",
+        "transform 2",
+        "write 2",
+        "prepare b3",  # nobody called advance: the next batch comes when this one is done
+        "transform 3",
+        "write 3",
+    ]
+
+
+def test_read_ahead_stops_the_next_batch_scan_when_the_run_fails() -> None:
+    from sanitizer.scrub.engine import _ReadAhead
+
+    engine: Any = _Preparing()
+    batches: list[Any] = ["b1", "b2"]
+    with pytest.raises(RuntimeError), _ReadAhead(engine, None, iter(batches)) as ahead:  # type: ignore[arg-type]
+        for _prepared in ahead:
+            ahead.advance()
+            raise RuntimeError("transform failed")
+    assert engine.events == ["prepare b1", "prepare b2", "cancel b2"]
