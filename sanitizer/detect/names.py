@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
+from typing import NamedTuple
 
 from sanitizer.entities import AMBIGUOUS_NAME_WORDS
 
@@ -65,13 +65,16 @@ def name_tokens(value: str) -> list[str]:
     return [t.casefold() for t in WORD.findall(value) if len(t) > 1]
 
 
-@dataclass
-class NameSpan:
+class NameSpan(NamedTuple):
+    """A name in a text (a named tuple: a million notes yield millions of them)."""
+
     start: int
     end: int
     score: float
-    kinds: list[int]  # FIRST or LAST per word of the span, for consistent token-wise replacement
-    words: list[tuple[int, int]]
+    kinds: tuple[
+        int, ...
+    ]  # FIRST or LAST per word of the span, for consistent token-wise replacement
+    words: tuple[tuple[int, int], ...]
 
 
 class NameFinder:
@@ -141,9 +144,9 @@ class NameFinder:
         flags = [0.0] * len(words)
         known, first = self.known, self.first
         folded_words = [w[2].casefold() for w in words]
+        capitals = [w[2][0].isupper() for w in words]
         for i, folded in enumerate(folded_words):
-            word = words[i][2]
-            is_capital = word[0].isupper()
+            is_capital = capitals[i]
             # The cheap tests first: most words of a note are lower-case words that are nobody's name.
             if not is_capital and folded not in row_names:
                 continue
@@ -165,12 +168,14 @@ class NameFinder:
                     flags[i] = 0.85
             elif folded in first and not is_common and not self._is_initial(text, words, i):
                 flags[i] = 0.6
+        if capitals.count(True) < 2 and not any(flags):
+            return []  # what follows joins capitalised words to names, or pairs two of them
         # A capitalised surname right after a recognised name extends it ("Priya Raman").
         for i in range(1, len(words)):
             if (
                 flags[i] == 0
                 and flags[i - 1] > 0
-                and words[i][2][0].isupper()
+                and capitals[i]
                 and _adjacent(text, words[i - 1], words[i])
             ):
                 folded = folded_words[i]
@@ -183,8 +188,8 @@ class NameFinder:
             if (
                 flags[i] == 0
                 and flags[i + 1] == 0
-                and words[i][2][0].isupper()
-                and words[i + 1][2][0].isupper()
+                and capitals[i]
+                and capitals[i + 1]
                 and first_word in first
                 and first_word not in _COMMON_WORDS
                 and next_word not in _COMMON_WORDS
@@ -197,7 +202,7 @@ class NameFinder:
             if (
                 flags[i] == 0
                 and flags[i + 1] > 0
-                and words[i][2][0].isupper()
+                and capitals[i]
                 and folded in first
                 and folded not in _COMMON_WORDS
                 and _adjacent(text, words[i], words[i + 1])
@@ -205,42 +210,39 @@ class NameFinder:
                 flags[i] = 0.6
         if not any(flags):
             return []
-        return self._spans(text, words, flags)
+        return self._spans(text, words, folded_words, flags)
 
     @staticmethod
     def _is_initial(text: str, words: list[tuple[int, int, str]], i: int) -> bool:
         return i == 0 or _sentence_break(text[words[i - 1][1] : words[i][0]])
 
     def _spans(
-        self, text: str, words: list[tuple[int, int, str]], flags: list[float]
+        self,
+        text: str,
+        words: list[tuple[int, int, str]],
+        folded: list[str],
+        flags: list[float],
     ) -> list[NameSpan]:
         spans: list[NameSpan] = []
-        i = 0
-        while i < len(words):
-            if flags[i] == 0:
-                i += 1
+        last = len(words) - 1
+        end = -1  # the last word of the span before
+        for i, flag in enumerate(flags):
+            if not flag or i <= end:
                 continue
-            j = i
-            while (
-                j + 1 < len(words) and flags[j + 1] > 0 and _adjacent(text, words[j], words[j + 1])
-            ):
-                j += 1
-            group = words[i : j + 1]
-            after_title = i > 0 and words[i - 1][2].casefold() in _TITLES
-            kinds = [
-                self.kind_of(w[2].casefold(), k, len(group), after_title)
-                for k, w in enumerate(group)
-            ]
+            end = i
+            while end < last and flags[end + 1] and _adjacent(text, words[end], words[end + 1]):
+                end += 1
+            size = end + 1 - i
+            after_title = i > 0 and folded[i - 1] in _TITLES
             spans.append(
                 NameSpan(
-                    start=group[0][0],
-                    end=group[-1][1],
-                    score=min(flags[i : j + 1]),
-                    kinds=kinds,
-                    words=[(w[0], w[1]) for w in group],
+                    words[i][0],
+                    words[end][1],
+                    min(flags[i : end + 1]),
+                    tuple([self.kind_of(folded[i + k], k, size, after_title) for k in range(size)]),
+                    tuple([(w[0], w[1]) for w in words[i : end + 1]]),
                 )
             )
-            i = j + 1
         return spans
 
 

@@ -535,8 +535,8 @@ def _person(name: NameSpan, recognizer: str) -> Span:
         entities.PERSON,
         name.score,
         recognizer,
-        tuple(name.kinds),
-        tuple(name.words),
+        name.kinds,
+        name.words,
     )
 
 

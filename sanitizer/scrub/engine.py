@@ -592,7 +592,9 @@ def _ner(model: str) -> Callable[[list[str]], list[list[NameSpan]]]:
                             FIRST if i < len(words) - 1 or len(words) == 1 else LAST
                             for i in range(len(words))
                         ]
-                        spans.append(NameSpan(words[0][0], words[-1][1], 0.85, kinds, words))
+                        spans.append(
+                            NameSpan(words[0][0], words[-1][1], 0.85, tuple(kinds), tuple(words))
+                        )
             out.append(spans)
         return out
 

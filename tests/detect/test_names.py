@@ -96,7 +96,7 @@ def test_find_full_name_at_sentence_start(text: str) -> None:
 )
 def test_find_spans_say_first_or_last(finder: NameFinder, text: str, kinds: list[int]) -> None:
     (span,) = finder.find(text)
-    assert span.kinds == kinds
+    assert list(span.kinds) == kinds
     assert len(span.words) == len(kinds)
 
 
