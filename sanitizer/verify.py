@@ -75,6 +75,18 @@ _AMBIGUOUS = AMBIGUOUS_NAME_WORDS  # shared policy: which words need more eviden
 _NOT_DIGIT = re.compile(r"\D")
 _A_DIGIT = re.compile(r"\d")
 _SPACES = re.compile(r"\s+")
+# An ASCII text's bytes with every byte that is not a word character (\w: letters, digits, "_") made a
+# space: its split is the text's words, a word joined by "'" or "-" in pieces (see _ascii_words).
+_ASCII_WORD_BYTES = bytes(
+    c if chr(c).isascii() and (chr(c).isalnum() or c == ord("_")) else 32 for c in range(256)
+)
+_ASCII_PIECE = re.compile(r"[a-z0-9_]+")
+
+
+def _ascii_words(text: str) -> set[bytes]:
+    """The lower-case word pieces of an ASCII text (joined words split at "'" and "-"), in C: a _WORDS
+    word's pieces are among them, so two texts that share no piece of a name share no name."""
+    return set(text.encode().lower().translate(_ASCII_WORD_BYTES).split())
 
 
 def _starts_sentence(text: str, start: int) -> bool:
@@ -228,6 +240,13 @@ class _Checker:
             for w in _WORDS.findall(v)
         }
         self.name_words = {w for w in self.name_words if len(w) > 1 and w not in _TITLES}
+        # The pieces of the ASCII name words (see _ascii_words); others cannot be in an ASCII text.
+        self.name_pieces = {
+            piece.encode()
+            for w in self.name_words
+            if w.isascii()
+            for piece in _ASCII_PIECE.findall(w)
+        }
         # Every name word holds a Unicode letter (RE2's \pL), so a value without one holds none of them.
         self.name_words_have_letters = all(
             any(unicodedata.category(c).startswith("L") for c in w) for w in self.name_words
@@ -385,7 +404,14 @@ class _Checker:
         a row's name that is also a common word ("will", "grace") only capitalised or starting a sentence.
         """
         name_words = self.name_words
-        # Most notes keep no original name word at all: one set intersection says so.
+        # Most notes keep no original name word at all: one set intersection says so, in C for ASCII
+        # text (pieces of words: it can only let through a pair that shares no name word after all).
+        if (
+            before.isascii()
+            and after.isascii()
+            and self.name_pieces.isdisjoint(_ascii_words(before) & _ascii_words(after))
+        ):
+            return 0, 0
         words_after = [w.casefold() for w in _WORDS.findall(after)]
         if name_words.isdisjoint(
             {w.casefold() for w in _WORDS.findall(before)}.intersection(words_after)

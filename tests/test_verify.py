@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sanitizer.errors import VerificationError
@@ -25,6 +25,7 @@ from sanitizer.verify import (
     ColumnCheck,
     Originals,
     VerifyTable,
+    _Checker,
     _keys,
     _phone_key,
     _phone_keys,
@@ -469,3 +470,83 @@ def test_positional_phone_keys_are_the_search_keys(values: list[str]) -> None:
     0... number re-spelled +44... is the same number), empty below seven digits."""
     expected = [k if len(k) >= 7 else "" for k in (_phone_key(v) for v in values)]
     assert _keys(pd.Series(values, dtype="str"), is_phone=True).to_pylist() == expected
+
+
+_NAMES = [
+    "Ada",
+    "O'Neil",
+    "Mary-Jane",
+    "d'Arcy",
+    "Strauß",
+    "José",
+    "o’neil",
+    "Will",
+    "Lee_2",
+    "Kelvin",
+]
+_OTHER = [
+    "called",
+    "left",
+    "voicemail",
+    "o",
+    "neil",
+    "mary",
+    "jane",
+    "strauss",
+    "arcy",
+    "\u212a",
+    "555",
+]
+_GLUE = [" ", ", ", ". ", "-", "'", "--", "\n", "_", "’", " (", ") ", "@"]
+
+
+@st.composite
+def _notes(draw: st.DrawFn) -> str:
+    words = draw(st.lists(st.sampled_from(_NAMES + _OTHER), min_size=1, max_size=8))
+    glue = draw(st.lists(st.sampled_from(_GLUE), min_size=len(words), max_size=len(words)))
+    return "".join(word + cut for word, cut in zip(words, glue, strict=True))
+
+
+class _Always(set[bytes]):
+    """Name pieces that share something with every text: the ASCII shortcut never decides."""
+
+    def isdisjoint(self, other: object) -> bool:
+        return False
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    names=st.lists(st.sampled_from(_NAMES), min_size=1, max_size=5),
+    before=_notes(),
+    after=_notes(),
+    own=st.booleans(),
+)
+@example(names=["Mary-Jane"], before="Mary-Jane called", after="Mary-Jane called", own=False)
+@example(names=["O'Neil"], before="Left O'Neil a note", after="Left O'Neil a note", own=False)
+@example(names=["Strauß"], before="Strauss called", after="Strauss called", own=True)
+def test_surviving_names_ascii_shortcut_decides_as_the_full_check(
+    names: list[str], before: str, after: str, own: bool
+) -> None:
+    """The C-speed test that ASCII notes share no name piece lets through no pair the word-by-word
+    check would flag: joined names ("O'Neil", "Mary-Jane"), case folding (Strauß, the Kelvin sign)."""
+    originals = Originals({"FIRST_NAME": set(names)})
+    checker = _Checker(originals, default_safe_ranges(), REGIONS)
+    full = _Checker(originals, default_safe_ranges(), REGIONS)
+    full.name_pieces = _Always()
+    row = {n.casefold() for n in names} if own else set()
+    assert checker.surviving_names(before, after, row) == full.surviving_names(before, after, row)
+
+
+@pytest.mark.parametrize(
+    ("name", "note"),
+    [
+        ("Mary-Jane", "Mary-Jane called"),
+        ("O'Neil", "Left O'Neil a note"),
+        ("Strauß", "Strauss rang"),
+    ],
+)
+def test_surviving_names_ascii_shortcut_lets_a_kept_joined_or_folded_name_through(
+    name: str, note: str
+) -> None:
+    checker = _Checker(Originals({"LAST_NAME": {name}}), default_safe_ranges(), REGIONS)
+    assert checker.surviving_names(note, note, {name.casefold()}) == (1, 0)
