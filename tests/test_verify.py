@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,14 @@ from sanitizer.rules import read_rules
 from sanitizer.scrub import scrub
 from sanitizer.tables import read_sources
 from sanitizer.verify import (
+    _EMAIL_LIKE,
     MAX_FINDINGS,
     ColumnCheck,
     Originals,
     VerifyTable,
+    _blanked,
     _Checker,
+    _fold,
     _keys,
     _phone_key,
     _phone_keys,
@@ -550,3 +554,20 @@ def test_surviving_names_ascii_shortcut_lets_a_kept_joined_or_folded_name_throug
 ) -> None:
     checker = _Checker(Originals({"LAST_NAME": {name}}), default_safe_ranges(), REGIONS)
     assert checker.surviving_names(note, note, {name.casefold()}) == (1, 0)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from("aB ß\t\n\r\x0b\x0c\x1c\x1f\x85\u00a0\u1680\u2028\u3000\u200b.@")
+    )
+)
+def test_fold_is_whitespace_runs_made_one_space(text: str) -> None:
+    """The comparison form: what the regex spelling (\\s+ to one space, strip, casefold) gives."""
+    assert _fold(text) == re.sub(r"\s+", " ", text).strip().casefold()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab1 .@-_:;<>\n"), max_size=60))
+def test_blanked_emails_are_the_regex_substitution(text: str) -> None:
+    assert _blanked(text, list(_EMAIL_LIKE.finditer(text))) == _EMAIL_LIKE.sub(" ", text)
