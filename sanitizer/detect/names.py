@@ -71,9 +71,8 @@ class NameSpan(NamedTuple):
     start: int
     end: int
     score: float
-    kinds: tuple[
-        int, ...
-    ]  # FIRST or LAST per word of the span, for consistent token-wise replacement
+    # FIRST or LAST per word of the span, for consistent token-wise replacement.
+    kinds: tuple[int, ...]
     words: tuple[tuple[int, int], ...]
 
 
