@@ -369,16 +369,15 @@ class _Checker:
         elif folded in self.specific:
             problems.append(("original-value", None))
         emails = list(_EMAIL_LIKE.finditer(value)) if "@" in value else []
-        if emails:
-            for match in emails:
-                email = match.group().rstrip(".")
-                if self.is_allowed(email):
-                    continue
-                if _fold(email) in self.emails:
-                    if folded != _fold(email):
-                        problems.append(("original-value", "EMAIL_ADDRESS"))
-                elif check_ranges and not self.ranges.is_safe_email(email):
-                    problems.append(("email-outside-allowed-domains", "EMAIL_ADDRESS"))
+        for match in emails:
+            email = match.group().rstrip(".")
+            if self.is_allowed(email):
+                continue
+            if _fold(email) in self.emails:
+                if folded != _fold(email):
+                    problems.append(("original-value", "EMAIL_ADDRESS"))
+            elif check_ranges and not self.ranges.is_safe_email(email):
+                problems.append(("email-outside-allowed-domains", "EMAIL_ADDRESS"))
         if _A_DIGIT.search(value):  # str.isdigit's digits beyond \d cannot start a phone-like run
             without_emails = _blanked(value, emails)
             for candidate in _PHONE_LIKE.findall(without_emails):
@@ -407,7 +406,8 @@ class _Checker:
         """
         name_words = self.name_words
         # Most notes keep no original name word at all: one set intersection says so, in C for ASCII
-        # text (pieces of words: it can only let through a pair that shares no name word after all).
+        # text. It compares word pieces, so it never settles a pair that shares a name word; a pair it
+        # lets through may still share none (the word-by-word test below decides).
         if (
             before.isascii()
             and after.isascii()
