@@ -322,6 +322,10 @@ def _read_csv_header(source: TableSource, head: bytes) -> None:
     source.header = names
 
 
+# What the CSV reader parses at a time: blocks do not decide the batches (see _csv_batches).
+CSV_BLOCK_BYTES = 1 << 24
+
+
 def _csv_batches(source: TableSource, rows: int) -> Iterator[Batch]:
     bad: list[tuple[int, int]] = []
 
@@ -340,23 +344,34 @@ def _csv_batches(source: TableSource, rows: int) -> Iterator[Batch]:
         reader = pcsv.open_csv(
             source.open(),
             read_options=pcsv.ReadOptions(
-                column_names=source.header, skip_rows=1, block_size=1 << 24
+                column_names=source.header, skip_rows=1, block_size=CSV_BLOCK_BYTES
             ),
             parse_options=pcsv.ParseOptions(
                 newlines_in_values=True, invalid_row_handler=on_invalid
             ),
             convert_options=options,
         )
+        # Batches of exactly `rows` rows across the reader's blocks (a 16 MiB block holds about as many
+        # rows as a batch: cut per block, every other batch would be a few thousand rows, and pass 2's
+        # workers would run out of notes to scan while this process finishes the batch before).
+        pending: list[pa.RecordBatch] = []
+        held = 0
         for record_batch in reader:
             if bad:
                 raise _ragged(source)
-            frame = record_batch.to_pandas()
-            for offset in range(0, len(frame), rows):
-                part = frame.iloc[offset : offset + rows].reset_index(drop=True)
-                yield FrameBatch(part, start)
-                start += len(part)
+            pending.append(record_batch)
+            held += record_batch.num_rows
+            while held >= rows:
+                table = pa.Table.from_batches(pending)
+                yield FrameBatch(table.slice(0, rows).to_pandas(), start)
+                start += rows
+                rest = table.slice(rows)
+                pending, held = rest.to_batches(), rest.num_rows
         if bad:
             raise _ragged(source)
+        if held:
+            yield FrameBatch(pa.Table.from_batches(pending).to_pandas(), start)
+            start += held
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc) or "utf8" in str(exc).lower():
             raise InputError(f"{source.path}: not valid UTF-8 text") from None

@@ -74,6 +74,24 @@ def test_csv_batches_stream_in_batches_with_start_rows(tmp_path: Path) -> None:
     assert batches[2].cells("name")[0].tolist() == ["name6"]
 
 
+@pytest.mark.parametrize("rows", [1, 7, 25, 64, 1000])
+def test_csv_batches_are_even_across_reader_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    # Blocks of about 8 lines: batches must not follow them (a short batch after every block).
+    monkeypatch.setattr("sanitizer.tables.CSV_BLOCK_BYTES", 256)
+    lines = [f'c-{i},"note {i}\nsecond line"' for i in range(200)]
+    source = _one(_write(tmp_path / "t.csv", "id,note\n" + "\n".join(lines) + "\n"))
+    batches = list(source.batches(rows))
+    sizes = [b.num_rows for b in batches]
+    assert sizes == [rows] * (200 // rows) + ([200 % rows] if 200 % rows else [])
+    assert [b.start_row for b in batches] == [i * rows for i in range(len(batches))]
+    ids = [i for b in batches for i in b.cells("id")[0].tolist()]
+    notes = [n for b in batches for n in b.cells("note")[0].tolist()]
+    assert ids == [f"c-{i}" for i in range(200)]
+    assert notes == [f"note {i}\nsecond line" for i in range(200)]
+
+
 def test_csv_header_only_gives_one_empty_batch(tmp_path: Path) -> None:
     source = _one(_write(tmp_path / "t.csv", "a,b\n"))
     batches = list(source.batches())
