@@ -8,7 +8,9 @@ without pickling it; only the work items and results cross the process boundary.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +21,8 @@ S = TypeVar("S")
 T = TypeVar("T")
 R = TypeVar("R")
 
+# Niceness added to workers (see _yield_to_caller): enough for the caller to win a shared core.
+WORKER_NICENESS = 5
 _TASK: tuple[Callable[[Any, Any], Any], Any] | None = None  # what a forked worker runs, on what
 
 
@@ -74,6 +78,10 @@ class Submitted(Generic[R]):
         finally:
             self.cancel()
 
+    def is_done(self) -> bool:
+        """Whether every result is in (`results()` would not wait)."""
+        return all(result.ready() for result in self._pending)
+
     def cancel(self) -> None:
         """Stop the workers (nothing happens once the results are in)."""
         if self._pool is not None:
@@ -95,9 +103,21 @@ def _pool(function: Callable[[Any, Any], Any], state: Any, workers: int) -> Pool
     global _TASK
     _TASK = (function, state)
     try:
-        return multiprocessing.get_context("fork").Pool(workers)
+        return multiprocessing.get_context("fork").Pool(workers, initializer=_yield_to_caller)
     finally:
         _TASK = None  # the workers have their copy; the parent must not keep the state alive
+
+
+def _yield_to_caller() -> None:
+    """Lower a worker's scheduling priority below its caller's.
+
+    The caller keeps working while its workers run (it replaces the batch's other columns, reads the
+    next batch) and is the critical path of the run: with as many workers as cores, the scheduler would
+    give it only its fair share of a core. A worker that yields to it still has the cores the caller does
+    not use.
+    """
+    with contextlib.suppress(OSError):  # a platform that forbids it: equal priority, same results
+        os.nice(WORKER_NICENESS)
 
 
 def _run(item: Any) -> Any:

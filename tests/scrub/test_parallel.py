@@ -136,7 +136,7 @@ def test_workers_report_the_same_findings_as_one_process(
 
 
 SUBMIT = """
-import json, multiprocessing, time
+import json, multiprocessing, os, time
 from sanitizer import parallel
 
 
@@ -156,12 +156,21 @@ try:
     raised = None
 except ValueError as exc:
     raised = str(exc)
+quick = parallel.fork_submit(square, 0, [4], 2)
+quick_results = quick.results()
+niceness = list(parallel.fork_map(lambda _state, _item: os.nice(0), None, [1, 2], 2))
 pending = parallel.fork_submit(slow, None, [1, 2], 2)
+busy_done = pending.is_done()
 started = time.perf_counter()
 pending.cancel()
 print(json.dumps({
     "done": done,
     "raised": raised,
+    "quick": [quick_results, quick.is_done()],
+    "busy_done": busy_done,
+    "niceness": niceness,
+    "parent_niceness": os.nice(0),
+    "added": parallel.WORKER_NICENESS,
     "cancel_s": time.perf_counter() - started,
     "children": len(multiprocessing.active_children()),
 }))
@@ -177,3 +186,7 @@ def test_submitted_work_comes_back_in_order_and_cancels() -> None:
     assert result["done"] == [19, 11, 14]  # input order, the state passed to every call
     assert result["raised"] == "bad item"  # a worker's exception reaches the caller
     assert result["cancel_s"] < 30 and result["children"] == 0  # cancel stops the workers at once
+    assert result["quick"] == [[16], True] and result["busy_done"] is False
+    # Workers yield the cores to their caller, which stays the critical path (capped at 19 by the OS).
+    expected = min(19, result["parent_niceness"] + result["added"])
+    assert result["added"] > 0 and result["niceness"] == [expected, expected]
