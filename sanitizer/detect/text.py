@@ -492,6 +492,10 @@ class PendingScan:
     def result(self) -> list[list[Span]]:
         return self.scanner.finish_scan(self.texts, self.names, self.submitted)
 
+    def is_done(self) -> bool:
+        """Whether `result()` would not wait for the workers (without workers it scans: False)."""
+        return self.submitted is not None and self.submitted.is_done()
+
     def cancel(self) -> None:
         if self.submitted is not None:
             self.submitted.cancel()

@@ -101,8 +101,59 @@ def _contact_candidates(texts: list[str]) -> list[str]:
 
 def _row_pairs(batch: Batch, first_path: str, last_path: str) -> list[tuple[int, str, str]]:
     """(row, first, last) of the rows that hold both names."""
+    return _pairs_of(*batch.cells(first_path), *batch.cells(last_path))
+
+
+# What `str.split()` splits on in ASCII text (RE2's \s leaves out \v and \x1c-\x1f).
+_ASCII_SPACE = "\t\n\v\f\r \x1c-\x1f"
+# One word, or words joined by single spaces: `" ".join(text.split())` leaves it as it is.
+_ONE_SPACED = rf"^[^{_ASCII_SPACE}]+( [^{_ASCII_SPACE}]+)*$"
+
+
+def _spelled_full_names(
+    batch: Batch, first_path: str, last_path: str, full_names: set[str]
+) -> list[tuple[int, str, str]]:
+    """(row, first, last) of the rows whose first + last name, folded, is in `full_names`.
+
+    Vectorised when the columns are text: a row whose joined names are ASCII with single spaces folds
+    to its lower case (Arrow's, equal to `casefold` for ASCII), so one `is_in` settles it; only the other
+    rows, and the hits, take the exact test in Python.
+    """
     firsts, first_rows = batch.cells(first_path)
     lasts, last_rows = batch.cells(last_path)
+    candidates: np.ndarray | None = None
+    if len(firsts) and np.array_equal(first_rows, last_rows):
+        try:
+            first_text = pa.array(firsts, type=pa.large_string(), from_pandas=True)
+            last_text = pa.array(lasts, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # values that are not text: the Python test
+            pass
+        else:
+            space = pa.scalar(" ", pa.large_string())
+            joined = pc.binary_join_element_wise(first_text, last_text, space)
+            simple = pc.and_(
+                pc.string_is_ascii(joined), pc.match_substring_regex(joined, _ONE_SPACED)
+            )
+            known = pa.array(list(full_names), type=pa.large_string())
+            hit = pc.is_in(pc.utf8_lower(joined), value_set=known)
+            wanted = pc.fill_null(pc.or_(pc.invert(simple), hit), False)
+            candidates = np.flatnonzero(wanted.to_numpy(zero_copy_only=False))
+    if candidates is not None:
+        pairs = _pairs_of(
+            firsts.iloc[candidates],
+            first_rows[candidates],
+            lasts.iloc[candidates],
+            last_rows[candidates],
+        )
+    else:
+        pairs = _pairs_of(firsts, first_rows, lasts, last_rows)
+    # Folded as Mapper.learn_full_names folds.
+    return [p for p in pairs if " ".join(f"{p[1]} {p[2]}".casefold().split()) in full_names]
+
+
+def _pairs_of(
+    firsts: pd.Series, first_rows: np.ndarray, lasts: pd.Series, last_rows: np.ndarray
+) -> list[tuple[int, str, str]]:
     if np.array_equal(first_rows, last_rows):  # a flat batch: cell i of both columns is row i
         return [
             (row, first, last)
@@ -199,10 +250,12 @@ class Engine:
                 finally:
                     if early is not None:
                         early.cancel()
+                by_entity: dict[str, list[str]] = defaultdict(list)
                 for entity, value in found:
-                    self.mapper.remember(entity, [value])
-                    if entity == entities.PHONE_NUMBER:
-                        text_phones.append(value)
+                    by_entity[entity].append(value)
+                for entity, group in by_entity.items():
+                    self.mapper.remember(entity, group)  # once per entity: found holds thousands
+                text_phones.extend(by_entity.get(entities.PHONE_NUMBER, ()))
                 rows += batch.num_rows
                 if self.progress:
                     self.progress("plan", table.name, rows)
@@ -279,31 +332,32 @@ class Engine:
                 self.mapper.learn_full_names(_distinct(values))
 
     def _keep_full_names_apart(
-        self, table: TablePlan, batch: Batch, originals: list[tuple[int, str, str]]
+        self,
+        table: TablePlan,
+        batch: Batch,
+        originals: tuple[pd.Series, np.ndarray, pd.Series, np.ndarray],
     ) -> None:
         """After replacement: no row's fake first + last name spells an original full name."""
         pair = self._name_pair(table)
         if pair is None or not self.mapper.full_names:
             return
-        fakes = _row_pairs(batch, *pair)
+        fakes = _spelled_full_names(batch, *pair, self.mapper.full_names)
         if not fakes:
             return
-        # Folded as Mapper.learn_full_names folds; only rows whose fake pair spells an original go further.
-        full_names = self.mapper.full_names
-        hits = [
-            i
-            for i, (_row, first, last) in enumerate(fakes)
-            if " ".join(f"{first} {last}".casefold().split()) in full_names
-        ]
-        if not hits:
-            return
-        hit_rows = {fakes[hit][0] for hit in hits}
-        held = {row: (first, last) for row, first, last in originals if row in hit_rows}
+        hit_rows = {row for row, _first, _last in fakes}
+        firsts, first_rows, lasts, last_rows = originals
+        of_first = np.isin(first_rows, list(hit_rows))
+        of_last = np.isin(last_rows, list(hit_rows))
+        held = {
+            row: (first, last)
+            for row, first, last in _pairs_of(
+                firsts[of_first], first_rows[of_first], lasts[of_last], last_rows[of_last]
+            )
+        }
         lasts, rows = batch.cells(pair[1])
         out = lasts.to_numpy(dtype=object, copy=True)
         position = {r: i for i, r in enumerate(rows.tolist()) if r in hit_rows}
-        for hit in hits:
-            row, first, last = fakes[hit]
+        for row, first, last in fakes:
             if row in held and row in position:
                 new = self.mapper.apart(list(held[row]), [first, last])
                 out[position[row]] = new[-1]
@@ -351,47 +405,63 @@ class Engine:
         self.mapper.override(channel, dict(zip(emails, fakes, strict=True)))
 
     # Pass 2: replace, count, stage.
-    def prepare(self, table: TablePlan, batch: Batch) -> Prepared:
-        """A batch ready for `transform`, its first free-text column's scan started in the workers.
+    def load(self, table: TablePlan, batch: Batch) -> Prepared:
+        """A batch read for `transform`: its rows' names and its first free-text column, not yet scanned.
+
+        Nothing here depends on the scanner, so the next batch is loaded while the workers still scan this
+        one's notes."""
+        texts = self._texts(table, batch)
+        row_names = self._row_names(table, batch) if texts else None
+        early = _Cells.of(batch, texts[0].path) if texts else None
+        return Prepared(batch, row_names, early, None)
+
+    def start(self, prepared: Prepared) -> None:
+        """Start the scan of a loaded batch's first free-text column in the workers.
 
         Started before the batch's other columns are replaced (they teach the scanner nothing), and
         before the batch ahead of it is finished once that batch's scans are in (what the scanner learns
         from a batch's notes it learns when their scan is collected): the scan finds what it would find
         when collected.
         """
-        texts = self._texts(table, batch)
-        row_names = self._row_names(table, batch) if texts else None
-        early = _Cells.of(batch, texts[0].path) if texts else None
-        scan = (
-            self.scanner.start_scan(
-                early.distinct, _names_of(early, row_names), workers=self.workers
+        early = prepared.early
+        if early is not None and early.distinct and prepared.scan is None:
+            prepared.scan = self.scanner.start_scan(
+                early.distinct, _names_of(early, prepared.row_names), workers=self.workers
             )
-            if early is not None and early.distinct
-            else None
-        )
-        return Prepared(batch, row_names, early, scan)
 
     def transform(
-        self, table: TablePlan, prepared: Prepared, scanned: Callable[[], None] | None = None
+        self, table: TablePlan, prepared: Prepared, ahead: _ReadAhead | None = None
     ) -> None:
-        """Replace a prepared batch's cells; `scanned` is called once its free-text scans are collected
-        (the workers are free for the next batch)."""
+        """Replace a prepared batch's cells. With `ahead`, the next batch is loaded while this one's scans
+        are still running, and started once they are collected (the workers are free for it)."""
         batch, row_names, early = prepared.batch, prepared.row_names, prepared.early
         pair = self._name_pair(table)
         paths = batch.paths()
-        pair_originals = _row_pairs(batch, *pair) if pair and all(p in paths for p in pair) else []
+        # The original names (the replacement sets new cells): read only for rows whose fakes need it.
+        pair_originals = (
+            (*batch.cells(pair[0]), *batch.cells(pair[1]))
+            if pair and all(p in paths for p in pair)
+            else None
+        )
         texts = self._texts(table, batch)
         try:
             for column in list(table.columns.values()):
                 if column.path in batch.paths():
                     cells = early if early and column.path == early.path else None
-                    last_scan = scanned if texts and column.path == texts[-1].path else None
+                    last = ahead is not None and texts and column.path == texts[-1].path
                     self._transform_column(
-                        table, batch, column, cells, row_names, prepared.scan, last_scan
+                        table,
+                        batch,
+                        column,
+                        cells,
+                        row_names,
+                        prepared.scan,
+                        ahead.load if ahead is not None else None,
+                        ahead.advance if last and ahead is not None else None,
                     )
         finally:
             prepared.cancel()
-        if pair_originals:
+        if pair_originals is not None:
             self._keep_full_names_apart(table, batch, pair_originals)
 
     @staticmethod
@@ -410,6 +480,7 @@ class Engine:
         cells: _Cells | None,
         row_names: list[frozenset[str]] | None,
         scan: PendingScan | None,
+        waiting: Callable[[], None] | None = None,
         scanned: Callable[[], None] | None = None,
     ) -> None:
         stats = self.stats[(table.name, column.path)]
@@ -426,7 +497,7 @@ class Engine:
         if not column.is_replacing:
             return
         if column.is_text:
-            replaced = self._replace_text(column, cells, row_names, stats, scan, scanned)
+            replaced = self._replace_text(column, cells, row_names, stats, scan, waiting, scanned)
         else:
             replaced = self.mapper.replace(self._channel(column), distinct)
             if column.entity == entities.PERSON:
@@ -451,16 +522,23 @@ class Engine:
         row_names: list[frozenset[str]] | None,
         stats: ColumnStats,
         scan: PendingScan | None,
+        waiting: Callable[[], None] | None,
         scanned: Callable[[], None] | None,
     ) -> list[str]:
         def find(texts: Sequence[str]) -> list[list[object]]:
-            if scan is not None and texts is cells.distinct and scan.texts is texts:
-                found = scan.result()  # started before the other columns
-            else:
+            pending = scan  # the first text column's: started before the other columns
+            if pending is None or texts is not cells.distinct or pending.texts is not texts:
                 by_text = dict(zip(cells.distinct, _names_of(cells, row_names), strict=True))
-                found = self.scanner.scan_many(
+                pending = self.scanner.start_scan(
                     texts, [by_text.get(t, frozenset()) for t in texts], workers=self.workers
                 )
+            if waiting is not None and not pending.is_done():
+                try:
+                    waiting()  # the workers are still scanning: read the next batch meanwhile
+                except BaseException:
+                    pending.cancel()
+                    raise
+            found = pending.result()
             if scanned is not None:
                 scanned()
             for text, spans in zip(texts, found, strict=True):
@@ -512,13 +590,14 @@ class Prepared:
 
 
 class _ReadAhead:
-    """A table's pass-2 batches, each prepared as soon as the batch before it has its scans collected,
-    so the workers scan the next batch while this process finishes the current one."""
+    """A table's pass-2 batches, each loaded while the batch before it waits for its scans and started as
+    soon as those are collected, so the workers scan the next batch while this process finishes the
+    current one."""
 
     def __init__(self, engine: Engine, table: TablePlan, batches: Iterator[Batch]) -> None:
         self._engine, self._table, self._batches = engine, table, batches
         self._next: Prepared | None = None
-        self._read = False
+        self._read = self._started = False
 
     def __enter__(self) -> _ReadAhead:
         return self
@@ -530,17 +609,25 @@ class _ReadAhead:
     def __iter__(self) -> Iterator[Prepared]:
         self.advance()
         while self._next is not None:
-            current, self._next, self._read = self._next, None, False
+            current, self._next = self._next, None
+            self._read = self._started = False
             yield current
             self.advance()
 
-    def advance(self) -> None:
-        """Read and prepare the next batch (once per batch: later calls do nothing)."""
+    def load(self) -> None:
+        """Read and load the next batch (once per batch: later calls do nothing)."""
         if self._read:
             return
         self._read = True
         batch = next(self._batches, None)
-        self._next = None if batch is None else self._engine.prepare(self._table, batch)
+        self._next = None if batch is None else self._engine.load(self._table, batch)
+
+    def advance(self) -> None:
+        """Load the next batch if needed and start its scan (once per batch)."""
+        self.load()
+        if self._next is not None and not self._started:
+            self._started = True
+            self._engine.start(self._next)
 
 
 @dataclass
@@ -655,7 +742,7 @@ def run_scrub(
                 ):
                     done = 0
                     for prepared in ahead:
-                        engine.transform(table, prepared, ahead.advance)
+                        engine.transform(table, prepared, ahead)
                         writer.write(prepared.batch)
                         done += prepared.batch.num_rows
                         if progress:

@@ -7,10 +7,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import phonenumbers
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from sanitizer.keyring import Keyring
 from sanitizer.rules import read_rules
@@ -470,54 +473,109 @@ def test_scrub_known_but_invalid_phone_is_replaced_in_notes(scrub_tables: ScrubT
 
 
 class _Preparing:
-    """An engine stand-in that records when batches are prepared and cancelled."""
+    """An engine stand-in that records when batches are loaded, started and cancelled."""
 
     def __init__(self) -> None:
         self.events: list[str] = []
 
-    def prepare(self, table: Any, batch: Any) -> Any:
-        self.events.append(f"prepare {batch}")
+    def load(self, table: Any, batch: Any) -> Any:
+        self.events.append(f"load {batch}")
         engine = self
 
-        class Pending:
+        class Loaded:
+            name = batch
+
             def cancel(self) -> None:
                 engine.events.append(f"cancel {batch}")
 
-        return Pending()
+        return Loaded()
+
+    def start(self, prepared: Any) -> None:
+        self.events.append(f"start {prepared.name}")
 
 
-def test_read_ahead_prepares_the_next_batch_once_the_current_one_says_so() -> None:
+def test_read_ahead_loads_while_waiting_and_starts_once_the_scans_are_in() -> None:
     from sanitizer.scrub.engine import _ReadAhead
 
     engine: Any = _Preparing()
-    batches: list[Any] = ["b1", "b2", "b3"]
+    batches: list[Any] = ["b1", "b2", "b3", "b4"]
     with _ReadAhead(engine, None, iter(batches)) as ahead:  # type: ignore[arg-type]
         for index, _prepared in enumerate(ahead):
             engine.events.append(f"transform {index + 1}")
             if index == 0:
+                ahead.load()  # waiting for the batch's scans: the next one is read meanwhile
+                ahead.load()  # once per batch
+                engine.events.append("scans in")
                 ahead.advance()  # the batch's scans are in: the next one starts now
                 ahead.advance()  # once per batch
+            if index == 1:
+                ahead.advance()  # the scans were in before anyone waited: read and start at once
             engine.events.append(f"write {index + 1}")
     assert engine.events == [
-        "prepare b1",
+        "load b1",
+        "start b1",
         "transform 1",
-        "prepare b2",
+        "load b2",
+        "scans in",
+        "start b2",
         "write 1",
         "transform 2",
+        "load b3",
+        "start b3",
         "write 2",
-        "prepare b3",  # nobody called advance: the next batch comes when this one is done
         "transform 3",
         "write 3",
+        "load b4",  # nobody called advance: the next batch comes when this one is done
+        "start b4",
+        "transform 4",
+        "write 4",
     ]
 
 
-def test_read_ahead_stops_the_next_batch_scan_when_the_run_fails() -> None:
+@pytest.mark.parametrize("started", [True, False])
+def test_read_ahead_stops_the_next_batch_scan_when_the_run_fails(started: bool) -> None:
     from sanitizer.scrub.engine import _ReadAhead
 
     engine: Any = _Preparing()
     batches: list[Any] = ["b1", "b2"]
     with pytest.raises(RuntimeError), _ReadAhead(engine, None, iter(batches)) as ahead:  # type: ignore[arg-type]
         for _prepared in ahead:
-            ahead.advance()
+            ahead.advance() if started else ahead.load()
             raise RuntimeError("transform failed")
-    assert engine.events == ["prepare b1", "prepare b2", "cancel b2"]
+    assert engine.events == [
+        "load b1",
+        "start b1",
+        "load b2",
+        *(["start b2"] if started else []),
+        "cancel b2",
+    ]
+
+
+_NAME_TEXT = st.one_of(
+    st.none(),
+    st.text(alphabet="AbcZ ßİéx\t\x0b\x1c\xa0-'", max_size=6),
+    st.sampled_from(["Ann", "ann", "ANN", "Lee", "Ann Lee", " Ann", "Ann  Lee", "Strauß", ""]),
+)
+
+
+@given(
+    rows=st.lists(st.tuples(_NAME_TEXT, _NAME_TEXT), max_size=12),
+    extra=st.lists(st.sampled_from(["ann lee", "lee ann", "strauss ann", "ann", "x"]), max_size=3),
+)
+@example(rows=[("Ann", "Lee"), ("ANN", "LEE"), ("Ann\t", "Lee"), ("Strauß", "Ann")], extra=[])
+def test_spelled_full_names_matches_the_python_fold(
+    rows: list[tuple[str | None, str | None]], extra: list[str]
+) -> None:
+    # The vectorised prefilter lets through every row the exact fold finds, and finds nothing else.
+    from sanitizer.scrub.engine import _row_pairs, _spelled_full_names
+    from sanitizer.tables import FrameBatch
+
+    frame = pd.DataFrame(
+        {"first": [r[0] for r in rows], "last": [r[1] for r in rows]}, dtype=object
+    )
+    batch = FrameBatch(frame, 0)
+    pairs = _row_pairs(batch, "first", "last")
+    fold = [" ".join(f"{first} {last}".casefold().split()) for _row, first, last in pairs]
+    full_names = set(extra) | set(fold[::2])  # some rows spell an original, others do not
+    expected = [p for p, f in zip(pairs, fold, strict=True) if f in full_names]
+    assert _spelled_full_names(batch, "first", "last", full_names) == expected
