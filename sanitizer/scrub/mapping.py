@@ -141,10 +141,10 @@ class Mapper:
     ) -> list[str]:
         """Replacements for distinct values, computing (and remembering) the ones not seen before."""
         known = self._maps[channel]
-        found = [known.get(v) for v in values]  # one lookup each: these maps hold millions
-        missing = [v for v, new in zip(values, found, strict=True) if new is None]
-        if not missing:
+        found = list(map(known.get, values))  # one lookup each: these maps hold millions
+        if None not in found:
             return found  # type: ignore[return-value]
+        missing = [v for v, new in zip(values, found, strict=True) if new is None]
         if remember:
             self._remember(channel.entity, missing)
         overrides = self._overrides.get(channel)
@@ -201,7 +201,8 @@ class Mapper:
     def apart(self, originals: list[str], fakes: list[str]) -> list[str]:
         """Fake name words that do not spell an original full name: else the last word is re-drawn
         (keyed by the original name, so the same person gets the same re-draw every run)."""
-        if len(fakes) < 2 or " ".join(w.casefold() for w in fakes) not in self.full_names:
+        # Case folding maps character by character: folding the joined words folds each word.
+        if len(fakes) < 2 or " ".join(fakes).casefold() not in self.full_names:
             return fakes
         memo = "\x1f".join((str(len(originals)), *originals, *fakes))
         last = self._apart.get(memo)
