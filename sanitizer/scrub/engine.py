@@ -8,6 +8,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -505,14 +506,11 @@ class Engine:
                     " ".join(self.mapper.apart(o.split(), r.split())) if len(r.split()) > 1 else r
                     for o, r in zip(distinct, replaced, strict=True)
                 ]
-        changed = np.fromiter(
-            (r != d for d, r in zip(distinct, replaced, strict=True)),
-            dtype=bool,
-            count=len(distinct),
-        )
+        new = np.asarray(replaced, dtype=object)
+        changed = (new != np.asarray(distinct, dtype=object)).astype(bool)
         stats.changed += int(np.bincount(codes, minlength=len(distinct))[changed].sum())
         out = values.astype(object).to_numpy(copy=True)  # numpy: a masked Series assignment is slow
-        out[present.to_numpy()] = np.asarray(replaced, dtype=object)[codes]
+        out[present.to_numpy()] = new[codes]
         batch.set_cells(column.path, pd.Series(out, dtype=object))
 
     def _replace_text(
@@ -541,9 +539,16 @@ class Engine:
             found = pending.result()
             if scanned is not None:
                 scanned()
-            for text, spans in zip(texts, found, strict=True):
+            # Spans count once per cell that holds them (texts are distinct within a batch): the figure
+            # does not depend on how rows fall into batches.
+            cells_of = (
+                np.bincount(cells.codes, minlength=len(texts)).tolist()
+                if texts is cells.distinct
+                else [1] * len(texts)
+            )
+            for text, spans, count in zip(texts, found, cells_of, strict=True):
                 for span in spans:
-                    stats.spans[span.entity] += 1
+                    stats.spans[span.entity] += count
                     if span.entity not in entities.NAME_ENTITIES:  # names: see Mapper.substitute
                         self.mapper.originals[span.entity].add(text[span.start : span.end])
             return found  # type: ignore[return-value]
@@ -561,17 +566,27 @@ class Engine:
         ]
         if not columns:
             return None
-        per_row: list[set[str]] = [set() for _ in range(batch.num_rows)]
-        cache: dict[str, list[str]] = {}
+        cache: dict[str, tuple[str, ...]] = {}  # names repeat: each distinct value is split once
+        per_column: list[list[tuple[str, ...]]] = []
+        row_order = np.arange(batch.num_rows)
         for column in columns:
             values, rows = batch.cells(column.path)
-            for value, row in zip(values.tolist(), rows.tolist(), strict=True):
+            tokens_of = []
+            for value in values.tolist():
                 if isinstance(value, str) and value:
                     tokens = cache.get(value)
                     if tokens is None:
-                        tokens = cache[value] = name_tokens(value)
-                    per_row[row].update(tokens)
-        return [frozenset(s) for s in per_row]
+                        tokens = cache[value] = tuple(name_tokens(value))
+                else:
+                    tokens = ()
+                tokens_of.append(tokens)
+            if not np.array_equal(rows, row_order):  # nested records: cells are not rows
+                per_row: list[list[str]] = [[] for _ in range(batch.num_rows)]
+                for row, tokens in zip(rows.tolist(), tokens_of, strict=True):
+                    per_row[row].extend(tokens)
+                tokens_of = [tuple(found) for found in per_row]
+            per_column.append(tokens_of)
+        return [frozenset(chain.from_iterable(tokens)) for tokens in zip(*per_column, strict=True)]
 
 
 @dataclass
@@ -648,7 +663,7 @@ class _Cells:
         if not present.any():
             return cls(path, values, rows, present, np.array([], dtype=np.intp), [])
         codes, uniques = pd.factorize(values[present].astype(str))
-        return cls(path, values, rows, present, codes, [str(v) for v in uniques.tolist()])
+        return cls(path, values, rows, present, codes, list(map(str, uniques.tolist())))
 
 
 def _names_of(cells: _Cells, row_names: list[frozenset[str]] | None) -> list[frozenset[str]]:
