@@ -182,17 +182,18 @@ def test_scrub_report_counts_match_the_input(scrub_tables: ScrubTables) -> None:
         {"id": "2", "Email": "A@EXAMPLE.COM", "Notes": ""},
         {"id": "3", "Email": "", "Notes": "nothing here"},
         {"id": "4", "Email": "a@example.com", "Notes": "nothing here"},
+        {"id": "5", "Email": "", "Notes": "mail a@example.com or b@example.org"},
     ]
     report = scrub_tables({"t.csv": rows}, KEEP).result.report
     columns = {c.name: c for c in report.tables[0].columns}
     email = columns["Email"].counts
-    assert (email.values, email.non_empty, email.unique, email.changed) == (4, 3, 2, 3)
+    assert (email.values, email.non_empty, email.unique, email.changed) == (5, 3, 2, 3)
     notes = columns["Notes"].counts
-    assert (notes.values, notes.non_empty, notes.unique, notes.changed) == (4, 3, 2, 1)
-    assert notes.spans == {"EMAIL_ADDRESS": 2}
-    assert report.tables[0].rows == 4
-    assert (report.summary.tables, report.summary.rows, report.summary.columns) == (1, 4, 3)
-    assert report.summary.values_changed == 4
+    assert (notes.values, notes.non_empty, notes.unique, notes.changed) == (5, 4, 2, 2)
+    assert notes.spans == {"EMAIL_ADDRESS": 4}  # two in each of the two cells that hold them
+    assert report.tables[0].rows == 5
+    assert (report.summary.tables, report.summary.rows, report.summary.columns) == (1, 5, 3)
+    assert report.summary.values_changed == 5
     assert columns["id"].counts.changed == 0
 
 
@@ -349,6 +350,10 @@ def test_scrub_small_batches_give_the_same_output_as_one_batch(
     else:
         assert (streamed.out / name).read_bytes() == (whole.out / name).read_bytes()
     assert streamed.result.report.summary == whole.result.report.summary
+    # Counts, free-text spans included, are per cell: the same whatever the batches.
+    counts = [c.counts for c in whole.result.report.tables[0].columns]
+    assert [c.counts for c in streamed.result.report.tables[0].columns] == counts
+    assert any(c.spans for c in counts)
 
 
 # --- never a partial or unverified output ----------------------------------------------------
