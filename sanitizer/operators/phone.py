@@ -15,9 +15,13 @@ from bisect import bisect_right
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
+from itertools import chain
 from typing import ClassVar, Literal
 
+import numpy as np
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 from phonenumbers import PhoneNumberType
 
 from sanitizer.entities import namespace
@@ -58,36 +62,17 @@ class PhoneOperator(Operator):
         if not isinstance(params, PhoneParams):
             params = PhoneParams.model_validate(params.model_dump())
         plan = _plan_for(ctx.ranges)
-        regions = tuple(ctx.regions)
         home_cc = home_country_code(ctx.default_region)
-        # Everyday North American spellings (most contact-centre data) by one regex, the rest parsed.
-        nanp = [read_nanp(value, home_cc) for value in values]
-        parsed = [
-            fast[0] if fast is not None else parse_phone(value, ctx.default_region, regions)
-            for value, fast in zip(values, nanp, strict=True)
-        ]
-        digests = ctx.keyring.digests(namespace(ctx.entity), [p.key for p in parsed])
-        order = list(range(len(values)))
-        if params.unique:
-            order.sort(key=digests.__getitem__)
-        picker = _Picker(ctx.avoid, params.unique)
+        done = (
+            _in_area_lines(values, ctx, plan, home_cc)
+            if not params.unique and params.format == "keep"
+            else {}
+        )
+        rest = [i for i in range(len(values)) if i not in done]
+        each = _replace_each([values[i] for i in rest], ctx, params, plan, home_cc)
         out = list(values)
         shared: dict[str, str] = {}  # a safe block is small: many inputs share one output string
-        for i in order:
-            phone = parsed[i]
-            groups = plan.groups_for(phone.country_code, phone.national)
-            number, group = picker.pick(groups, int.from_bytes(digests[i][:8], "big"), phone)
-            fast = nanp[i]
-            if params.format == "e164":
-                text = "+" + number
-            elif fast is not None and len(number) == 11 and number[0] == "1":
-                text = nanp_in_place(fast[1], number)  # what _layout gives, without its detour
-                if number[:4] != phone.key[1:5]:  # a new area code: checked as _layout checks it
-                    text = _read_back(text, number, ctx.default_region, regions)
-            else:
-                # Digits go in place when the area is kept; a new area code may need new grouping.
-                same_shape = phone.country_code == "1" or id(group) in plan.area_groups
-                text = _layout(values[i], phone, number, ctx.default_region, regions, same_shape)
+        for i, text in chain(done.items(), zip(rest, each, strict=True)):
             out[i] = shared.setdefault(text, text)
         return out
 
@@ -98,6 +83,93 @@ class PhoneOperator(Operator):
     def respell(self, value: str, replacement: str, ctx: OperatorContext) -> str:
         """The safe number of `replacement` written in `value`'s layout ((212) 555-0177 or +12125550177)."""
         return _respell(value, replacement, ctx)
+
+
+def _replace_each(
+    values: list[str], ctx: OperatorContext, params: PhoneParams, plan: _Plan, home_cc: str
+) -> list[str]:
+    """The per-value path: parse, keyed digest, probe the groups, lay out, read back."""
+    regions = tuple(ctx.regions)
+    # Everyday North American spellings (most contact-centre data) by one regex, the rest parsed.
+    nanp = [read_nanp(value, home_cc) for value in values]
+    parsed = [
+        fast[0] if fast is not None else parse_phone(value, ctx.default_region, regions)
+        for value, fast in zip(values, nanp, strict=True)
+    ]
+    digests = ctx.keyring.digests(namespace(ctx.entity), [p.key for p in parsed])
+    order = list(range(len(values)))
+    if params.unique:
+        order.sort(key=digests.__getitem__)
+    picker = _Picker(ctx.avoid, params.unique)
+    out = list(values)
+    for i in order:
+        phone = parsed[i]
+        groups = plan.groups_for(phone.country_code, phone.national)
+        number, group = picker.pick(groups, int.from_bytes(digests[i][:8], "big"), phone)
+        fast = nanp[i]
+        if params.format == "e164":
+            text = "+" + number
+        elif fast is not None and len(number) == 11 and number[0] == "1":
+            text = nanp_in_place(fast[1], number)  # what _layout gives, without its detour
+            if number[:4] != phone.key[1:5]:  # a new area code: checked as _layout checks it
+                text = _read_back(text, number, ctx.default_region, regions)
+        else:
+            # Digits go in place when the area is kept; a new area code may need new grouping.
+            same_shape = phone.country_code == "1" or id(group) in plan.area_groups
+            text = _layout(values[i], phone, number, ctx.default_region, regions, same_shape)
+        out[i] = text
+    return out
+
+
+# `_NANP_SPELLING` for RE2, the text around the exchange and line digits captured. RE2's \s and \d are
+# ASCII where Python's are Unicode, and nothing else in the pattern matches the characters that tell
+# them apart: a value RE2 reads, Python reads the same way (the others take the per-value path).
+_NANP_RE2 = (
+    r"^(?P<head>\s*(?P<cc>\+1|1)?[\s.\-]?\(?(?P<area>[2-9]\d\d)\)?[\s.\-]?)"
+    r"(?P<exchange>\d{3})(?P<gap>[\s.\-]?)(?P<line>\d{4})(?P<tail>\s*)$"
+)
+
+
+def _in_area_lines(
+    values: list[str], ctx: OperatorContext, plan: _Plan, home_cc: str
+) -> dict[int, str]:
+    """Outputs of the values whose pick is their own area code's fiction line, decided in Arrow.
+
+    These are everyday North American spellings whose area code has fiction lines (most numbers of a
+    North American contact list) and whose first probe is free: neither the number itself nor an
+    original in `ctx.avoid`. Each gets what the per-value path gives it (a property test holds them
+    together): the line at its keyed offset, written in place. Every other value is left out.
+    """
+    nanp = plan.nanp
+    if nanp is None or not values:
+        return {}
+    areas = _nanp_areas(nanp.exchange, nanp.first_line)
+    size = int(nanp.last_line) - int(nanp.first_line) + 1
+    parts = pc.extract_regex(pa.array(values, type=pa.large_string()), _NANP_RE2)
+    wanted = pc.and_(
+        parts.is_valid(),
+        pc.is_in(parts.field("area"), value_set=pa.array(sorted(areas), pa.large_string())),
+    )
+    if home_cc != "1":  # as read_nanp: without "+1" a number is North American only at home
+        wanted = pc.and_(wanted, pc.equal(parts.field("cc"), "+1"))
+    rows = np.flatnonzero(pc.fill_null(wanted, False).to_numpy(zero_copy_only=False))
+    if not len(rows):
+        return {}
+    found = parts.take(pa.array(rows))
+    area, exchange, line = (found.field(name).to_pylist() for name in ("area", "exchange", "line"))
+    keys = ["+1" + a + e + n for a, e, n in zip(area, exchange, line, strict=True)]
+    digests = ctx.keyring.digests(namespace(ctx.entity), keys)
+    starts = np.frombuffer(b"".join(d[:8] for d in digests), dtype=">u8") % size
+    lines = [str(int(nanp.first_line) + int(start)).zfill(4) for start in starts]
+    heads, gaps, tails = (found.field(name).to_pylist() for name in ("head", "gap", "tail"))
+    avoid, exchange_to = ctx.avoid, nanp.exchange
+    done: dict[int, str] = {}
+    for k, row in enumerate(rows.tolist()):
+        number = "+1" + area[k] + exchange_to + lines[k]
+        if number == keys[k] or number in avoid:
+            continue  # the first probe is taken: the per-value path probes on
+        done[row] = heads[k] + exchange_to + gaps[k] + lines[k] + tails[k]
+    return done
 
 
 def _respell(value: str, replacement: str, ctx: OperatorContext) -> str:
