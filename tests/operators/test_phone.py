@@ -10,7 +10,7 @@ import re
 
 import phonenumbers
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sanitizer.errors import ConfigError
@@ -278,3 +278,65 @@ def test_phone_property_never_returns_an_avoided_original(make_ctx, cases):
     assert len(set(numbers)) == len(by_key)  # unique per distinct number
     assert all(by_key[k] == n for k, n in zip(keys, numbers, strict=True))  # spellings agree
     assert all(ranges.is_safe_phone(n) for n in numbers)
+
+
+@st.composite
+def nanp_spellings(draw):
+    """North American spellings, everyday and odd: spaces RE2 and Python disagree on, other digits."""
+    area = draw(st.sampled_from([*NANP_AREAS, "555", "201"]))
+    exchange = draw(st.sampled_from(["555", "867", "200"]))
+    line = draw(st.sampled_from(["0100", "0150", "0199", "5309", "0000"]))
+    layout = draw(
+        st.sampled_from(
+            [
+                "({a}) {e}-{l}",
+                "{a}-{e}-{l}",
+                "+1 {a} {e} {l}",
+                "1{a}{e}{l}",
+                "1-{a}-{e}-{l}",
+                "{a}.{e}.{l}",
+                " {a}{e}{l}\n",
+                "\t({a}){e} {l}",
+                "{a}\x0b{e}{l}",
+                "{a}{e}\x1c{l}",
+                "\xa0{a}{e}{l}",
+                "{a}{e}{l}x",
+            ]
+        )
+    )
+    value = layout.format(a=area, e=exchange, l=line)
+    if draw(st.booleans()):  # an Arabic-Indic digit: \d for Python, not for RE2
+        value = value.replace("0", "\u0660", 1)
+    return value
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(nanp_spellings(), min_size=1, max_size=25, unique=True),
+    region=st.sampled_from(["US", "CA", "GB"]),
+    taken=st.lists(st.integers(0, 99), max_size=40),
+)
+# Every fiction line of an area avoided; and every line of one written as an original (one of them
+# is bound to be its own first probe).
+@example(
+    values=["(212) 867-5309", "+1 415 200 0000", "201.555.0150"], region="US", taken=[*range(100)]
+)
+@example(
+    values=[
+        f"({area}) 555-{line:04d}" for area in ("201", "212", "415") for line in range(100, 200)
+    ],
+    region="US",
+    taken=[],
+)
+def test_phone_arrow_path_gives_what_the_per_value_path_gives(make_ctx, values, region, taken):
+    # Numbers in their own area's fiction lines are picked in Arrow; the result must be the per-value
+    # path's, including when a first probe is an avoided original or the number itself.
+    from sanitizer.operators.phone import _plan_for, _replace_each, home_country_code
+
+    avoid = {f"+1{a}555{100 + t:04d}" for a in ("212", "415", "201") for t in taken}
+    ctx = make_ctx(
+        "phone", PHONE, avoid=avoid, context={"default_region": region, "regions": (region, "US")}
+    )
+    params = ctx.params
+    per_value = _replace_each(values, ctx, params, _plan_for(ctx.ranges), home_country_code(region))
+    assert operator.replace(values, ctx) == per_value
