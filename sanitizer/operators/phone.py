@@ -28,6 +28,7 @@ from sanitizer.entities import namespace
 from sanitizer.errors import ConfigError
 from sanitizer.operators.base import Operator, OperatorContext, OperatorParams
 from sanitizer.operators.phone_numbers import (
+    NANP_SPELLING,
     ParsedPhone,
     home_country_code,
     is_phone_number,
@@ -121,15 +122,6 @@ def _replace_each(
     return out
 
 
-# `_NANP_SPELLING` for RE2, the text around the exchange and line digits captured. RE2's \s and \d are
-# ASCII where Python's are Unicode, and nothing else in the pattern matches the characters that tell
-# them apart: a value RE2 reads, Python reads the same way (the others take the per-value path).
-_NANP_RE2 = (
-    r"^(?P<head>\s*(?P<cc>\+1|1)?[\s.\-]?\(?(?P<area>[2-9]\d\d)\)?[\s.\-]?)"
-    r"(?P<exchange>\d{3})(?P<gap>[\s.\-]?)(?P<line>\d{4})(?P<tail>\s*)$"
-)
-
-
 def _in_area_lines(
     values: list[str], ctx: OperatorContext, plan: _Plan, home_cc: str
 ) -> dict[int, str]:
@@ -145,7 +137,8 @@ def _in_area_lines(
         return {}
     areas = _nanp_areas(nanp.exchange, nanp.first_line)
     size = int(nanp.last_line) - int(nanp.first_line) + 1
-    parts = pc.extract_regex(pa.array(values, type=pa.large_string()), _NANP_RE2)
+    # RE2 reads what read_nanp reads, or nothing (see NANP_SPELLING): the others take the per-value path.
+    parts = pc.extract_regex(pa.array(values, type=pa.large_string()), NANP_SPELLING)
     wanted = pc.and_(
         parts.is_valid(),
         pc.is_in(parts.field("area"), value_set=pa.array(sorted(areas), pa.large_string())),

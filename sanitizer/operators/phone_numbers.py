@@ -31,11 +31,15 @@ class ParsedPhone(NamedTuple):
 
 
 # A North American number in an everyday spelling: (212) 555-0177, 212.555.0177, +1 212 555 0177,
-# 1-212-555-0177, 2125550177. Named groups: the country prefix, area, exchange and line digits.
-_NANP_SPELLING = re.compile(
-    r"^\s*(?P<cc>\+1|1)?[\s.\-]?\(?(?P<area>[2-9]\d\d)\)?[\s.\-]?"
-    r"(?P<exchange>\d{3})[\s.\-]?(?P<line>\d{4})\s*$"
+# 1-212-555-0177, 2125550177. Named groups: the country prefix, area, exchange and line digits, and the
+# text around the exchange and line (head, gap, tail). Read by Python here and by RE2 in the phone
+# operator: RE2's \s and \d are ASCII where Python's are Unicode, and nothing else in the pattern
+# matches the characters that tell them apart, so a value RE2 reads, Python reads the same way.
+NANP_SPELLING = (
+    r"^(?P<head>\s*(?P<cc>\+1|1)?[\s.\-]?\(?(?P<area>[2-9]\d\d)\)?[\s.\-]?)"
+    r"(?P<exchange>\d{3})(?P<gap>[\s.\-]?)(?P<line>\d{4})(?P<tail>\s*)$"
 )
+_NANP_SPELLING = re.compile(NANP_SPELLING)
 
 
 def read_nanp(value: str, home_cc: str) -> tuple[ParsedPhone, re.Match[str]] | None:

@@ -116,7 +116,8 @@ class ColumnCounts(_Model):
     unique: int = Field(description="Distinct non-empty original values.")
     changed: int = Field(description="Cells whose output differs from the input.")
     spans: dict[str, int] = Field(
-        default_factory=dict, description="Free text: PII spans replaced, per entity, counted in every cell that holds them."
+        default_factory=dict,
+        description="Free text: PII spans replaced, per entity, counted in every cell that holds them.",
     )
     collisions_avoided: int = Field(
         default=0,
