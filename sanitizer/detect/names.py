@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from functools import cache
 from importlib import import_module
+from itertools import compress
 from typing import NamedTuple
 
 from sanitizer.entities import AMBIGUOUS_NAME_WORDS
@@ -140,15 +141,22 @@ class NameFinder:
         words = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
         if not words:
             return []
-        flags = [0.0] * len(words)
+        count = len(words)
+        flags = [0.0] * count
         known, first = self.known, self.first
         folded_words = [w[2].casefold() for w in words]
         capitals = [w[2][0].isupper() for w in words]
-        for i, folded in enumerate(folded_words):
+        # Only capitalised words can be flagged by what follows the first loop, and only they and the
+        # row's own name words by that loop: most words of a note are lower-case words, nobody's name.
+        caps = list(compress(range(count), capitals))
+        candidates = caps
+        if row_names:
+            own = [i for i, folded in enumerate(folded_words) if folded in row_names]
+            if own:
+                candidates = sorted(set(caps).union(own))
+        for i in candidates:
+            folded = folded_words[i]
             is_capital = capitals[i]
-            # The cheap tests first: most words of a note are lower-case words that are nobody's name.
-            if not is_capital and folded not in row_names:
-                continue
             if len(folded) < 2 or folded in _TITLES:
                 continue
             is_common = folded in _COMMON_WORDS
@@ -167,14 +175,14 @@ class NameFinder:
                     flags[i] = 0.85
             elif folded in first and not is_common and not self._is_initial(text, words, i):
                 flags[i] = 0.6
-        if capitals.count(True) < 2 and not any(flags):
+        if len(caps) < 2 and not any(flags):
             return []  # what follows joins capitalised words to names, or pairs two of them
         # A capitalised surname right after a recognised name extends it ("Priya Raman").
-        for i in range(1, len(words)):
+        for i in caps:
             if (
-                flags[i] == 0
+                i > 0
+                and flags[i] == 0
                 and flags[i - 1] > 0
-                and capitals[i]
                 and _adjacent(text, words[i - 1], words[i])
             ):
                 folded = folded_words[i]
@@ -182,34 +190,35 @@ class NameFinder:
                     flags[i] = min(flags[i - 1], 0.7)
         # A sentence that starts with a gazetteer first name and a capitalised word ("Jennifer Whitfield
         # called") is a name even when nothing else says so (normal prose does not capitalise the verb).
-        for i in range(len(words) - 1):
-            first_word, next_word = folded_words[i], folded_words[i + 1]
+        last = count - 1
+        for i in caps:
             if (
-                flags[i] == 0
+                i < last
+                and flags[i] == 0
                 and flags[i + 1] == 0
-                and capitals[i]
                 and capitals[i + 1]
-                and first_word in first
-                and first_word not in _COMMON_WORDS
-                and next_word not in _COMMON_WORDS
+                and folded_words[i] in first
+                and folded_words[i] not in _COMMON_WORDS
+                and folded_words[i + 1] not in _COMMON_WORDS
                 and _adjacent(text, words[i], words[i + 1])
             ):
                 flags[i] = flags[i + 1] = 0.6
         # A gazetteer first name that starts a sentence counts when a surname follows it.
-        for i in range(len(words) - 2, -1, -1):
+        for i in reversed(caps):
             folded = folded_words[i]
             if (
-                flags[i] == 0
+                i < last
+                and flags[i] == 0
                 and flags[i + 1] > 0
-                and capitals[i]
                 and folded in first
                 and folded not in _COMMON_WORDS
                 and _adjacent(text, words[i], words[i + 1])
             ):
                 flags[i] = 0.6
-        if not any(flags):
+        flagged = [i for i in candidates if flags[i]]
+        if not flagged:
             return []
-        return self._spans(text, words, folded_words, flags)
+        return self._spans(text, words, folded_words, flags, flagged)
 
     @staticmethod
     def _is_initial(text: str, words: list[tuple[int, int, str]], i: int) -> bool:
@@ -221,21 +230,35 @@ class NameFinder:
         words: list[tuple[int, int, str]],
         folded: list[str],
         flags: list[float],
+        flagged: list[int],
     ) -> list[NameSpan]:
+        """The spans of the flagged words (in order): runs of adjacent flagged words."""
         spans: list[NameSpan] = []
         last = len(words) - 1
         end = -1  # the last word of the span before
-        for i, flag in enumerate(flags):
-            if not flag or i <= end:
+        for i in flagged:
+            if i <= end:
                 continue
             end = i
             while end < last and flags[end + 1] and _adjacent(text, words[end], words[end + 1]):
                 end += 1
-            size = end + 1 - i
             after_title = i > 0 and folded[i - 1] in _TITLES
+            start_word = words[i]
+            if end == i:  # one word (most names in notes)
+                spans.append(
+                    NameSpan(
+                        start_word[0],
+                        start_word[1],
+                        flags[i],
+                        (self.kind_of(folded[i], 0, 1, after_title),),
+                        ((start_word[0], start_word[1]),),
+                    )
+                )
+                continue
+            size = end + 1 - i
             spans.append(
                 NameSpan(
-                    words[i][0],
+                    start_word[0],
                     words[end][1],
                     min(flags[i : end + 1]),
                     tuple([self.kind_of(folded[i + k], k, size, after_title) for k in range(size)]),

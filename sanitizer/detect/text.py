@@ -16,7 +16,10 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sanitizer import entities, parallel
 from sanitizer.detect.names import NameFinder, NameSpan
@@ -75,6 +78,17 @@ _USPS = [
 def address_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """House number, capitalised street words, a street suffix (Faker's bundled lists), optional unit;
     and the cheap shape that must be present first: a number, a space, the first letter of a word."""
+    words, initials = _street_suffixes()
+    address = re.compile(
+        rf"\b\d{{1,6}}[A-Za-z]?,?\s+(?:[A-Z][\w'’.-]*\s+){{0,4}}(?:{words})\b\.?"
+        r"(?:,?\s+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|#)\s*[\w-]+)?"
+    )
+    return address, re.compile(rf"\d[A-Za-z]?,?\s+[{initials}]")
+
+
+@lru_cache(maxsize=1)
+def _street_suffixes() -> tuple[str, str]:
+    """The street suffixes as a regex alternation (longest first), and their initials as a class body."""
     from importlib import import_module
 
     suffixes = set(_USPS)
@@ -88,11 +102,7 @@ def address_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     initials = "".join(
         sorted({re.escape(s[0]) for s in suffixes if s} | set("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
     )
-    address = re.compile(
-        rf"\b\d{{1,6}}[A-Za-z]?,?\s+(?:[A-Z][\w'’.-]*\s+){{0,4}}(?:{words})\b\.?"
-        r"(?:,?\s+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|#)\s*[\w-]+)?"
-    )
-    return address, re.compile(rf"\d[A-Za-z]?,?\s+[{initials}]")
+    return words, initials
 
 
 # Cheap shapes that must be present before the card, IP and SSN recognizers (one starting with a digit,
@@ -100,6 +110,40 @@ def address_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 NUMBER_HINT = re.compile(r"\d(?:\d\d-\d{2}-\d{4}|\.\d{1,3}\.\d|(?:[ -]?\d){12})")
 IBAN_HINT = re.compile(r"[A-Z]{2}\d\d")
 IPV6_HINT = re.compile(r"[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:")
+
+# What `scan` and `contacts` look for first in a text, decided for many texts at once in Arrow (RE2, C++),
+# where it is exact: in ASCII texts. There RE2 reads each of these patterns as Python's re reads its
+# counterpart above (\d is [0-9]; Python's \s is spelled out, as it also holds \v and \x1c-\x1f, RE2's
+# does not). A text that is not ASCII gets no hints: Python's patterns decide, as without hints.
+HAS_DIGIT, MAY_PHONE, NUMBER_LIKE, IBAN_LIKE, IPV6_LIKE, ADDRESS_LIKE = (1 << n for n in range(6))
+_ASCII_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
+
+
+@lru_cache(maxsize=1)
+def _hint_patterns() -> tuple[tuple[int, str], ...]:
+    return (
+        (HAS_DIGIT, r"[0-9]"),
+        # PHONE_CANDIDATE without the borders RE2 cannot check: it matches wherever that one does.
+        (MAY_PHONE, r"[0-9][0-9 \t().\-/]{5,22}[0-9]"),
+        (
+            NUMBER_LIKE,
+            r"[0-9](?:[0-9][0-9]-[0-9]{2}-[0-9]{4}|\.[0-9]{1,3}\.[0-9]|(?:[ -]?[0-9]){12})",
+        ),
+        (IBAN_LIKE, r"[A-Z]{2}[0-9][0-9]"),
+        (IPV6_LIKE, IPV6_HINT.pattern),  # ASCII already
+        (ADDRESS_LIKE, rf"[0-9][A-Za-z]?,?{_ASCII_SPACE}+[{_street_suffixes()[1]}]"),
+    )
+
+
+def text_hints(texts: Sequence[str]) -> list[int | None]:
+    """For each text, which of the shapes above it holds (bits), or None where Python must decide."""
+    array = pa.array(texts, type=pa.large_string())
+    hints = np.zeros(len(texts), dtype=np.int64)
+    for bit, pattern in _hint_patterns():
+        hints |= bit * pc.match_substring_regex(array, pattern).to_numpy(zero_copy_only=False)
+    ascii_only = pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
+    return [int(h) if a else None for h, a in zip(hints.tolist(), ascii_only.tolist(), strict=True)]
+
 
 # When two recognizers claim overlapping text, the more specific one wins at equal score.
 _PRIORITY = {
@@ -236,8 +280,10 @@ class TextScanner:
             if self.phone_e164(candidate) is not None:
                 out.append(Span(start, end, entities.PHONE_NUMBER, 0.9, "PhoneRecognizer"))
 
-    def contacts(self, text: str) -> list[tuple[str, str]]:
-        """(entity, value) of the emails and phones in a text: the cheap part of a scan, for pass 1."""
+    def contacts(self, text: str, hints: int | None = None) -> list[tuple[str, str]]:
+        """(entity, value) of the emails and phones in a text: the cheap part of a scan, for pass 1.
+
+        `hints` (see `text_hints`) spare the searches they settle; the result is the same without them."""
         found: list[Span] = []
         at = text.find("@")
         if at >= 0:
@@ -245,7 +291,7 @@ class TextScanner:
                 Span(m.start(), m.end(), entities.EMAIL_ADDRESS, 1.0, "")
                 for m in EMAIL.finditer(text, _token_start(text, at))
             )
-        if _DIGIT.search(text):
+        if (hints & MAY_PHONE) if hints is not None else _DIGIT.search(text):
             self._phone_spans(text, found)
         return [(s.entity, text[s.start : s.end]) for s in resolve_overlaps(found)]
 
@@ -262,8 +308,12 @@ class TextScanner:
             submitted = parallel.fork_submit(_contacts_chunk, self, chunks, workers)
         return PendingContacts(self, texts, submitted)
 
-    def scan(self, text: str, row_names: frozenset[str] = frozenset()) -> list[Span]:
-        """Non-overlapping PII spans in `text`, in order."""
+    def scan(
+        self, text: str, row_names: frozenset[str] = frozenset(), hints: int | None = None
+    ) -> list[Span]:
+        """Non-overlapping PII spans in `text`, in order.
+
+        `hints` (see `text_hints`) spare the searches they settle; the result is the same without them."""
         found: list[Span] = []
         at = text.find("@")
         if at >= 0:
@@ -271,16 +321,15 @@ class TextScanner:
                 Span(m.start(), m.end(), entities.EMAIL_ADDRESS, 1.0, "EmailRecognizer")
                 for m in EMAIL.finditer(text, _token_start(text, at))
             )
-        if _DIGIT.search(text):
-            self._phone_spans(text, found)
-            if (
-                NUMBER_HINT.search(text)
-                or IBAN_HINT.search(text)
-                or (":" in text and IPV6_HINT.search(text))
-            ):
+        if hints is None:
+            hints = _python_hints(text)
+        if hints & HAS_DIGIT:
+            if hints & MAY_PHONE:
+                self._phone_spans(text, found)
+            if hints & (NUMBER_LIKE | IBAN_LIKE | IPV6_LIKE):
                 self._number_spans(text, found)
-            address, hint = address_patterns()
-            if hint.search(text):
+            if hints & ADDRESS_LIKE:
+                address, _hint = address_patterns()
                 found.extend(
                     Span(m.start(), m.end(), entities.ADDRESS, 0.9, "StreetAddressRecognizer")
                     for m in address.finditer(text)
@@ -340,7 +389,8 @@ class TextScanner:
             make = Span._make  # plain tuples cross the process boundary several times faster
             spans = [[make(s) for s in found] for part in submitted.results() for found in part]
         else:
-            spans = [self.scan(text, names[i]) for i, text in enumerate(texts)]
+            hints = _hints_of(texts)
+            spans = [self.scan(text, names[i], hints[i]) for i, text in enumerate(texts)]
         # A name found in one text (with evidence: "Spoke to Stephanie") is a name in the others too
         # ("Stephanie called"): learn it, then scan again the texts that mention it.
         person = entities.PERSON
@@ -433,6 +483,27 @@ _NON_DIGITS = re.compile(r"\D")
 _DIGIT = re.compile(r"\d")
 
 
+def _python_hints(text: str) -> int:
+    """The hints `scan` needs, by Python's patterns (for a text `text_hints` leaves to them)."""
+    if not _DIGIT.search(text):
+        return 0
+    hints = HAS_DIGIT | MAY_PHONE
+    if (
+        NUMBER_HINT.search(text)
+        or IBAN_HINT.search(text)
+        or (":" in text and IPV6_HINT.search(text))
+    ):
+        hints |= NUMBER_LIKE
+    if address_patterns()[1].search(text):
+        hints |= ADDRESS_LIKE
+    return hints
+
+
+def _hints_of(texts: Sequence[str]) -> Sequence[int | None]:
+    """`text_hints` for a list worth a pass in Arrow; no hints for a short one."""
+    return text_hints(texts) if len(texts) >= HINTS_MIN_TEXTS else [None] * len(texts)
+
+
 def _token_start(text: str, at: int) -> int:
     """Where the search for an email around the first `@` may start: an email holds no space, so none
     starts before the last space ahead of its `@` (the regex need not try every word before it)."""
@@ -462,6 +533,7 @@ def _nanp_valid(npa_nxx: str) -> bool:
 
 
 PARALLEL_MIN_TEXTS = 20_000
+HINTS_MIN_TEXTS = 64  # below this, Arrow's per-call overhead outweighs what hints spare
 
 
 def _chunk_size(texts: int, workers: int) -> int:
@@ -473,11 +545,15 @@ def _scan_chunk(
     scanner: TextScanner, chunk: tuple[list[str], list[frozenset[str]]]
 ) -> list[list[tuple[Any, ...]]]:
     texts, names = chunk
-    return [[tuple(s) for s in scanner.scan(text, names[i])] for i, text in enumerate(texts)]
+    hints = _hints_of(texts)
+    return [
+        [tuple(s) for s in scanner.scan(text, names[i], hints[i])] for i, text in enumerate(texts)
+    ]
 
 
 def _contacts_chunk(scanner: TextScanner, texts: list[str]) -> list[tuple[str, str]]:
-    return [found for text in texts for found in scanner.contacts(text)]
+    hints = _hints_of(texts)
+    return [found for i, text in enumerate(texts) for found in scanner.contacts(text, hints[i])]
 
 
 @dataclass
@@ -511,7 +587,7 @@ class PendingContacts:
 
     def result(self) -> list[tuple[str, str]]:
         if self.submitted is None:
-            return [found for text in self.texts for found in self.scanner.contacts(text)]
+            return _contacts_chunk(self.scanner, self.texts)
         return [found for part in self.submitted.results() for found in part]
 
     def cancel(self) -> None:

@@ -7,12 +7,26 @@ import itertools
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from sanitizer import entities
 from sanitizer.detect import NameFinder, TextScanner
+from sanitizer.detect import text as text_module
 from sanitizer.detect.names import FIRST, LAST
+from sanitizer.detect.text import (
+    ADDRESS_LIKE,
+    HAS_DIGIT,
+    IBAN_LIKE,
+    IPV6_LIKE,
+    MAY_PHONE,
+    NUMBER_LIKE,
+    iban_ok,
+    luhn_ok,
+    resolve_overlaps,
+    text_hints,
+)
 from sanitizer.detect.text import Span as TextSpan
-from sanitizer.detect.text import iban_ok, luhn_ok, resolve_overlaps
 from sanitizer.rules import RuleSet, read_rules
 
 
@@ -263,3 +277,64 @@ def test_scan_many_with_ner_pipeline_finds_names_outside_the_gazetteer(
     ]
     assert first[0].kinds == (FIRST, LAST)
     assert second == []
+
+
+# Pieces the scanner's shapes are made of, with the characters where RE2 and Python's re differ: \v and
+# \x1c-\x1f are whitespace to Python's \s, not to RE2's; Arabic-Indic digits are \d to Python only.
+_PIECES = st.sampled_from(
+    [
+        *"0123456789 -.()/:+@,#\t\n",
+        "\x0b",
+        "\x1c",
+        "\x1f",
+        "١٢",
+        "é",
+        "St",
+        "Street",
+        "Road",
+        "Ave",
+        "Apt 4",
+        "Oak",
+        "DE89",
+        "GB82 WEST",
+        "ab::cd:",
+        "2001:db8::1",
+        "4111 1111 1111 1111",
+        "123-45-6789",
+        "192.0.2.10",
+        "(212) 555-0185",
+        "+44 20 7946 0018",
+        "0491 570 156",
+        "ada@example.com",
+        "Ada",
+        "Lovelace",
+        "the",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@example(texts=["call 212\t555\t0185", "12\x0bOak Street", "7,\x1cElm Road", "ref 2001:db8::1 ok"])
+@example(texts=["card 4111 1111 1111 1111", "iban GB82 WEST 1234 5698 7654 32", "١٢٣٤٥٦٧ 555"])
+@given(texts=st.lists(st.lists(_PIECES, max_size=14).map("".join), min_size=1, max_size=80))
+def test_hints_decided_in_arrow_change_nothing_the_scan_finds(
+    scanner: TextScanner, texts: list[str]
+) -> None:
+    hints = text_hints(texts)
+    for text, hint in zip(texts, hints, strict=True):
+        assert (hint is None) == (
+            not text.isascii()
+        )  # Python decides where RE2 would not read alike
+        if hint is None:
+            continue
+        python = text_module._python_hints(text)
+        assert bool(hint & HAS_DIGIT) == bool(python & HAS_DIGIT)
+        if hint & HAS_DIGIT:  # the other shapes matter only there
+            assert bool(hint & (NUMBER_LIKE | IBAN_LIKE | IPV6_LIKE)) == bool(python & NUMBER_LIKE)
+            assert bool(hint & ADDRESS_LIKE) == bool(python & ADDRESS_LIKE)
+        if text_module.PHONE_CANDIDATE.search(text):
+            assert hint & MAY_PHONE  # a superset of the phone candidates: none is missed
+        assert scanner.scan(text, frozenset({"ada"}), hint) == scanner.scan(
+            text, frozenset({"ada"})
+        )
+        assert scanner.contacts(text, hint) == scanner.contacts(text)
