@@ -2,8 +2,9 @@
 
 Used for the free-text scan, the replacement of large sets of distinct values and the verification of
 batches. Workers are forked so they inherit the caller's state (scanners, search sets, originals)
-without pickling it; only the work items and results cross the process boundary. Callers decide with
-`can_fork` and keep a sequential path that gives the same results.
+without pickling it, and the work items too when they are all known at the fork (a list): then only
+their indexes and the results cross the process boundary. Callers decide with `can_fork` and keep a
+sequential path that gives the same results.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import multiprocessing
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.pool import AsyncResult, Pool
 from typing import Any, Generic, TypeVar
 
@@ -23,7 +24,8 @@ R = TypeVar("R")
 
 # Niceness added to workers (see _yield_to_caller): enough for the caller to win a shared core.
 WORKER_NICENESS = 5
-_TASK: tuple[Callable[[Any, Any], Any], Any] | None = None  # what a forked worker runs, on what
+# What a forked worker runs, on what state, and the work items it inherited (if any).
+_TASK: tuple[Callable[[Any, Any], Any], Any, Sequence[Any]] | None = None
 
 
 def can_fork(workers: int) -> bool:
@@ -54,10 +56,15 @@ def fork_map(
     streamed input stays streamed. An exception in a worker is raised here, and the workers stop.
     """
     limit = window if window is not None else 2 * workers
-    with _pool(function, state, workers) as pool:
+    known = items if isinstance(items, list) else []  # a list is inherited; a stream is sent
+    with _pool(function, state, workers, known) as pool:
         pending: deque[AsyncResult[R]] = deque()
-        for item in items:
-            pending.append(pool.apply_async(_run, (item,)))
+        for index, item in enumerate(items):
+            pending.append(
+                pool.apply_async(_run_inherited, (index,))
+                if known
+                else pool.apply_async(_run, (item,))
+            )
             if len(pending) >= limit:
                 yield pending.popleft().get()
         while pending:
@@ -95,13 +102,16 @@ def fork_submit(
 ) -> Submitted[R]:
     """Start `function(state, item)` for every item in `workers` forked processes and return at once;
     `results()` collects them. Use it to overlap the workers' share with the caller's own work."""
-    pool = _pool(function, state, workers)
-    return Submitted(pool, [pool.apply_async(_run, (item,)) for item in items])
+    known = list(items)
+    pool = _pool(function, state, workers, known)
+    return Submitted(pool, [pool.apply_async(_run_inherited, (i,)) for i in range(len(known))])
 
 
-def _pool(function: Callable[[Any, Any], Any], state: Any, workers: int) -> Pool:
+def _pool(
+    function: Callable[[Any, Any], Any], state: Any, workers: int, items: Sequence[Any]
+) -> Pool:
     global _TASK
-    _TASK = (function, state)
+    _TASK = (function, state, items)
     try:
         return multiprocessing.get_context("fork").Pool(workers, initializer=_yield_to_caller)
     finally:
@@ -122,8 +132,14 @@ def _yield_to_caller() -> None:
 
 def _run(item: Any) -> Any:
     assert _TASK is not None, "fork_map workers inherit their task at fork"
-    function, state = _TASK
+    function, state, _items = _TASK
     return function(state, item)
+
+
+def _run_inherited(index: int) -> Any:
+    assert _TASK is not None, "fork_map workers inherit their task at fork"
+    function, state, items = _TASK
+    return function(state, items[index])
 
 
 __all__ = ["Submitted", "can_fork", "fork_map", "fork_submit"]

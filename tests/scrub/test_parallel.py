@@ -159,6 +159,11 @@ except ValueError as exc:
 quick = parallel.fork_submit(square, 0, [4], 2)
 quick_results = quick.results()
 niceness = list(parallel.fork_map(lambda _state, _item: os.nice(0), None, [1, 2], 2))
+# Items known at the fork are inherited, not pickled (a lambda cannot be): only results cross back.
+inherited = [
+    parallel.fork_submit(lambda _state, item: item(), None, [lambda: 5, lambda: 6], 2).results(),
+    list(parallel.fork_map(lambda _state, item: item(), None, [lambda: 7], 2)),
+]
 pending = parallel.fork_submit(slow, None, [1, 2], 2)
 busy_done = pending.is_done()
 started = time.perf_counter()
@@ -169,6 +174,7 @@ print(json.dumps({
     "quick": [quick_results, quick.is_done()],
     "busy_done": busy_done,
     "niceness": niceness,
+    "inherited": inherited,
     "parent_niceness": os.nice(0),
     "added": parallel.WORKER_NICENESS,
     "cancel_s": time.perf_counter() - started,
@@ -187,6 +193,7 @@ def test_submitted_work_comes_back_in_order_and_cancels() -> None:
     assert result["raised"] == "bad item"  # a worker's exception reaches the caller
     assert result["cancel_s"] < 30 and result["children"] == 0  # cancel stops the workers at once
     assert result["quick"] == [[16], True] and result["busy_done"] is False
+    assert result["inherited"] == [[5, 6], [7]]
     # Workers yield the cores to their caller, which stays the critical path (capped at 19 by the OS).
     expected = min(19, result["parent_niceness"] + result["added"])
     assert result["added"] > 0 and result["niceness"] == [expected, expected]
