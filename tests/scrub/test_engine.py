@@ -579,3 +579,45 @@ def test_spelled_full_names_matches_the_python_fold(
     full_names = set(extra) | set(fold[::2])  # some rows spell an original, others do not
     expected = [p for p, f in zip(pairs, fold, strict=True) if f in full_names]
     assert _spelled_full_names(batch, "first", "last", full_names) == expected
+
+
+def test_a_failure_reading_the_next_batch_stops_the_scan_that_was_waited_for(
+    tmp_path: Path,
+    keyring_a: Keyring,
+    contact_rules: Any,
+    fake_contacts: Any,
+    write_rows: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sanitizer.detect.text import PendingScan
+    from sanitizer.scrub import engine as engine_module
+
+    (tmp_path / "in").mkdir()
+    write_rows(tmp_path / "in" / "contacts.csv", fake_contacts(250))
+    # No scan is started ahead (so the notes column starts its own), each scan is still running when
+    # waited for (so the next batch is read meanwhile), and reading the second batch fails.
+    monkeypatch.setattr(engine_module.Engine, "start", lambda _self, _prepared: None)
+    monkeypatch.setattr(PendingScan, "is_done", lambda _self: False)
+    stopped: list[int] = []
+    monkeypatch.setattr(PendingScan, "cancel", lambda self: stopped.append(len(self.texts)))
+    load = engine_module.Engine.load
+    loads: list[int] = []
+
+    def failing_load(self: Any, table: Any, batch: Any) -> Any:
+        loads.append(batch.start_row)
+        if len(loads) == 2:
+            raise RuntimeError("the next batch cannot be read")
+        return load(self, table, batch)
+
+    monkeypatch.setattr(engine_module.Engine, "load", failing_load)
+    with pytest.raises(RuntimeError, match="next batch"):
+        run_scrub(
+            read_sources([tmp_path / "in"]),
+            contact_rules,
+            keyring_a,
+            tmp_path / "out",
+            batch_rows=100,
+        )
+    assert loads == [0, 100]
+    assert stopped and stopped[0] > 0  # the first batch's notes scan was stopped, not left running
+    assert list((tmp_path / "out").iterdir()) == []  # nothing staged is left behind
