@@ -49,6 +49,7 @@ from sanitizer.scrub import engine
 from sanitizer.tables import read_sources
 
 csv, rules, out, phase, key = sys.argv[1:6]
+print(f"measuring {Path(scrub_module.__file__).resolve().parents[2]}", file=sys.stderr)
 
 
 class Stop(Exception):
@@ -106,10 +107,17 @@ def instructions(source: Path, csv: Path, rules: Path, out: Path, phase: str) ->
         phase,
         KEY,
     ]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    # Run from the output folder: `python -c` puts the current folder first on sys.path, so a run
+    # started in a checkout would import that checkout's sanitizer, not `source`'s.
+    done = subprocess.run(
+        command, env=env, cwd=out.parent, capture_output=True, text=True, check=False
+    )
     found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
     if done.returncode != 0 or found is None:
         raise SystemExit(f"valgrind run failed ({phase}):\n{done.stderr[-2000:]}")
+    measured = re.search(r"^measuring (.+)$", done.stderr, re.MULTILINE)
+    if measured is None or Path(measured.group(1)) != source.resolve():
+        raise SystemExit(f"measured {measured and measured.group(1)}, not {source.resolve()}")
     return int(found.group(1).replace(",", ""))
 
 
