@@ -113,10 +113,12 @@ IPV6_HINT = re.compile(r"[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:")
 
 # What `scan` and `contacts` look for first in a text, decided for many texts at once in Arrow (RE2, C++),
 # where it is exact: in ASCII texts. There RE2 reads each of these patterns as Python's re reads its
-# counterpart above (\d is [0-9]; Python's \s is spelled out, as it also holds \v and \x1c-\x1f, RE2's
-# does not). A text that is not ASCII gets no hints: Python's patterns decide, as without hints.
+# counterpart above (\d is [0-9]; Python's \s is spelled out, see ASCII_SPACES). A text that is not
+# ASCII gets no hints: Python's patterns decide, as without hints.
 HAS_DIGIT, MAY_PHONE, NUMBER_LIKE, IBAN_LIKE, IPV6_LIKE, ADDRESS_LIKE = (1 << n for n in range(6))
-_ASCII_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
+# What Python's \s and `str.split()` take for whitespace in ASCII text, as a character-class body for
+# RE2, whose \s leaves out \v and \x1c-\x1f.
+ASCII_SPACES = "\t\n\v\f\r \x1c-\x1f"
 
 
 @lru_cache(maxsize=1)
@@ -131,7 +133,7 @@ def _hint_patterns() -> tuple[tuple[int, str], ...]:
         ),
         (IBAN_LIKE, r"[A-Z]{2}[0-9][0-9]"),
         (IPV6_LIKE, IPV6_HINT.pattern),  # ASCII already
-        (ADDRESS_LIKE, rf"[0-9][A-Za-z]?,?{_ASCII_SPACE}+[{_street_suffixes()[1]}]"),
+        (ADDRESS_LIKE, rf"[0-9][A-Za-z]?,?[{ASCII_SPACES}]+[{_street_suffixes()[1]}]"),
     )
 
 

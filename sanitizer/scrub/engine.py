@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from sanitizer import entities
 from sanitizer.detect import FIRST, LAST, NameFinder, TextScanner, load_spacy, name_tokens
 from sanitizer.detect.names import NameSpan
-from sanitizer.detect.text import PendingScan
+from sanitizer.detect.text import ASCII_SPACES, PendingScan
 from sanitizer.keyring import Keyring
 from sanitizer.memory import settled
 from sanitizer.operators import get_operator
@@ -105,10 +105,8 @@ def _row_pairs(batch: Batch, first_path: str, last_path: str) -> list[tuple[int,
     return _pairs_of(*batch.cells(first_path), *batch.cells(last_path))
 
 
-# What `str.split()` splits on in ASCII text (RE2's \s leaves out \v and \x1c-\x1f).
-_ASCII_SPACE = "\t\n\v\f\r \x1c-\x1f"
 # One word, or words joined by single spaces: `" ".join(text.split())` leaves it as it is.
-_ONE_SPACED = rf"^[^{_ASCII_SPACE}]+( [^{_ASCII_SPACE}]+)*$"
+_ONE_SPACED = rf"^[^{ASCII_SPACES}]+( [^{ASCII_SPACES}]+)*$"
 
 
 def _spelled_full_names(
