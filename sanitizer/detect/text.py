@@ -115,7 +115,7 @@ IPV6_HINT = re.compile(r"[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:")
 # where it is exact: in ASCII texts. There RE2 reads each of these patterns as Python's re reads its
 # counterpart above (\d is [0-9]; Python's \s is spelled out, see ASCII_SPACES). A text that is not
 # ASCII gets no hints: Python's patterns decide, as without hints.
-HAS_DIGIT, MAY_PHONE, NUMBER_LIKE, IBAN_LIKE, IPV6_LIKE, ADDRESS_LIKE = (1 << n for n in range(6))
+HAS_DIGIT, MAY_PHONE, NUMBER_LIKE, ADDRESS_LIKE = 1, 2, 4, 8
 # What Python's \s and `str.split()` take for whitespace in ASCII text, as a character-class body for
 # RE2, whose \s leaves out \v and \x1c-\x1f.
 ASCII_SPACES = "\t\n\v\f\r \x1c-\x1f"
@@ -127,12 +127,12 @@ def _hint_patterns() -> tuple[tuple[int, str], ...]:
         (HAS_DIGIT, r"[0-9]"),
         # PHONE_CANDIDATE without the borders RE2 cannot check: it matches wherever that one does.
         (MAY_PHONE, r"[0-9][0-9 \t().\-/]{5,22}[0-9]"),
+        # NUMBER_HINT, IBAN_HINT or IPV6_HINT (ASCII already): the card, IP, SSN and IBAN recognizers.
         (
             NUMBER_LIKE,
-            r"[0-9](?:[0-9][0-9]-[0-9]{2}-[0-9]{4}|\.[0-9]{1,3}\.[0-9]|(?:[ -]?[0-9]){12})",
+            r"[0-9](?:[0-9][0-9]-[0-9]{2}-[0-9]{4}|\.[0-9]{1,3}\.[0-9]|(?:[ -]?[0-9]){12})"
+            rf"|[A-Z]{{2}}[0-9][0-9]|{IPV6_HINT.pattern}",
         ),
-        (IBAN_LIKE, r"[A-Z]{2}[0-9][0-9]"),
-        (IPV6_LIKE, IPV6_HINT.pattern),  # ASCII already
         (ADDRESS_LIKE, rf"[0-9][A-Za-z]?,?[{ASCII_SPACES}]+[{_street_suffixes()[1]}]"),
     )
 
@@ -328,10 +328,10 @@ class TextScanner:
         if hints & HAS_DIGIT:
             if hints & MAY_PHONE:
                 self._phone_spans(text, found)
-            if hints & (NUMBER_LIKE | IBAN_LIKE | IPV6_LIKE):
+            if hints & NUMBER_LIKE:
                 self._number_spans(text, found)
             if hints & ADDRESS_LIKE:
-                address, _hint = address_patterns()
+                address = address_patterns()[0]
                 found.extend(
                     Span(m.start(), m.end(), entities.ADDRESS, 0.9, "StreetAddressRecognizer")
                     for m in address.finditer(text)

@@ -54,7 +54,6 @@ class Mapper:
         # Raw originals per entity (replaced or detected): what verification searches the output for.
         self.originals: dict[str, set[str]] = defaultdict(set)
         self._avoid: dict[str, set[str]] = defaultdict(set)
-        self.text_names: set[str] = set()
         # "first last" (case-folded) of every original full name in the run's name columns: a fake full
         # name must never spell one (a staging contact must not carry another customer's name).
         self.full_names: set[str] = set()
@@ -243,7 +242,6 @@ class Mapper:
         """
         channel = self.entity_channel(entity)
         if entity in entities.NAME_ENTITIES:
-            self.text_names.update(values)
             return self.replace(channel, values, remember=False)
         return self.replace(channel, values)
 
@@ -273,7 +271,6 @@ class Mapper:
         self._overrides.clear()
         self.full_names = set()
         self._apart.clear()
-        self.text_names = set()
 
     def lookup(self, channel: Channel) -> dict[str, str]:
         """The current map of a channel (read-only use)."""
