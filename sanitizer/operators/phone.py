@@ -65,7 +65,7 @@ class PhoneOperator(Operator):
         plan = _plan_for(ctx.ranges)
         home_cc = home_country_code(ctx.default_region)
         done = (
-            _in_area_lines(values, ctx, plan, home_cc)
+            _first_probes(values, ctx, plan, home_cc)
             if not params.unique and params.format == "keep"
             else {}
         )
@@ -122,46 +122,61 @@ def _replace_each(
     return out
 
 
-def _in_area_lines(
+def _first_probes(
     values: list[str], ctx: OperatorContext, plan: _Plan, home_cc: str
 ) -> dict[int, str]:
-    """Outputs of the values whose pick is their own area code's fiction line, decided in Arrow.
+    """Outputs of the everyday North American spellings whose first probe is free, decided in bulk.
 
-    These are everyday North American spellings whose area code has fiction lines (most numbers of a
-    North American contact list) and whose first probe is free: neither the number itself nor an
-    original in `ctx.avoid`. Each gets what the per-value path gives it (a property test holds them
-    together): the line at its keyed offset, written in place. Every other value is left out.
+    RE2 reads the spellings (most numbers of a North American contact list); each one's first group is
+    its own area code's fiction lines or, for an area code without them (unassigned, toll-free), the
+    country's. Its first probe (the keyed offset into that group) is free when it is neither the number
+    itself nor an original in `ctx.avoid`; then it is what the per-value path picks, and it is written
+    in place as that path writes it. Every other value is left to that path (a property test holds the
+    two together).
+
+    The per-value path reads a new area code's layout back (fail closed). Here that reading is known:
+    a spelling without "+" is read at home, and a home with calling code 1 reads its ten digits (or
+    1 and ten) as the North American number they spell, which is the pick (`_parse_fast`). A spelling
+    with "+" is not read back by either path.
     """
-    nanp = plan.nanp
-    if nanp is None or not values:
+    if plan.nanp is None or not values:
         return {}
-    areas = _nanp_areas(nanp.exchange, nanp.first_line)
-    size = int(nanp.last_line) - int(nanp.first_line) + 1
     # RE2 reads what read_nanp reads, or nothing (see NANP_SPELLING): the others take the per-value path.
     parts = pc.extract_regex(pa.array(values, type=pa.large_string()), NANP_SPELLING)
-    wanted = pc.and_(
-        parts.is_valid(),
-        pc.is_in(parts.field("area"), value_set=pa.array(sorted(areas), pa.large_string())),
-    )
+    wanted = parts.is_valid()
     if home_cc != "1":  # as read_nanp: without "+1" a number is North American only at home
         wanted = pc.and_(wanted, pc.equal(parts.field("cc"), "+1"))
     rows = np.flatnonzero(pc.fill_null(wanted, False).to_numpy(zero_copy_only=False))
     if not len(rows):
         return {}
     found = parts.take(pa.array(rows))
-    area, exchange, line = (found.field(name).to_pylist() for name in ("area", "exchange", "line"))
-    keys = ["+1" + a + e + n for a, e, n in zip(area, exchange, line, strict=True)]
-    digests = ctx.keyring.digests(namespace(ctx.entity), keys)
-    starts = np.frombuffer(b"".join(d[:8] for d in digests), dtype=">u8") % size
-    lines = [str(int(nanp.first_line) + int(start)).zfill(4) for start in starts]
-    heads, gaps, tails = (found.field(name).to_pylist() for name in ("head", "gap", "tail"))
-    avoid, exchange_to = ctx.avoid, nanp.exchange
+    fields = ("head", "area", "exchange", "gap", "line", "tail")
+    heads, area, exchange, gaps, line, tails = (found.field(name).to_pylist() for name in fields)
+    keys = ["1" + a + e + n for a, e, n in zip(area, exchange, line, strict=True)]
+    digests = ctx.keyring.digests(namespace(ctx.entity), ["+" + key for key in keys])
+    keyed = np.frombuffer(b"".join(d[:8] for d in digests), dtype=">u8").tolist()
+    first_group: dict[str, _Group | None] = {}  # by area code (None: no group at all)
+    avoid = ctx.avoid
     done: dict[int, str] = {}
     for k, row in enumerate(rows.tolist()):
-        number = "+1" + area[k] + exchange_to + lines[k]
-        if number == keys[k] or number in avoid:
-            continue  # the first probe is taken: the per-value path probes on
-        done[row] = heads[k] + exchange_to + gaps[k] + lines[k] + tails[k]
+        code = area[k]
+        group = first_group.get(code)
+        if group is None and code not in first_group:
+            groups = plan.groups_for("1", keys[k][1:])
+            group = first_group[code] = groups[0] if groups else None
+        if group is None:
+            continue
+        numbers = group.spelled()
+        number = numbers[keyed[k] % group.size] if numbers else group.at(keyed[k] % group.size)
+        if number == keys[k] or len(number) != 11 or number[0] != "1" or "+" + number in avoid:
+            continue  # taken, or not a North American number: the per-value path decides
+        head = heads[k]
+        if (
+            number[1:4] != code
+        ):  # the area code sits last in the head: only ( ) . - and spaces follow
+            cut = head.rindex(code)
+            head = head[:cut] + number[1:4] + head[cut + 3 :]
+        done[row] = head + number[4:7] + gaps[k] + number[7:11] + tails[k]
     return done
 
 
@@ -214,6 +229,9 @@ def _spec(block: PhoneBlock) -> _Spec:
     return int(block.first[1:]), block.size, len(block.first) - 1, ()
 
 
+_SPELLED_MAX = 200_000
+
+
 class _Group:
     """Blocks probed as one sequence of candidate numbers (E.164 digits, no "+")."""
 
@@ -225,6 +243,14 @@ class _Group:
         for spec in specs:
             self.starts.append(self.size)
             self.size += spec[1]
+        self._spelled: list[str] | None = None
+
+    def spelled(self) -> list[str] | None:
+        """The group's numbers as a list (item i is `at(i)`), built once; None when too many to hold
+        (an area has 100 fiction lines, a country a few thousand, a configured pool may have millions)."""
+        if self._spelled is None and self.size <= _SPELLED_MAX:
+            self._spelled = [self.at(i) for i in range(self.size)]
+        return self._spelled
 
     def at(self, index: int) -> str:
         k = bisect_right(self.starts, index) - 1

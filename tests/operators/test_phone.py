@@ -283,7 +283,8 @@ def test_phone_property_never_returns_an_avoided_original(make_ctx, cases):
 @st.composite
 def nanp_spellings(draw):
     """North American spellings, everyday and odd: spaces RE2 and Python disagree on, other digits."""
-    area = draw(st.sampled_from([*NANP_AREAS, "555", "201"]))
+    # Area codes with fiction lines (US, Canada), and without: unassigned (555, 362, 999), toll-free.
+    area = draw(st.sampled_from([*NANP_AREAS, "555", "201", "362", "999"]))
     exchange = draw(st.sampled_from(["555", "867", "200"]))
     line = draw(st.sampled_from(["0100", "0150", "0199", "5309", "0000"]))
     layout = draw(
@@ -329,8 +330,9 @@ def nanp_spellings(draw):
     taken=[],
 )
 def test_phone_arrow_path_gives_what_the_per_value_path_gives(make_ctx, values, region, taken):
-    # Numbers in their own area's fiction lines are picked in Arrow; the result must be the per-value
-    # path's, including when a first probe is an avoided original or the number itself.
+    # First probes (an area's own fiction lines, or the country's for an area code without them) are
+    # picked in bulk; the result must be the per-value path's, including when a first probe is an
+    # avoided original or the number itself.
     from sanitizer.operators.phone import _plan_for, _replace_each, home_country_code
 
     avoid = {f"+1{a}555{100 + t:04d}" for a in ("212", "415", "201") for t in taken}
