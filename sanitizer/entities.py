@@ -15,6 +15,8 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sanitizer.arrowtext import ascii_digits
+
 PERSON = "PERSON"
 FIRST_NAME = "FIRST_NAME"
 LAST_NAME = "LAST_NAME"
@@ -169,7 +171,7 @@ def _north_american(values: list[str]) -> tuple[np.ndarray, np.ndarray, list[str
     "+1" then ten digits, or no "+" and ten digits or 1 and ten), which carry "+1", and the last ten
     digits of each (meaningful where the first mask is set). The rest take the one-by-one path."""
     array = pa.array(values, type=pa.large_string())
-    digits = pc.replace_substring_regex(array, r"[^0-9]+", "")
+    digits = ascii_digits(array)
     length = pc.utf8_length(digits).to_numpy(zero_copy_only=False)
     first = pc.utf8_slice_codeunits(digits, 0, 1)
     plus_one = pc.match_substring_regex(array, r"^[ \t]*\+1").to_numpy(zero_copy_only=False)

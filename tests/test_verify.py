@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -29,7 +27,6 @@ from sanitizer.verify import (
     ColumnCheck,
     Originals,
     VerifyTable,
-    _ascii_digits,
     _blanked,
     _Checker,
     _fold,
@@ -468,25 +465,6 @@ def _phone_spellings(draw: st.DrawFn) -> str:
 def test_phone_keys_in_bulk_are_the_one_by_one_keys(values: list[str]) -> None:
     """The verifier's search set of original phones is keyed exactly as each output value is."""
     assert _phone_keys(values) == [_phone_key(v) for v in values]
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    values=st.lists(st.none() | st.text() | _phone_spellings(), max_size=20),
-    cut=st.integers(0, 5),
-    chunks=st.integers(1, 2),
-)
-@example(values=["+1 (212) 555-0185", "٣٣9", "９", "", None, "é0"], cut=0, chunks=1)
-def test_ascii_digits_read_off_the_bytes_are_re2s(
-    values: list[str | None], cut: int, chunks: int
-) -> None:
-    """The verifier's digits of each value (numpy over the UTF-8 bytes) are RE2's `[^0-9]+` removal, for
-    any text, nulls, an array that is a slice of another, and chunked arrays."""
-    array = pa.array(values, type=pa.string()).slice(min(cut, len(values)))
-    expected = pc.replace_substring_regex(array, r"[^0-9]+", "").cast(pa.large_string())
-    assert _ascii_digits(array).equals(expected)
-    chunked = pa.chunked_array([array] * chunks)
-    assert _ascii_digits(chunked).equals(pa.chunked_array([expected] * chunks))
 
 
 @settings(max_examples=200, deadline=None)
