@@ -109,34 +109,64 @@ def _row_pairs(batch: Batch, first_path: str, last_path: str) -> list[tuple[int,
 _ONE_SPACED = rf"^[^{ASCII_SPACES}]+( [^{ASCII_SPACES}]+)*$"
 
 
+def _joined_names(
+    batch: Batch, first_path: str, last_path: str
+) -> tuple[pa.Array, np.ndarray] | None:
+    """Each row's "first last" in Arrow and whether it is simple: ASCII, words joined by single spaces,
+    so that its lower case (Arrow's, equal to `casefold` for ASCII) is its fold. None when the cells
+    are not one per row of text (nested records, values that are not text): the Python path decides."""
+    firsts, first_rows = batch.cells(first_path)
+    lasts, last_rows = batch.cells(last_path)
+    if not len(firsts) or not np.array_equal(first_rows, last_rows):
+        return None
+    try:
+        first_text = pa.array(firsts, type=pa.large_string(), from_pandas=True)
+        last_text = pa.array(lasts, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    joined = pc.binary_join_element_wise(first_text, last_text, pa.scalar(" ", pa.large_string()))
+    simple = pc.and_(pc.string_is_ascii(joined), pc.match_substring_regex(joined, _ONE_SPACED))
+    return joined, pc.fill_null(simple, False).to_numpy(zero_copy_only=False)
+
+
+def _full_names(batch: Batch, first_path: str, last_path: str) -> tuple[list[str], list[str]]:
+    """The rows' full names: (folded ones, ones still to fold). A simple row (see `_joined_names`) is
+    folded in Arrow; the others, and every row when the cells are not flat text, are left as
+    "first last" for `Mapper.learn_full_names` to fold."""
+    joined = _joined_names(batch, first_path, last_path)
+    if joined is None:
+        return [], [
+            f"{first} {last}" for _row, first, last in _row_pairs(batch, first_path, last_path)
+        ]
+    text, simple = joined
+    # A simple "first last" holds both names (neither empty nor only spaces) and at least two words.
+    folded = pc.unique(pc.utf8_lower(text.filter(pa.array(simple)))).to_pylist()
+    rest = np.flatnonzero(~simple)
+    if not len(rest):
+        return folded, []
+    firsts, first_rows = batch.cells(first_path)
+    lasts, last_rows = batch.cells(last_path)
+    pairs = _pairs_of(firsts.iloc[rest], first_rows[rest], lasts.iloc[rest], last_rows[rest])
+    return folded, [f"{first} {last}" for _row, first, last in pairs]
+
+
 def _spelled_full_names(
-    batch: Batch, first_path: str, last_path: str, full_names: set[str]
+    batch: Batch, first_path: str, last_path: str, full_names: set[str], known: pa.Array
 ) -> list[tuple[int, str, str]]:
     """(row, first, last) of the rows whose first + last name, folded, is in `full_names`.
 
-    Vectorised when the columns are text: a row whose joined names are ASCII with single spaces folds
-    to its lower case (Arrow's, equal to `casefold` for ASCII), so one `is_in` settles it; only the other
-    rows, and the hits, take the exact test in Python.
+    Vectorised when the columns are text: a simple row (see `_joined_names`) is settled by one `is_in`
+    against `known` (`full_names` in Arrow); only the other rows, and the hits, take the exact test in
+    Python.
     """
     firsts, first_rows = batch.cells(first_path)
     lasts, last_rows = batch.cells(last_path)
     candidates: np.ndarray | None = None
-    if len(firsts) and np.array_equal(first_rows, last_rows):
-        try:
-            first_text = pa.array(firsts, type=pa.large_string(), from_pandas=True)
-            last_text = pa.array(lasts, type=pa.large_string(), from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # values that are not text: the Python test
-            pass
-        else:
-            space = pa.scalar(" ", pa.large_string())
-            joined = pc.binary_join_element_wise(first_text, last_text, space)
-            simple = pc.and_(
-                pc.string_is_ascii(joined), pc.match_substring_regex(joined, _ONE_SPACED)
-            )
-            known = pa.array(list(full_names), type=pa.large_string())
-            hit = pc.is_in(pc.utf8_lower(joined), value_set=known)
-            wanted = pc.fill_null(pc.or_(pc.invert(simple), hit), False)
-            candidates = np.flatnonzero(wanted.to_numpy(zero_copy_only=False))
+    joined = _joined_names(batch, first_path, last_path)
+    if joined is not None:
+        text, simple = joined
+        hit = pc.fill_null(pc.is_in(pc.utf8_lower(text), value_set=known), False)
+        candidates = np.flatnonzero(~simple | hit.to_numpy(zero_copy_only=False))
     if candidates is not None:
         pairs = _pairs_of(
             firsts.iloc[candidates],
@@ -322,9 +352,9 @@ class Engine:
         """Original full names: a row's first + last name, and full-name column values."""
         pair = self._name_pair(table)
         if pair is not None and all(p in batch.paths() for p in pair):
-            self.mapper.learn_full_names(
-                f"{first} {last}" for _row, first, last in _row_pairs(batch, *pair)
-            )
+            folded, unfolded = _full_names(batch, *pair)
+            self.mapper.learn_full_names(folded, folded=True)
+            self.mapper.learn_full_names(unfolded)
         for column in table.columns.values():
             if column.entity == entities.PERSON and column.is_replacing and not column.is_text:
                 values, _ = batch.cells(column.path)
@@ -340,7 +370,9 @@ class Engine:
         pair = self._name_pair(table)
         if pair is None or not self.mapper.full_names:
             return
-        fakes = _spelled_full_names(batch, *pair, self.mapper.full_names)
+        fakes = _spelled_full_names(
+            batch, *pair, self.mapper.full_names, self.mapper.full_names_array()
+        )
         if not fakes:
             return
         hit_rows = {row for row, _first, _last in fakes}

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 from sanitizer import entities, parallel
 from sanitizer.operators import get_operator
 from sanitizer.operators.base import Operator, OperatorContext, OperatorParams
@@ -57,6 +59,7 @@ class Mapper:
         # "first last" (case-folded) of every original full name in the run's name columns: a fake full
         # name must never spell one (a staging contact must not carry another customer's name).
         self.full_names: set[str] = set()
+        self._full_names_array: pa.Array | None = None
         # Re-draws `apart` made, by (original words, fake words): a person's rows repeat across batches.
         self._apart: dict[str, str] = {}  # "\x1f"-joined original and fake words → the last word
         self._overrides: dict[Channel, dict[str, str]] = {}
@@ -193,9 +196,22 @@ class Mapper:
         self.override(channel, {values[i]: new for i, new in zip(colliders, redrawn, strict=True)})
         return len(colliders)
 
-    def learn_full_names(self, names: Iterable[str]) -> None:
+    def learn_full_names(self, names: Iterable[str], *, folded: bool = False) -> None:
+        """Remember original full names (`folded`: already as `full_names` holds them)."""
         self._apart.clear()  # a re-draw made before may spell one of these
-        self.full_names.update(" ".join(n.casefold().split()) for n in names if len(n.split()) >= 2)
+        self._full_names_array = None
+        if folded:
+            self.full_names.update(names)
+        else:
+            self.full_names.update(
+                " ".join(n.casefold().split()) for n in names if len(n.split()) >= 2
+            )
+
+    def full_names_array(self) -> pa.Array:
+        """`full_names` in Arrow, built once after the last name is learned (pass 2 reads it per batch)."""
+        if self._full_names_array is None:
+            self._full_names_array = pa.array(list(self.full_names), type=pa.large_string())
+        return self._full_names_array
 
     def apart(self, originals: list[str], fakes: list[str]) -> list[str]:
         """Fake name words that do not spell an original full name: else the last word is re-drawn
@@ -270,6 +286,7 @@ class Mapper:
         self._avoid.clear()
         self._overrides.clear()
         self.full_names = set()
+        self._full_names_array = None
         self._apart.clear()
 
     def lookup(self, channel: Channel) -> dict[str, str]:

@@ -578,7 +578,42 @@ def test_spelled_full_names_matches_the_python_fold(
     fold = [" ".join(f"{first} {last}".casefold().split()) for _row, first, last in pairs]
     full_names = set(extra) | set(fold[::2])  # some rows spell an original, others do not
     expected = [p for p, f in zip(pairs, fold, strict=True) if f in full_names]
-    assert _spelled_full_names(batch, "first", "last", full_names) == expected
+    known = pa.array(list(full_names), type=pa.large_string())
+    assert _spelled_full_names(batch, "first", "last", full_names, known) == expected
+
+
+@given(rows=st.lists(st.tuples(_NAME_TEXT, _NAME_TEXT), max_size=12), nested=st.booleans())
+@example(rows=[("Ann", "Lee"), ("ANN", "LEE"), ("Ann\t", "Lee"), ("Strauß", "Ann")], nested=False)
+def test_full_names_folded_in_arrow_are_the_python_fold(
+    rows: list[tuple[str | None, str | None]], nested: bool
+) -> None:
+    # Pass 1 learns a row's full name folded in Arrow when that is exact, else folded in Python: together
+    # they are the Python fold of every row that holds both names.
+    from sanitizer.scrub.engine import _full_names, _row_pairs
+    from sanitizer.scrub.mapping import Mapper
+    from sanitizer.tables import FrameBatch, RecordsBatch
+
+    firsts, lasts = [r[0] for r in rows], [r[1] for r in rows]
+    if nested:  # nested records: a record without a name has no cell (the Python path decides)
+        records = [{"name": {"first": f, "last": la}} for f, la in zip(firsts, lasts, strict=True)]
+        batch: Any = RecordsBatch(records, 0)
+        paths = ("name.first", "name.last")
+    else:
+        batch = FrameBatch(pd.DataFrame({"first": firsts, "last": lasts}, dtype=object), 0)
+        paths = ("first", "last")
+    expected = {
+        " ".join(name.casefold().split())
+        for _row, first, last in _row_pairs(batch, *paths)
+        if len((name := f"{first} {last}").split()) >= 2
+    }
+    folded, unfolded = _full_names(batch, *paths)
+    mapper: Any = Mapper.__new__(Mapper)  # only its full-name state is used
+    mapper.full_names, mapper._apart, mapper._full_names_array = set(), {}, None
+    mapper.learn_full_names(folded, folded=True)
+    mapper.full_names_array()  # built now, so learning more must rebuild it
+    mapper.learn_full_names(unfolded)
+    assert mapper.full_names == expected
+    assert set(mapper.full_names_array().to_pylist()) == expected
 
 
 def test_a_failure_reading_the_next_batch_stops_the_scan_that_was_waited_for(
