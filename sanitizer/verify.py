@@ -22,7 +22,6 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, partial
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -556,8 +555,7 @@ def _blanked(value: str, matches: list[re.Match[str]]) -> str:
 def _check_batch(
     table: VerifyTable, before: Batch, after: Batch, checker: _Checker, scan: _Scan
 ) -> None:
-    # The name words of the input rows: computed once, when a column first needs them.
-    row_names = cache(partial(_row_names, table, before))
+    row_names = _RowNames(table, before)
     for column in after.paths():
         check = table.columns.get(column, ColumnCheck(None, "keep"))
         out_values, out_rows = after.cells(column)
@@ -616,7 +614,7 @@ def _kept_names(
     rows: np.ndarray,
     codes: np.ndarray,
     distinct: pd.Index,
-    row_names: Callable[[], dict[int, set[str]]],
+    row_names: _RowNames,
     checker: _Checker,
     scan: _Scan,
     after: Batch,
@@ -639,26 +637,44 @@ def _kept_names(
     }
     if not hits:
         return
-    held = row_names()
     for index in np.flatnonzero(np.isin(codes, list(hits))):
         row = int(rows[index])
-        if hits[int(codes[index])] & held.get(row, set()):
+        if hits[int(codes[index])] & row_names(row):
             scan.add(table.name, column, row + after.start_row, "original-value", "PERSON")
 
 
-def _row_names(table: VerifyTable, before: Batch) -> dict[int, set[str]]:
-    """The name words each input row holds in its name columns (row index within the batch)."""
-    held: dict[int, set[str]] = defaultdict(set)
-    words_of: dict[str, list[str]] = {}  # names repeat: each distinct one is split once
-    for name_column in table.name_columns:
-        values, name_rows = before.cells(name_column)
-        for value, row in zip(values.tolist(), name_rows.tolist(), strict=True):
-            if isinstance(value, str):
-                words = words_of.get(value)
-                if words is None:
-                    words = words_of[value] = [w.casefold() for w in _WORDS.findall(value)]
-                held[row].update(words)
-    return held
+class _RowNames:
+    """The name words an input row holds in its name columns (row index within the batch), worked out
+    for a row when it is first asked about: most rows' checks never need them."""
+
+    def __init__(self, table: VerifyTable, before: Batch) -> None:
+        self._table, self._before = table, before
+        # Per name column: its value in each row (one cell a row), or each row's cells (nested records,
+        # where a list holds several and a record without the field none).
+        self._columns: list[list[Any] | dict[int, list[Any]]] | None = None
+        self._words: dict[str, list[str]] = {}  # names repeat: each distinct one is split once
+
+    def __call__(self, row: int) -> set[str]:
+        if self._columns is None:
+            self._columns = []
+            for name_column in self._table.name_columns:
+                values, rows = self._before.cells(name_column)
+                if np.array_equal(rows, np.arange(self._before.num_rows)):
+                    self._columns.append(values.tolist())
+                    continue
+                by_row: dict[int, list[Any]] = defaultdict(list)
+                for cell_row, value in zip(rows.tolist(), values.tolist(), strict=True):
+                    by_row[cell_row].append(value)
+                self._columns.append(by_row)
+        held: set[str] = set()
+        for column in self._columns:
+            for value in (column[row],) if isinstance(column, list) else column.get(row, ()):
+                if isinstance(value, str):
+                    words = self._words.get(value)
+                    if words is None:
+                        words = self._words[value] = [w.casefold() for w in _WORDS.findall(value)]
+                    held.update(words)
+        return held
 
 
 def _arrow_text(values: pd.Series) -> pa.Array:
@@ -694,14 +710,13 @@ def _positional(
     checker: _Checker,
     scan: _Scan,
     start_row: int,
-    row_names: Callable[[], dict[int, set[str]]],
+    row_names: _RowNames,
 ) -> None:
     if check.operator == "text":
-        held = row_names()
         for index, (old, new) in enumerate(zip(before.tolist(), after.tolist(), strict=True)):
             if isinstance(old, str) and isinstance(new, str) and old.strip():
                 row = int(rows[index]) - start_row
-                survivors, coincidences = checker.surviving_names(old, new, held.get(row, set()))
+                survivors, coincidences = checker.surviving_names(old, new, row_names(row))
                 scan.coincidences += coincidences
                 if survivors:
                     scan.add(table.name, column, int(rows[index]), "original-value", "PERSON")

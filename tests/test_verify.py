@@ -571,3 +571,32 @@ def test_fold_is_whitespace_runs_made_one_space(text: str) -> None:
 @given(st.text(alphabet=st.sampled_from("ab1 .@-_:;<>\n"), max_size=60))
 def test_blanked_emails_are_the_regex_substitution(text: str) -> None:
     assert _blanked(text, list(_EMAIL_LIKE.finditer(text))) == _EMAIL_LIKE.sub(" ", text)
+
+
+def test_row_names_are_the_name_words_of_each_rows_cells_flat_or_nested() -> None:
+    # Worked out per row when asked: a flat batch's one cell a row, a nested record's several cells (a
+    # list of aliases) or none (a record without the field).
+    from sanitizer.tables import FrameBatch, RecordsBatch
+    from sanitizer.verify import _RowNames
+
+    first, last = ColumnCheck("FIRST_NAME", "fake"), ColumnCheck("LAST_NAME", "fake")
+    records = [
+        {
+            "name": {"first": "Ada", "last": "Lovelace"},
+            "aliases": [{"first": "Mary-Jane"}, {"first": "Bo"}],
+        },
+        {"note": "no name here"},
+        {"name": {"first": None, "last": "O'Neil Hopper"}, "aliases": []},
+    ]
+    columns = {"name.first": first, "name.last": last, "aliases[].first": first, "note": TEXT}
+    table = VerifyTable("t", None, Path("unused"), columns)  # type: ignore[arg-type]
+    names = _RowNames(table, RecordsBatch(records, 0))
+    assert [names(row) for row in range(3)] == [
+        {"ada", "lovelace", "mary-jane", "bo"},
+        set(),
+        {"o'neil", "hopper"},
+    ]
+    frame = pd.DataFrame({"First": ["Ada", None], "Last": ["Lovelace", "Hopper"]}, dtype=object)
+    flat = VerifyTable("t", None, Path("unused"), {"First": first, "Last": last})  # type: ignore[arg-type]
+    names = _RowNames(flat, FrameBatch(frame, 0))
+    assert [names(1), names(0)] == [{"hopper"}, {"ada", "lovelace"}]
