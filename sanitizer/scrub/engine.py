@@ -8,8 +8,8 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -153,31 +153,34 @@ def _full_names(batch: Batch, first_path: str, last_path: str) -> tuple[list[str
 def _spelled_full_names(
     batch: Batch, first_path: str, last_path: str, full_names: set[str], known: pa.Array
 ) -> list[tuple[int, str, str]]:
-    """(row, first, last) of the rows whose first + last name, folded, is in `full_names`.
+    """(row, first, last) of the rows whose first + last name, folded, is in `full_names`, in row order.
 
     Vectorised when the columns are text: a simple row (see `_joined_names`) is settled by one `is_in`
-    against `known` (`full_names` in Arrow); only the other rows, and the hits, take the exact test in
-    Python.
+    of its lower case (its fold) against `known` (`full_names` in Arrow); only the other rows take the
+    exact test in Python.
     """
     firsts, first_rows = batch.cells(first_path)
     lasts, last_rows = batch.cells(last_path)
-    candidates: np.ndarray | None = None
-    joined = _joined_names(batch, first_path, last_path)
-    if joined is not None:
-        text, simple = joined
-        hit = pc.fill_null(pc.is_in(pc.utf8_lower(text), value_set=known), False)
-        candidates = np.flatnonzero(~simple | hit.to_numpy(zero_copy_only=False))
-    if candidates is not None:
-        pairs = _pairs_of(
-            firsts.iloc[candidates],
-            first_rows[candidates],
-            lasts.iloc[candidates],
-            last_rows[candidates],
+
+    def pairs(selected: np.ndarray | None) -> list[tuple[int, str, str]]:
+        if selected is None:
+            return _pairs_of(firsts, first_rows, lasts, last_rows)
+        return _pairs_of(
+            firsts.iloc[selected], first_rows[selected], lasts.iloc[selected], last_rows[selected]
         )
-    else:
-        pairs = _pairs_of(firsts, first_rows, lasts, last_rows)
-    # Folded as Mapper.learn_full_names folds.
-    return [p for p in pairs if " ".join(f"{p[1]} {p[2]}".casefold().split()) in full_names]
+
+    def folded_in(rows: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+        # Folded as Mapper.learn_full_names folds.
+        return [p for p in rows if " ".join(f"{p[1]} {p[2]}".casefold().split()) in full_names]
+
+    joined = _joined_names(batch, first_path, last_path)
+    if joined is None:
+        return folded_in(pairs(None))
+    text, simple = joined
+    hit = pc.fill_null(pc.is_in(pc.utf8_lower(text), value_set=known), False)
+    settled = pairs(np.flatnonzero(simple & hit.to_numpy(zero_copy_only=False)))
+    others = folded_in(pairs(np.flatnonzero(~simple)))
+    return sorted(settled + others) if others else settled
 
 
 def _pairs_of(
@@ -509,7 +512,7 @@ class Engine:
         batch: Batch,
         column: ColumnPlan,
         cells: _Cells | None,
-        row_names: list[frozenset[str]] | None,
+        row_names: _RowNames | None,
         scan: PendingScan | None,
         waiting: Callable[[], None] | None = None,
         scanned: Callable[[], None] | None = None,
@@ -547,7 +550,7 @@ class Engine:
         self,
         column: ColumnPlan,
         cells: _Cells,
-        row_names: list[frozenset[str]] | None,
+        row_names: _RowNames | None,
         stats: ColumnStats,
         scan: PendingScan | None,
         waiting: Callable[[], None] | None,
@@ -587,36 +590,49 @@ class Engine:
         channel = self._channel(column)
         return get_operator("text").replace(cells.distinct, self.mapper.context(channel))
 
-    def _row_names(self, table: TablePlan, batch: Batch) -> list[frozenset[str]] | None:
+    def _row_names(self, table: TablePlan, batch: Batch) -> _RowNames | None:
         """The name tokens each row of the batch holds in its name columns (before replacement)."""
-        columns = [
-            c
+        paths = [
+            c.path
             for c in table.columns.values()
             if c.entity in entities.NAME_ENTITIES and c.is_replacing
         ]
-        if not columns:
-            return None
-        cache: dict[str, tuple[str, ...]] = {}  # names repeat: each distinct value is split once
-        per_column: list[list[tuple[str, ...]]] = []
-        row_order = np.arange(batch.num_rows)
-        for column in columns:
-            values, rows = batch.cells(column.path)
-            tokens_of = []
-            for value in values.tolist():
-                if isinstance(value, str) and value:
-                    tokens = cache.get(value)
-                    if tokens is None:
-                        tokens = cache[value] = tuple(name_tokens(value))
-                else:
-                    tokens = ()
-                tokens_of.append(tokens)
-            if not np.array_equal(rows, row_order):  # nested records: cells are not rows
-                per_row: list[list[str]] = [[] for _ in range(batch.num_rows)]
-                for row, tokens in zip(rows.tolist(), tokens_of, strict=True):
-                    per_row[row].extend(tokens)
-                tokens_of = [tuple(found) for found in per_row]
-            per_column.append(tokens_of)
-        return [frozenset(chain.from_iterable(tokens)) for tokens in zip(*per_column, strict=True)]
+        return _RowNames(batch, paths) if paths else None
+
+
+class _RowNames:
+    """The name tokens each row of a batch holds in its name columns, as they were when it was made
+    (before replacement), worked out for a row when first asked for: only rows with free text are."""
+
+    def __init__(self, batch: Batch, paths: list[str]) -> None:
+        # Per name column: its value in each row, or each row's cells (nested records: a list holds
+        # several, a record without the field none).
+        self._columns: list[list[Any] | dict[int, list[Any]]] = []
+        for path in paths:
+            values, rows = batch.cells(path)
+            if np.array_equal(rows, np.arange(batch.num_rows)):
+                self._columns.append(values.tolist())
+                continue
+            by_row: dict[int, list[Any]] = defaultdict(list)
+            for row, value in zip(rows.tolist(), values.tolist(), strict=True):
+                by_row[row].append(value)
+            self._columns.append(by_row)
+        self._tokens: dict[str, tuple[str, ...]] = {}  # names repeat: each value is split once
+        self._rows: dict[int, frozenset[str]] = {}
+
+    def __getitem__(self, row: int) -> frozenset[str]:
+        names = self._rows.get(row)
+        if names is None:
+            found: list[str] = []
+            for column in self._columns:
+                for value in (column[row],) if isinstance(column, list) else column.get(row, ()):
+                    if isinstance(value, str) and value:
+                        tokens = self._tokens.get(value)
+                        if tokens is None:
+                            tokens = self._tokens[value] = tuple(name_tokens(value))
+                        found.extend(tokens)
+            names = self._rows[row] = frozenset(found)
+        return names
 
 
 @dataclass
@@ -624,7 +640,7 @@ class Prepared:
     """A pass-2 batch with its row names, its first free-text column and that column's started scan."""
 
     batch: Batch
-    row_names: list[frozenset[str]] | None
+    row_names: _RowNames | None
     early: _Cells | None
     scan: PendingScan | None
 
@@ -696,7 +712,7 @@ class _Cells:
         return cls(path, values, rows, present, codes, list(map(str, uniques.tolist())))
 
 
-def _names_of(cells: _Cells, row_names: list[frozenset[str]] | None) -> list[frozenset[str]]:
+def _names_of(cells: _Cells, row_names: _RowNames | None) -> list[frozenset[str]]:
     """For each distinct text, the name words of the rows that hold it (a name there is a name here)."""
     if row_names is None:
         return [frozenset()] * len(cells.distinct)
@@ -704,8 +720,9 @@ def _names_of(cells: _Cells, row_names: list[frozenset[str]] | None) -> list[fro
     for code, row in zip(
         cells.codes.tolist(), cells.rows[cells.present.to_numpy()].tolist(), strict=True
     ):
-        if row_names[row]:
-            merged[code].update(row_names[row])
+        names = row_names[row]
+        if names:
+            merged[code].update(names)
     return [frozenset(names) for names in merged]
 
 
