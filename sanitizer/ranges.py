@@ -17,6 +17,9 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal, Self
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 from pydantic import (
     BaseModel,
@@ -203,6 +206,27 @@ class SafeRanges(_Model):
     def is_safe_phone(self, e164: str) -> bool:
         """True when `e164` ("+" and digits) lies in a fiction range, the NANP lines or the pool."""
         return self._phone_index.contains(e164.strip())
+
+    def in_nanp_lines(self, national: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """For many North American national numbers (ten digits) at once, whether each is in the NANP
+        fiction lines, so that `is_safe_phone("+1" + number)` is True. False does not mean unsafe: a
+        number may lie in another range (ask `is_safe_phone`)."""
+        index = self._phone_index
+        nanp = self.phones.nanp
+        ten = pc.fill_null(pc.match_substring_regex(national, r"^[2-9][0-9]{9}$"), False)
+        wanted = ten.to_numpy(zero_copy_only=False)
+        if index.nanp is None or nanp is None or not re.fullmatch(r"[0-9]{3}", nanp.exchange):
+            return np.zeros(len(national), dtype=bool)
+        digits = pc.if_else(ten, national, pa.scalar("0", national.type)).cast(pa.int64())
+        numbers = digits.to_numpy(zero_copy_only=False)
+        line = numbers % 10_000
+        low, high = index.nanp_lines
+        return (  # type: ignore[no-any-return]
+            wanted
+            & ((numbers // 10_000) % 1_000 == int(nanp.exchange))
+            & (line >= low)
+            & (line <= high)
+        )
 
     def is_safe_email_domain(self, domain: str) -> bool:
         """True for a reserved domain, a subdomain of one, a reserved TLD or the sink domain."""

@@ -333,20 +333,33 @@ class _Checker:
             array, r"^\s*(\+?1[\s.\-]?)?\(?[2-9]\d\d\)?[\s.\-]?\d{3}[\s.\-]?\d{4}\s*$"
         )
         whole = pc.or_(is_email, is_nanp).to_numpy(zero_copy_only=False)
-        for index in np.flatnonzero(is_email.to_numpy(zero_copy_only=False)):
-            value = str(values[index])
-            if originals[index]:
-                found.append((int(index), "original-value", "EMAIL_ADDRESS"))
-            elif check_ranges and not self._domain_ok(value.rsplit("@", 1)[1]):
-                found.append((int(index), "email-outside-allowed-domains", "EMAIL_ADDRESS"))
+        emails = np.flatnonzero(is_email.to_numpy(zero_copy_only=False))
+        # An email's domain is checked once per distinct domain (the pattern allows one "@").
+        bad_domain = np.zeros(len(emails), dtype=bool)
+        if check_ranges and len(emails):
+            domains = pc.extract_regex(array.take(pa.array(emails)), r"@(?P<domain>.*)$")
+            domains = domains.field("domain")
+            bad = [d for d in pc.unique(domains).to_pylist() if not self._domain_ok(d)]
+            if bad:
+                bad_domain = pc.is_in(domains, pa.array(bad, domains.type)).to_numpy(
+                    zero_copy_only=False
+                )
+        for index in emails[originals[emails] | bad_domain].tolist():
+            kind: Kind = "original-value" if originals[index] else "email-outside-allowed-domains"
+            found.append((index, kind, "EMAIL_ADDRESS"))
         nanp = np.flatnonzero(is_nanp.to_numpy(zero_copy_only=False))
-        nanp_keys = _phone_key_array(array.take(pa.array(nanp))).to_pylist() if len(nanp) else []
-        for index, key in zip(nanp, nanp_keys, strict=True):
-            text = str(values[index]).strip()
-            if key in self.phones:
-                found.append((int(index), "original-value", "PHONE_NUMBER"))
-            elif check_ranges and self.is_unsafe_phone(text):
-                found.append((int(index), "phone-outside-safe-ranges", "PHONE_NUMBER"))
+        if len(nanp):
+            keys = _phone_key_array(array.take(pa.array(nanp)))
+            phones = self.phones
+            original = np.fromiter((k in phones for k in keys.to_pylist()), bool, len(nanp))
+            # Numbers in the NANP fiction lines are decided in bulk; the others one by one.
+            unsure = ~self.ranges.in_nanp_lines(keys) if check_ranges else original
+            for k in np.flatnonzero(original | unsure).tolist():
+                index = int(nanp[k])
+                if original[k]:
+                    found.append((index, "original-value", "PHONE_NUMBER"))
+                elif check_ranges and self.is_unsafe_phone(str(values[index]).strip()):
+                    found.append((index, "phone-outside-safe-ranges", "PHONE_NUMBER"))
         # Phone-like digits not inside a word or an id (RE2 has no lookbehind: the borders are spelled out).
         phoneish = pc.match_substring_regex(
             array, r"(^|[^\w+\-])\+?[\d(][\d\s().\-/]{5,24}\d($|[^\w\-])"

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 from pathlib import Path
 
 import phonenumbers
+import pyarrow as pa
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import sanitizer.ranges as ranges_module
@@ -206,3 +210,38 @@ def test_ranges_module_does_not_import_the_generators():
         if isinstance(node, ast.ImportFrom) and node.module is not None
     }
     assert not any(name.startswith("sanitizer.operators") for name in imported)
+
+
+_NATIONAL = st.text(alphabet="0123456789", min_size=10, max_size=10) | st.text(
+    alphabet="0123456789 +-٣", max_size=12
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    numbers=st.lists(_NATIONAL | st.none(), max_size=20), exchange=st.sampled_from(["555", "867"])
+)
+@example(
+    numbers=["2125550100", "2125550199", "2125550200", "1125550150", "212555010"], exchange="555"
+)
+def test_nanp_lines_in_bulk_are_is_safe_phone(numbers: list[str | None], exchange: str) -> None:
+    """A number the bulk test puts in the NANP fiction lines is safe one by one; and every ten-digit
+    number of an area code in the lines is found (what the verifier leaves to the one-by-one test)."""
+    ranges = SafeRanges.model_validate(
+        {
+            "phones": {
+                "nanp": {
+                    "exchange": exchange,
+                    "first_line": "0100",
+                    "last_line": "0199",
+                    "source": "test",
+                }
+            }
+        }
+    )
+    in_lines = ranges.in_nanp_lines(pa.array(numbers, type=pa.large_string()))
+    for number, found in zip(numbers, in_lines.tolist(), strict=True):
+        if found:
+            assert number is not None and ranges.is_safe_phone("+1" + number)
+        elif number is not None and re.fullmatch(rf"[2-9]\d\d{exchange}01\d\d", number):
+            raise AssertionError(f"{number} is in the fiction lines")
