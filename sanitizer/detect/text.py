@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
@@ -39,6 +39,25 @@ EMAIL = re.compile(
 )
 # A phone-like run that is not part of a word or an id ("9e1f-4a25-0123" in a UUID is not a phone).
 PHONE_CANDIDATE = re.compile(r"(?<![\w+\-])(?:\+|00)?\(?\d[\d \t().\-/]{5,22}\d(?![\w\-])")
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def phone_candidates(text: str) -> Iterator[re.Match[str]]:
+    """`PHONE_CANDIDATE.finditer(text)`, tried only where a match can start: at most two characters
+    ("+(" or "(") before a run of digits. A match's first digit starts a run (the character before it
+    is "(", "+" or not a word character), so no match is missed, and none is found twice."""
+    end = 0
+    for run in _DIGIT_RUN.finditer(text):
+        start = run.start()
+        if start < end:
+            continue  # inside the match before
+        for at in (start - 2, start - 1, start):
+            if at >= end and at >= 0 and (match := PHONE_CANDIDATE.match(text, at)) is not None:
+                yield match
+                end = match.end()
+                break
+
+
 CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 IPV4 = re.compile(
@@ -271,7 +290,7 @@ class TextScanner:
         return result
 
     def _phone_spans(self, text: str, out: list[Span]) -> None:
-        for match in PHONE_CANDIDATE.finditer(text):
+        for match in phone_candidates(text):
             candidate = match.group()
             digits = len(_NON_DIGITS.sub("", candidate))
             if digits < 7 or digits > 15:

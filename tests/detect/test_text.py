@@ -336,3 +336,20 @@ def test_hints_decided_in_arrow_change_nothing_the_scan_finds(
             text, frozenset({"ada"})
         )
         assert scanner.contacts(text, hint) == scanner.contacts(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.text(alphabet="0123456789٣ +()-./\t_xA@", max_size=60)
+    | st.lists(
+        st.sampled_from(
+            ["+1 (212) 555-0185", "0044 20 7946 0000", "+(44)", "x", "_1", "-", " ", "("]
+        ),
+        max_size=8,
+    ).map("".join)
+)
+@example(text="1(2345678901 a1(2345678901 +0012345678 00(12) 345 6789 9e1f-4a25-0123")
+def test_phone_candidates_are_the_finditer_matches(text: str) -> None:
+    """The candidates tried only before digit runs are exactly the pattern's own matches."""
+    expected = [m.span() for m in text_module.PHONE_CANDIDATE.finditer(text)]
+    assert [m.span() for m in text_module.phone_candidates(text)] == expected
