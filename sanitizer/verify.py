@@ -370,6 +370,12 @@ class _Checker:
         rest = (wanted.to_numpy(zero_copy_only=False) | originals) & ~whole
         return [int(i) for i in np.flatnonzero(rest)], found
 
+    def _email_ok(self, email: str) -> bool:
+        """`ranges.is_safe_email(email)` for an address `_EMAIL_LIKE` found (no whitespace in it, a
+        domain ending in letters), its domain's answer cached."""
+        local, at, domain = email.strip().rpartition("@")
+        return bool(at) and bool(local) and self._domain_ok(domain)
+
     def _domain_ok(self, domain: str) -> bool:
         cached = self._domains.get(domain)
         if cached is None:
@@ -392,7 +398,7 @@ class _Checker:
             if _fold(email) in self.emails:
                 if folded != _fold(email):
                     problems.append(("original-value", "EMAIL_ADDRESS"))
-            elif check_ranges and not self.ranges.is_safe_email(email):
+            elif check_ranges and not self._email_ok(email):
                 problems.append(("email-outside-allowed-domains", "EMAIL_ADDRESS"))
         if _A_DIGIT.search(value):  # str.isdigit's digits beyond \d cannot start a phone-like run
             without_emails = _blanked(value, emails)
