@@ -80,6 +80,27 @@ class Batch(ABC):
         """Whether the column holds text (numbers, booleans and timestamps do not)."""
 
 
+class RowCells:
+    """A column's cells by row, as they are when it is made: `cells[row]` is the row's one cell in a flat
+    batch, and its several cells (a list in a record) or none (a record without the field) in a nested
+    one."""
+
+    def __init__(self, batch: Batch, path: str) -> None:
+        values, rows = batch.cells(path)
+        self._flat: list[Any] | None = None
+        self._nested: dict[int, list[Any]] = {}
+        if np.array_equal(rows, np.arange(batch.num_rows)):
+            self._flat = values.tolist()
+            return
+        for row, value in zip(rows.tolist(), values.tolist(), strict=True):
+            self._nested.setdefault(row, []).append(value)
+
+    def __getitem__(self, row: int) -> Sequence[Any]:
+        if self._flat is not None:
+            return (self._flat[row],)
+        return self._nested.get(row, ())
+
+
 class FrameBatch(Batch):
     """A flat batch: one pandas column per table column."""
 

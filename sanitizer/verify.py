@@ -37,7 +37,14 @@ from sanitizer.arrowtext import ascii_digits
 from sanitizer.entities import AMBIGUOUS_NAME_WORDS
 from sanitizer.errors import VerificationError
 from sanitizer.report.model import Finding, VerificationReport
-from sanitizer.tables import Batch, FrameBatch, RecordsBatch, TableSource, read_sources
+from sanitizer.tables import (
+    Batch,
+    FrameBatch,
+    RecordsBatch,
+    RowCells,
+    TableSource,
+    read_sources,
+)
 
 if TYPE_CHECKING:
     from sanitizer.ranges import SafeRanges
@@ -668,26 +675,15 @@ class _RowNames:
 
     def __init__(self, table: VerifyTable, before: Batch) -> None:
         self._table, self._before = table, before
-        # Per name column: its value in each row (one cell a row), or each row's cells (nested records,
-        # where a list holds several and a record without the field none).
-        self._columns: list[list[Any] | dict[int, list[Any]]] | None = None
+        self._columns: list[RowCells] | None = None  # made when first asked
         self._words: dict[str, list[str]] = {}  # names repeat: each distinct one is split once
 
     def __call__(self, row: int) -> set[str]:
         if self._columns is None:
-            self._columns = []
-            for name_column in self._table.name_columns:
-                values, rows = self._before.cells(name_column)
-                if np.array_equal(rows, np.arange(self._before.num_rows)):
-                    self._columns.append(values.tolist())
-                    continue
-                by_row: dict[int, list[Any]] = defaultdict(list)
-                for cell_row, value in zip(rows.tolist(), values.tolist(), strict=True):
-                    by_row[cell_row].append(value)
-                self._columns.append(by_row)
+            self._columns = [RowCells(self._before, path) for path in self._table.name_columns]
         held: set[str] = set()
         for column in self._columns:
-            for value in (column[row],) if isinstance(column, list) else column.get(row, ()):
+            for value in column[row]:
                 if isinstance(value, str):
                     words = self._words.get(value)
                     if words is None:

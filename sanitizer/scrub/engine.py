@@ -9,7 +9,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +26,7 @@ from sanitizer.outputs import Staging, TableWriter
 from sanitizer.rules import RuleSet
 from sanitizer.scrub.mapping import Channel, Mapper
 from sanitizer.scrub.plan import ColumnPlan, Planner, TablePlan
-from sanitizer.tables import BATCH_ROWS, Batch, Format, TableSource
+from sanitizer.tables import BATCH_ROWS, Batch, Format, RowCells, TableSource
 from sanitizer.verify import ColumnCheck, Originals, VerifyTable
 
 log = logging.getLogger("sanitizer.scrub")
@@ -605,18 +604,7 @@ class _RowNames:
     (before replacement), worked out for a row when first asked for: only rows with free text are."""
 
     def __init__(self, batch: Batch, paths: list[str]) -> None:
-        # Per name column: its value in each row, or each row's cells (nested records: a list holds
-        # several, a record without the field none).
-        self._columns: list[list[Any] | dict[int, list[Any]]] = []
-        for path in paths:
-            values, rows = batch.cells(path)
-            if np.array_equal(rows, np.arange(batch.num_rows)):
-                self._columns.append(values.tolist())
-                continue
-            by_row: dict[int, list[Any]] = defaultdict(list)
-            for row, value in zip(rows.tolist(), values.tolist(), strict=True):
-                by_row[row].append(value)
-            self._columns.append(by_row)
+        self._columns = [RowCells(batch, path) for path in paths]
         self._tokens: dict[str, tuple[str, ...]] = {}  # names repeat: each value is split once
         self._rows: dict[int, frozenset[str]] = {}
 
@@ -625,7 +613,7 @@ class _RowNames:
         if names is None:
             found: list[str] = []
             for column in self._columns:
-                for value in (column[row],) if isinstance(column, list) else column.get(row, ()):
+                for value in column[row]:
                     if isinstance(value, str) and value:
                         tokens = self._tokens.get(value)
                         if tokens is None:
