@@ -213,10 +213,10 @@ class SafeRanges(_Model):
         number may lie in another range (ask `is_safe_phone`)."""
         index = self._phone_index
         nanp = self.phones.nanp
-        ten = pc.fill_null(pc.match_substring_regex(national, r"^[2-9][0-9]{9}$"), False)
-        wanted = ten.to_numpy(zero_copy_only=False)
         if index.nanp is None or nanp is None or not re.fullmatch(r"[0-9]{3}", nanp.exchange):
             return np.zeros(len(national), dtype=bool)
+        ten = pc.fill_null(pc.match_substring_regex(national, r"^[2-9][0-9]{9}$"), False)
+        wanted = ten.to_numpy(zero_copy_only=False)
         digits = pc.if_else(ten, national, pa.scalar("0", national.type)).cast(pa.int64())
         numbers = digits.to_numpy(zero_copy_only=False)
         line = numbers % 10_000

@@ -360,8 +360,8 @@ class _Checker:
             phones = self.phones
             original = np.fromiter((k in phones for k in keys.to_pylist()), bool, len(nanp))
             # Numbers in the NANP fiction lines are decided in bulk; the others one by one.
-            unsure = ~self.ranges.in_nanp_lines(keys) if check_ranges else original
-            for k in np.flatnonzero(original | unsure).tolist():
+            flagged = original | ~self.ranges.in_nanp_lines(keys) if check_ranges else original
+            for k in np.flatnonzero(flagged).tolist():
                 index = int(nanp[k])
                 if original[k]:
                     found.append((index, "original-value", "PHONE_NUMBER"))

@@ -99,9 +99,18 @@ def _contact_candidates(texts: list[str]) -> list[str]:
     return [texts[i] for i in np.flatnonzero(wanted.to_numpy(zero_copy_only=False))]
 
 
-def _row_pairs(batch: Batch, first_path: str, last_path: str) -> list[tuple[int, str, str]]:
-    """(row, first, last) of the rows that hold both names."""
-    return _pairs_of(*batch.cells(first_path), *batch.cells(last_path))
+def _row_pairs(
+    batch: Batch, first_path: str, last_path: str, selected: np.ndarray | None = None
+) -> list[tuple[int, str, str]]:
+    """(row, first, last) of the rows that hold both names; only the `selected` cells (positions in
+    both columns, which then hold one cell a row) when given."""
+    firsts, first_rows = batch.cells(first_path)
+    lasts, last_rows = batch.cells(last_path)
+    if selected is None:
+        return _pairs_of(firsts, first_rows, lasts, last_rows)
+    return _pairs_of(
+        firsts.iloc[selected], first_rows[selected], lasts.iloc[selected], last_rows[selected]
+    )
 
 
 # One word, or words joined by single spaces: `" ".join(text.split())` leaves it as it is.
@@ -143,9 +152,7 @@ def _full_names(batch: Batch, first_path: str, last_path: str) -> tuple[list[str
     rest = np.flatnonzero(~simple)
     if not len(rest):
         return folded, []
-    firsts, first_rows = batch.cells(first_path)
-    lasts, last_rows = batch.cells(last_path)
-    pairs = _pairs_of(firsts.iloc[rest], first_rows[rest], lasts.iloc[rest], last_rows[rest])
+    pairs = _row_pairs(batch, first_path, last_path, rest)
     return folded, [f"{first} {last}" for _row, first, last in pairs]
 
 
@@ -158,15 +165,6 @@ def _spelled_full_names(
     of its lower case (its fold) against `known` (`full_names` in Arrow); only the other rows take the
     exact test in Python.
     """
-    firsts, first_rows = batch.cells(first_path)
-    lasts, last_rows = batch.cells(last_path)
-
-    def pairs(selected: np.ndarray | None) -> list[tuple[int, str, str]]:
-        if selected is None:
-            return _pairs_of(firsts, first_rows, lasts, last_rows)
-        return _pairs_of(
-            firsts.iloc[selected], first_rows[selected], lasts.iloc[selected], last_rows[selected]
-        )
 
     def folded_in(rows: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
         # Folded as Mapper.learn_full_names folds.
@@ -174,11 +172,13 @@ def _spelled_full_names(
 
     joined = _joined_names(batch, first_path, last_path)
     if joined is None:
-        return folded_in(pairs(None))
+        return folded_in(_row_pairs(batch, first_path, last_path))
     text, simple = joined
     hit = pc.fill_null(pc.is_in(pc.utf8_lower(text), value_set=known), False)
-    settled = pairs(np.flatnonzero(simple & hit.to_numpy(zero_copy_only=False)))
-    others = folded_in(pairs(np.flatnonzero(~simple)))
+    settled = _row_pairs(
+        batch, first_path, last_path, np.flatnonzero(simple & hit.to_numpy(zero_copy_only=False))
+    )
+    others = folded_in(_row_pairs(batch, first_path, last_path, np.flatnonzero(~simple)))
     return sorted(settled + others) if others else settled
 
 
