@@ -93,16 +93,22 @@ class Mapper:
         region = self.rules.policy.default_region
         regions = tuple(self.rules.policy.regions)
         originals = self.originals[entity]
-        fresh = [v for v in dict.fromkeys(values) if v not in originals]
+        fresh = set(values).difference(
+            originals
+        )  # both are sets from here on: order does not matter
         originals.update(fresh)
-        self._avoid[entity].update(entities.normalize_many(entity, fresh, region, regions))
+        self._avoid[entity].update(entities.normalize_many(entity, list(fresh), region, regions))
 
     def settle(self) -> None:
         """Compute replacements for everything collected, channel by channel (vectorised per channel)."""
         for channel in list(self._pending):
             pending = self._pending.pop(channel)
-            if pending:
-                self._compute(channel, sorted(pending))
+            if not pending:
+                continue
+            # An independent operator's outputs do not depend on the order of the values: the sort (a
+            # second or more of this process at a million rows) is only needed for the others.
+            independent = get_operator(channel.operator).is_independent(self._params[channel])
+            self._compute(channel, list(pending) if independent else sorted(pending))
 
     def context(self, channel: Channel) -> OperatorContext:
         policy = self.rules.policy

@@ -44,6 +44,47 @@ def test_collect_then_settle_maps_every_value_once(mapper: Mapper) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("operator", "entity", "params"),
+    [
+        ("phone", entities.PHONE_NUMBER, {}),
+        ("email", entities.EMAIL_ADDRESS, {}),
+        ("phone", entities.PHONE_NUMBER, {"unique": True}),
+        ("hmac", "ACCOUNT_ID", {"unique": True, "length": 4}),
+    ],
+)
+def test_settle_does_not_depend_on_the_order_values_were_collected(
+    shipped_rules: RuleSet,
+    keyring_a: Keyring,
+    operator: str,
+    entity: str,
+    params: dict[str, object],
+) -> None:
+    # settle hands an independent operator its values in set order (no sort): each value's output
+    # must still be the one it gets alone; unique operators get them sorted.
+    if entity == entities.PHONE_NUMBER:
+        values = [f"+1 212 555 {n:04d}" for n in range(200, 260)] + ["(212) 555-0199"]
+    elif entity == entities.EMAIL_ADDRESS:
+        values = [f"person{n}@corp.test" for n in range(60)]
+    else:
+        values = [f"ACC-{n:05d}" for n in range(60)]
+    maps = []
+    for order in (values, values[::-1], values[1::2] + values[::2]):
+        mapper = Mapper(keyring_a, shipped_rules, shipped_rules.safe_ranges())
+        channel = mapper.channel(operator, _params(operator, **params), entity)
+        for value in order:
+            mapper.collect(channel, [value])
+        mapper.settle()
+        maps.append(dict(mapper.lookup(channel)))
+    assert maps[0] == maps[1] == maps[2]
+    assert set(maps[0]) == set(values)
+    if not params:
+        alone = Mapper(keyring_a, shipped_rules, shipped_rules.safe_ranges())
+        channel = alone.channel(operator, _params(operator), entity)
+        alone.collect(channel, values)  # the same originals to avoid
+        assert [alone.replace(channel, [v])[0] for v in values] == [maps[0][v] for v in values]
+
+
 def test_replace_new_value_is_computed_and_remembered_as_original(mapper: Mapper) -> None:
     channel = mapper.entity_channel(entities.PHONE_NUMBER)
     (first,) = mapper.replace(channel, ["+1 212 555 0185"])
