@@ -83,9 +83,34 @@ def _present(values: pd.Series) -> pd.Series:
     return mask
 
 
+def _factorized(values: pd.Series) -> tuple[pd.Series, np.ndarray, list[str]]:
+    """(present, codes, distinct): the cells that hold a value worth replacing (see `_present`), for
+    each of them the index of its text in `distinct`, and the distinct texts in order of appearance.
+
+    A column of text (most columns) is factorized as it is and its blank values dropped from the
+    distinct ones; any other column is converted to text first.
+    """
+    if values.dtype == object:
+        codes, uniques = pd.factorize(values.to_numpy())  # nulls get -1
+        texts = uniques.tolist()
+        if all(type(text) is str for text in texts):
+            kept = np.fromiter((bool(text.strip()) for text in texts), bool, len(texts))
+            present = codes >= 0
+            if kept.all():
+                return pd.Series(present, index=values.index), codes[present], texts
+            present &= kept[codes]  # kept[-1] for a null: already out
+            new_code = np.cumsum(kept) - 1
+            distinct = [text for text, keep in zip(texts, kept.tolist(), strict=True) if keep]
+            return pd.Series(present, index=values.index), new_code[codes[present]], distinct
+    present = _present(values)
+    if not present.any():
+        return present, np.array([], dtype=np.intp), []
+    codes, uniques = pd.factorize(values[present].astype(str))
+    return present, codes, list(map(str, uniques.tolist()))
+
+
 def _distinct(values: pd.Series) -> list[str]:
-    present = values[_present(values)]
-    return [v if isinstance(v, str) else str(v) for v in pd.unique(present.astype(str)).tolist()]
+    return _factorized(values)[2]
 
 
 def _contact_candidates(texts: list[str]) -> list[str]:
@@ -695,11 +720,7 @@ class _Cells:
     @classmethod
     def of(cls, batch: Batch, path: str) -> _Cells:
         values, rows = batch.cells(path)
-        present = _present(values)
-        if not present.any():
-            return cls(path, values, rows, present, np.array([], dtype=np.intp), [])
-        codes, uniques = pd.factorize(values[present].astype(str))
-        return cls(path, values, rows, present, codes, list(map(str, uniques.tolist())))
+        return cls(path, values, rows, *_factorized(values))
 
 
 def _names_of(cells: _Cells, row_names: _RowNames | None) -> list[frozenset[str]]:

@@ -616,6 +616,38 @@ def test_full_names_folded_in_arrow_are_the_python_fold(
     assert set(mapper.full_names_array().to_pylist()) == expected
 
 
+_CELL = st.one_of(
+    st.none(),
+    st.just(float("nan")),
+    st.just(pd.NA),
+    st.text(alphabet="ab \t\u3000\xa0\x1c", max_size=3),
+    st.sampled_from(["", " ", "Ann", "ann", "0", "1"]),
+    st.integers(0, 2),
+    st.floats(0, 2, allow_nan=False),
+)
+
+
+@given(cells=st.lists(_CELL, max_size=14))
+@example(cells=["a", None, " ", "a", "", "b", float("nan"), "\u3000", "b"])
+@example(cells=[1, "1", 1.0, None])
+def test_factorized_cells_are_the_present_values_as_text_in_order_of_appearance(
+    cells: list[object],
+) -> None:
+    # The reference: present = not null and not blank as text; codes and distinct over their text.
+    from sanitizer.scrub.engine import _factorized
+
+    values = pd.Series(cells, dtype=object)
+    mask = values.notna()
+    if mask.any():
+        mask.loc[mask] = values[mask].astype(str).str.strip() != ""
+    present, codes, distinct = _factorized(values)
+    assert present.tolist() == mask.tolist()
+    texts = [str(v) for v in values[mask].tolist()]
+    assert distinct == list(dict.fromkeys(texts))
+    assert [distinct[c] for c in codes.tolist()] == texts
+    assert all(type(text) is str for text in distinct)
+
+
 def test_a_failure_reading_the_next_batch_stops_the_scan_that_was_waited_for(
     tmp_path: Path,
     keyring_a: Keyring,
