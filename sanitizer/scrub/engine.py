@@ -727,14 +727,21 @@ def _names_of(cells: _Cells, row_names: _RowNames | None) -> list[frozenset[str]
     """For each distinct text, the name words of the rows that hold it (a name there is a name here)."""
     if row_names is None:
         return [frozenset()] * len(cells.distinct)
-    merged: list[set[str]] = [set() for _ in cells.distinct]
-    for code, row in zip(
-        cells.codes.tolist(), cells.rows[cells.present.to_numpy()].tolist(), strict=True
-    ):
-        names = row_names[row]
-        if names:
-            merged[code].update(names)
-    return [frozenset(names) for names in merged]
+    rows = cells.rows[cells.present.to_numpy()]
+    # Most texts are held by one row: theirs are that row's names, as they are.
+    a_cell = np.zeros(len(cells.distinct), dtype=np.intp)
+    a_cell[cells.codes] = np.arange(len(cells.codes))
+    out = [row_names[row] for row in rows[a_cell].tolist()]
+    repeated = np.bincount(cells.codes, minlength=len(cells.distinct)) > 1
+    if repeated.any():
+        merged: dict[int, set[str]] = {int(code): set() for code in np.flatnonzero(repeated)}
+        for code, row in zip(cells.codes.tolist(), rows.tolist(), strict=True):
+            names = merged.get(code)
+            if names is not None:
+                names.update(row_names[row])
+        for code, names in merged.items():
+            out[code] = frozenset(names)
+    return out
 
 
 def _ner(model: str) -> Callable[[list[str]], list[list[NameSpan]]]:

@@ -718,3 +718,31 @@ def test_row_names_are_each_rows_name_tokens_as_loaded_flat_or_nested() -> None:
     names = _RowNames(batch, ["First", "Last"])
     batch.set_cells("Last", pd.Series(["Xavier", "Yves"], dtype=object))  # replaced after loading
     assert [names[1], names[0]] == [tokens("Hopper"), tokens("Ada", "Lovelace")]
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["Ann", "Bo", None, ""]),
+            st.sampled_from(["Lee", "Ng", None]),
+            st.sampled_from(["call back", "Ann called", None, " ", "ok"]),
+        ),
+        max_size=14,
+    )
+)
+def test_names_of_a_text_are_the_names_of_every_row_that_holds_it(
+    rows: list[tuple[str | None, str | None, str | None]],
+) -> None:
+    from sanitizer.detect import name_tokens
+    from sanitizer.scrub.engine import _Cells, _names_of, _RowNames
+    from sanitizer.tables import FrameBatch
+
+    frame = pd.DataFrame(rows or None, columns=["First", "Last", "Notes"], dtype=object)
+    batch = FrameBatch(frame, 0)
+    cells = _Cells.of(batch, "Notes")
+    expected: dict[str, set[str]] = {text: set() for text in cells.distinct}
+    for first, last, note in rows:
+        if isinstance(note, str) and note.strip():
+            expected[note].update(t for v in (first, last) if v for t in name_tokens(v))
+    found = _names_of(cells, _RowNames(batch, ["First", "Last"]))
+    assert found == [frozenset(expected[text]) for text in cells.distinct]
