@@ -321,13 +321,13 @@ class TextScanner:
         return self.start_contacts(texts, workers=workers).result()
 
     def start_contacts(self, texts: list[str], *, workers: int = 1) -> PendingContacts:
-        """`contacts_many`, started: with workers they read while the caller goes on."""
-        submitted = None
+        """`contacts_many`, started: with workers they read while the caller goes on; without, they are
+        read now. Either way on the scanner as it is now (the numbers it knows)."""
         if len(texts) >= PARALLEL_MIN_TEXTS and parallel.can_fork(workers):
             size = _chunk_size(len(texts), workers)
             chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
-            submitted = parallel.fork_submit(_contacts_chunk, self, chunks, workers)
-        return PendingContacts(self, texts, submitted)
+            return PendingContacts(parallel.fork_submit(_contacts_chunk, self, chunks, workers))
+        return PendingContacts(None, _contacts_chunk(self, texts))
 
     def scan(
         self, text: str, row_names: frozenset[str] = frozenset(), hints: int | None = None
@@ -602,13 +602,12 @@ class PendingScan:
 class PendingContacts:
     """A started `TextScanner.contacts_many`."""
 
-    scanner: TextScanner
-    texts: list[str]
     submitted: parallel.Submitted[list[tuple[str, str]]] | None
+    found: list[tuple[str, str]] | None = None  # read already (no workers)
 
     def result(self) -> list[tuple[str, str]]:
         if self.submitted is None:
-            return _contacts_chunk(self.scanner, self.texts)
+            return self.found or []
         return [found for part in self.submitted.results() for found in part]
 
     def cancel(self) -> None:

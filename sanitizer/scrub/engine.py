@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from sanitizer import entities
 from sanitizer.detect import FIRST, LAST, NameFinder, TextScanner, load_spacy, name_tokens
 from sanitizer.detect.names import NameSpan
-from sanitizer.detect.text import ASCII_SPACES, PendingScan
+from sanitizer.detect.text import ASCII_SPACES, PendingContacts, PendingScan
 from sanitizer.keyring import Keyring
 from sanitizer.memory import settled
 from sanitizer.operators import get_operator
@@ -273,50 +273,43 @@ class Engine:
         key_values: dict[tuple[str, str], set[str]] = {}
         for table in tables:
             rows = 0
-            for batch in table.source.batches(self.batch_rows):
-                self.planner.plan(table, batch)
-                columns = list(table.columns.values())
-                structured = [c for c in columns if c.is_replacing and not c.is_text]
-                # Phone columns first: the notes' scan knows the numbers a column holds (no full parse).
-                for column in structured:
-                    if column.entity == entities.PHONE_NUMBER:
-                        self._collect_column(table, batch, column, key_values)
-                # Phones and emails only mentioned in free text are originals too: replacements chosen now
-                # must never equal them. The first text column is read in the workers while this process
-                # collects the other columns (which teach that scan nothing).
-                texts = [
-                    _contact_candidates(_distinct(batch.cells(c.path)[0]))
-                    for c in columns
-                    if c.is_text
-                ]
-                early = (
-                    self.scanner.start_contacts(texts[0], workers=self.workers) if texts else None
-                )
-                try:
+            scanning: PendingContacts | None = None  # the notes of the batch before, being read
+            try:
+                for batch in table.source.batches(self.batch_rows):
+                    self.planner.plan(table, batch)
+                    columns = list(table.columns.values())
+                    structured = [c for c in columns if c.is_replacing and not c.is_text]
+                    # Phone columns first: the notes' scan knows the numbers a column holds (no full
+                    # parse).
+                    for column in structured:
+                        if column.entity == entities.PHONE_NUMBER:
+                            self._collect_column(table, batch, column, key_values)
+                    # Phones and emails only mentioned in free text are originals too: replacements
+                    # chosen at the end of this pass must never equal them. The workers read a batch's
+                    # text columns while this process collects its other columns (which teach that scan
+                    # nothing) and reads the next batch up to here: what they found is remembered then.
+                    texts = [
+                        text
+                        for c in columns
+                        if c.is_text
+                        for text in _contact_candidates(_distinct(batch.cells(c.path)[0]))
+                    ]
+                    text_phones.extend(self._remember_found(scanning))
+                    scanning = None
+                    if texts:
+                        scanning = self.scanner.start_contacts(texts, workers=self.workers)
                     for column in structured:
                         if column.entity != entities.PHONE_NUMBER:
                             self._collect_column(table, batch, column, key_values)
                     self._learn_full_names(table, batch)
-                    found = [
-                        *(early.result() if early else []),
-                        *(
-                            c
-                            for t in texts[1:]
-                            for c in self.scanner.contacts_many(t, workers=self.workers)
-                        ),
-                    ]
-                finally:
-                    if early is not None:
-                        early.cancel()
-                by_entity: dict[str, list[str]] = defaultdict(list)
-                for entity, value in found:
-                    by_entity[entity].append(value)
-                for entity, group in by_entity.items():
-                    self.mapper.remember(entity, group)  # once per entity: found holds thousands
-                text_phones.extend(by_entity.get(entities.PHONE_NUMBER, ()))
-                rows += batch.num_rows
-                if self.progress:
-                    self.progress("plan", table.name, rows)
+                    rows += batch.num_rows
+                    if self.progress:
+                        self.progress("plan", table.name, rows)
+                text_phones.extend(self._remember_found(scanning))
+                scanning = None
+            finally:
+                if scanning is not None:
+                    scanning.cancel()
             self.rows[table.name] = rows
         self.planner.finish(tables)
         for table in tables:
@@ -345,6 +338,17 @@ class Engine:
             column = next(t for t in tables if t.name == table_name).columns[path]
             redrawn = self.mapper.make_unique(self._channel(column), sorted(values))
             self.stats[(table_name, path)].collisions_avoided += redrawn
+
+    def _remember_found(self, scanning: PendingContacts | None) -> list[str]:
+        """Remember the emails and phones a started notes' scan finds; returns the phones."""
+        if scanning is None:
+            return []
+        by_entity: dict[str, list[str]] = defaultdict(list)
+        for entity, value in scanning.result():
+            by_entity[entity].append(value)
+        for entity, group in by_entity.items():
+            self.mapper.remember(entity, group)  # once per entity: found holds thousands
+        return by_entity.get(entities.PHONE_NUMBER, [])
 
     def _collect_column(
         self,

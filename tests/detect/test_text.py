@@ -148,6 +148,17 @@ def test_scan_known_phone_set_after_a_first_scan_is_found(shipped_rules: RuleSet
     assert _found(scanner, text) == [(JUNK_PHONE, entities.PHONE_NUMBER)]
 
 
+def test_started_contacts_read_the_scanner_as_it_was_when_started(shipped_rules: RuleSet) -> None:
+    # Pass 1 collects a batch's contacts only after it has collected the next batch's phone columns:
+    # without workers too, what is found must not depend on numbers learned after the start.
+    scanner = TextScanner(shipped_rules, shipped_rules.safe_ranges(), NameFinder())
+    started = scanner.start_contacts([f"call {JUNK_PHONE} now"], workers=1)
+    scanner.known_phones = {"5550123456"}
+    assert started.result() == []
+    again = scanner.start_contacts([f"call {JUNK_PHONE} now"], workers=1)
+    assert again.result() == [(entities.PHONE_NUMBER, JUNK_PHONE)]
+
+
 def test_scan_ip_address_at_the_end_of_a_sentence(scanner: TextScanner) -> None:
     assert _found(scanner, "Login from 192.0.2.10.") == [("192.0.2.10", entities.IP_ADDRESS)]
 
