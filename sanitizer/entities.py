@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -166,7 +167,7 @@ def phone_key(value: str) -> str:
     return digits[1:] if digits.startswith("0") else digits
 
 
-def _north_american(values: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _north_american(values: list[str]) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     """For many values at once (Arrow, RE2): which are North American numbers written plainly (ASCII;
     "+1" then ten digits, or no "+" and ten digits or 1 and ten), which carry "+1", and the last ten
     digits of each (meaningful where the first mask is set). The rest take the one-by-one path."""
@@ -180,8 +181,17 @@ def _north_american(values: list[str]) -> tuple[np.ndarray, np.ndarray, list[str
     eleven = (length == 11) & pc.equal(first, "1").to_numpy(zero_copy_only=False)
     ascii_only = pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
     plain = ascii_only & (plus_one | no_plus) & (ten | eleven)
-    last_ten = pc.utf8_slice_codeunits(digits, -10).to_pylist()
-    return plain, plus_one, last_ten
+    return plain, plus_one, pc.utf8_slice_codeunits(digits, -10)
+
+
+def _patched(
+    vectorised: pa.Array, done: np.ndarray, values: list[str], one: Callable[[str], str]
+) -> list[str]:
+    """The vectorised results where `done` is set, `one(value)` elsewhere."""
+    out: list[str] = vectorised.to_pylist()
+    for i in np.flatnonzero(~done).tolist():
+        out[i] = one(values[i])
+    return out
 
 
 def phone_keys(values: list[str]) -> list[str]:
@@ -189,7 +199,7 @@ def phone_keys(values: list[str]) -> list[str]:
     if len(values) < 1000:
         return [phone_key(v) for v in values]
     plain, _plus_one, last_ten = _north_american(values)
-    return [last_ten[i] if plain[i] else phone_key(v) for i, v in enumerate(values)]
+    return _patched(last_ten, plain, values, phone_key)
 
 
 def normalize_many(
@@ -201,10 +211,9 @@ def normalize_many(
     plain, plus_one, last_ten = _north_american(values)
     if default_region not in {"US", "CA"}:
         plain &= plus_one  # without "+1" the default region decides, which is not North America
-    return [
-        "+1" + last_ten[i] if plain[i] else normalize_phone(v, default_region, regions)
-        for i, v in enumerate(values)
-    ]
+    text = pa.large_string()
+    e164 = pc.binary_join_element_wise(pa.scalar("+1", text), last_ten, pa.scalar("", text))
+    return _patched(e164, plain, values, lambda v: normalize_phone(v, default_region, regions))
 
 
 def normalize(
