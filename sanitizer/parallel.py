@@ -74,9 +74,10 @@ def fork_map(
 class Submitted(Generic[R]):
     """Work running in forked workers while the caller does something else."""
 
-    def __init__(self, pool: Pool, pending: list[AsyncResult[R]]) -> None:
+    def __init__(self, pool: Pool, pending: list[AsyncResult[R]], *, owned: bool = True) -> None:
         self._pool: Pool | None = pool
         self._pending = pending
+        self._owned = owned  # the pool was forked for this work (else it belongs to `Workers`)
 
     def results(self) -> list[R]:
         """Wait for every result, in input order (an exception in a worker is raised here)."""
@@ -90,11 +91,12 @@ class Submitted(Generic[R]):
         return all(result.ready() for result in self._pending)
 
     def cancel(self) -> None:
-        """Stop the workers (nothing happens once the results are in)."""
-        if self._pool is not None:
+        """Stop the workers (nothing happens once the results are in). Workers forked once for many
+        calls go on (their owner stops them); what they still return for this work is dropped."""
+        if self._pool is not None and self._owned:
             self._pool.terminate()
             self._pool.join()
-            self._pool = None
+        self._pool = None
 
 
 def fork_submit(
@@ -105,6 +107,42 @@ def fork_submit(
     known = list(items)
     pool = _pool(function, state, workers, known)
     return Submitted(pool, [pool.apply_async(_run_inherited, (i,)) for i in range(len(known))])
+
+
+class Workers(Generic[S, T, R]):
+    """Worker processes forked once and given many calls of `function(state, item)`.
+
+    `fork_submit` forks for each call, so its workers see the caller's state as it is at that call
+    without pickling it. Forking a large process has a cost that grows with it: afterwards every page
+    either side writes is first copied (a page fault each), and a caller of a gigabyte writes much of
+    its memory between two calls. Forked once, the workers keep the state as it was at the fork: each
+    item travels pickled and must carry what has changed in that state since, for `function` to apply
+    first. Use it as a context manager: the workers stop at the end of the block.
+    """
+
+    def __init__(self, function: Callable[[S, T], R], state: S, workers: int) -> None:
+        self.workers = workers
+        self._pool: Pool | None = _pool(function, state, workers, [])
+
+    def submit(self, items: Iterable[T]) -> Submitted[R]:
+        """Start `function(state, item)` for every item; `results()` collects them, in input order."""
+        if self._pool is None:
+            raise RuntimeError("the workers were stopped")
+        pending = [self._pool.apply_async(_run, (item,)) for item in items]
+        return Submitted(self._pool, pending, owned=False)
+
+    def close(self) -> None:
+        """Stop the workers (work still running is abandoned)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> Workers[S, T, R]:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 def _pool(
@@ -142,4 +180,4 @@ def _run_inherited(index: int) -> Any:
     return function(state, items[index])
 
 
-__all__ = ["Submitted", "can_fork", "fork_map", "fork_submit"]
+__all__ = ["Submitted", "Workers", "can_fork", "fork_map", "fork_submit"]

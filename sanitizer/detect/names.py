@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from functools import cache
 from importlib import import_module
-from itertools import compress
+from itertools import compress, islice
 from typing import NamedTuple
 
 from sanitizer.entities import AMBIGUOUS_NAME_WORDS
@@ -86,9 +86,11 @@ class NameFinder:
         ] = {}  # case-folded token → FIRST | LAST bits from the run's name columns
         self.first, self.last = gazetteer() if use_gazetteer else (frozenset(), frozenset())
         self._gazetteer = self.first | self.last
+        self._learn_calls = 0  # `learn` may change what a known word is: see `mark`
 
     def learn(self, kind: int | None, values: Iterable[str]) -> None:
         """Remember name-column values; `kind` None means a full name (first token first, last token last)."""
+        self._learn_calls += 1
         for value in values:
             tokens = name_tokens(value)
             for index, token in enumerate(tokens):
@@ -97,6 +99,19 @@ class NameFinder:
                 else:
                     bit = LAST if index == len(tokens) - 1 and len(tokens) > 1 else FIRST
                 self.known[token] = self.known.get(token, 0) | bit
+
+    def mark(self) -> tuple[int, int]:
+        """The state of what is known now, for `found_since`."""
+        return len(self.known), self._learn_calls
+
+    def found_since(self, mark: tuple[int, int]) -> dict[str, int]:
+        """The words `learn_found` added since `mark` (with their kinds): with them, a copy of this finder
+        made at the mark knows what it knows now. `learn_found` only adds words (and a dict keeps them in
+        the order added); `learn` may also change known words, so it must not have run since."""
+        size, learn_calls = mark
+        if learn_calls != self._learn_calls:
+            raise RuntimeError("the name finder learned name columns since the mark")
+        return dict(islice(self.known.items(), size, None))
 
     def is_name_value(self, value: str) -> bool:
         """A whole cell that is a name: one to four capitalised words, each a known or gazetteer name."""

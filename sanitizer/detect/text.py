@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
@@ -237,6 +238,10 @@ class TextScanner:
     # National digits (entities.phone_key) of the run's original phones: phones even when invalid.
     known_phones: set[str] = field(default_factory=set)
     _phones: dict[str, str | None] = field(default_factory=dict)
+    # Workers forked once for a pass of scans, and what the name finder knew then (see `forked_once`).
+    _forked: tuple[parallel.Workers[Any, Any, Any], tuple[int, int]] | None = field(
+        default=None, repr=False
+    )
     _custom: list[_Custom] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -392,13 +397,39 @@ class TextScanner:
         """
         names = list(row_names) if row_names else [frozenset[str]()] * len(texts)
         submitted = None
-        if len(texts) >= PARALLEL_MIN_TEXTS and parallel.can_fork(workers):
+        if len(texts) >= PARALLEL_MIN_TEXTS and self._forked is not None:
+            forked, mark = self._forked
+            found = self.names.found_since(mark)  # what scans collected since the fork taught
+            size = _chunk_size(len(texts), forked.workers)
+            submitted = forked.submit(
+                (found, list(texts[i : i + size]), names[i : i + size])
+                for i in range(0, len(texts), size)
+            )
+        elif len(texts) >= PARALLEL_MIN_TEXTS and parallel.can_fork(workers):
             size = _chunk_size(len(texts), workers)
             chunks = [
                 (list(texts[i : i + size]), names[i : i + size]) for i in range(0, len(texts), size)
             ]
             submitted = parallel.fork_submit(_scan_chunk, self, chunks, workers)
         return PendingScan(self, texts, names, submitted)
+
+    @contextmanager
+    def forked_once(self, workers: int) -> Iterator[None]:
+        """For the length of the block, `start_scan` uses workers forked here, once, rather than for each
+        call (see `parallel.Workers`: a process of a gigabyte pays for every fork in copied pages). The
+        workers keep this scanner as it is now; each call brings them the name words learned since
+        (`finish_scan` learns from what it collects, nothing else may change the scanner meanwhile).
+        While they run, nothing else forks (`parallel.can_fork` is false)."""
+        if not parallel.can_fork(workers):
+            yield
+            return
+        mark = self.names.mark()
+        with parallel.Workers(_scan_chunk_since, self, workers) as forked:
+            self._forked = (forked, mark)
+            try:
+                yield
+            finally:
+                self._forked = None
 
     def finish_scan(
         self,
@@ -570,6 +601,16 @@ def _scan_chunk(
     return [
         [tuple(s) for s in scanner.scan(text, names[i], hints[i])] for i, text in enumerate(texts)
     ]
+
+
+def _scan_chunk_since(
+    scanner: TextScanner,
+    item: tuple[dict[str, int], list[str], list[frozenset[str]]],
+) -> list[list[tuple[Any, ...]]]:
+    """`_scan_chunk` in workers forked once: first learn the name words found since the fork."""
+    found, texts, names = item
+    scanner.names.known.update(found)
+    return _scan_chunk(scanner, (texts, names))
 
 
 def _contacts_chunk(scanner: TextScanner, texts: list[str]) -> list[tuple[str, str]]:

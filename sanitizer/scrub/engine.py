@@ -814,8 +814,9 @@ def run_scrub(
     verify_tables: list[VerifyTable] = []
     try:
         mark = time.perf_counter()
-        # Pass 1 built the run's long-lived state: later garbage collections skip it.
-        with settled():
+        # Pass 1 built the run's long-lived state: later garbage collections skip it, and the workers
+        # that scan the notes are forked once, now, with it.
+        with settled(), engine.scanner.forked_once(workers):
             for table in tables:
                 fmt: Format = output_format or table.source.format
                 formats[table.name] = fmt

@@ -139,3 +139,18 @@ def test_name_tokens_splits_words_and_drops_initials() -> None:
 
 def test_name_tokens_keeps_hyphenated_and_apostrophe_names_whole() -> None:
     assert name_tokens("Mary-Jane O'Neil") == ["mary-jane", "o'neil"]
+
+
+def test_found_since_a_mark_brings_a_copy_made_then_up_to_date() -> None:
+    finder = NameFinder()
+    finder.learn(FIRST, ["Ada"])
+    mark = finder.mark()
+    copy = dict(finder.known)  # what workers forked at the mark hold
+    finder.learn_found([("Quillfeather", LAST), ("Ada", LAST), ("Mr", FIRST), ("Bo", FIRST)])
+    found = finder.found_since(mark)
+    assert found == {"quillfeather": LAST, "bo": FIRST}  # "ada" was known, "mr" is a title
+    copy.update(found)
+    assert copy == finder.known
+    finder.learn(LAST, ["Ada"])  # a column may change what a known word is: no delta says so
+    with pytest.raises(RuntimeError):
+        finder.found_since(mark)

@@ -49,8 +49,18 @@ def submitted(function, state, items, workers):
     return fork_submit(function, state, items, workers)
 
 
+workers_class = parallel.Workers
+
+
+class CountedWorkers(workers_class):
+    def __init__(self, function, state, workers):
+        forks[function.__name__] += 1
+        super().__init__(function, state, workers)
+
+
 parallel.fork_map = counted
 parallel.fork_submit = submitted
+parallel.Workers = CountedWorkers
 keyring = Keyring(b"parallel-test-key-0123456789abcdef", source="tests")
 try:
     scrub(read_sources([source]), read_rules(rules), keyring, out, batch_rows=200, workers=workers)
@@ -104,11 +114,40 @@ def test_workers_give_the_same_outputs_and_report_as_one_process(
     assert one == {"status": "verified", "forks": {}, "can_fork": False}
     assert two["status"] == "verified" and two["can_fork"]
     # Every parallel path was taken: the contacts of notes in pass 1, the text scan (started while the
-    # other columns are replaced), phone replacement, verification by batch.
-    assert set(two["forks"]) == {"_contacts_chunk", "_scan_chunk", "_replace_chunk", "_check_pair"}
+    # other columns are replaced, by workers forked once for the six batches), phone replacement,
+    # verification by batch.
+    assert set(two["forks"]) == {
+        "_contacts_chunk",
+        "_scan_chunk_since",
+        "_replace_chunk",
+        "_check_pair",
+    }
+    assert two["forks"]["_scan_chunk_since"] == 1
     assert (out_two / "contacts.csv").read_bytes() == (out_one / "contacts.csv").read_bytes()
     assert _verification(out_two) == _verification(out_one)
     assert _columns(out_two) == _columns(out_one)  # the same counts, spans found included
+
+
+@pytest.mark.slow
+def test_a_name_learned_from_an_earlier_batchs_notes_is_found_by_workers_forked_before(
+    tmp_path: Path, contacts: list[dict[str, str]], write_rows: Any, contact_rules_text: str
+) -> None:
+    # "Mr Quillfeather" (a title: a name) in the first batch's notes teaches the scanner a word no name
+    # column holds; a later batch's "Quillfeather called back" has no other evidence. The scan workers
+    # were forked before the first batch: each call must bring them what was learned since.
+    rows = [dict(row) for row in contacts]
+    for index in range(0, 60):
+        rows[index]["Notes"] = f"Spoke to Mr Quillfeather about invoice {index}."
+    for index in range(700, 760):
+        rows[index]["Notes"] = f"Quillfeather called back about invoice {index}."
+    write_rows(tmp_path / "in" / "contacts.csv", rows)
+    one, out_one = _run(tmp_path, contact_rules_text, 1)
+    two, out_two = _run(tmp_path, contact_rules_text, 2)
+    assert one["status"] == two["status"] == "verified"
+    assert two["forks"]["_scan_chunk_since"] == 1
+    text = (out_two / "contacts.csv").read_text(encoding="utf-8")
+    assert "Quillfeather" not in text
+    assert text == (out_one / "contacts.csv").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -197,3 +236,59 @@ def test_submitted_work_comes_back_in_order_and_cancels() -> None:
     # Workers yield the cores to their caller, which stays the critical path (capped at 19 by the OS).
     expected = min(19, result["parent_niceness"] + result["added"])
     assert result["added"] > 0 and result["niceness"] == [expected, expected]
+
+
+WORKERS = """
+import json, multiprocessing, os, time
+from sanitizer import parallel
+
+
+def add_then_look(state, item):
+    # The state as forked, brought up to date with what the item carries.
+    changes, key = item
+    if key == "boom":
+        raise ValueError("bad item")
+    state.update(changes)
+    return [state.get(key), os.getpid()]
+
+
+state = {"a": 1}
+with parallel.Workers(add_then_look, state, 2) as workers:
+    state["b"] = 2  # after the fork: the workers do not see it unless an item carries it
+    first = workers.submit([({}, "a"), ({}, "b")]).results()
+    second = workers.submit([({"b": 2}, "b"), ({"b": 2}, "a")]).results()
+    try:
+        workers.submit([({}, "boom")]).results()
+        raised = None
+    except ValueError as exc:
+        raised = str(exc)
+    third = workers.submit([({}, "a")])
+    third.cancel()  # a call's cancel leaves the workers running for the next calls
+    after_cancel = workers.submit([({}, "a")]).results()
+    children = len(multiprocessing.active_children())
+pids = {pid for _value, pid in first + second + after_cancel}
+print(json.dumps({
+    "first": [v for v, _ in first],
+    "second": [v for v, _ in second],
+    "raised": raised,
+    "after_cancel": [v for v, _ in after_cancel],
+    "forked_once": len(pids) <= 2 and os.getpid() not in pids,
+    "children_inside": children,
+    "children_after": len(multiprocessing.active_children()),
+    "can_fork_after": parallel.can_fork(2),
+}))
+"""
+
+
+def test_workers_forked_once_serve_many_calls_with_the_state_items_carry() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", WORKERS], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["first"] == [1, None]  # the state as it was at the fork
+    assert result["second"] == [2, 1]  # brought up to date by the items, in input order
+    assert result["raised"] == "bad item"
+    assert result["after_cancel"] == [1]
+    assert result["forked_once"] and result["children_inside"] == 2
+    assert result["children_after"] == 0 and result["can_fork_after"]  # stopped at the block's end
