@@ -9,8 +9,9 @@ scores, context words within five words before a match raising the score by 0.35
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -242,6 +243,10 @@ class TextScanner:
     _forked: tuple[parallel.Workers[Any, Any, Any], tuple[int, int]] | None = field(
         default=None, repr=False
     )
+    # Workers forked once for pass 1's contacts (see `contacts_forked_once`); in such a worker, how many
+    # of the phone keys learned since the fork its scanner holds.
+    _contact_workers: _ContactWorkers | None = field(default=None, repr=False)
+    _phones_held: int = field(default=0, repr=False)
     _custom: list[_Custom] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -321,6 +326,31 @@ class TextScanner:
             self._phone_spans(text, found)
         return [(s.entity, text[s.start : s.end]) for s in resolve_overlaps(found)]
 
+    def learn_phones(self, keys: Iterable[str]) -> None:
+        """Know these phone keys (`entities.phone_key`) from now on; contact workers forked once are told
+        with their next call."""
+        fresh = set(keys).difference(self.known_phones)
+        if not fresh:
+            return
+        self.known_phones.update(fresh)
+        if self._contact_workers is not None:
+            self._contact_workers.log.append(list(fresh))
+
+    @contextmanager
+    def contacts_forked_once(self, workers: int) -> Iterator[None]:
+        """For the length of the block, `start_contacts` uses workers forked here, once, rather than for
+        each call (see `forked_once`). The phone keys learned meanwhile (`learn_phones`, nothing else may
+        change the scanner) reach them with the calls that follow."""
+        if not parallel.can_fork(workers):
+            yield
+            return
+        with _ContactWorkers(self, workers) as forked:
+            self._contact_workers = forked
+            try:
+                yield
+            finally:
+                self._contact_workers = None
+
     def contacts_many(self, texts: list[str], *, workers: int = 1) -> list[tuple[str, str]]:
         """`contacts` of many texts, one list in text order (in `workers` processes when worth it)."""
         return self.start_contacts(texts, workers=workers).result()
@@ -328,6 +358,9 @@ class TextScanner:
     def start_contacts(self, texts: list[str], *, workers: int = 1) -> PendingContacts:
         """`contacts_many`, started: with workers they read while the caller goes on; without, they are
         read now. Either way on the scanner as it is now (the numbers it knows)."""
+        forked = self._contact_workers
+        if len(texts) >= PARALLEL_MIN_TEXTS and forked is not None:
+            return PendingContacts(forked.submit(texts), forked=forked)
         if len(texts) >= PARALLEL_MIN_TEXTS and parallel.can_fork(workers):
             size = _chunk_size(len(texts), workers)
             chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
@@ -613,6 +646,57 @@ def _scan_chunk_since(
     return _scan_chunk(scanner, (texts, names))
 
 
+class _ContactWorkers:
+    """Workers forked once for pass 1's contacts (see `TextScanner.contacts_forked_once`).
+
+    They hold the phone keys the scanner knew at the fork. The keys learned since are kept in order
+    (`log`); a call brings its workers the entries from the fewest any of them is known to hold (each
+    result says which worker read it and how many entries it holds then), and a worker adds those it
+    lacks before reading."""
+
+    def __init__(self, scanner: TextScanner, workers: int) -> None:
+        self.log: list[list[str]] = []
+        self.held: dict[int, int] = {}  # worker process id → log entries its scanner holds
+        self.workers = workers
+        self._pool: parallel.Workers[TextScanner, Any, Any] = parallel.Workers(
+            _contacts_chunk_since, scanner, workers
+        )
+
+    def submit(self, texts: list[str]) -> parallel.Submitted[Any]:
+        base = min(self.held.values()) if len(self.held) >= self.workers else 0
+        entries = self.log[base:]
+        size = _chunk_size(len(texts), self.workers)
+        return self._pool.submit(
+            (base, entries, texts[i : i + size]) for i in range(0, len(texts), size)
+        )
+
+    def collect(self, parts: list[tuple[int, int, list[tuple[str, str]]]]) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        for worker, held, part in parts:
+            self.held[worker] = max(self.held.get(worker, 0), held)
+            found.extend(part)
+        return found
+
+    def __enter__(self) -> _ContactWorkers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._pool.close()
+
+
+def _contacts_chunk_since(
+    scanner: TextScanner, item: tuple[int, list[list[str]], list[str]]
+) -> tuple[int, int, list[tuple[str, str]]]:
+    """`_contacts_chunk` in a worker forked once: first add the phone keys learned since that it lacks."""
+    base, entries, texts = item
+    if scanner._phones_held < base:
+        raise RuntimeError("a contacts worker lacks phone keys its call does not bring")
+    for keys in entries[scanner._phones_held - base :]:
+        scanner.known_phones.update(keys)
+    scanner._phones_held = base + len(entries)
+    return os.getpid(), scanner._phones_held, _contacts_chunk(scanner, texts)
+
+
 def _contacts_chunk(scanner: TextScanner, texts: list[str]) -> list[tuple[str, str]]:
     hints = _hints_of(texts)
     return [found for i, text in enumerate(texts) for found in scanner.contacts(text, hints[i])]
@@ -643,12 +727,15 @@ class PendingScan:
 class PendingContacts:
     """A started `TextScanner.contacts_many`."""
 
-    submitted: parallel.Submitted[list[tuple[str, str]]] | None
+    submitted: parallel.Submitted[Any] | None
     found: list[tuple[str, str]] | None = None  # read already (no workers)
+    forked: _ContactWorkers | None = None  # the workers forked once that read them
 
     def result(self) -> list[tuple[str, str]]:
         if self.submitted is None:
             return self.found or []
+        if self.forked is not None:
+            return self.forked.collect(self.submitted.results())
         return [found for part in self.submitted.results() for found in part]
 
     def cancel(self) -> None:

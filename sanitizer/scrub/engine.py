@@ -271,55 +271,18 @@ class Engine:
         personas: dict[str, dict[str, tuple[str, str]]] = {}
         text_phones: list[str] = []  # numbers the notes mention (the columns' are known as read)
         key_values: dict[tuple[str, str], set[str]] = {}
-        for table in tables:
-            rows = 0
-            scanning: PendingContacts | None = None  # the notes of the batch before, being read
-            try:
-                for batch in table.source.batches(self.batch_rows):
-                    self.planner.plan(table, batch)
-                    columns = list(table.columns.values())
-                    structured = [c for c in columns if c.is_replacing and not c.is_text]
-                    # Phone columns first: the notes' scan knows the numbers a column holds (no full
-                    # parse).
-                    for column in structured:
-                        if column.entity == entities.PHONE_NUMBER:
-                            self._collect_column(table, batch, column, key_values)
-                    # Phones and emails only mentioned in free text are originals too: replacements
-                    # chosen at the end of this pass must never equal them. The workers read a batch's
-                    # text columns while this process collects its other columns (which teach that scan
-                    # nothing) and reads the next batch up to here: what they found is remembered then.
-                    texts = [
-                        text
-                        for c in columns
-                        if c.is_text
-                        for text in _contact_candidates(_distinct(batch.cells(c.path)[0]))
-                    ]
-                    text_phones.extend(self._remember_found(scanning))
-                    scanning = None
-                    if texts:
-                        scanning = self.scanner.start_contacts(texts, workers=self.workers)
-                    for column in structured:
-                        if column.entity != entities.PHONE_NUMBER:
-                            self._collect_column(table, batch, column, key_values)
-                    self._learn_full_names(table, batch)
-                    rows += batch.num_rows
-                    if self.progress:
-                        self.progress("plan", table.name, rows)
-                text_phones.extend(self._remember_found(scanning))
-                scanning = None
-            finally:
-                if scanning is not None:
-                    scanning.cancel()
-            self.rows[table.name] = rows
+        # The notes' contacts are read by workers forked once for the pass (each batch's phone keys
+        # reach them with the next call).
+        with self.scanner.contacts_forked_once(self.workers):
+            for table in tables:
+                self._collect_table(table, text_phones, key_values)
         self.planner.finish(tables)
         for table in tables:
             if table.persona is not None:
                 personas[table.name] = self._persona_rows(table)
         self.mapper.settle()
         # The pass-2 scan knows every original number: the columns' and the notes'.
-        self.scanner.known_phones.update(
-            key for key in entities.phone_keys(text_phones) if len(key) >= 7
-        )
+        self.scanner.learn_phones(key for key in entities.phone_keys(text_phones) if len(key) >= 7)
         # Identifier-like values of the run's columns (account numbers, ids) are found in text as they are,
         # whatever a recognizer would score them: the verifier searches every cell for them too.
         pooled = _pooled(self.rules, tables)
@@ -338,6 +301,53 @@ class Engine:
             column = next(t for t in tables if t.name == table_name).columns[path]
             redrawn = self.mapper.make_unique(self._channel(column), sorted(values))
             self.stats[(table_name, path)].collisions_avoided += redrawn
+
+    def _collect_table(
+        self,
+        table: TablePlan,
+        text_phones: list[str],
+        key_values: dict[tuple[str, str], set[str]],
+    ) -> None:
+        """Pass 1 over one table: plan its columns, collect their originals, read its notes' contacts."""
+        rows = 0
+        scanning: PendingContacts | None = None  # the notes of the batch before, being read
+        try:
+            for batch in table.source.batches(self.batch_rows):
+                self.planner.plan(table, batch)
+                columns = list(table.columns.values())
+                structured = [c for c in columns if c.is_replacing and not c.is_text]
+                # Phone columns first: the notes' scan knows the numbers a column holds (no full
+                # parse).
+                for column in structured:
+                    if column.entity == entities.PHONE_NUMBER:
+                        self._collect_column(table, batch, column, key_values)
+                # Phones and emails only mentioned in free text are originals too: replacements
+                # chosen at the end of this pass must never equal them. The workers read a batch's
+                # text columns while this process collects its other columns (which teach that scan
+                # nothing) and reads the next batch up to here: what they found is remembered then.
+                texts = [
+                    text
+                    for c in columns
+                    if c.is_text
+                    for text in _contact_candidates(_distinct(batch.cells(c.path)[0]))
+                ]
+                text_phones.extend(self._remember_found(scanning))
+                scanning = None
+                if texts:
+                    scanning = self.scanner.start_contacts(texts, workers=self.workers)
+                for column in structured:
+                    if column.entity != entities.PHONE_NUMBER:
+                        self._collect_column(table, batch, column, key_values)
+                self._learn_full_names(table, batch)
+                rows += batch.num_rows
+                if self.progress:
+                    self.progress("plan", table.name, rows)
+            text_phones.extend(self._remember_found(scanning))
+            scanning = None
+        finally:
+            if scanning is not None:
+                scanning.cancel()
+        self.rows[table.name] = rows
 
     def _remember_found(self, scanning: PendingContacts | None) -> list[str]:
         """Remember the emails and phones a started notes' scan finds; returns the phones."""
@@ -363,9 +373,7 @@ class Engine:
             key_values.setdefault((table.name, column.path), set()).update(distinct)
         self.mapper.collect(self._channel(column), distinct)
         if column.entity == entities.PHONE_NUMBER:
-            self.scanner.known_phones.update(
-                k for k in entities.phone_keys(distinct) if len(k) >= 7
-            )
+            self.scanner.learn_phones(k for k in entities.phone_keys(distinct) if len(k) >= 7)
         if column.entity in entities.NAME_ENTITIES:
             kind = {entities.FIRST_NAME: FIRST, entities.LAST_NAME: LAST}.get(column.entity or "")
             self.names.learn(kind, distinct)

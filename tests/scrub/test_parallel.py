@@ -113,16 +113,16 @@ def test_workers_give_the_same_outputs_and_report_as_one_process(
     two, out_two = _run(tmp_path, contact_rules_text, 2)
     assert one == {"status": "verified", "forks": {}, "can_fork": False}
     assert two["status"] == "verified" and two["can_fork"]
-    # Every parallel path was taken: the contacts of notes in pass 1, the text scan (started while the
-    # other columns are replaced, by workers forked once for the six batches), phone replacement,
-    # verification by batch.
+    # Every parallel path was taken: the contacts of notes in pass 1 and the text scan in pass 2 (started
+    # while the other columns are replaced), each by workers forked once for the six batches; phone
+    # replacement; verification by batch.
     assert set(two["forks"]) == {
-        "_contacts_chunk",
+        "_contacts_chunk_since",
         "_scan_chunk_since",
         "_replace_chunk",
         "_check_pair",
     }
-    assert two["forks"]["_scan_chunk_since"] == 1
+    assert two["forks"]["_contacts_chunk_since"] == two["forks"]["_scan_chunk_since"] == 1
     assert (out_two / "contacts.csv").read_bytes() == (out_one / "contacts.csv").read_bytes()
     assert _verification(out_two) == _verification(out_one)
     assert _columns(out_two) == _columns(out_one)  # the same counts, spans found included
@@ -292,3 +292,66 @@ def test_workers_forked_once_serve_many_calls_with_the_state_items_carry() -> No
     assert result["after_cancel"] == [1]
     assert result["forked_once"] and result["children_inside"] == 2
     assert result["children_after"] == 0 and result["can_fork_after"]  # stopped at the block's end
+
+
+CONTACTS = """
+import json, sys
+from pathlib import Path
+
+from sanitizer.detect import text
+from sanitizer.detect.names import NameFinder
+from sanitizer.rules import read_rules
+
+text.PARALLEL_MIN_TEXTS = 50
+rules = read_rules(Path(sys.argv[1]))
+junk = ["555 012 %04d" % n for n in range(8)]  # phonenumbers rejects them: found only when known
+texts = [f"note {i}: call {junk[i % 8]} or mail a{i}@example.com" for i in range(120)]
+
+
+def scanner():
+    return text.TextScanner(rules, rules.safe_ranges(), NameFinder())
+
+
+def keys(n):
+    return [j.replace(" ", "")[-10:] for j in junk[:n]]
+
+
+forked, alone = scanner(), scanner()
+calls = []
+with forked.contacts_forked_once(2):
+    assert forked._contact_workers is not None
+    for learned in (0, 2, 2, 5, 8):  # learned between calls; the same keys again teach nothing
+        forked.learn_phones(keys(learned))
+        alone.learn_phones(keys(learned))
+        calls.append(
+            [
+                forked.start_contacts(texts, workers=2).result(),
+                alone.start_contacts(texts, workers=1).result(),
+            ]
+        )
+    held = dict(forked._contact_workers.held)
+print(json.dumps({
+    "same": [a == b for a, b in calls],
+    "phones": [sum(e == "PHONE_NUMBER" for e, _ in a) for a, _ in calls],
+    "log": len(held) and max(held.values()),
+}))
+"""
+
+
+def test_contact_workers_forked_once_learn_the_phones_known_since(
+    tmp_path: Path, contact_rules_text: str
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(contact_rules_text, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", CONTACTS, str(rules)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["same"] == [True] * 5  # what one process finds, call after call
+    assert result["phones"] == [0, 30, 30, 75, 120]  # 15 notes per junk number
+    assert result["log"] == 3  # three calls brought new keys (the repeat brought none)
