@@ -3,8 +3,10 @@
 Used for the free-text scan, the replacement of large sets of distinct values and the verification of
 batches. Workers are forked so they inherit the caller's state (scanners, search sets, originals)
 without pickling it, and the work items too when they are all known at the fork (a list): then only
-their indexes and the results cross the process boundary. Callers decide with `can_fork` and keep a
-sequential path that gives the same results.
+their indexes and the results cross the process boundary. Work repeated through a pass (a scan per
+batch) goes to `Workers`, forked once: every fork of a large process makes both sides copy the pages
+they write afterwards, and that cost grows with the process. Callers decide with `can_fork` and keep
+a sequential path that gives the same results.
 """
 
 from __future__ import annotations

@@ -334,7 +334,8 @@ class TextScanner:
             return
         self.known_phones.update(fresh)
         if self._contact_workers is not None:
-            self._contact_workers.log.append(list(fresh))
+            # One text per entry (keys are digits): a call carries each entry to many work items.
+            self._contact_workers.log.append("\n".join(fresh))
 
     @contextmanager
     def contacts_forked_once(self, workers: int) -> Iterator[None]:
@@ -655,7 +656,7 @@ class _ContactWorkers:
     lacks before reading."""
 
     def __init__(self, scanner: TextScanner, workers: int) -> None:
-        self.log: list[list[str]] = []
+        self.log: list[str] = []  # the keys each `learn_phones` added, joined by newlines
         self.held: dict[int, int] = {}  # worker process id → log entries its scanner holds
         self.workers = workers
         self._pool: parallel.Workers[TextScanner, Any, Any] = parallel.Workers(
@@ -685,14 +686,15 @@ class _ContactWorkers:
 
 
 def _contacts_chunk_since(
-    scanner: TextScanner, item: tuple[int, list[list[str]], list[str]]
+    scanner: TextScanner, item: tuple[int, list[str], list[str]]
 ) -> tuple[int, int, list[tuple[str, str]]]:
-    """`_contacts_chunk` in a worker forked once: first add the phone keys learned since that it lacks."""
+    """`_contacts_chunk` in a worker forked once: first add the phone keys learned since that it lacks
+    (log entries from `base` on)."""
     base, entries, texts = item
     if scanner._phones_held < base:
         raise RuntimeError("a contacts worker lacks phone keys its call does not bring")
     for keys in entries[scanner._phones_held - base :]:
-        scanner.known_phones.update(keys)
+        scanner.known_phones.update(keys.split("\n"))
     scanner._phones_held = base + len(entries)
     return os.getpid(), scanner._phones_held, _contacts_chunk(scanner, texts)
 
