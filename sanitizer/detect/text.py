@@ -239,7 +239,7 @@ class TextScanner:
     # National digits (entities.phone_key) of the run's original phones: phones even when invalid.
     known_phones: set[str] = field(default_factory=set)
     _phones: dict[str, str | None] = field(default_factory=dict)
-    # Workers forked once for a pass of scans, and what the name finder knew then (see `forked_once`).
+    # Workers forked once for a pass of scans, and what the name finder knew then (see `scans_forked_once`).
     _forked: tuple[parallel.Workers[Any, Any, Any], tuple[int, int]] | None = field(
         default=None, repr=False
     )
@@ -340,7 +340,7 @@ class TextScanner:
     @contextmanager
     def contacts_forked_once(self, workers: int) -> Iterator[None]:
         """For the length of the block, `start_contacts` uses workers forked here, once, rather than for
-        each call (see `forked_once`). The phone keys learned meanwhile (`learn_phones`, nothing else may
+        each call (see `scans_forked_once`). The phone keys learned meanwhile (`learn_phones`, nothing else may
         change the scanner) reach them with the calls that follow."""
         if not parallel.can_fork(workers):
             yield
@@ -448,7 +448,7 @@ class TextScanner:
         return PendingScan(self, texts, names, submitted)
 
     @contextmanager
-    def forked_once(self, workers: int) -> Iterator[None]:
+    def scans_forked_once(self, workers: int) -> Iterator[None]:
         """For the length of the block, `start_scan` uses workers forked here, once, rather than for each
         call (see `parallel.Workers`: a process of a gigabyte pays for every fork in copied pages). The
         workers keep this scanner as it is now; each call brings them the name words learned since

@@ -824,7 +824,7 @@ def run_scrub(
         mark = time.perf_counter()
         # Pass 1 built the run's long-lived state: later garbage collections skip it, and the workers
         # that scan the notes are forked once, now, with it.
-        with settled(), engine.scanner.forked_once(workers):
+        with settled(), engine.scanner.scans_forked_once(workers):
             for table in tables:
                 fmt: Format = output_format or table.source.format
                 formats[table.name] = fmt
