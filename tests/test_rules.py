@@ -321,6 +321,13 @@ BAD_RULES = [
         "valid string",
     ),
     (
+        "fake-provider-counting-from-today",
+        BASE
+        + "tables:\n  t:\n    columns:\n      a: {operator: fake, params: {provider: past_date}}\n",
+        "6: tables.t.columns.a.params.provider",
+        "counts from today's date",
+    ),
+    (
         "unknown-entity",
         BASE + "tables:\n  t:\n    columns:\n      a: {entity: SHOE_SIZE}\n",
         "6: tables.t.columns.a.entity",

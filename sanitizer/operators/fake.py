@@ -3,18 +3,22 @@
 Names come from the locale's own first- and last-name lists, indexed by the keyed number (fast, and
 the same token always gets the same name); a full name is replaced token by token, so "Jane" in a
 first-name column, in a full-name column and in an agent's note all become the same fake name.
-Other providers (city, street_address, company...) run a Faker instance seeded per value.
+Other providers (city, street_address, company...) run a Faker instance seeded per value; dates of
+birth come from a fixed window, and Faker's providers that count from today's date are refused.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from faker import Faker
+from faker.providers.date_time import Provider as DateTimeProvider
+from pydantic import field_validator
 
 from sanitizer.entities import (
     ADDRESS,
@@ -132,11 +136,28 @@ _WHITESPACE = re.compile(r"(\s+)")
 _MAX_ATTEMPTS = 32
 
 
+# Faker's date and time providers count from the current date (`date_of_birth` up to today, `date`,
+# `year` or `past_date` up to now): the same value would get another fake on another day, so they are
+# refused, except `date_of_birth`, which this module draws itself from a fixed window.
+_CLOCK_FREE = frozenset({"date_of_birth", "century", "timezone"})
+_BORN_FROM, _BORN_UNTIL = date(1936, 1, 1), date(2008, 12, 31)  # ages 18 to 90 in 2026
+
+
 class FakeParams(OperatorParams):
     """`provider`: a Faker provider (default by entity); `locale`: e.g. en_GB (else the run's)."""
 
     provider: str | None = None
     locale: str | None = None
+
+    @field_validator("provider")
+    @classmethod
+    def _independent_of_the_date(cls, provider: str | None) -> str | None:
+        if provider and provider not in _CLOCK_FREE and provider in vars(DateTimeProvider):
+            raise ValueError(
+                f"provider {provider!r} counts from today's date, so a value would get another fake "
+                "on another day; use date_of_birth (a fixed window), or operator hmac or redact"
+            )
+        return provider
 
 
 class FakeOperator(Operator):
@@ -161,6 +182,8 @@ class FakeOperator(Operator):
             return replace_person_names(values, ctx.keyring, locale)
         if provider == "street":
             return _streets(values, ctx)
+        if provider == "date_of_birth":
+            return _dates_of_birth(values, ctx)
         if provider in _FIRST_PROVIDERS or provider == "last_name":
             kind: NameKind = "last" if provider == "last_name" else "first"
             return replace_person_names(values, ctx.keyring, locale, only=kind)
@@ -323,6 +346,22 @@ def _streets(values: list[str], ctx: OperatorContext) -> list[str]:
             f"{number} {word} {suffix}"
             + (f", {unit.group(1)} {100 + (n >> 40) % 900}" if unit else "")
         )
+    return out
+
+
+def _dates_of_birth(values: list[str], ctx: OperatorContext) -> list[str]:
+    """An ISO date between _BORN_FROM and _BORN_UNTIL chosen by the keyed number, never the value's
+    own (the same on any day, unlike Faker's `date_of_birth`)."""
+    space = f"{namespace(ctx.entity)}:date_of_birth"
+    days = (_BORN_UNTIL - _BORN_FROM).days + 1
+    keys = [normalize(ctx.entity, value, ctx.default_region) for value in values]
+    out = []
+    for key, digest in zip(keys, ctx.keyring.digests(space, keys), strict=True):
+        number, attempt = int.from_bytes(digest[:8], "big"), 0
+        while (born := (_BORN_FROM + timedelta(days=number % days)).isoformat()) == key:
+            attempt += 1
+            number = ctx.keyring.number(space, key, attempt)
+        out.append(born)
     return out
 
 

@@ -97,6 +97,39 @@ def test_fake_bad_params_raise_rules_error(make_ctx, entity, params, message, wh
         operator.replace(["Kensington"], make_ctx("fake", entity, **params))
 
 
+def test_fake_date_of_birth_is_the_same_on_any_day(make_ctx, other_keyring, monkeypatch):
+    # Faker's own date_of_birth counts ages from today: the same date would get another fake tomorrow.
+    import datetime as real
+
+    import faker.providers.date_time as faker_dates
+
+    values = ["1980-05-01", "1975-12-31", "2001-02-03", " 1980-05-01", "14/07/1969"]
+    today = operator.replace(values, make_ctx("fake", "DATE_OF_BIRTH", provider="date_of_birth"))
+
+    class Later(real.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2031, 6, 15, 12, 0, tzinfo=tz)
+
+    monkeypatch.setattr(faker_dates, "datetime", Later)
+    later = operator.replace(values, make_ctx("fake", "DATE_OF_BIRTH", provider="date_of_birth"))
+    assert later == today
+    assert today[0] == today[3]  # the same date, written with a space
+    for original, out in zip(values, today, strict=True):
+        born = real.date.fromisoformat(out)  # an ISO date: date fields stay valid
+        assert real.date(1936, 1, 1) <= born <= real.date(2008, 12, 31) and out != original.strip()
+    theirs = operator.replace(
+        values, make_ctx("fake", "DATE_OF_BIRTH", key=other_keyring, provider="date_of_birth")
+    )
+    assert sum(a != b for a, b in zip(today, theirs, strict=True)) >= 3
+
+
+@pytest.mark.parametrize("provider", ["past_date", "date", "year", "date_this_year"])
+def test_fake_providers_counting_from_today_are_refused(make_ctx, provider):
+    with pytest.raises(ValueError, match="counts from today's date"):
+        make_ctx("fake", "DATE_OF_BIRTH", provider=provider)
+
+
 def test_fake_seeded_provider_is_deterministic_and_keyed(make_ctx, other_keyring):
     values = [f"Town {i}" for i in range(50)]
     mine = operator.replace(values, make_ctx("fake", "LOCATION"))
