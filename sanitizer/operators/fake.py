@@ -152,7 +152,11 @@ class FakeParams(OperatorParams):
     @field_validator("provider")
     @classmethod
     def _independent_of_the_date(cls, provider: str | None) -> str | None:
-        if provider and provider not in _CLOCK_FREE and provider in vars(DateTimeProvider):
+        if (
+            provider
+            and provider not in _CLOCK_FREE
+            and callable(vars(DateTimeProvider).get(provider))
+        ):
             raise ValueError(
                 f"provider {provider!r} counts from today's date, so a value would get another fake "
                 "on another day; use date_of_birth (a fixed window), or operator hmac or redact"

@@ -93,9 +93,8 @@ class Mapper:
         region = self.rules.policy.default_region
         regions = tuple(self.rules.policy.regions)
         originals = self.originals[entity]
-        fresh = set(values).difference(
-            originals
-        )  # both are sets from here on: order does not matter
+        # Sets from here on: the order of the values does not matter.
+        fresh = set(values).difference(originals)
         originals.update(fresh)
         self._avoid[entity].update(entities.normalize_many(entity, list(fresh), region, regions))
 

@@ -88,6 +88,7 @@ def test_fake_table_entity_and_params_pick_provider(make_ctx, entity, params, ch
         ("IDENTIFIER", {}, "no default provider", "an entity without a default needs a provider"),
         ("LOCATION", {"provider": "no_such_thing"}, "not a Faker provider", "unknown provider"),
         ("LOCATION", {"provider": "seed_instance"}, "not a Faker provider", "not a provider"),
+        ("LOCATION", {"provider": "centuries"}, "not a Faker provider", "a date provider's data"),
         ("LOCATION", {"provider": "enum"}, "needs arguments", "providers needing arguments"),
         ("LOCATION", {"locale": "xx_XX"}, "unknown Faker locale", "unknown locale"),
     ],
