@@ -235,7 +235,8 @@ class RuleSet:
             if recognizer.supported_entity == entity and recognizer.operator:
                 return EntityRule(operator=recognizer.operator, params=recognizer.params)
         raise RulesError(
-            f"entity {entity} has no default operator; add it under `entities:` in the rules"
+            f"entity {entity} has no default operator; add it under `entities:` in the rules, or start "
+            "the file with `extends: [default]` to take the shipped defaults"
         )
 
     def known_entities(self) -> set[str]:

@@ -411,6 +411,14 @@ def test_read_rules_entity_without_default_operator_raises(tmp_path: Path) -> No
         read_rules(path)
 
 
+def test_operator_for_an_entity_without_default_names_both_fixes(tmp_path: Path) -> None:
+    # A file without `extends` has no entity defaults: the error says how to add one or take the shipped
+    # ones (a detected column's entity reaches this at run time, not when the file is read).
+    rules = read_rules(_rules(tmp_path, "version: 1\n"))
+    with pytest.raises(RulesError, match=r"entities:.*extends: \[default\]"):
+        rules.operator_for("FIRST_NAME")
+
+
 @pytest.mark.parametrize(
     ("make", "expected"),
     [
