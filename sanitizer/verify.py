@@ -615,22 +615,58 @@ def _check_batch(
                 after,
             )
         if check.is_replaced or check.operator == "text":
-            in_values, _ = before.cells(column)
-            if len(in_values) != len(out_values):
-                scan.add(table.name, column, after.start_row, "original-value", check.entity)
-                continue
+            in_values, out_paired, paired_rows = _paired(
+                *before.cells(column), out_values, out_rows
+            )
             _positional(
                 table,
                 column,
                 check,
                 in_values,
-                out_values,
-                out_rows + after.start_row,
+                out_paired,
+                paired_rows + after.start_row,
                 checker,
                 scan,
                 before.start_row,
                 row_names,
             )
+
+
+def _paired(
+    in_values: pd.Series, in_rows: np.ndarray, out_values: pd.Series, out_rows: np.ndarray
+) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """The cells of a column in the input and the output that stand in the same place, and their rows.
+
+    A flat table's cells pair one to one. A nested record may lack a key that the output holds as empty:
+    JSON records written as Parquet or CSV get a null or empty cell wherever a record had no such key.
+    Then the non-empty cells pair by row and by their place among the row's non-empty cells (the
+    elements of a list). Output cells without a partner are still searched by the content checks.
+    """
+    if np.array_equal(in_rows, out_rows):
+        return in_values, out_values, out_rows
+    in_at, in_places = _filled(in_values, in_rows)
+    out_at, out_places = _filled(out_values, out_rows)
+    places = 1 + max(in_places.max(initial=0), out_places.max(initial=0))
+    _, left, right = np.intersect1d(
+        in_rows[in_at] * places + in_places,
+        out_rows[out_at] * places + out_places,
+        assume_unique=True,
+        return_indices=True,
+    )
+    return (
+        in_values.iloc[in_at[left]].reset_index(drop=True),
+        out_values.iloc[out_at[right]].reset_index(drop=True),
+        out_rows[out_at[right]],
+    )
+
+
+def _filled(values: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the cells that hold something (not null, not empty text) and each one's place
+    among its row's filled cells (rows ascend, as `Batch.cells` gives them)."""
+    text = values.astype(object)
+    at = np.flatnonzero((text.notna() & (text != "")).to_numpy())
+    filled_rows = rows[at]
+    return at, np.arange(len(at)) - np.searchsorted(filled_rows, filled_rows, side="left")
 
 
 def _kept_names(

@@ -9,13 +9,17 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sanitizer.errors import VerificationError
 from sanitizer.keyring import Keyring
+from sanitizer.outputs import flatten
 from sanitizer.ranges import SafeRanges, default_safe_ranges
 from sanitizer.report.model import Finding, VerificationReport
 from sanitizer.rules import read_rules
@@ -31,6 +35,7 @@ from sanitizer.verify import (
     _Checker,
     _fold,
     _keys,
+    _paired,
     _phone_key,
     _phone_keys,
     verify,
@@ -371,6 +376,60 @@ def test_verify_nested_output_names_the_path(tmp_path: Path) -> None:
     places = {(f.column, f.row, f.entity) for f in report.findings}
     assert ("cellPhone.e164", 1, "PHONE_NUMBER") in places
     assert ("identifiers[].value", 1, "EMAIL_ADDRESS") in places
+
+
+@pytest.mark.parametrize("output_format", ["parquet", "csv"])
+def test_verify_pairs_nested_cells_where_a_record_lacks_a_key(
+    tmp_path: Path, output_format: str
+) -> None:
+    # JSON records written as Parquet or CSV get a null or empty cell where a record had no such key:
+    # that is no finding, and the cells that stand in the same place are still compared.
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    before = [
+        {"id": "1", "cellPhone": {"e164": "+19175550111", "display": "(917) 555-0111"}},
+        {"id": "2", "cellPhone": {"e164": "+19175550112"}},
+        {"id": "3", "cellPhone": {"e164": "+19175550113", "display": "(917) 555-0113"}},
+    ]
+    after = [  # row 3's display is left as it was: the one finding
+        {"id": "1", "cellPhone": {"e164": "+19175550150", "display": "(917) 555-0150"}},
+        {"id": "2", "cellPhone": {"e164": "+19175550151", "display": None}},
+        {"id": "3", "cellPhone": {"e164": "+19175550152", "display": "(917) 555-0113"}},
+    ]
+    (tmp_path / "in" / "ext.json").write_text(json.dumps(before), encoding="utf-8")
+    output = tmp_path / "out" / f"ext.{output_format}"
+    if output_format == "parquet":
+        pq.write_table(pa.Table.from_pylist(after), output)
+    else:
+        _csv(output, [flatten(record) for record in after])
+    table = VerifyTable(
+        name="ext",
+        source=read_sources([tmp_path / "in" / "ext.json"])[0],
+        output=output,
+        columns={"id": KEEP, "cellPhone.e164": PHONE, "cellPhone.display": PHONE},
+    )
+    originals = Originals({"PHONE_NUMBER": set()}, pooled=set())  # only the places can tell
+    report, _ = verify([table], originals, default_safe_ranges(), regions=REGIONS)
+    assert [(f.column, f.row, f.kind) for f in report.findings] == [
+        ("cellPhone.display", 3, "original-value")
+    ]
+
+
+def test_paired_cells_follow_rows_and_places_among_filled_cells() -> None:
+    # A list element without the key in the input is an empty cell in the output: the next ones pair.
+    in_values = pd.Series(["a", "b", "c", "d"], dtype=object)
+    in_rows = np.array([0, 0, 2, 3])
+    out_values = pd.Series(["A", None, "B", "", "C", "x", "D"], dtype=object)
+    out_rows = np.array([0, 0, 0, 1, 2, 2, 3])
+    old, new, rows = _paired(in_values, in_rows, out_values, out_rows)
+    assert list(zip(old, new, rows.tolist(), strict=True)) == [
+        ("a", "A", 0),
+        ("b", "B", 0),
+        ("c", "C", 2),
+        ("d", "D", 3),
+    ]
+    same = pd.Series(["a", "b"], dtype=object), np.array([0, 1])
+    assert _paired(*same, *same)[0] is same[0]  # flat cells pair one to one, as they are
 
 
 # --- through a whole scrub: every kind of finding stops the run (exit 5), nothing published ----
