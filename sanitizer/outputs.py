@@ -41,6 +41,10 @@ def flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def _json_text(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, bool | int | float) else value
+
+
 class TableWriter:
     """Streams batches of one table into a file in the staging folder."""
 
@@ -107,7 +111,15 @@ class TableWriter:
         if isinstance(batch, FrameBatch):
             return batch.frame
         assert isinstance(batch, RecordsBatch)
-        return pd.DataFrame([flatten(r) for r in batch.records])
+        # Text stays text; numbers and booleans are written as the JSON spelled them (0 stays "0", not
+        # the "0.0" of a column pandas made float; true, not True), as lists are.
+        return pd.DataFrame(
+            [
+                {path: _json_text(value) for path, value in flatten(record).items()}
+                for record in batch.records
+            ],
+            dtype=object,
+        )
 
     def _records(self, batch: Batch) -> list[dict[str, Any]]:
         if isinstance(batch, RecordsBatch):

@@ -134,6 +134,8 @@ def test_table_writer_nested_to_csv_flattens_paths(tmp_path: Path) -> None:
     assert rows[0]["cellPhone.display"] == "+1 212 555 0101"
     assert json.loads(rows[0]["identifiers"]) == RECORDS[0]["identifiers"]
     assert rows[1]["schema.version"] == "12"
+    # Numbers and booleans as the JSON spells them, though a column mixes 4.5 and 0.
+    assert [(r["score"], r["surveyOptOut"]) for r in rows] == [("4.5", "false"), ("0", "true")]
 
 
 def test_table_writer_csv_to_jsonl_keeps_text(tmp_path: Path) -> None:

@@ -40,7 +40,12 @@ def scrub_command(
         None, "--key-file", help="File holding the scrub key (else $SANITIZER_KEY)."
     ),
     output_format: OutputFormat | None = typer.Option(
-        None, "--format", help="Output format (default: each input's own format)."
+        None,
+        "--format",
+        help=(
+            "Output format (default: each input's own format). JSON records as CSV: one column per "
+            "leaf path (cellPhone.e164), lists, numbers and booleans as JSON text."
+        ),
     ),
     batch_rows: int = typer.Option(100_000, "--batch-rows", min=1, help="Rows per streamed batch."),
     config: Path | None = typer.Option(
