@@ -251,12 +251,14 @@ def read_sources(inputs: Sequence[Path]) -> list[TableSource]:
         else:
             raise InputError(f"{item}: no such file or folder")
     sources = [_inspect(path) for path in files]
-    names = [s.name for s in sources]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise InputError(
-            f"two inputs share the table name {duplicates[0]!r}; outputs would collide"
-        )
+    seen: dict[str, TableSource] = {}
+    for source in sources:
+        other = seen.setdefault(source.name, source)
+        if other is not source:
+            raise InputError(
+                f"{other.path} and {source.path} share the table name {source.name!r} (their outputs "
+                "and report entries would collide): rename one or scrub them in separate runs"
+            )
     return sources
 
 
