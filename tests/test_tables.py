@@ -363,6 +363,6 @@ def test_read_sources_two_files_one_stem_raise(tmp_path: Path) -> None:
     _write(tmp_path / "contacts.csv", "a\n1\n")
     _write(tmp_path / "contacts.json", '[{"a": 1}]')
     with pytest.raises(
-        InputError, match="contacts.csv and .*contacts.json share the table name 'contacts'"
+        InputError, match=r"contacts\.csv and .*contacts\.json share the table name 'contacts'"
     ):
         read_sources([tmp_path])
