@@ -59,7 +59,8 @@ Kind = Literal["original-value", "email-outside-allowed-domains", "phone-outside
 
 _EMAIL_LIKE = re.compile(r"[^\s@<>()\[\],;:\"'`]+@[^\s@<>()\[\],;:\"'`]+\.[A-Za-z]{2,}")
 _PHONE_LIKE = re.compile(r"(?<![\w+\-])\+?[\d(][\d\s().\-/]{5,24}\d(?![\w\-])")
-_WORDS = re.compile(r"\w+(?:['’-]\w+)*")
+# Joined by hyphens and apostrophes, but "Tom's" is the word Tom (a possessive is not part of the name).
+_WORDS = re.compile(r"\w+(?:-\w+|['’](?![sS]\b)\w+)*")
 # Titles are never names; words that are names but also ordinary English ("West Lake", "Will do") count
 # in free text only as the row's own name (entities.AMBIGUOUS_NAME_WORDS).
 _TITLES = frozenset(

@@ -606,6 +606,9 @@ def test_surviving_names_ascii_shortcut_decides_as_the_full_check(
         ("Mary-Jane", "Mary-Jane called"),
         ("O'Neil", "Left O'Neil a note"),
         ("Strauß", "Strauss rang"),
+        ("Hopper", "Mrs Hopper's son"),  # a possessive is the name and its "'s"
+        ("Hopper", "HOPPER’S NOTE"),
+        ("O'Neil", "O'Neil's order"),
     ],
 )
 def test_surviving_names_ascii_shortcut_lets_a_kept_joined_or_folded_name_through(

@@ -35,7 +35,9 @@ _LOCALES = (
     "nl_NL",
     "pt_BR",
 )
-WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# Letters joined by hyphens and apostrophes ("Mary-Jane", "O'Brien"). A possessive "'s" is not part of
+# the word: "Tom's" is the name Tom ("O'Sullivan" and "D'Souza" are one word each).
+WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+|['’](?![sS](?![^\W\d_]))[^\W\d_]+)*")
 _TITLES = frozenset(
     {"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "prof", "mister", "missus"}
 )

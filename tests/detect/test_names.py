@@ -100,6 +100,26 @@ def test_find_spans_say_first_or_last(finder: NameFinder, text: str, kinds: list
     assert len(span.words) == len(kinds)
 
 
+@pytest.mark.parametrize(
+    ("text", "row", "expected"),
+    [
+        ("Tom's wife called", {"tom"}, ["Tom"]),
+        ("TOM'S NOTE", {"tom"}, ["TOM"]),
+        ("Mrs Hopper’s son", None, ["Hopper"]),
+        ("Ada Lovelace's account", None, ["Ada Lovelace"]),
+        ("O'Brien's daughter", {"o'brien"}, ["O'Brien"]),
+        ("Lovelaces' house", None, []),  # not the name Lovelace
+        ("Left O'Sullivan a note", {"o'sullivan"}, ["O'Sullivan"]),
+        ("D'Souza called", {"d'souza"}, ["D'Souza"]),
+    ],
+)
+def test_find_possessive_is_the_name_without_its_s(
+    finder: NameFinder, text: str, row: set[str] | None, expected: list[str]
+) -> None:
+    # "Tom's" was one word, "tom's", which no name list holds: every possessive name in a note survived.
+    assert _names(finder, text, row) == expected
+
+
 def test_find_adjacent_words_only_join_on_one_line(finder: NameFinder) -> None:
     assert _names(finder, "Ada\nLovelace") == ["Ada", "Lovelace"]
     assert _names(finder, "Ada, Lovelace") == ["Ada", "Lovelace"]

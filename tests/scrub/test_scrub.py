@@ -600,6 +600,24 @@ def test_scrub_full_name_opening_a_note_is_replaced(scrub_tables: ScrubTables) -
     assert "Whitfield" not in out["Notes"]
 
 
+def test_scrub_possessive_names_in_notes_are_replaced_and_keep_their_s(
+    scrub_tables: ScrubTables,
+) -> None:
+    rows = [
+        {
+            "id": "1",
+            "FirstName": "Tom",
+            "LastName": "Smith",
+            "Notes": "Tom's wife: Smith’s account",
+        },
+        {"id": "2", "FirstName": "Siobhan", "LastName": "O'Brien", "Notes": "O'BRIEN'S NOTE"},
+    ]
+    out = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
+    first, last = out[0]["FirstName"], out[0]["LastName"]
+    assert out[0]["Notes"] == f"{first}'s wife: {last}’s account"
+    assert out[1]["Notes"] == f"{out[1]['LastName'].upper()}'S NOTE"
+
+
 def test_scrub_detect_policy_replaces_names_under_unknown_headers(
     scrub_tables: ScrubTables,
 ) -> None:
