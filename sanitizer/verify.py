@@ -57,7 +57,10 @@ VERIFY_BATCH_ROWS = 25_000
 NAME_ENTITIES = frozenset({"PERSON", "FIRST_NAME", "LAST_NAME"})
 Kind = Literal["original-value", "email-outside-allowed-domains", "phone-outside-safe-ranges"]
 
-_EMAIL_LIKE = re.compile(r"[^\s@<>()\[\],;:\"'`]+@[^\s@<>()\[\],;:\"'`]+\.[A-Za-z]{2,}")
+# The top-level domain in any script ("пример.рф"), or an IDN's ASCII form ("xn--p1ai").
+_EMAIL_LIKE = re.compile(
+    r"[^\s@<>()\[\],;:\"'`]+@[^\s@<>()\[\],;:\"'`]+\.(?:[xX][nN]--[\w-]+|[^\W\d_]{2,})"
+)
 _PHONE_LIKE = re.compile(r"(?<![\w+\-])\+?[\d(][\d\s().\-/]{5,24}\d(?![\w\-])")
 # Joined by hyphens and apostrophes, but "Tom's" is the word Tom (a possessive is not part of the name).
 _WORDS = re.compile(r"\w+(?:-\w+|['’](?![sS]\b)\w+)*")

@@ -378,6 +378,16 @@ def test_verify_nested_output_names_the_path(tmp_path: Path) -> None:
     assert ("identifiers[].value", 1, "EMAIL_ADDRESS") in places
 
 
+@pytest.mark.parametrize(
+    "note", ["an anna@müller-bau.de", "info@пример.рф", "ada@example.xn--p1ai", "用户@例子.广告"]
+)
+def test_verify_internationalised_email_outside_the_allowed_domains_is_a_finding(note: str) -> None:
+    checker = _Checker(Originals({}), default_safe_ranges(), REGIONS)
+    assert checker.content(note, check_ranges=True) == [
+        ("email-outside-allowed-domains", "EMAIL_ADDRESS")
+    ]
+
+
 @pytest.mark.parametrize("output_format", ["parquet", "csv"])
 def test_verify_pairs_nested_cells_where_a_record_lacks_a_key(
     tmp_path: Path, output_format: str

@@ -36,8 +36,11 @@ CONTEXT_FACTOR = 0.35
 CONTEXT_MIN_SCORE = 0.4
 CONTEXT_WORDS_BEFORE = 5
 
+# Addresses in any script (RFC 6531 local parts, IDN domains: "jörg@müller-bau.de", "info@пример.рф");
+# the top-level domain is letters, or an IDN's ASCII form ("xn--p1ai").
 EMAIL = re.compile(
-    r"(?<![\w.+%-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![\w-])"
+    r"(?<![\w.+%-])[^\W_][\w.%+-]*@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+"
+    r"(?:[xX][nN]--[A-Za-z0-9-]{1,59}|[^\W\d_]{2,63})(?![\w-])"
 )
 # A phone-like run that is not part of a word or an id ("9e1f-4a25-0123" in a UUID is not a phone).
 PHONE_CANDIDATE = re.compile(r"(?<![\w+\-])(?:\+|00)?\(?\d[\d \t().\-/]{5,22}\d(?![\w\-])")

@@ -44,6 +44,12 @@ def _found(scanner: TextScanner, text: str) -> list[tuple[str, str]]:
         ("mail Ada.L+tag@example.com now", "Ada.L+tag@example.com"),
         ("<grace@mail.test>", "grace@mail.test"),
         ("a.b@sub.example.org.", "a.b@sub.example.org"),  # sentence full stop excluded
+        # internationalised addresses: any script, IDN domains, an IDN's ASCII top-level domain
+        ("an anna@müller-bau.de, bitte", "anna@müller-bau.de"),
+        ("jörg.schmidt@web.de.", "jörg.schmidt@web.de"),
+        ("написать info@пример.рф", "info@пример.рф"),
+        ("联系 用户@例子.广告", "用户@例子.广告"),
+        ("<ada@example.xn--p1ai>", "ada@example.xn--p1ai"),
         # phones: NANP formats, fictional lines 555-0100..0199
         ("call +1 (212) 555-0185", "+1 (212) 555-0185"),
         ("call 212-555-0185 today", "212-555-0185"),

@@ -618,6 +618,17 @@ def test_scrub_possessive_names_in_notes_are_replaced_and_keep_their_s(
     assert out[1]["Notes"] == f"{out[1]['LastName'].upper()}'S NOTE"
 
 
+def test_scrub_internationalised_email_in_a_note_gets_the_columns_replacement(
+    scrub_tables: ScrubTables,
+) -> None:
+    rows = [
+        {"id": "1", "Email": "anna@müller-bau.de", "Notes": "an <anna@müller-bau.de>, jörg@web.de"}
+    ]
+    out = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")[0]
+    assert out["Notes"].startswith(f"an <{out['Email']}>, user-")
+    assert "müller" not in out["Notes"] and "jörg" not in out["Notes"]
+
+
 def test_scrub_detect_policy_replaces_names_under_unknown_headers(
     scrub_tables: ScrubTables,
 ) -> None:
