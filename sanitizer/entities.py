@@ -64,9 +64,23 @@ def namespace(entity: str) -> str:
     return entity.lower()
 
 
+_ACCENTS = re.compile(
+    "[\u0300-\u036f]"
+)  # the combining diacritical marks of Latin, Greek, Cyrillic
+
+
+def bare(text: str) -> str:
+    """`text` without accents ("José" → "Jose", "Zoë" → "Zoe"): an agent typing a customer's name in a
+    note often leaves them out. A letter of its own (ø, ł, ß) stays; so do other scripts' marks."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
+
+
 def normalize_name(value: str) -> str:
-    """Names compare case-folded, NFKC, with inner whitespace collapsed."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", value)).strip().casefold()
+    """Names compare case-folded, NFKC, without accents, with inner whitespace collapsed ("José
+    García" and "jose garcia" are one name, with one pseudonym)."""
+    return bare(_SPACES.sub(" ", unicodedata.normalize("NFKC", value)).strip().casefold())
 
 
 def normalize_email(value: str) -> str:

@@ -94,6 +94,18 @@ _ASCII_WORD_BYTES = bytes(
 _ASCII_PIECE = re.compile(r"[a-z0-9_]+")
 
 
+_ACCENTS = re.compile("[\u0300-\u036f]")
+
+
+def _name_word(word: str) -> str:
+    """A word as name words compare: case-folded, without accents ("José" and "jose" are one name).
+    Written here again, not shared with the scrubber: the verifier does not trust its code."""
+    folded = word.casefold()
+    if folded.isascii():
+        return folded
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", folded)))
+
+
 def _ascii_words(text: str) -> set[bytes]:
     """The lower-case word pieces of an ASCII text (joined words split at "'" and "-"), in C: a _WORDS
     word's pieces are among them, so two texts that share no piece of a name share no name."""
@@ -249,7 +261,7 @@ class _Checker:
             if len(v.strip()) >= 4
         }
         self.name_words = {
-            w.casefold()
+            _name_word(w)
             for e in NAME_ENTITIES
             for v in values.get(e, ())
             for w in _WORDS.findall(v)
@@ -447,15 +459,15 @@ class _Checker:
             and self.name_pieces.isdisjoint(_ascii_words(before) & _ascii_words(after))
         ):
             return 0, 0
-        words_after = [w.casefold() for w in _WORDS.findall(after)]
+        words_after = [_name_word(w) for w in _WORDS.findall(after)]
         if name_words.isdisjoint(
-            {w.casefold() for w in _WORDS.findall(before)}.intersection(words_after)
+            {_name_word(w) for w in _WORDS.findall(before)}.intersection(words_after)
         ):
             return 0, 0
         held = set()
         for match in _WORDS.finditer(before):
             word = match.group()
-            folded = word.casefold()
+            folded = _name_word(word)
             if folded not in name_words:
                 continue
             is_capital = word[0].isupper()
@@ -472,7 +484,7 @@ class _Checker:
                 held.add(folded)
         if not held.intersection(words_after):
             return 0, 0
-        words_before = [w.casefold() for w in _WORDS.findall(before)]
+        words_before = [_name_word(w) for w in _WORDS.findall(before)]
         matcher = difflib.SequenceMatcher(a=words_before, b=words_after, autojunk=False)
         blocks = [(a, b, size) for a, b, size in matcher.get_matching_blocks() if size]
         kept: set[int] = set()
@@ -699,7 +711,9 @@ def _kept_names(
     hits = {
         int(code): words
         for code in np.flatnonzero(rare)
-        if (words := {w.casefold() for w in _WORDS.findall(str(values[code]))} & checker.name_words)
+        if (
+            words := {_name_word(w) for w in _WORDS.findall(str(values[code]))} & checker.name_words
+        )
     }
     if not hits:
         return
@@ -727,7 +741,7 @@ class _RowNames:
                 if isinstance(value, str):
                     words = self._words.get(value)
                     if words is None:
-                        words = self._words[value] = [w.casefold() for w in _WORDS.findall(value)]
+                        words = self._words[value] = [_name_word(w) for w in _WORDS.findall(value)]
                     held.update(words)
         return held
 

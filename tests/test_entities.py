@@ -93,6 +93,11 @@ def test_normalize_phone_unparseable_compares_by_digits() -> None:
         ("Ada\tLovelace", "ada lovelace"),  # tabs are whitespace too
         ("Straße", "strasse"),  # casefold, not lower: ß folds to ss
         ("Ａｄａ", "ada"),  # NFKC folds full-width letters
+        ("José GARCÍA", "jose garcia"),  # accents go: an agent often types names without them
+        ("Zoë Brontë", "zoe bronte"),
+        ("Ødegård", "ødegard"),  # ø is a letter of its own, the ring on å an accent
+        ("Łukasz", "łukasz"),
+        ("कृष्ण", "कृष्ण"),  # other scripts' marks are part of their letters
     ],
 )
 def test_normalize_name_folds_case_width_and_spaces(raw: str, expected: str) -> None:

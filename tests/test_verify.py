@@ -299,6 +299,17 @@ def test_verify_name_kept_in_place_in_free_text_is_a_survivor(tmp_path: Path) ->
     )
 
 
+def test_verify_row_name_kept_without_its_accent_is_a_survivor(tmp_path: Path) -> None:
+    # The row's "José" left in a note as "jose": the verifier compares names without accents too.
+    before = [dict(r) for r in BEFORE]
+    before[0].update(First="José", Notes="jose asked")
+    report, _ = _verify(tmp_path, _with(0, Notes="jose asked"), before=before)
+    assert (
+        Finding(table="contacts", column="Notes", row=1, kind="original-value", entity="PERSON")
+        in report.findings
+    )
+
+
 def test_verify_row_name_in_a_kept_column_is_a_finding(tmp_path: Path) -> None:
     before = [dict(r) for r in BEFORE]
     before[0]["Code"] = "Ada called back"
@@ -619,6 +630,8 @@ def test_surviving_names_ascii_shortcut_decides_as_the_full_check(
         ("Hopper", "Mrs Hopper's son"),  # a possessive is the name and its "'s"
         ("Hopper", "HOPPER’S NOTE"),
         ("O'Neil", "O'Neil's order"),
+        ("José", "Jose asked again"),  # typed without its accent
+        ("Zoe", "Zoë called"),
     ],
 )
 def test_surviving_names_ascii_shortcut_lets_a_kept_joined_or_folded_name_through(

@@ -17,7 +17,7 @@ from importlib import import_module
 from itertools import compress, islice
 from typing import NamedTuple
 
-from sanitizer.entities import AMBIGUOUS_NAME_WORDS
+from sanitizer.entities import AMBIGUOUS_NAME_WORDS, bare
 
 FIRST = 1
 LAST = 2
@@ -56,7 +56,7 @@ def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
             for name in getattr(provider, attribute, ()):
                 for token in WORD.findall(str(name)):
                     if len(token) > 1:
-                        target.add(token.casefold())
+                        target.add(bare(token.casefold()))
     return frozenset(firsts), frozenset(lasts)
 
 
@@ -64,8 +64,9 @@ _NON_NAME = re.compile(r"[\s.]")  # what may stand between the words of a name c
 
 
 def name_tokens(value: str) -> list[str]:
-    """The case-folded word tokens of a name value ("Mary-Jane O'Neil" → ["mary-jane", "o'neil"])."""
-    return [t.casefold() for t in WORD.findall(value) if len(t) > 1]
+    """The case-folded word tokens of a name value, without accents ("Mary-Jane O'Neil" → ["mary-jane",
+    "o'neil"], "José" → ["jose"]): name words compare as `sanitizer.entities.bare` makes them."""
+    return [bare(t.casefold()) for t in WORD.findall(value) if len(t) > 1]
 
 
 class NameSpan(NamedTuple):
@@ -122,7 +123,7 @@ class NameFinder:
             return False
         if _NON_NAME.sub("", value) != "".join(words):
             return False
-        folded = [w.casefold() for w in words]
+        folded = [bare(w.casefold()) for w in words]
         pool = self._gazetteer
         return all(f in pool or f in self.known for f in folded) and not all(
             f in _COMMON_WORDS for f in folded
@@ -134,7 +135,7 @@ class NameFinder:
         new: set[str] = set()
         known = self.known
         for word, kind in words:
-            token = word.casefold()
+            token = bare(word.casefold())
             if len(token) > 1 and token not in known and token not in _TITLES:
                 new.add(token)
                 known[token] = known.get(token, 0) | kind
@@ -162,6 +163,8 @@ class NameFinder:
         flags = [0.0] * count
         known, first = self.known, self.first
         folded_words = [w[2].casefold() for w in words]
+        if not text.isascii():  # "Jose" in a note is the row's "José"
+            folded_words = [bare(folded) for folded in folded_words]
         capitals = [w[2][0].isupper() for w in words]
         # Only capitalised words can be flagged by what follows the first loop, and only they and the
         # row's own name words by that loop: most words of a note are lower-case words, nobody's name.

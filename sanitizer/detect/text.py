@@ -498,7 +498,7 @@ class TextScanner:
                 re.IGNORECASE,
             )
             for index, text in enumerate(texts):
-                if mention.search(text):
+                if mention.search(entities.bare(text)):  # learned words are without accents
                     spans[index] = self.scan(text, names[index])
         if self.ner is not None and texts:
             for index, found in enumerate(self.ner(list(texts))):

@@ -157,6 +157,19 @@ def test_name_tokens_splits_words_and_drops_initials() -> None:
     assert name_tokens("J. R. Tolkien") == ["tolkien"]
 
 
+def test_names_without_their_accents_are_the_same_names() -> None:
+    # Agents type "Jose" for the row's "José": the row's own name in any case, the run's capitalised.
+    finder = NameFinder()
+    finder.learn(FIRST, ["Zoë", "José"])
+    finder.learn(LAST, ["Brontë"])
+    assert name_tokens("José García") == ["jose", "garcia"]
+    assert _names(finder, "so jose asked twice", {"jose", "garcia"}) == ["jose"]
+    assert _names(finder, "then Zoe Bronte wrote") == ["Zoe Bronte"]
+    assert _names(finder, "then Zoë Brontë wrote") == ["Zoë Brontë"]
+    assert finder.learn_found([("Renée", FIRST)]) == {"renee"}
+    assert finder.is_name_value("Renee")
+
+
 def test_name_tokens_keeps_hyphenated_and_apostrophe_names_whole() -> None:
     assert name_tokens("Mary-Jane O'Neil") == ["mary-jane", "o'neil"]
 

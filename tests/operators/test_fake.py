@@ -154,6 +154,12 @@ def test_initials_map_to_other_initials(keyring):
     )
 
 
+def test_name_tokens_without_accents_share_the_pseudonym(keyring) -> None:
+    # "Jose" typed in a note is the column's "José": one person, one fake.
+    plain, accented = replace_name_tokens(["Jose", "José"], "first", keyring)
+    assert plain == accented
+
+
 names = st.text(alphabet=st.characters(categories=["Lu", "Ll"]), min_size=1, max_size=12)
 
 

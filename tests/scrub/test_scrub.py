@@ -629,6 +629,14 @@ def test_scrub_internationalised_email_in_a_note_gets_the_columns_replacement(
     assert "müller" not in out["Notes"] and "jörg" not in out["Notes"]
 
 
+def test_scrub_name_typed_without_accents_gets_the_columns_replacement(
+    scrub_tables: ScrubTables,
+) -> None:
+    rows = [{"id": "1", "FirstName": "José", "LastName": "García", "Notes": "Jose Garcia; jose"}]
+    out = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")[0]
+    assert out["Notes"] == f"{out['FirstName']} {out['LastName']}; {out['FirstName'].lower()}"
+
+
 def test_scrub_detect_policy_replaces_names_under_unknown_headers(
     scrub_tables: ScrubTables,
 ) -> None:
