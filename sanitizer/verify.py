@@ -95,6 +95,10 @@ _ASCII_PIECE = re.compile(r"[a-z0-9_]+")
 
 
 _ACCENTS = re.compile("[\u0300-\u036f]")
+# Texts of more words are compared a line or a sentence at a time (see `_Checker.surviving_names`).
+_LONG_TEXT_WORDS = 400
+_LINES = re.compile(r"\n")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
 def _name_word(word: str) -> str:
@@ -110,6 +114,16 @@ def _ascii_words(text: str) -> set[bytes]:
     """The lower-case word pieces of an ASCII text (joined words split at "'" and "-"), in C: a _WORDS
     word's pieces are among them, so two texts that share no piece of a name share no name."""
     return set(text.encode().lower().translate(_ASCII_WORD_BYTES).split())
+
+
+def _segments(before: str, after: str) -> list[tuple[str, str]] | None:
+    """A text and its replacement cut into the same number of lines, else of sentences (replacements
+    keep both: no span holds a line break or a sentence's end); None when neither cut agrees."""
+    for cut in (_LINES, _SENTENCES):
+        parts_before, parts_after = cut.split(before), cut.split(after)
+        if len(parts_before) == len(parts_after) > 1:
+            return list(zip(parts_before, parts_after, strict=True))
+    return None
 
 
 def _starts_sentence(text: str, start: int) -> bool:
@@ -485,6 +499,11 @@ class _Checker:
         if not held.intersection(words_after):
             return 0, 0
         words_before = [_name_word(w) for w in _WORDS.findall(before)]
+        if len(words_before) > _LONG_TEXT_WORDS and (pairs := _segments(before, after)):
+            # A long text (a call transcript) is aligned line by line or sentence by sentence: the
+            # alignment below takes time that grows with the square of the length.
+            found = [self.surviving_names(b, a, row_names) for b, a in pairs]
+            return sum(s for s, _ in found), sum(c for _, c in found)
         matcher = difflib.SequenceMatcher(a=words_before, b=words_after, autojunk=False)
         blocks = [(a, b, size) for a, b, size in matcher.get_matching_blocks() if size]
         kept: set[int] = set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from sanitizer import verify as verify_module
 from sanitizer.errors import VerificationError
 from sanitizer.keyring import Keyring
 from sanitizer.outputs import flatten
@@ -308,6 +310,48 @@ def test_verify_row_name_kept_without_its_accent_is_a_survivor(tmp_path: Path) -
         Finding(table="contacts", column="Notes", row=1, kind="original-value", entity="PERSON")
         in report.findings
     )
+
+
+def _transcript(seed: int, words: int) -> tuple[str, str]:
+    """A long text of lines and sentences mentioning names, and its scrub (some names kept)."""
+    rng = random.Random(seed)
+    vocabulary = [f"w{i}" for i in range(300)] + ["Mr", "will", "Will", "Hopper", "Turing", "Ada"]
+    picked = rng.choices(vocabulary, [1 / (i + 1) for i in range(len(vocabulary))], k=words)
+    size = rng.randint(5, 25)
+    before = rng.choice(["\n", ". ", "! "]).join(
+        " ".join(picked[i : i + size]) for i in range(0, words, size)
+    )
+    fakes = {"Hopper": "Quist", "Turing": rng.choice(["Turing", "Hay"]), "Ada": "Mia"}
+    return before, " ".join(fakes.get(w, w) for w in before.split(" "))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_surviving_names_in_a_long_text_are_those_of_the_whole_text_alignment(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    # A transcript is aligned line by line or sentence by sentence (the whole-text alignment takes
+    # time in the square of its length: minutes for 20,000 words); the survivors are the same.
+    before, after = _transcript(seed, 900)
+    checker = _Checker(
+        Originals({"LAST_NAME": {"Hopper", "Turing", "Quist"}, "FIRST_NAME": {"Ada"}}),
+        default_safe_ranges(),
+        REGIONS,
+    )
+    segmented = checker.surviving_names(before, after, {"ada"})
+    monkeypatch.setattr(verify_module, "_LONG_TEXT_WORDS", 10**9)
+    assert segmented[0] == checker.surviving_names(before, after, {"ada"})[0]
+
+
+def test_surviving_names_in_a_long_transcript_are_found_line_by_line() -> None:
+    filler = "\n".join(f"Agent: line {i} about the billing plan and the payment" for i in range(80))
+    before = f"Customer: this is Ada Hopper\n{filler}\nCustomer: thanks, Hopper here"
+    checker = _Checker(
+        Originals({"FIRST_NAME": {"Ada"}, "LAST_NAME": {"Hopper"}}), default_safe_ranges(), REGIONS
+    )
+    kept = before.replace("Ada Hopper", "Mia Quist")  # the last line keeps "Hopper"
+    assert checker.surviving_names(before, kept, {"ada", "hopper"}) == (1, 0)
+    clean = kept.replace("Hopper here", "Quist here")
+    assert checker.surviving_names(before, clean, {"ada", "hopper"}) == (0, 0)
 
 
 def test_verify_row_name_in_a_kept_column_is_a_finding(tmp_path: Path) -> None:
