@@ -33,7 +33,12 @@ RULES = typer.Option(None, "--rules", help="Rules file or folder (default: the s
 def scrub_command(
     inputs: list[Path] = INPUTS,
     out: Path | None = typer.Option(
-        None, "--out", help="Folder for the scrubbed files and the report."
+        None,
+        "--out",
+        help=(
+            "Folder for the scrubbed files and the report; an output never replaces its input "
+            "(the run stops with exit 3)."
+        ),
     ),
     rules: Path | None = RULES,
     key_file: Path | None = typer.Option(

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sanitizer import __version__
-from sanitizer.errors import VerificationError
+from sanitizer.errors import ConfigError, VerificationError
 from sanitizer.keyring import Keyring
 from sanitizer.memory import bulk_work, settled
+from sanitizer.outputs import EXTENSIONS
 from sanitizer.ranges import SafeRanges
 from sanitizer.report import write_reports
 from sanitizer.report.model import (
@@ -98,6 +99,7 @@ def scrub(
 
     Raises VerificationError (after writing the report) when the leak scan finds anything.
     """
+    _refuse_to_overwrite_inputs(sources, out_dir, output_format)
     started_at = datetime.now(UTC)
     workers = workers if workers is not None else default_workers()
     started = time.perf_counter()
@@ -173,6 +175,20 @@ def scrub(
         outputs=outputs,
         mapper=scrubbed.mapper if keep_mapper else None,
     )
+
+
+def _refuse_to_overwrite_inputs(
+    sources: Sequence[TableSource], out_dir: Path, output_format: Format | None
+) -> None:
+    """An output is published as DIR/<input stem>.<ext>: never over the input it was made from (the
+    production extract would be gone, and a second run would scrub scrubbed data)."""
+    for source in sources:
+        output = out_dir / f"{source.stem}{EXTENSIONS[output_format or source.format]}"
+        if source.path.exists() and output.resolve() == source.path.resolve():
+            raise ConfigError(
+                f"--out {out_dir}: the output {output.name} would replace the input {source.path}",
+                hint="write the outputs to another folder",
+            )
 
 
 def safe_ranges_info(rules: RuleSet, ranges: SafeRanges) -> SafeRangesInfo:

@@ -507,6 +507,26 @@ def test_scrub_rule_naming_absent_column_raises_and_writes_nothing(
     assert not out.exists() or list(out.iterdir()) == []
 
 
+@pytest.mark.parametrize("output_format", [None, "csv"])
+def test_scrub_refuses_to_write_over_its_input(
+    tmp_path: Path, keyring_a: Keyring, output_format: str | None
+) -> None:
+    # `--out .` beside the extract would replace it with the scrubbed file (and a second run would
+    # scrub scrubbed data): the run stops before any work, and the input is left as it was.
+    data = tmp_path / "contacts.csv"
+    data.write_text("id,Email\n1,ada@example.com\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="would replace the input"):
+        scrub(
+            read_sources([tmp_path]),
+            read_rules(rules_dir()),
+            keyring_a,
+            tmp_path,
+            output_format=output_format,  # type: ignore[arg-type]
+        )
+    assert data.read_text(encoding="utf-8") == "id,Email\n1,ada@example.com\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["contacts.csv"]
+
+
 def test_scrub_persona_naming_absent_column_raises(scrub_tables: ScrubTables) -> None:
     rules = "version: 1\nextends: [default]\ntables:\n  t:\n    persona: {first_name: First, last_name: LastName, email: Email}\n"
     with pytest.raises(RulesError, match="column 'First' is not in table t"):
