@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sanitizer.errors import KeyMaterialError
+
+log = logging.getLogger("sanitizer.keyring")
 
 KEY_ENV = "SANITIZER_KEY"
 MIN_KEY_BYTES = 16
@@ -102,6 +105,13 @@ def read_key(
         secret = raw.strip()
         if not secret:
             raise KeyMaterialError(f"key file {key_file} is empty")
+        mode = key_file.stat().st_mode & 0o777
+        if mode & 0o077:  # a warning, not an error: mounted secrets are often 0644 by default
+            log.warning(
+                "key file %s can be read by other users (mode %04o); make it 0400 or 0600",
+                key_file,
+                mode,
+            )
         return Keyring(secret, source=f"file {key_file}")
     value = environ.get(env_var, "").strip()
     if not value:

@@ -36,6 +36,20 @@ def test_read_key_file_given_wins_over_env(tmp_path: Path) -> None:
     assert str(key_file) in keyring.source
 
 
+@pytest.mark.parametrize(("mode", "warned"), [(0o600, False), (0o400, False), (0o644, True)])
+def test_read_key_file_readable_by_others_is_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, mode: int, warned: bool
+) -> None:
+    key_file = tmp_path / "scrub.key"
+    key_file.write_text(SECRET + "\n", encoding="utf-8")
+    key_file.chmod(mode)
+    with caplog.at_level("WARNING", logger="sanitizer.keyring"):
+        assert read_key(key_file, env={}).secret == SECRET.encode()
+    messages = [r.getMessage() for r in caplog.records]
+    assert bool(messages) is warned
+    assert all(SECRET not in m and "0644" in m for m in messages)
+
+
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
