@@ -64,9 +64,8 @@ def namespace(entity: str) -> str:
     return entity.lower()
 
 
-_ACCENTS = re.compile(
-    "[\u0300-\u036f]"
-)  # the combining diacritical marks of Latin, Greek, Cyrillic
+# The combining diacritical marks (the accents of the Latin, Greek and Cyrillic scripts).
+_ACCENTS = re.compile("[\u0300-\u036f]")
 
 
 def bare(text: str) -> str:

@@ -95,10 +95,8 @@ _ASCII_PIECE = re.compile(r"[a-z0-9_]+")
 
 
 _ACCENTS = re.compile("[\u0300-\u036f]")
-# Texts of more words are compared a line or a sentence at a time (see `_Checker.surviving_names`).
+# Texts of more words are compared a line at a time (see `_Checker.surviving_names`).
 _LONG_TEXT_WORDS = 400
-_LINES = re.compile(r"\n")
-_SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
 def _name_word(word: str) -> str:
@@ -116,13 +114,15 @@ def _ascii_words(text: str) -> set[bytes]:
     return set(text.encode().lower().translate(_ASCII_WORD_BYTES).split())
 
 
-def _segments(before: str, after: str) -> list[tuple[str, str]] | None:
-    """A text and its replacement cut into the same number of lines, else of sentences (replacements
-    keep both: no span holds a line break or a sentence's end); None when neither cut agrees."""
-    for cut in (_LINES, _SENTENCES):
-        parts_before, parts_after = cut.split(before), cut.split(after)
-        if len(parts_before) == len(parts_after) > 1:
-            return list(zip(parts_before, parts_after, strict=True))
+def _lines(before: str, after: str) -> list[tuple[str, str]] | None:
+    """A text and its replacement line by line, when they have as many lines (None otherwise).
+
+    Lines pair up whenever the counts agree: no replacement holds a line break, so a scrub can only
+    remove one (a span across lines), and then the counts differ. Sentences are not cut: a replacement
+    may end a sentence where the original did not, and pairs could then shift without a sign."""
+    lines_before, lines_after = before.split("\n"), after.split("\n")
+    if len(lines_before) == len(lines_after) > 1:
+        return list(zip(lines_before, lines_after, strict=True))
     return None
 
 
@@ -499,9 +499,9 @@ class _Checker:
         if not held.intersection(words_after):
             return 0, 0
         words_before = [_name_word(w) for w in _WORDS.findall(before)]
-        if len(words_before) > _LONG_TEXT_WORDS and (pairs := _segments(before, after)):
-            # A long text (a call transcript) is aligned line by line or sentence by sentence: the
-            # alignment below takes time that grows with the square of the length.
+        if len(words_before) > _LONG_TEXT_WORDS and (pairs := _lines(before, after)):
+            # A long text (a call transcript) is aligned line by line: the alignment below takes time
+            # that grows with the square of the length.
             found = [self.surviving_names(b, a, row_names) for b, a in pairs]
             return sum(s for s, _ in found), sum(c for _, c in found)
         matcher = difflib.SequenceMatcher(a=words_before, b=words_after, autojunk=False)

@@ -329,8 +329,8 @@ def _transcript(seed: int, words: int) -> tuple[str, str]:
 def test_surviving_names_in_a_long_text_are_those_of_the_whole_text_alignment(
     monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
-    # A transcript is aligned line by line or sentence by sentence (the whole-text alignment takes
-    # time in the square of its length: minutes for 20,000 words); the survivors are the same.
+    # A transcript is aligned line by line (the whole-text alignment takes time in the square of its
+    # length: minutes for 20,000 words); the survivors are the same.
     before, after = _transcript(seed, 900)
     checker = _Checker(
         Originals({"LAST_NAME": {"Hopper", "Turing", "Quist"}, "FIRST_NAME": {"Ada"}}),
