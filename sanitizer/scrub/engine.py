@@ -192,8 +192,8 @@ def _spelled_full_names(
     """
 
     def folded_in(rows: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
-        # Folded as Mapper.learn_full_names folds.
-        return [p for p in rows if " ".join(f"{p[1]} {p[2]}".casefold().split()) in full_names]
+        # Folded as Mapper.learn_full_names folds (a simple row's lower case is that fold).
+        return [p for p in rows if entities.normalize_name(f"{p[1]} {p[2]}") in full_names]
 
     joined = _joined_names(batch, first_path, last_path)
     if joined is None:

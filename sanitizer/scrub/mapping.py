@@ -208,9 +208,7 @@ class Mapper:
         if folded:
             self.full_names.update(names)
         else:
-            self.full_names.update(
-                " ".join(n.casefold().split()) for n in names if len(n.split()) >= 2
-            )
+            self.full_names.update(entities.normalize_name(n) for n in names if len(n.split()) >= 2)
 
     def full_names_array(self) -> pa.Array:
         """`full_names` in Arrow, built once after the last name is learned (pass 2 reads it per batch)."""
@@ -221,8 +219,14 @@ class Mapper:
     def apart(self, originals: list[str], fakes: list[str]) -> list[str]:
         """Fake name words that do not spell an original full name: else the last word is re-drawn
         (keyed by the original name, so the same person gets the same re-draw every run)."""
-        # Case folding maps character by character: folding the joined words folds each word.
-        if len(fakes) < 2 or " ".join(fakes).casefold() not in self.full_names:
+        # Names compare as `normalize_name` makes them (a fake "Jose Garcia" would stand for a customer
+        # "José García"); for single-word ASCII names joined by spaces that is their lower case.
+        if len(fakes) < 2:
+            return fakes
+        spelled = " ".join(fakes).casefold()
+        if not spelled.isascii():
+            spelled = entities.normalize_name(spelled)
+        if spelled not in self.full_names:
             return fakes
         memo = "\x1f".join((str(len(originals)), *originals, *fakes))
         last = self._apart.get(memo)
@@ -247,10 +251,9 @@ class Mapper:
                 else word
             )
             candidate = [*fakes[:-1], last]
-            if (
-                " ".join(w.casefold() for w in candidate) not in self.full_names
-                and last.casefold() != originals[-1].casefold()
-            ):
+            spelled = entities.normalize_name(" ".join(candidate))
+            same_last = entities.normalize_name(last) == entities.normalize_name(originals[-1])
+            if spelled not in self.full_names and not same_last:
                 return candidate
         return fakes
 

@@ -122,3 +122,11 @@ def test_context_avoid_holds_normalised_originals(mapper: Mapper) -> None:
 def test_free_text_entity_is_not_an_original(mapper: Mapper) -> None:
     mapper.remember(entities.FREE_TEXT, ["a whole note"])
     assert entities.FREE_TEXT not in mapper.originals
+
+
+def test_apart_keeps_a_fake_from_spelling_an_original_without_its_accents(mapper: Mapper) -> None:
+    # A staging contact "Jose Garcia" would stand for the customer "José García".
+    mapper.learn_full_names(["José García"])
+    kept = mapper.apart(["Ann", "Lee"], ["Jose", "Garcia"])
+    assert kept[0] == "Jose" and kept[1] not in ("Garcia", "García")
+    assert mapper.apart(["Ann", "Lee"], ["Jose", "Lopez"]) == ["Jose", "Lopez"]
