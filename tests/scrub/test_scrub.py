@@ -642,7 +642,11 @@ def test_scrub_internationalised_email_in_a_note_gets_the_columns_replacement(
     scrub_tables: ScrubTables,
 ) -> None:
     rows = [
-        {"id": "1", "Email": "anna@müller-bau.de", "Notes": "an <anna@müller-bau.de>, jörg@web.de"}
+        {
+            "id": "1",
+            "Email": "anna@müller-bau.example",
+            "Notes": "an <anna@müller-bau.example>, jörg@bücher.example",
+        }
     ]
     out = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")[0]
     assert out["Notes"].startswith(f"an <{out['Email']}>, user-")
