@@ -207,6 +207,72 @@ def _spelled_full_names(
     return sorted(settled + others) if others else settled
 
 
+def _repeating_own_words(
+    batch: Batch,
+    first_path: str,
+    last_path: str,
+    originals: tuple[pd.Series, np.ndarray, pd.Series, np.ndarray],
+) -> list[tuple[int, str, str]]:
+    """(row, first, last) of the rows whose fake first name is their original last name or whose fake
+    last name is their original first name (as names compare), in row order. Vectorised for flat text
+    columns of ASCII names; the other rows are compared in Python."""
+    fake_firsts, fake_first_rows = batch.cells(first_path)
+    fake_lasts, fake_last_rows = batch.cells(last_path)
+    firsts, first_rows, lasts, last_rows = originals
+    flat = np.arange(batch.num_rows)
+    rows = [fake_first_rows, fake_last_rows, first_rows, last_rows]
+    if all(np.array_equal(r, flat) for r in rows):
+        try:
+            texts = [
+                pc.fill_null(pa.array(v, type=pa.large_string(), from_pandas=True), "")
+                for v in (fake_firsts, fake_lasts, firsts, lasts)
+            ]
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            texts = []
+        if texts:
+            lower = [pc.utf8_lower(t) for t in texts]
+            clash = pc.or_(
+                pc.and_(pc.equal(lower[0], lower[3]), pc.not_equal(lower[0], "")),
+                pc.and_(pc.equal(lower[1], lower[2]), pc.not_equal(lower[1], "")),
+            ).to_numpy(zero_copy_only=False)
+            is_ascii = np.logical_and.reduce(
+                [pc.string_is_ascii(t).to_numpy(zero_copy_only=False) for t in texts]
+            )
+            found = [
+                (int(row), fake_firsts.iloc[row], fake_lasts.iloc[row])
+                for row in np.flatnonzero(clash & is_ascii)
+            ]
+            others = np.flatnonzero(~is_ascii)
+            if not len(others):
+                return found
+            candidates = _pairs_of(
+                fake_firsts.iloc[others], others, fake_lasts.iloc[others], others
+            )
+            held = dict(
+                (row, (first, last))
+                for row, first, last in _pairs_of(
+                    firsts.iloc[others], others, lasts.iloc[others], others
+                )
+            )
+            return sorted(found + _clashing(candidates, held))
+    held = {
+        row: (first, last) for row, first, last in _pairs_of(firsts, first_rows, lasts, last_rows)
+    }
+    return _clashing(_pairs_of(fake_firsts, fake_first_rows, fake_lasts, fake_last_rows), held)
+
+
+def _clashing(
+    fakes: list[tuple[int, str, str]], held: dict[int, tuple[str, str]]
+) -> list[tuple[int, str, str]]:
+    """The (row, first, last) fakes whose first is the row's original last or whose last its first."""
+    fold = entities.normalize_name
+    return [
+        (row, first, last)
+        for row, first, last in fakes
+        if row in held and (fold(first) == fold(held[row][1]) or fold(last) == fold(held[row][0]))
+    ]
+
+
 def _pairs_of(
     firsts: pd.Series, first_rows: np.ndarray, lasts: pd.Series, last_rows: np.ndarray
 ) -> list[tuple[int, str, str]]:
@@ -407,13 +473,20 @@ class Engine:
         batch: Batch,
         originals: tuple[pd.Series, np.ndarray, pd.Series, np.ndarray],
     ) -> None:
-        """After replacement: no row's fake first + last name spells an original full name."""
+        """After replacement: no row's fake first + last name spells an original full name or repeats
+        one of the row's own name words (see `Mapper.apart`)."""
         pair = self._name_pair(table)
-        if pair is None or not self.mapper.full_names:
+        if pair is None:
             return
-        fakes = _spelled_full_names(
-            batch, *pair, self.mapper.full_names, self.mapper.full_names_array()
+        spelled = (
+            _spelled_full_names(
+                batch, *pair, self.mapper.full_names, self.mapper.full_names_array()
+            )
+            if self.mapper.full_names
+            else []
         )
+        repeating = _repeating_own_words(batch, *pair, originals)
+        fakes = sorted(set(spelled).union(repeating)) if repeating else spelled
         if not fakes:
             return
         hit_rows = {row for row, _first, _last in fakes}
@@ -426,14 +499,23 @@ class Engine:
                 firsts[of_first], first_rows[of_first], lasts[of_last], last_rows[of_last]
             )
         }
-        lasts, rows = batch.cells(pair[1])
-        out = lasts.to_numpy(dtype=object, copy=True)
-        position = {r: i for i, r in enumerate(rows.tolist()) if r in hit_rows}
+        columns = []
+        for path in pair:
+            cells, rows = batch.cells(path)
+            position = {r: i for i, r in enumerate(rows.tolist()) if r in hit_rows}
+            columns.append((path, cells.to_numpy(dtype=object, copy=True), position))
+        changed = [False, False]
         for row, first, last in fakes:
-            if row in held and row in position:
+            if row in held:
                 new = self.mapper.apart(list(held[row]), [first, last])
-                out[position[row]] = new[-1]
-        batch.set_cells(pair[1], pd.Series(out, dtype=object))
+                for k, (word, old) in enumerate(((new[0], first), (new[-1], last))):
+                    _path, out, position = columns[k]
+                    if word != old and row in position:
+                        out[position[row]] = word
+                        changed[k] = True
+        for (path, out, _position), was_changed in zip(columns, changed, strict=True):
+            if was_changed:
+                batch.set_cells(path, pd.Series(out, dtype=object))
 
     def _persona_rows(self, table: TablePlan) -> dict[str, tuple[str, str]]:
         """email → (first, last) of the first row holding that email."""

@@ -33,6 +33,16 @@ def _replace_chunk(task: tuple[Operator, OperatorContext], values: list[str]) ->
     return operator.replace(values, context)
 
 
+def _folded(word: str) -> str:
+    """A name word as names compare (`normalize_name`), quickly for ASCII words."""
+    return word.casefold() if word.isascii() else entities.normalize_name(word)
+
+
+def _cased_like(template: str, name: str) -> str:
+    """`name` in the case of `template` (upper, lower, else as written)."""
+    return name.upper() if template.isupper() else name.lower() if template.islower() else name
+
+
 @dataclass(frozen=True)
 class Channel:
     operator: str
@@ -61,7 +71,9 @@ class Mapper:
         self.full_names: set[str] = set()
         self._full_names_array: pa.Array | None = None
         # Re-draws `apart` made, by (original words, fake words): a person's rows repeat across batches.
-        self._apart: dict[str, str] = {}  # "\x1f"-joined original and fake words → the last word
+        self._apart: dict[
+            str, tuple[str, ...]
+        ] = {}  # "\x1f"-joined original and fake words → re-drawn
         self._overrides: dict[Channel, dict[str, str]] = {}
         self.find_spans: Callable[[Sequence[str]], list[list[Any]]] | None = None
 
@@ -217,45 +229,55 @@ class Mapper:
         return self._full_names_array
 
     def apart(self, originals: list[str], fakes: list[str]) -> list[str]:
-        """Fake name words that do not spell an original full name: else the last word is re-drawn
-        (keyed by the original name, so the same person gets the same re-draw every run)."""
-        # Names compare as `normalize_name` makes them (a fake "Jose Garcia" would stand for a customer
-        # "José García"); for single-word ASCII names joined by spaces that is their lower case.
+        """Fake name words that neither spell an original full name nor repeat a word of the person's own
+        name ("Kirk Johnson" never becomes "Ray Kirk": in a note, the fake would stand where the real
+        name stood). Else the clashing words are re-drawn, keyed by the original name, so the same
+        person gets the same re-draw every run."""
         if len(fakes) < 2:
             return fakes
-        spelled = " ".join(fakes).casefold()
-        if not spelled.isascii():
-            spelled = entities.normalize_name(spelled)
-        if spelled not in self.full_names:
-            return fakes
+        own = {_folded(o) for o in originals}
+        if not any(_folded(f) in own for f in fakes):
+            # Names compare as `normalize_name` makes them (a fake "Jose Garcia" would stand for the
+            # customer "José García"); for ASCII words joined by spaces that is their lower case.
+            spelled = " ".join(fakes).casefold()
+            if not spelled.isascii():
+                spelled = entities.normalize_name(spelled)
+            if spelled not in self.full_names:
+                return fakes
         memo = "\x1f".join((str(len(originals)), *originals, *fakes))
-        last = self._apart.get(memo)
-        if last is None:
+        redrawn = self._apart.get(memo)
+        if redrawn is None:
             if len(self._apart) >= _APART_MEMO:
                 self._apart.clear()
-            last = self._apart[memo] = self._redraw_apart(originals, fakes)[-1]
-        return [*fakes[:-1], last]
+            redrawn = self._apart[memo] = tuple(self._redraw_apart(originals, fakes, own))
+        return list(redrawn)
 
-    def _redraw_apart(self, originals: list[str], fakes: list[str]) -> list[str]:
+    def _redraw_apart(self, originals: list[str], fakes: list[str], own: set[str]) -> list[str]:
         from sanitizer.operators.fake import name_pool
 
-        pool = name_pool(self.rules.policy.locale, "last")
+        locale = self.rules.policy.locale
         seed = " ".join(w.casefold() for w in originals)
+        words = list(fakes)
+        # A first or middle word that is one of the person's own names becomes another first name.
+        firsts = name_pool(locale, "first")
+        for index in range(len(words) - 1):
+            for attempt in range(1, 64):
+                if _folded(words[index]) not in own:
+                    break
+                number = self.keyring.number("full-name-apart-first", f"{seed}\x1f{index}", attempt)
+                words[index] = _cased_like(fakes[index], firsts[number % len(firsts)])
+        if _folded(words[-1]) not in own and (
+            entities.normalize_name(" ".join(words)) not in self.full_names
+        ):
+            return words
+        lasts = name_pool(locale, "last")
         for attempt in range(1, 64):
-            word = pool[self.keyring.number("full-name-apart", seed, attempt) % len(pool)]
-            last = (
-                word.upper()
-                if fakes[-1].isupper()
-                else word.lower()
-                if fakes[-1].islower()
-                else word
-            )
-            candidate = [*fakes[:-1], last]
+            word = lasts[self.keyring.number("full-name-apart", seed, attempt) % len(lasts)]
+            candidate = [*words[:-1], _cased_like(fakes[-1], word)]
             spelled = entities.normalize_name(" ".join(candidate))
-            same_last = entities.normalize_name(last) == entities.normalize_name(originals[-1])
-            if spelled not in self.full_names and not same_last:
+            if spelled not in self.full_names and _folded(candidate[-1]) not in own:
                 return candidate
-        return fakes
+        return words
 
     def substitute(self, entity: str, values: list[str]) -> list[str]:
         """Replacements for values of `entity` found in free text, through the entity's default channel.

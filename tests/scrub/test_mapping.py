@@ -130,3 +130,14 @@ def test_apart_keeps_a_fake_from_spelling_an_original_without_its_accents(mapper
     kept = mapper.apart(["Ann", "Lee"], ["Jose", "Garcia"])
     assert kept[0] == "Jose" and kept[1] not in ("Garcia", "García")
     assert mapper.apart(["Ann", "Lee"], ["Jose", "Lopez"]) == ["Jose", "Lopez"]
+
+
+def test_apart_never_gives_a_person_one_of_their_own_name_words(mapper: Mapper) -> None:
+    # "Kirk Johnson" as "Ray Kirk": in a note the fake would stand where the real first name stood.
+    last = mapper.apart(["Kirk", "Johnson"], ["Ray", "Kirk"])
+    assert last[0] == "Ray" and last[1].casefold() not in {"kirk", "johnson"}
+    first = mapper.apart(["Kirk", "Johnson"], ["JOHNSON", "Berg"])
+    assert first[0].isupper() and first[0].casefold() not in {"kirk", "johnson"}
+    assert first[1] == "Berg"
+    assert mapper.apart(["Kirk", "Johnson"], ["Ray", "Kirk"]) == last  # keyed: the same every time
+    assert mapper.apart(["Kirk", "Johnson"], ["Ray", "Berg"]) == ["Ray", "Berg"]

@@ -661,6 +661,21 @@ def test_scrub_name_typed_without_accents_gets_the_columns_replacement(
     assert out["Notes"] == f"{out['FirstName']} {out['LastName']}; {out['FirstName'].lower()}"
 
 
+def test_scrub_fake_last_name_is_never_the_rows_own_first_name(
+    scrub_tables: ScrubTables, keyring_a: Keyring
+) -> None:
+    # The fake of the last name "L" is some name "F"; a customer called "F L" must not become "X F":
+    # her note would keep "F" in place and fail verification (it did, with the demo's random key).
+    from sanitizer.operators.fake import replace_name_tokens
+
+    last = "Johnson"
+    first = replace_name_tokens([last], "last", keyring_a)[0]
+    rows = [{"id": "1", "FirstName": first, "LastName": last, "Notes": f"{first} {last} called"}]
+    out = scrub_tables({"contacts.csv": rows}, KEEP, key=keyring_a).rows("contacts")[0]
+    assert out["LastName"].casefold() not in {first.casefold(), last.casefold()}
+    assert out["Notes"] == f"{out['FirstName']} {out['LastName']} called"
+
+
 def test_scrub_detect_policy_replaces_names_under_unknown_headers(
     scrub_tables: ScrubTables,
 ) -> None:
