@@ -41,6 +41,11 @@ def flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def output_name(source: TableSource, fmt: Format) -> str:
+    """The name an output is published under in the output folder: `<input stem>.<ext>`."""
+    return f"{source.stem}{EXTENSIONS[fmt]}"
+
+
 def _json_text(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, bool | int | float) else value
 
@@ -183,7 +188,7 @@ class Staging:
         self.dir.chmod(0o700)
 
     def path_for(self, source: TableSource, fmt: Format) -> Path:
-        return self.dir / f"{source.stem}{EXTENSIONS[fmt]}"
+        return self.dir / output_name(source, fmt)
 
     def publish(self) -> list[Path]:
         """Move every staged file into the output folder (a rename each, on the same filesystem)."""

@@ -216,7 +216,7 @@ def replace_name_tokens(
             if normalize_name(shown) != key:
                 break
             candidate = pool[(index + step) % len(pool)]
-        out.append(_same_case(token, candidate[0] if initial else candidate))
+        out.append(same_case(token, candidate[0] if initial else candidate))
     return out
 
 
@@ -287,7 +287,8 @@ def _core(chunk: str) -> str:
     return chunk.strip(_EDGE_PUNCTUATION).casefold()
 
 
-def _same_case(template: str, name: str) -> str:
+def same_case(template: str, name: str) -> str:
+    """`name` in the case of `template` (upper, lower, else as written)."""
     if template.isupper():
         return name.upper()
     if template.islower():

@@ -19,7 +19,7 @@ from sanitizer import __version__
 from sanitizer.errors import ConfigError, VerificationError
 from sanitizer.keyring import Keyring
 from sanitizer.memory import bulk_work, settled
-from sanitizer.outputs import EXTENSIONS
+from sanitizer.outputs import output_name
 from sanitizer.ranges import SafeRanges
 from sanitizer.report import write_reports
 from sanitizer.report.model import (
@@ -183,7 +183,7 @@ def _refuse_to_overwrite_inputs(
     """An output is published as DIR/<input stem>.<ext>: never over the input it was made from (the
     production extract would be gone, and a second run would scrub scrubbed data)."""
     for source in sources:
-        output = out_dir / f"{source.stem}{EXTENSIONS[output_format or source.format]}"
+        output = out_dir / output_name(source, output_format or source.format)
         if source.path.exists() and output.resolve() == source.path.resolve():
             raise ConfigError(
                 f"--out {out_dir}: the output {output.name} would replace the input {source.path}",

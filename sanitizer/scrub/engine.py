@@ -220,8 +220,10 @@ def _repeating_own_words(
     fake_lasts, fake_last_rows = batch.cells(last_path)
     firsts, first_rows, lasts, last_rows = originals
     flat = np.arange(batch.num_rows)
-    rows = [fake_first_rows, fake_last_rows, first_rows, last_rows]
-    if all(np.array_equal(r, flat) for r in rows):
+    texts: list[pa.Array] = []
+    if all(
+        np.array_equal(r, flat) for r in (fake_first_rows, fake_last_rows, first_rows, last_rows)
+    ):
         try:
             texts = [
                 pc.fill_null(pa.array(v, type=pa.large_string(), from_pandas=True), "")
@@ -229,36 +231,30 @@ def _repeating_own_words(
             ]
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             texts = []
-        if texts:
-            lower = [pc.utf8_lower(t) for t in texts]
-            clash = pc.or_(
-                pc.and_(pc.equal(lower[0], lower[3]), pc.not_equal(lower[0], "")),
-                pc.and_(pc.equal(lower[1], lower[2]), pc.not_equal(lower[1], "")),
-            ).to_numpy(zero_copy_only=False)
-            is_ascii = np.logical_and.reduce(
-                [pc.string_is_ascii(t).to_numpy(zero_copy_only=False) for t in texts]
-            )
-            found = [
-                (int(row), fake_firsts.iloc[row], fake_lasts.iloc[row])
-                for row in np.flatnonzero(clash & is_ascii)
-            ]
-            others = np.flatnonzero(~is_ascii)
-            if not len(others):
-                return found
-            candidates = _pairs_of(
-                fake_firsts.iloc[others], others, fake_lasts.iloc[others], others
-            )
-            held = dict(
-                (row, (first, last))
-                for row, first, last in _pairs_of(
-                    firsts.iloc[others], others, lasts.iloc[others], others
-                )
-            )
-            return sorted(found + _clashing(candidates, held))
-    held = {
-        row: (first, last) for row, first, last in _pairs_of(firsts, first_rows, lasts, last_rows)
-    }
-    return _clashing(_pairs_of(fake_firsts, fake_first_rows, fake_lasts, fake_last_rows), held)
+    found: list[tuple[int, str, str]] = []
+    if texts:
+        lower = [pc.utf8_lower(t) for t in texts]
+        clash = pc.or_(
+            pc.and_(pc.equal(lower[0], lower[3]), pc.not_equal(lower[0], "")),
+            pc.and_(pc.equal(lower[1], lower[2]), pc.not_equal(lower[1], "")),
+        ).to_numpy(zero_copy_only=False)
+        is_ascii = np.logical_and.reduce(
+            [pc.string_is_ascii(t).to_numpy(zero_copy_only=False) for t in texts]
+        )
+        found = [
+            (int(row), fake_firsts.iloc[row], fake_lasts.iloc[row])
+            for row in np.flatnonzero(clash & is_ascii)
+        ]
+        others = np.flatnonzero(~is_ascii)
+        if not len(others):
+            return found
+        # The rows with other letters are compared in Python, as every row is below.
+        fake_firsts, fake_lasts = fake_firsts.iloc[others], fake_lasts.iloc[others]
+        firsts, lasts = firsts.iloc[others], lasts.iloc[others]
+        fake_first_rows = fake_last_rows = first_rows = last_rows = others
+    held = {r: (f, la) for r, f, la in _pairs_of(firsts, first_rows, lasts, last_rows)}
+    fakes = _pairs_of(fake_firsts, fake_first_rows, fake_lasts, fake_last_rows)
+    return sorted(found + _clashing(fakes, held))
 
 
 def _clashing(

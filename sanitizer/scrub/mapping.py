@@ -38,11 +38,6 @@ def _folded(word: str) -> str:
     return word.casefold() if word.isascii() else entities.normalize_name(word)
 
 
-def _cased_like(template: str, name: str) -> str:
-    """`name` in the case of `template` (upper, lower, else as written)."""
-    return name.upper() if template.isupper() else name.lower() if template.islower() else name
-
-
 @dataclass(frozen=True)
 class Channel:
     operator: str
@@ -236,14 +231,12 @@ class Mapper:
         if len(fakes) < 2:
             return fakes
         own = {_folded(o) for o in originals}
-        if not any(_folded(f) in own for f in fakes):
-            # Names compare as `normalize_name` makes them (a fake "Jose Garcia" would stand for the
-            # customer "José García"); for ASCII words joined by spaces that is their lower case.
-            spelled = " ".join(fakes).casefold()
-            if not spelled.isascii():
-                spelled = entities.normalize_name(spelled)
-            if spelled not in self.full_names:
-                return fakes
+        # Names compare as `normalize_name` makes them: a fake "Jose Garcia" would stand for the
+        # customer "José García".
+        if not any(_folded(f) in own for f in fakes) and (
+            _folded(" ".join(fakes)) not in self.full_names
+        ):
+            return fakes
         memo = "\x1f".join((str(len(originals)), *originals, *fakes))
         redrawn = self._apart.get(memo)
         if redrawn is None:
@@ -253,7 +246,7 @@ class Mapper:
         return list(redrawn)
 
     def _redraw_apart(self, originals: list[str], fakes: list[str], own: set[str]) -> list[str]:
-        from sanitizer.operators.fake import name_pool
+        from sanitizer.operators.fake import name_pool, same_case
 
         locale = self.rules.policy.locale
         seed = " ".join(w.casefold() for w in originals)
@@ -265,7 +258,7 @@ class Mapper:
                 if _folded(words[index]) not in own:
                     break
                 number = self.keyring.number("full-name-apart-first", f"{seed}\x1f{index}", attempt)
-                words[index] = _cased_like(fakes[index], firsts[number % len(firsts)])
+                words[index] = same_case(fakes[index], firsts[number % len(firsts)])
         if _folded(words[-1]) not in own and (
             entities.normalize_name(" ".join(words)) not in self.full_names
         ):
@@ -273,7 +266,7 @@ class Mapper:
         lasts = name_pool(locale, "last")
         for attempt in range(1, 64):
             word = lasts[self.keyring.number("full-name-apart", seed, attempt) % len(lasts)]
-            candidate = [*words[:-1], _cased_like(fakes[-1], word)]
+            candidate = [*words[:-1], same_case(fakes[-1], word)]
             spelled = entities.normalize_name(" ".join(candidate))
             if spelled not in self.full_names and _folded(candidate[-1]) not in own:
                 return candidate
