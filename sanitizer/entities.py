@@ -55,6 +55,26 @@ AMBIGUOUS_NAME_WORDS = frozenset(
     """.split()
 )
 
+# How a name's letters are also written: agents type "Mueller" or "Muller" for "Müller", "Odegaard" for
+# "Ødegård", "Lukasiewicz" for "Łukasiewicz" (the accents `bare` drops need no entry). Read back too: a
+# "Mueller" in a name column may be "Müller" in a note. The scanner and the verifier each expand a name
+# word into these spellings in their own code (detect.names, verify).
+NAME_LETTER_SPELLINGS = {
+    "ä": ("a", "ae"),
+    "ö": ("o", "oe"),
+    "ü": ("u", "ue"),
+    "å": ("a", "aa"),
+    "ø": ("o", "oe"),
+    "æ": ("ae", "a"),
+    "œ": ("oe", "o"),
+    "ł": ("l",),
+    "đ": ("d",),
+    "ð": ("d",),
+    "þ": ("th",),
+    "ı": ("i",),
+}
+NAME_ASCII_SPELLINGS = {"ae": ("a",), "oe": ("o",), "ue": ("u",), "aa": ("a",)}
+
 _SPACES = re.compile(r"\s+")
 _NON_DIGITS = re.compile(r"\D+")
 

@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 
 from sanitizer import parallel
 from sanitizer.arrowtext import ascii_digits
-from sanitizer.entities import AMBIGUOUS_NAME_WORDS
+from sanitizer.entities import AMBIGUOUS_NAME_WORDS, NAME_ASCII_SPELLINGS, NAME_LETTER_SPELLINGS
 from sanitizer.errors import VerificationError
 from sanitizer.report.model import Finding, VerificationReport
 from sanitizer.tables import (
@@ -62,8 +62,21 @@ _EMAIL_LIKE = re.compile(
     r"[^\s@<>()\[\],;:\"'`]+@[^\s@<>()\[\],;:\"'`]+\.(?:[xX][nN]--[\w-]+|[^\W\d_]{2,})"
 )
 _PHONE_LIKE = re.compile(r"(?<![\w+\-])\+?[\d(][\d\s().\-/]{5,24}\d(?![\w\-])")
-# Joined by hyphens and apostrophes, but "Tom's" is the word Tom (a possessive is not part of the name).
+# Joined by hyphens and apostrophes (the words of a value that may be a specific original).
 _WORDS = re.compile(r"\w+(?:-\w+|['’](?![sS]\b)\w+)*")
+# Name words: letters joined by apostrophes, but "Tom's" is the word Tom (a possessive is not part of
+# the name). Hyphens, digits and "_" part words: "Mary-Jane" is Mary and Jane, "ada_lovelace" in a
+# profile address is Ada Lovelace.
+_NAME_WORDS = re.compile(r"[^\W\d_]+(?:['’](?![sS](?![^\W\d_]))[^\W\d_]+)*")
+# How a name's letters are also written ("Müller": "Mueller", "Muller"), applied to every occurrence at
+# once; spellings shorter than three letters are not names ("Mae" is not "Ma").
+_RESPELLINGS = [
+    (letters, spelling)
+    for table in (NAME_LETTER_SPELLINGS, NAME_ASCII_SPELLINGS)
+    for letters, spellings in table.items()
+    for spelling in spellings
+]
+_MIN_RESPELLED = 3
 # Titles are never names; words that are names but also ordinary English ("West Lake", "Will do") count
 # in free text only as the row's own name (entities.AMBIGUOUS_NAME_WORDS).
 _TITLES = frozenset(
@@ -88,10 +101,8 @@ _NOT_DIGIT = re.compile(r"\D")
 _A_DIGIT = re.compile(r"\d")
 # An ASCII text's bytes with every byte that is not a word character (\w: letters, digits, "_") made a
 # space: its split is the text's words, a word joined by "'" or "-" in pieces (see _ascii_words).
-_ASCII_WORD_BYTES = bytes(
-    c if chr(c).isascii() and (chr(c).isalnum() or c == ord("_")) else 32 for c in range(256)
-)
-_ASCII_PIECE = re.compile(r"[a-z0-9_]+")
+_ASCII_WORD_BYTES = bytes(c if chr(c).isascii() and chr(c).isalpha() else 32 for c in range(256))
+_ASCII_PIECE = re.compile(r"[a-z]+")
 
 
 _ACCENTS = re.compile("[\u0300-\u036f]")
@@ -108,9 +119,20 @@ def _name_word(word: str) -> str:
     return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", folded)))
 
 
+def _name_forms(word: str) -> set[str]:
+    """A name word of an original as free text may write it: `_name_word` of each of its respellings
+    ("Müller": "muller", "mueller"; "Ødegård": "ødegard", "odegard", "oedegaard", ...)."""
+    folded = unicodedata.normalize("NFC", word.casefold())
+    forms = {folded}
+    for letters, spelling in _RESPELLINGS:
+        respelled = {form.replace(letters, spelling) for form in forms if letters in form}
+        forms.update(r for r in respelled if len(r) >= _MIN_RESPELLED)
+    return {_name_word(form) for form in forms}
+
+
 def _ascii_words(text: str) -> set[bytes]:
-    """The lower-case word pieces of an ASCII text (joined words split at "'" and "-"), in C: a _WORDS
-    word's pieces are among them, so two texts that share no piece of a name share no name."""
+    """The lower-case letter runs of an ASCII text, in C: a _NAME_WORDS word's pieces (split at "'")
+    are among them, so two texts that share no piece of a name share no name."""
     return set(text.encode().lower().translate(_ASCII_WORD_BYTES).split())
 
 
@@ -124,6 +146,12 @@ def _lines(before: str, after: str) -> list[tuple[str, str]] | None:
     if len(lines_before) == len(lines_after) > 1:
         return list(zip(lines_before, lines_after, strict=True))
     return None
+
+
+def _matching_blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
+    """difflib's runs of equal words of two word lists, in order, without its closing empty run."""
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    return [(i, j, size) for i, j, size in matcher.get_matching_blocks() if size]
 
 
 def _starts_sentence(text: str, start: int) -> bool:
@@ -275,16 +303,30 @@ class _Checker:
             if len(v.strip()) >= 4
         }
         self.name_words = {
-            _name_word(w)
+            form
             for e in NAME_ENTITIES
             for v in values.get(e, ())
-            for w in _WORDS.findall(v)
+            for w in _NAME_WORDS.findall(v)
+            for form in _name_forms(w)
         }
         self.name_words = {w for w in self.name_words if len(w) > 1 and w not in _TITLES}
-        # The pieces of the ASCII name words (see _ascii_words); others cannot be in an ASCII text.
+        # A family by its last name ("the Smiths", "the Joneses"): plural → last name.
+        last_words = [w for v in values.get("LAST_NAME", ()) for w in _NAME_WORDS.findall(v)]
+        last_words += [
+            words[-1] for v in values.get("PERSON", ()) if len(words := _NAME_WORDS.findall(v)) > 1
+        ]
+        self.plurals = {
+            form + ending: form
+            for w in last_words
+            for form in _name_forms(w)
+            if form in self.name_words
+            for ending in ("s", "es")
+        }
+        # The pieces of the ASCII name words and plurals (see _ascii_words); others cannot be in an
+        # ASCII text.
         self.name_pieces = {
             piece.encode()
-            for w in self.name_words
+            for w in self.name_words.union(self.plurals)
             if w.isascii()
             for piece in _ASCII_PIECE.findall(w)
         }
@@ -473,16 +515,20 @@ class _Checker:
             and self.name_pieces.isdisjoint(_ascii_words(before) & _ascii_words(after))
         ):
             return 0, 0
-        words_after = [_name_word(w) for w in _WORDS.findall(after)]
-        if name_words.isdisjoint(
-            {_name_word(w) for w in _WORDS.findall(before)}.intersection(words_after)
-        ):
+        words_after = [_name_word(w) for w in _NAME_WORDS.findall(after)]
+        shared = {_name_word(w) for w in _NAME_WORDS.findall(before)}.intersection(words_after)
+        plurals = self.plurals
+        if name_words.isdisjoint(shared) and plurals.keys().isdisjoint(shared):
             return 0, 0
         held = set()
-        for match in _WORDS.finditer(before):
+        for match in _NAME_WORDS.finditer(before):
             word = match.group()
             folded = _name_word(word)
             if folded not in name_words:
+                # "the Smiths": written as a name; a common word's plural ("Browns") only as the row's.
+                stem = plurals.get(folded)
+                if stem and word[0].isupper() and (stem not in _AMBIGUOUS or stem in row_names):
+                    held.add(folded)
                 continue
             is_capital = word[0].isupper()
             # A capitalised name counts; so does the row's own name, unless it is a common word written
@@ -498,14 +544,13 @@ class _Checker:
                 held.add(folded)
         if not held.intersection(words_after):
             return 0, 0
-        words_before = [_name_word(w) for w in _WORDS.findall(before)]
+        words_before = [_name_word(w) for w in _NAME_WORDS.findall(before)]
         if len(words_before) > _LONG_TEXT_WORDS and (pairs := _lines(before, after)):
             # A long text (a call transcript) is aligned line by line: the alignment below takes time
             # that grows with the square of the length.
             found = [self.surviving_names(b, a, row_names) for b, a in pairs]
             return sum(s for s, _ in found), sum(c for _, c in found)
-        matcher = difflib.SequenceMatcher(a=words_before, b=words_after, autojunk=False)
-        blocks = [(a, b, size) for a, b, size in matcher.get_matching_blocks() if size]
+        blocks = _matching_blocks(words_before, words_after)
         kept: set[int] = set()
         for index, (a, b, size) in enumerate(blocks):
             # A word left in place keeps its neighbours: it sits in a run of unchanged words, or its shift
@@ -731,7 +776,8 @@ def _kept_names(
         int(code): words
         for code in np.flatnonzero(rare)
         if (
-            words := {_name_word(w) for w in _WORDS.findall(str(values[code]))} & checker.name_words
+            words := {_name_word(w) for w in _NAME_WORDS.findall(str(values[code]))}
+            & checker.name_words
         )
     }
     if not hits:
@@ -760,7 +806,9 @@ class _RowNames:
                 if isinstance(value, str):
                     words = self._words.get(value)
                     if words is None:
-                        words = self._words[value] = [_name_word(w) for w in _WORDS.findall(value)]
+                        words = self._words[value] = [
+                            form for w in _NAME_WORDS.findall(value) for form in _name_forms(w)
+                        ]
                     held.update(words)
         return held
 

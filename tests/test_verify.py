@@ -29,6 +29,7 @@ from sanitizer.scrub import scrub
 from sanitizer.tables import read_sources
 from sanitizer.verify import (
     _EMAIL_LIKE,
+    _NAME_WORDS,
     MAX_FINDINGS,
     ColumnCheck,
     Originals,
@@ -37,6 +38,7 @@ from sanitizer.verify import (
     _Checker,
     _fold,
     _keys,
+    _name_forms,
     _paired,
     _phone_key,
     _phone_keys,
@@ -315,7 +317,9 @@ def test_verify_row_name_kept_without_its_accent_is_a_survivor(tmp_path: Path) -
 def _transcript(seed: int, words: int) -> tuple[str, str]:
     """A long text of lines and sentences mentioning names, and its scrub (some names kept)."""
     rng = random.Random(seed)
-    vocabulary = [f"w{i}" for i in range(300)] + ["Mr", "will", "Will", "Hopper", "Turing", "Ada"]
+    # Filler words of letters only (digits part name words: "w12" would be the word "w")
+    filler = ["w" + chr(97 + i // 26) + chr(97 + i % 26) for i in range(300)]
+    vocabulary = [*filler, "Mr", "will", "Will", "Hopper", "Turing", "Ada"]
     picked = rng.choices(vocabulary, [1 / (i + 1) for i in range(len(vocabulary))], k=words)
     size = rng.randint(5, 25)
     before = rng.choice(["\n", ". ", "! "]).join(
@@ -673,23 +677,47 @@ def test_surviving_names_ascii_shortcut_decides_as_the_full_check(
 
 
 @pytest.mark.parametrize(
-    ("name", "note"),
+    ("name", "note", "kept"),
     [
-        ("Mary-Jane", "Mary-Jane called"),
-        ("O'Neil", "Left O'Neil a note"),
-        ("Strauß", "Strauss rang"),
-        ("Hopper", "Mrs Hopper's son"),  # a possessive is the name and its "'s"
-        ("Hopper", "HOPPER’S NOTE"),
-        ("O'Neil", "O'Neil's order"),
-        ("José", "Jose asked again"),  # typed without its accent
-        ("Zoe", "Zoë called"),
+        ("Mary-Jane", "Mary-Jane called", 2),  # each part of a joined name is a name word
+        ("O'Neil", "Left O'Neil a note", 1),
+        ("Strauß", "Strauss rang", 1),
+        ("Hopper", "Mrs Hopper's son", 1),  # a possessive is the name and its "'s"
+        ("Hopper", "HOPPER’S NOTE", 1),
+        ("O'Neil", "O'Neil's order", 1),
+        ("José", "Jose asked again", 1),  # typed without its accent
+        ("Zoe", "Zoë called", 1),
+        ("Müller", "Mueller rang", 1),  # in another spelling of its letters
+        ("Mueller", "Müller rang", 1),
+        ("Ødegård", "Odegaard and Oedegaard", 2),
+        ("Łukasiewicz", "Lukasiewicz paid", 1),
+        ("Lovelace", "see linkedin.com/in/ada-lovelace", 1),
+        ("Lovelace", "ada_lovelace42@example.com", 1),
+        ("Lovelace", "the Lovelaces moved", 1),  # a family by its name
+        ("Jones", "the Joneses' house", 1),
     ],
 )
 def test_surviving_names_ascii_shortcut_lets_a_kept_joined_or_folded_name_through(
-    name: str, note: str
+    name: str, note: str, kept: int
 ) -> None:
     checker = _Checker(Originals({"LAST_NAME": {name}}), default_safe_ranges(), REGIONS)
-    assert checker.surviving_names(note, note, {name.casefold()}) == (1, 0)
+    row = {form for word in _NAME_WORDS.findall(name) for form in _name_forms(word)}
+    assert checker.surviving_names(note, note, row) == (kept, 0)
+
+
+def test_surviving_names_family_plurals_are_last_names_only() -> None:
+    originals = Originals({"LAST_NAME": {"Smith", "Lovelace"}, "FIRST_NAME": {"Ada"}})
+    checker = _Checker(originals, default_safe_ranges(), REGIONS)
+    assert checker.surviving_names("the Lovelaces", "the Lovelaces") == (1, 0)
+    assert checker.surviving_names("the lovelaces", "the lovelaces") == (
+        0,
+        0,
+    )  # not written as a name
+    assert checker.surviving_names("the Adas", "the Adas") == (0, 0)  # a first name: no family
+    # "smith" is also a word: its plural is a name only as the row's own
+    assert checker.surviving_names("Smiths were here", "Smiths were here") == (0, 0)
+    assert checker.surviving_names("Smiths were here", "Smiths were here", {"smith"}) == (1, 0)
+    assert checker.surviving_names("the Lovelaces", "the Hansens") == (0, 0)
 
 
 @settings(max_examples=500, deadline=None)
@@ -728,7 +756,7 @@ def test_row_names_are_the_name_words_of_each_rows_cells_flat_or_nested() -> Non
     table = VerifyTable("t", None, Path("unused"), columns)  # type: ignore[arg-type]
     names = _RowNames(table, RecordsBatch(records, 0))
     assert [names(row) for row in range(3)] == [
-        {"ada", "lovelace", "mary-jane", "bo"},
+        {"ada", "lovelace", "mary", "jane", "bo"},  # a joined name's parts are its words
         set(),
         {"o'neil", "hopper"},
     ]

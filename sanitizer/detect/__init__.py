@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sanitizer.detect.evidence import ColumnEvidence, corroborate
-from sanitizer.detect.names import FIRST, LAST, NameFinder, name_tokens
+from sanitizer.detect.names import FIRST, LAST, NameFinder, name_tokens, row_name_words
 from sanitizer.detect.offline import load_spacy, use_bundled_suffix_list
 from sanitizer.detect.text import Span, TextScanner
 
@@ -37,5 +37,6 @@ __all__ = [
     "corroborate",
     "load_spacy",
     "name_tokens",
+    "row_name_words",
     "use_bundled_suffix_list",
 ]

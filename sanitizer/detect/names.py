@@ -11,13 +11,19 @@ Common English words that are also names ("Will", "May", "Hope") need more evide
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import cache
 from importlib import import_module
-from itertools import compress, islice
+from itertools import compress, islice, product
 from typing import NamedTuple
 
-from sanitizer.entities import AMBIGUOUS_NAME_WORDS, bare
+from sanitizer.entities import (
+    AMBIGUOUS_NAME_WORDS,
+    NAME_ASCII_SPELLINGS,
+    NAME_LETTER_SPELLINGS,
+    bare,
+)
 
 FIRST = 1
 LAST = 2
@@ -38,8 +44,13 @@ _LOCALES = (
 # Letters joined by hyphens and apostrophes ("Mary-Jane", "O'Brien"). A possessive "'s" is not part of
 # the word: "Tom's" is the name Tom ("O'Sullivan" and "D'Souza" are one word each).
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+|['’](?![sS](?![^\W\d_]))[^\W\d_]+)*")
+# Titles before a name, in the languages of the gazetteer (a title is itself a name only as the row's).
 _TITLES = frozenset(
-    {"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "prof", "mister", "missus"}
+    """
+    mr mrs ms miss mx dr sir madam prof mister missus
+    herr frau señor senor señora senora señorita senorita sra srta
+    monsieur madame mme mlle signor signora signorina sig dott mevrouw meneer dhr mevr
+    """.split()
 )
 # Words common in English prose that are also in the name lists: one of these alone is not a name.
 _COMMON_WORDS = AMBIGUOUS_NAME_WORDS
@@ -69,6 +80,50 @@ def name_tokens(value: str) -> list[str]:
     return [bare(t.casefold()) for t in WORD.findall(value) if len(t) > 1]
 
 
+_SPELLED_OTHERWISE = re.compile("|".join(NAME_ASCII_SPELLINGS))
+_MAX_SPELLINGS = (
+    32  # names hold one or two such letters; a word with many keeps its first spellings
+)
+
+
+def spellings(word: str) -> set[str]:
+    """A case-folded name word in the ways it is also written, as name words compare (without accents):
+    "müller" → {"muller", "mueller"}, "mueller" → {"mueller", "muller"}, "ødegård" → {"ødegard",
+    "odegard", "oedegaard", ...} (`entities.NAME_LETTER_SPELLINGS`). Spellings of fewer than three letters
+    are left out: "mae" is not "ma"."""
+    if word.isascii() and not _SPELLED_OTHERWISE.search(word):
+        return {word}  # most names
+    word = unicodedata.normalize("NFC", word)
+    pieces: list[tuple[str, ...]] = []
+    at = 0
+    while at < len(word):
+        pair = word[at : at + 2]
+        if pair in NAME_ASCII_SPELLINGS:
+            pieces.append((pair, *NAME_ASCII_SPELLINGS[pair]))
+            at += 2
+        else:
+            pieces.append((word[at], *NAME_LETTER_SPELLINGS.get(word[at], ())))
+            at += 1
+    forms = {bare("".join(letters)) for letters in islice(product(*pieces), _MAX_SPELLINGS)}
+    return {form for form in forms if len(form) > 2} | {bare(word)}
+
+
+def name_forms(word: str) -> set[str]:
+    """What a case-folded name word matches in free text: its `spellings`, and for a joined name
+    ("mary-jane", "smith-jones") each part's too ("Jane" alone is her name as well)."""
+    forms = spellings(word)
+    if "-" in word:
+        for part in word.split("-"):
+            if len(part) > 1:
+                forms |= spellings(part)
+    return forms
+
+
+def row_name_words(value: str) -> set[str]:
+    """Every form (`name_forms`) of the words of a name cell: what its row's free text is searched for."""
+    return {form for w in WORD.findall(value) if len(w) > 1 for form in name_forms(w.casefold())}
+
+
 class NameSpan(NamedTuple):
     """A name in a text (a named tuple: a million notes yield millions of them)."""
 
@@ -92,16 +147,19 @@ class NameFinder:
         self._learn_calls = 0  # `learn` may change what a known word is: see `mark`
 
     def learn(self, kind: int | None, values: Iterable[str]) -> None:
-        """Remember name-column values; `kind` None means a full name (first token first, last token last)."""
+        """Remember name-column values in all their forms (`name_forms`); `kind` None means a full name
+        (first token first, last token last)."""
         self._learn_calls += 1
+        known = self.known
         for value in values:
-            tokens = name_tokens(value)
-            for index, token in enumerate(tokens):
+            words = [w.casefold() for w in WORD.findall(value) if len(w) > 1]
+            for index, word in enumerate(words):
                 if kind is not None:
                     bit = kind
                 else:
-                    bit = LAST if index == len(tokens) - 1 and len(tokens) > 1 else FIRST
-                self.known[token] = self.known.get(token, 0) | bit
+                    bit = LAST if index == len(words) - 1 and len(words) > 1 else FIRST
+                for form in name_forms(word):
+                    known[form] = known.get(form, 0) | bit
 
     def mark(self) -> tuple[int, int]:
         """The state of what is known now, for `found_since`."""
@@ -159,6 +217,8 @@ class NameFinder:
         words = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
         if not words:
             return []
+        if "-" in text:
+            words = self._split_joined(words, row_names)
         count = len(words)
         flags = [0.0] * count
         known, first = self.known, self.first
@@ -177,7 +237,7 @@ class NameFinder:
         for i in candidates:
             folded = folded_words[i]
             is_capital = capitals[i]
-            if len(folded) < 2 or folded in _TITLES:
+            if len(folded) < 2 or (folded in _TITLES and folded not in row_names):
                 continue
             is_common = folded in _COMMON_WORDS
             # The row's own name counts in any case; a common word ("grace", "will") only where a
@@ -195,6 +255,14 @@ class NameFinder:
                     flags[i] = 0.85
             elif folded in first and not is_common and not self._is_initial(text, words, i):
                 flags[i] = 0.6
+            elif folded[-1] == "s" and (stem := self._plural_of(folded, row_names)):
+                # A family by its name: "the Smiths", "the Joneses' house". The stem alone is replaced,
+                # so the family keeps its plural ("the Hansens").
+                flags[i] = 0.85
+                start, end, word = words[i]
+                cut = len(folded) - len(stem)
+                words[i] = (start, end - cut, word[:-cut])
+                folded_words[i] = stem
         if len(caps) < 2 and not any(flags):
             return []  # what follows joins capitalised words to names, or pairs two of them
         # A capitalised surname right after a recognised name extends it ("Priya Raman").
@@ -239,6 +307,35 @@ class NameFinder:
         if not flagged:
             return []
         return self._spans(text, words, folded_words, flags, flagged)
+
+    def _split_joined(
+        self, words: list[tuple[int, int, str]], row_names: frozenset[str]
+    ) -> list[tuple[int, int, str]]:
+        """Joined words that are not a known name as a whole, as their parts: a profile slug
+        ("linkedin.com/in/ada-lovelace") or a new double-barrelled name ("Smith-Jones") holds names."""
+        out: list[tuple[int, int, str]] = []
+        for start, end, word in words:
+            if "-" not in word:
+                out.append((start, end, word))
+                continue
+            folded = bare(word.casefold())
+            if folded in row_names or folded in self.known:
+                out.append((start, end, word))
+                continue
+            at = start
+            for part in word.split("-"):
+                out.append((at, at + len(part), part))
+                at += len(part) + 1
+        return out
+
+    def _plural_of(self, folded: str, row_names: frozenset[str]) -> str | None:
+        """The last name of which a capitalised word is the plural ("smiths" → "smith"), if any: a
+        common word's ("browns") only when it is the row's own name."""
+        for cut in (1, 2) if folded.endswith("es") else (1,):
+            stem = folded[:-cut]
+            if self.known.get(stem, 0) & LAST and (stem in row_names or stem not in _COMMON_WORDS):
+                return stem
+        return None
 
     @staticmethod
     def _is_initial(text: str, words: list[tuple[int, int, str]], i: int) -> bool:

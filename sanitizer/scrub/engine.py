@@ -16,7 +16,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sanitizer import entities
-from sanitizer.detect import FIRST, LAST, NameFinder, TextScanner, load_spacy, name_tokens
+from sanitizer.detect import (
+    FIRST,
+    LAST,
+    NameFinder,
+    TextScanner,
+    load_spacy,
+    row_name_words,
+)
 from sanitizer.detect.names import NameSpan
 from sanitizer.detect.text import ASCII_SPACES, PendingContacts, PendingScan
 from sanitizer.keyring import Keyring
@@ -717,8 +724,9 @@ class Engine:
 
 
 class _RowNames:
-    """The name tokens each row of a batch holds in its name columns, as they were when it was made
-    (before replacement), worked out for a row when first asked for: only rows with free text are."""
+    """The name words each row of a batch holds in its name columns, in all their forms
+    (`detect.names.row_name_words`), as they were when it was made (before replacement), worked out for
+    a row when first asked for: only rows with free text are."""
 
     def __init__(self, batch: Batch, paths: list[str]) -> None:
         self._columns = [RowCells(batch, path) for path in paths]
@@ -734,7 +742,7 @@ class _RowNames:
                     if isinstance(value, str) and value:
                         tokens = self._tokens.get(value)
                         if tokens is None:
-                            tokens = self._tokens[value] = tuple(name_tokens(value))
+                            tokens = self._tokens[value] = tuple(row_name_words(value))
                         found.extend(tokens)
             names = self._rows[row] = frozenset(found)
         return names

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from sanitizer import entities, parallel
+from sanitizer.detect.names import WORD, spellings
 from sanitizer.operators import get_operator
 from sanitizer.operators.base import Operator, OperatorContext, OperatorParams
+from sanitizer.operators.fake import name_pool, same_case
 from sanitizer.rules import RuleSet
 
 if TYPE_CHECKING:
@@ -70,6 +72,9 @@ class Mapper:
             str, tuple[str, ...]
         ] = {}  # "\x1f"-joined original and fake words → re-drawn
         self._overrides: dict[Channel, dict[str, str]] = {}
+        # Other spellings of the name columns' words → the word as a column spells it (see `substitute`),
+        # with the count of name originals it was made from.
+        self._spelled: tuple[int, dict[str, str]] = (0, {})
         self.find_spans: Callable[[Sequence[str]], list[list[Any]]] | None = None
 
     def channel(self, operator: str, params: OperatorParams, entity: str | None) -> Channel:
@@ -246,8 +251,6 @@ class Mapper:
         return list(redrawn)
 
     def _redraw_apart(self, originals: list[str], fakes: list[str], own: set[str]) -> list[str]:
-        from sanitizer.operators.fake import name_pool, same_case
-
         locale = self.rules.policy.locale
         seed = " ".join(w.casefold() for w in originals)
         words = list(fakes)
@@ -281,8 +284,33 @@ class Mapper:
         """
         channel = self.entity_channel(entity)
         if entity in entities.NAME_ENTITIES:
+            # "Mueller" in a note, where the column says "Müller", gets Müller's replacement.
+            spelled = self._spelled_as_in_columns()
+            if spelled:
+                values = [
+                    v if (word := spelled.get(_folded(v))) is None else same_case(v, word)
+                    for v in values
+                ]
             return self.replace(channel, values, remember=False)
         return self.replace(channel, values)
+
+    def _spelled_as_in_columns(self) -> dict[str, str]:
+        """The other spellings of the name columns' words (`detect.names.spellings`: "mueller" and
+        "muller" for "Müller", "odegaard" for "Ødegård") → the word as the column spells it, except the
+        spellings that are a column's word themselves (a "Mueller" in a column is Mueller)."""
+        originals = [self.originals[entity] for entity in sorted(entities.NAME_ENTITIES)]
+        count = sum(map(len, originals))
+        if count == self._spelled[0]:
+            return self._spelled[1]
+        words = sorted({w for group in originals for v in group for w in WORD.findall(v)})
+        own = {_folded(w) for w in words}
+        spelled: dict[str, str] = {}
+        for word in words:
+            for form in spellings(word.casefold()):
+                if form not in own:
+                    spelled.setdefault(form, word)
+        self._spelled = (count, spelled)
+        return spelled
 
     def override(self, channel: Channel, pairs: dict[str, str]) -> None:
         """Set replacements decided elsewhere (persona emails) for these values and every spelling of them
@@ -311,6 +339,7 @@ class Mapper:
         self.full_names = set()
         self._full_names_array = None
         self._apart.clear()
+        self._spelled = (0, {})
 
     def lookup(self, channel: Channel) -> dict[str, str]:
         """The current map of a channel (read-only use)."""

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from sanitizer.detect.names import FIRST, LAST, NameFinder, gazetteer, name_tokens
+from sanitizer.detect.names import (
+    FIRST,
+    LAST,
+    NameFinder,
+    gazetteer,
+    name_forms,
+    name_tokens,
+    row_name_words,
+    spellings,
+)
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +117,7 @@ def test_find_spans_say_first_or_last(finder: NameFinder, text: str, kinds: list
         ("Mrs Hopper’s son", None, ["Hopper"]),
         ("Ada Lovelace's account", None, ["Ada Lovelace"]),
         ("O'Brien's daughter", {"o'brien"}, ["O'Brien"]),
-        ("Lovelaces' house", None, []),  # not the name Lovelace
+        ("Lovelaces' house", None, ["Lovelace"]),  # the family: its name without the plural
         ("Left O'Sullivan a note", {"o'sullivan"}, ["O'Sullivan"]),
         ("D'Souza called", {"d'souza"}, ["D'Souza"]),
     ],
@@ -118,6 +127,28 @@ def test_find_possessive_is_the_name_without_its_s(
 ) -> None:
     # "Tom's" was one word, "tom's", which no name list holds: every possessive name in a note survived.
     assert _names(finder, text, row) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Herr Schmidt rief an", ["Schmidt"]),
+        ("Frau Schneider wartet", ["Schneider"]),
+        ("Señora Gutiérrez llamó", ["Gutiérrez"]),
+        ("Mme Lefebvre a appelé", ["Lefebvre"]),
+        ("Called Monsieur Girard", ["Girard"]),
+        ("Sig. Bianchi", ["Bianchi"]),
+    ],
+)
+def test_find_a_surname_after_a_title_of_the_gazetteers_languages(
+    finder: NameFinder, text: str, expected: list[str]
+) -> None:
+    assert _names(finder, text) == expected
+
+
+def test_find_a_title_is_a_name_only_as_the_rows(finder: NameFinder) -> None:
+    assert _names(finder, "Herr rang") == []
+    assert _names(finder, "Herr rang", {"herr"}) == ["Herr"]  # Anna Herr
 
 
 def test_find_adjacent_words_only_join_on_one_line(finder: NameFinder) -> None:
@@ -187,3 +218,57 @@ def test_found_since_a_mark_brings_a_copy_made_then_up_to_date() -> None:
     finder.learn(LAST, ["Ada"])  # a column may change what a known word is: no delta says so
     with pytest.raises(RuntimeError):
         finder.found_since(mark)
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("smith", {"smith"}),
+        ("müller", {"muller", "mueller"}),
+        ("mueller", {"mueller", "muller"}),
+        ("ødegård", {"ødegard", "odegard", "oedegard", "odegaard", "oedegaard", "ødegaard"}),
+        ("łukasiewicz", {"łukasiewicz", "lukasiewicz"}),
+        ("josé", {"jose"}),  # an accent alone: bare() already compares without it
+        ("mae", {"mae"}),  # "ma" is too short to be read as her name
+    ],
+)
+def test_spellings_are_the_ways_a_name_word_is_also_written(word: str, expected: set[str]) -> None:
+    assert spellings(word) == expected
+
+
+def test_name_forms_add_the_parts_of_a_joined_name() -> None:
+    assert name_forms("mary-jane") == {"mary-jane", "mary", "jane"}
+    assert row_name_words("Mary-Jane Müller") == {"mary-jane", "mary", "jane", "muller", "mueller"}
+
+
+@pytest.fixture(scope="module")
+def spelled() -> NameFinder:
+    found = NameFinder()
+    found.learn(FIRST, ["Søren", "Ada", "Mary-Jane"])
+    found.learn(LAST, ["Müller", "Ødegård", "Lovelace", "Smith", "Jones"])
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "expected"),
+    [
+        ("Mr Mueller rang", None, ["Mueller"]),
+        ("MULLER rang", None, ["MULLER"]),
+        ("Soren Oedegaard called", None, ["Soren Oedegaard"]),
+        ("called mueller back", {"müller"}, ["mueller"]),  # the row's, in another spelling
+        ("see linkedin.com/in/ada-lovelace", {"ada", "lovelace"}, ["ada", "lovelace"]),
+        ("Jane came", None, ["Jane"]),  # part of a learned joined name
+        ("Mary-Jane came", None, ["Mary-Jane"]),  # the joined name itself stays one word
+        ("a follow-up call", {"ada", "lovelace"}, []),
+        ("the Lovelaces moved", None, ["Lovelace"]),  # a family: the stem, the plural stays
+        ("the Joneses' house", None, ["Jones"]),
+        ("Smiths were here", None, []),  # "smith" is also a word: only as the row's name
+        ("Smiths were here", {"smith"}, ["Smith"]),
+        ("the Adas", None, []),  # a first name's plural is not a family
+    ],
+)
+def test_find_other_spellings_joined_words_and_families(
+    spelled: NameFinder, text: str, row: set[str] | None, expected: list[str]
+) -> None:
+    forms = {form for word in row or () for form in name_forms(word)}
+    assert _names(spelled, text, forms) == expected

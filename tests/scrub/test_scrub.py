@@ -661,6 +661,35 @@ def test_scrub_name_typed_without_accents_gets_the_columns_replacement(
     assert out["Notes"] == f"{out['FirstName']} {out['LastName']}; {out['FirstName'].lower()}"
 
 
+@pytest.mark.parametrize(
+    ("first", "last", "note", "expected"),
+    [
+        # letters written the ASCII way, and read back: a column's "Mueller" may be a note's "Müller"
+        ("Jürgen", "Müller", "Mr Mueller and MULLER", "Mr {last} and {LAST}"),
+        ("Hans", "Mueller", "Herr Müller; muller", "Herr {last}; {lower}"),
+        ("Søren", "Ødegård", "Soren Odegaard, Ms Oedegaard", "{first} {last}, Ms {last}"),
+        ("Wojciech", "Łukasiewicz", "Lukasiewicz rang", "{last} rang"),
+        # a family by its name keeps its plural; a profile address keeps its hyphen
+        ("John", "Smith", "the Smiths. Smiths' dog", "the {last}s. {last}s' dog"),
+        ("Ada", "Lovelace", "linkedin.com/in/ada-lovelace", "linkedin.com/in/{lf}-{lower}"),
+    ],
+)
+def test_scrub_name_in_another_spelling_gets_the_columns_replacement(
+    scrub_tables: ScrubTables, first: str, last: str, note: str, expected: str
+) -> None:
+    # Each of these kept the real name in the note before (the verifier did not see them either).
+    rows = [{"id": "1", "FirstName": first, "LastName": last, "Notes": note}]
+    out = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")[0]
+    fake_first, fake_last = out["FirstName"], out["LastName"]
+    assert out["Notes"] == expected.format(
+        first=fake_first,
+        last=fake_last,
+        LAST=fake_last.upper(),
+        lower=fake_last.lower(),
+        lf=fake_first.lower(),
+    )
+
+
 def test_scrub_fake_last_name_is_never_the_rows_own_first_name(
     scrub_tables: ScrubTables, keyring_a: Keyring
 ) -> None:
