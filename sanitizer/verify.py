@@ -19,7 +19,8 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections import defaultdict
+from bisect import bisect_left
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -106,8 +107,10 @@ _ASCII_PIECE = re.compile(r"[a-z]+")
 
 
 _ACCENTS = re.compile("[\u0300-\u036f]")
-# Texts of more words are compared a line at a time (see `_Checker.surviving_names`).
+# Texts of more words are compared a line at a time, or between anchors: runs of this many words found
+# once in each text (see `_Checker.surviving_names`).
 _LONG_TEXT_WORDS = 400
+_ANCHOR_WORDS = 3
 
 
 def _name_word(word: str) -> str:
@@ -152,6 +155,89 @@ def _matching_blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
     """difflib's runs of equal words of two word lists, in order, without its closing empty run."""
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     return [(i, j, size) for i, j, size in matcher.get_matching_blocks() if size]
+
+
+def _anchored_blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
+    """`_matching_blocks` of a long text on one line, in about linear time (a patience diff): equal words
+    at both ends pair up; then runs of `_ANCHOR_WORDS` words found once in each text, in the same order in
+    both, are anchors (the longest such chain); the stretches between anchors are aligned alone, in the
+    same way. Word runs, not words: in a long text few words occur once, most runs of three do."""
+    blocks: list[tuple[int, int, int]] = []
+    _align(a, b, (0, len(a)), (0, len(b)), blocks)
+    merged: list[tuple[int, int, int]] = []
+    for i, j, size in blocks:
+        if merged and merged[-1][0] + merged[-1][2] == i and merged[-1][1] + merged[-1][2] == j:
+            merged[-1] = (merged[-1][0], merged[-1][1], merged[-1][2] + size)
+        else:
+            merged.append((i, j, size))
+    return merged
+
+
+def _align(
+    a: list[str],
+    b: list[str],
+    a_span: tuple[int, int],
+    b_span: tuple[int, int],
+    out: list[tuple[int, int, int]],
+) -> None:
+    (a_lo, a_hi), (b_lo, b_hi) = a_span, b_span
+    while a_lo < a_hi and b_lo < b_hi and a[a_lo] == b[b_lo]:
+        out.append((a_lo, b_lo, 1))
+        a_lo, b_lo = a_lo + 1, b_lo + 1
+    tail = 0
+    while a_lo < a_hi - tail and b_lo < b_hi - tail and a[a_hi - tail - 1] == b[b_hi - tail - 1]:
+        tail += 1
+    a_hi, b_hi = a_hi - tail, b_hi - tail
+    anchors = _anchors(a, b, a_lo, a_hi, b_lo, b_hi) if a_hi - a_lo > _LONG_TEXT_WORDS else []
+    if not anchors:
+        out.extend(
+            (a_lo + i, b_lo + j, size) for i, j, size in _matching_blocks(a[a_lo:a_hi], b[b_lo:b_hi])
+        )
+    else:
+        for i, j in anchors:
+            _align(a, b, (a_lo, i), (b_lo, j), out)
+            out.append((i, j, _ANCHOR_WORDS))
+            a_lo, b_lo = i + _ANCHOR_WORDS, j + _ANCHOR_WORDS
+        _align(a, b, (a_lo, a_hi), (b_lo, b_hi), out)
+    out.extend((a_hi + k, b_hi + k, 1) for k in range(tail))
+
+
+def _anchors(
+    a: list[str], b: list[str], a_lo: int, a_hi: int, b_lo: int, b_hi: int
+) -> list[tuple[int, int]]:
+    """The longest chain of (i, j) starts of runs of `_ANCHOR_WORDS` words found once in a[a_lo:a_hi] and
+    once in b[b_lo:b_hi], increasing in both and not overlapping."""
+    size = _ANCHOR_WORDS
+    runs_a = [tuple(a[i : i + size]) for i in range(a_lo, a_hi - size + 1)]
+    runs_b = [tuple(b[j : j + size]) for j in range(b_lo, b_hi - size + 1)]
+    in_a, in_b = Counter(runs_a), Counter(runs_b)
+    at_b = {run: b_lo + j for j, run in enumerate(runs_b) if in_b[run] == 1}
+    pairs = [
+        (a_lo + i, at_b[run]) for i, run in enumerate(runs_a) if in_a[run] == 1 and run in at_b
+    ]
+    # Longest increasing run of the j's (patience sorting): the chain ending at each pile's top.
+    tops: list[int] = []  # per length, the pair ending such a chain with the smallest j
+    top_js: list[int] = []
+    previous = [-1] * len(pairs)
+    for index, (_, j) in enumerate(pairs):
+        length = bisect_left(top_js, j)
+        if length:
+            previous[index] = tops[length - 1]
+        if length == len(tops):
+            tops.append(index)
+            top_js.append(j)
+        else:
+            tops[length], top_js[length] = index, j
+    chain: list[tuple[int, int]] = []
+    index = tops[-1] if tops else -1
+    while index >= 0:
+        chain.append(pairs[index])
+        index = previous[index]
+    anchors: list[tuple[int, int]] = []
+    for i, j in reversed(chain):  # overlapping runs (i and i + 1) are one run of equal words
+        if not anchors or (i >= anchors[-1][0] + size and j >= anchors[-1][1] + size):
+            anchors.append((i, j))
+    return anchors
 
 
 def _starts_sentence(text: str, start: int) -> bool:
@@ -545,12 +631,15 @@ class _Checker:
         if not held.intersection(words_after):
             return 0, 0
         words_before = [_name_word(w) for w in _NAME_WORDS.findall(before)]
-        if len(words_before) > _LONG_TEXT_WORDS and (pairs := _lines(before, after)):
-            # A long text (a call transcript) is aligned line by line: the alignment below takes time
+        if len(words_before) <= _LONG_TEXT_WORDS:
+            blocks = _matching_blocks(words_before, words_after)
+        elif pairs := _lines(before, after):
+            # A long text (a call transcript) is aligned line by line: difflib's alignment takes time
             # that grows with the square of the length.
             found = [self.surviving_names(b, a, row_names) for b, a in pairs]
             return sum(s for s, _ in found), sum(c for _, c in found)
-        blocks = _matching_blocks(words_before, words_after)
+        else:
+            blocks = _anchored_blocks(words_before, words_after)
         kept: set[int] = set()
         for index, (a, b, size) in enumerate(blocks):
             # A word left in place keeps its neighbours: it sits in a run of unchanged words, or its shift

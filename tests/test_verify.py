@@ -346,6 +346,37 @@ def test_surviving_names_in_a_long_text_are_those_of_the_whole_text_alignment(
     assert segmented[0] == checker.surviving_names(before, after, {"ada"})[0]
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_surviving_names_in_a_long_text_on_one_line_are_those_of_the_whole_text_alignment(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    # One line (a transcript exported as one string) is aligned between anchors (patience diff), not
+    # by difflib over the whole text; the survivors and coincidences are the same.
+    before, after = _transcript(seed, 2000)
+    before, after = before.replace("\n", " "), after.replace("\n", " ")
+    checker = _Checker(
+        Originals({"LAST_NAME": {"Hopper", "Turing", "Quist"}, "FIRST_NAME": {"Ada"}}),
+        default_safe_ranges(),
+        REGIONS,
+    )
+    anchored = checker.surviving_names(before, after, {"ada"})
+    monkeypatch.setattr(verify_module, "_LONG_TEXT_WORDS", 10**9)
+    assert anchored == checker.surviving_names(before, after, {"ada"})
+
+
+def test_anchored_blocks_pair_words_once_in_each_text_and_align_between_them() -> None:
+    from sanitizer.verify import _anchored_blocks, _matching_blocks
+
+    words = [f"w{i % 97}" for i in range(1200)]  # every word repeats: no anchors
+    changed = [*words[:500], "Quist", *words[501:]]
+    # The equal ends pair up first; difflib alone takes the longest run wherever it is (a shifted one)
+    assert _anchored_blocks(words, changed) == [(0, 0, 500), (501, 501, 699)]
+    assert _matching_blocks(words, changed) == [(0, 0, 16), (16, 501, 699)]
+    unique = [f"u{i}" for i in range(1200)]
+    moved = [*unique[700:], *unique[:700]]  # the longer part pairs up, the other moved
+    assert _anchored_blocks(unique, moved) == [(0, 500, 700)]
+
+
 def test_surviving_names_in_a_long_transcript_are_found_line_by_line() -> None:
     filler = "\n".join(f"Agent: line {i} about the billing plan and the payment" for i in range(80))
     before = f"Customer: this is Ada Hopper\n{filler}\nCustomer: thanks, Hopper here"
