@@ -191,7 +191,8 @@ def _align(
     anchors = _anchors(a, b, a_lo, a_hi, b_lo, b_hi) if a_hi - a_lo > _LONG_TEXT_WORDS else []
     if not anchors:
         out.extend(
-            (a_lo + i, b_lo + j, size) for i, j, size in _matching_blocks(a[a_lo:a_hi], b[b_lo:b_hi])
+            (a_lo + i, b_lo + j, size)
+            for i, j, size in _matching_blocks(a[a_lo:a_hi], b[b_lo:b_hi])
         )
     else:
         for i, j in anchors:
@@ -238,6 +239,12 @@ def _anchors(
         if not anchors or (i >= anchors[-1][0] + size and j >= anchors[-1][1] + size):
             anchors.append((i, j))
     return anchors
+
+
+def _beside(text: str, left: re.Match[str], right: re.Match[str]) -> bool:
+    """Two words one or two blanks apart on one line (as the words of one name)."""
+    gap = text[left.end() : right.start()]
+    return 0 < len(gap) <= 2 and gap.isspace() and "\n" not in gap
 
 
 def _starts_sentence(text: str, start: int) -> bool:
@@ -589,7 +596,9 @@ class _Checker:
         """(survivors, coincidences): original name words of `before` still in `after` in place, or re-made.
 
         A name is mentioned when written as one (capitalised), or in any case when it is the row's own;
-        a row's name that is also a common word ("will", "grace") only capitalised or starting a sentence.
+        a row's name that is also a common word ("will", "grace") only capitalised, starting a sentence
+        or beside another of its name words (`_held`). A word counts where it was a name: the row's "Van"
+        held in "Van der Berg" does not make "the van" a name.
         """
         name_words = self.name_words
         # Most notes keep no original name word at all: one set intersection says so, in C for ASCII
@@ -606,31 +615,12 @@ class _Checker:
         plurals = self.plurals
         if name_words.isdisjoint(shared) and plurals.keys().isdisjoint(shared):
             return 0, 0
-        held = set()
-        for match in _NAME_WORDS.finditer(before):
-            word = match.group()
-            folded = _name_word(word)
-            if folded not in name_words:
-                # "the Smiths": written as a name; a common word's plural ("Browns") only as the row's.
-                stem = plurals.get(folded)
-                if stem and word[0].isupper() and (stem not in _AMBIGUOUS or stem in row_names):
-                    held.add(folded)
-                continue
-            is_capital = word[0].isupper()
-            # A capitalised name counts; so does the row's own name, unless it is a common word written
-            # in lower case inside a sentence ("will", "grace").
-            if (is_capital and folded not in _AMBIGUOUS) or (
-                folded in row_names
-                and (
-                    is_capital
-                    or folded not in _AMBIGUOUS
-                    or _starts_sentence(before, match.start())
-                )
-            ):
-                held.add(folded)
+        matches = list(_NAME_WORDS.finditer(before))
+        held_at = self._held(before, matches, row_names)
+        held = {_name_word(matches[i].group()) for i in held_at}
         if not held.intersection(words_after):
             return 0, 0
-        words_before = [_name_word(w) for w in _NAME_WORDS.findall(before)]
+        words_before = [_name_word(m.group()) for m in matches]
         if len(words_before) <= _LONG_TEXT_WORDS:
             blocks = _matching_blocks(words_before, words_after)
         elif pairs := _lines(before, after):
@@ -640,7 +630,7 @@ class _Checker:
             return sum(s for s, _ in found), sum(c for _, c in found)
         else:
             blocks = _anchored_blocks(words_before, words_after)
-        kept: set[int] = set()
+        kept: dict[int, int] = {}  # a word of `after` left in place → its place in `before`
         for index, (a, b, size) in enumerate(blocks):
             # A word left in place keeps its neighbours: it sits in a run of unchanged words, or its shift
             # agrees with the unchanged text before or after it. A lone equal word at another shift is a
@@ -653,15 +643,60 @@ class _Checker:
                 else len(words_after) - len(words_before)
             )
             if size >= 2 or shift in (before_shift, after_shift):
-                kept.update(range(b, b + size))
+                kept.update((b + k, a + k) for k in range(size))
         survivors = coincidences = 0
         for index, word in enumerate(words_after):
             if word in held:
-                if index in kept:
-                    survivors += 1
-                else:
+                source = kept.get(index)
+                if source is None:
                     coincidences += 1
+                elif source in held_at:  # not the same word in place where it was no name ("van")
+                    survivors += 1
         return survivors, coincidences
+
+    def _held(
+        self, before: str, matches: list[re.Match[str]], row_names: set[str] | frozenset[str]
+    ) -> set[int]:
+        """The places of the words of `before` that are original names as written there.
+
+        A capitalised name counts; so does the row's own name, unless it is a common word written in lower
+        case inside a sentence ("will", "grace") with none of the row's held name words beside it ("bob
+        marley", "mr van der berg"); and a capitalised plural of a last name ("the Smiths"), a common
+        word's ("Browns") only as the row's."""
+        name_words, plurals = self.name_words, self.plurals
+        held: set[int] = set()
+        weak: list[int] = []  # the row's common-word names in lower case
+        for index, match in enumerate(matches):
+            word = match.group()
+            folded = _name_word(word)
+            is_capital = word[0].isupper()
+            if folded not in name_words:
+                stem = plurals.get(folded)
+                if stem and is_capital and (stem not in _AMBIGUOUS or stem in row_names):
+                    held.add(index)
+            elif (is_capital and folded not in _AMBIGUOUS) or (
+                folded in row_names
+                and (
+                    is_capital
+                    or folded not in _AMBIGUOUS
+                    or _starts_sentence(before, match.start())
+                )
+            ):
+                held.add(index)
+            elif folded in row_names:
+                weak.append(index)
+        while weak:
+            beside = [
+                i
+                for i in weak
+                if (i - 1 in held and _beside(before, matches[i - 1], matches[i]))
+                or (i + 1 in held and _beside(before, matches[i], matches[i + 1]))
+            ]
+            if not beside:
+                break
+            held.update(beside)
+            weak = [i for i in weak if i not in held]
+        return held
 
 
 def verify(

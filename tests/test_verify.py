@@ -736,6 +736,24 @@ def test_surviving_names_ascii_shortcut_lets_a_kept_joined_or_folded_name_throug
     assert checker.surviving_names(note, note, row) == (kept, 0)
 
 
+def test_surviving_names_count_a_word_where_it_was_a_name() -> None:
+    originals = Originals({"FIRST_NAME": {"Bob", "Jan"}, "LAST_NAME": {"Marley", "van der Berg"}})
+    checker = _Checker(originals, default_safe_ranges(), REGIONS)
+    berg = {"jan", "van", "der", "berg"}
+    # "Van" was a name in "Van der Berg", not in "the van": that one staying is no survivor
+    before = "Van der Berg called about the van"
+    assert checker.surviving_names(before, "Pratt Jackson Boyle called about the van", berg) == (
+        0,
+        0,
+    )
+    assert checker.surviving_names(before, "Van Jackson Boyle called about the van", berg) == (1, 0)
+    # a row's common-word name in lower case counts beside its other name words
+    bob = {"bob", "marley"}
+    assert checker.surviving_names("call bob marley", "call bob zimmerman", bob) == (1, 0)
+    assert checker.surviving_names("call bob later", "call bob later", bob) == (0, 0)
+    assert checker.surviving_names("Mr van der Berg", "Mr van Jackson Boyle", berg) == (1, 0)
+
+
 def test_surviving_names_family_plurals_are_last_names_only() -> None:
     originals = Originals({"LAST_NAME": {"Smith", "Lovelace"}, "FIRST_NAME": {"Ada"}})
     checker = _Checker(originals, default_safe_ranges(), REGIONS)
@@ -789,7 +807,7 @@ def test_row_names_are_the_name_words_of_each_rows_cells_flat_or_nested() -> Non
     assert [names(row) for row in range(3)] == [
         {"ada", "lovelace", "mary", "jane", "bo"},  # a joined name's parts are its words
         set(),
-        {"o'neil", "hopper"},
+        {"o'neil", "o’neil", "oneil", "hopper"},  # with and without its apostrophe
     ]
     frame = pd.DataFrame({"First": ["Ada", None], "Last": ["Lovelace", "Hopper"]}, dtype=object)
     flat = VerifyTable("t", None, Path("unused"), {"First": first, "Last": last})  # type: ignore[arg-type]

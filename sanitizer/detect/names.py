@@ -80,7 +80,9 @@ def name_tokens(value: str) -> list[str]:
     return [bare(t.casefold()) for t in WORD.findall(value) if len(t) > 1]
 
 
-_SPELLED_OTHERWISE = re.compile("|".join(NAME_ASCII_SPELLINGS))
+_SPELLED_OTHERWISE = re.compile(
+    "|".join([*NAME_ASCII_SPELLINGS, *(re.escape(c) for c in NAME_LETTER_SPELLINGS if c.isascii())])
+)
 _MAX_SPELLINGS = (
     32  # names hold one or two such letters; a word with many keeps its first spellings
 )
@@ -230,6 +232,7 @@ class NameFinder:
         # row's own name words by that loop: most words of a note are lower-case words, nobody's name.
         caps = list(compress(range(count), capitals))
         candidates = caps
+        own: list[int] = []
         if row_names:
             own = [i for i, folded in enumerate(folded_words) if folded in row_names]
             if own:
@@ -263,6 +266,8 @@ class NameFinder:
                 cut = len(folded) - len(stem)
                 words[i] = (start, end - cut, word[:-cut])
                 folded_words[i] = stem
+        if own:
+            _join_own(text, words, flags, own)
         if len(caps) < 2 and not any(flags):
             return []  # what follows joins capitalised words to names, or pairs two of them
         # A capitalised surname right after a recognised name extends it ("Priya Raman").
@@ -383,6 +388,27 @@ class NameFinder:
                 )
             )
         return spans
+
+
+def _join_own(
+    text: str, words: list[tuple[int, int, str]], flags: list[float], own: list[int]
+) -> None:
+    """The row's own name words that are also common words, in lower case ("bob marley", "mr van der
+    berg"), count beside another name word: the row's name written out is the strongest evidence."""
+    weak = [i for i in own if not flags[i]]
+    last = len(words) - 1
+    while weak:
+        joined = [
+            i
+            for i in weak
+            if (i > 0 and flags[i - 1] and _adjacent(text, words[i - 1], words[i]))
+            or (i < last and flags[i + 1] and _adjacent(text, words[i], words[i + 1]))
+        ]
+        if not joined:
+            return
+        for i in joined:
+            flags[i] = 1.0
+        weak = [i for i in weak if not flags[i]]
 
 
 def _sentence_break(between: str) -> bool:

@@ -265,6 +265,11 @@ def spelled() -> NameFinder:
         ("Smiths were here", None, []),  # "smith" is also a word: only as the row's name
         ("Smiths were here", {"smith"}, ["Smith"]),
         ("the Adas", None, []),  # a first name's plural is not a family
+        # a row's common-word name in lower case counts beside its other name words
+        ("callback for bob marley", {"bob", "marley"}, ["bob marley"]),
+        ("Mr van der Berg rang", {"jan", "van", "der", "berg"}, ["van der Berg"]),
+        ("the van arrived", {"jan", "van", "der", "berg"}, []),
+        ("ONEILL and Oneill", {"o'neill"}, ["ONEILL", "Oneill"]),  # without its apostrophe
     ],
 )
 def test_find_other_spellings_joined_words_and_families(

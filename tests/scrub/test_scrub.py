@@ -672,6 +672,10 @@ def test_scrub_name_typed_without_accents_gets_the_columns_replacement(
         # a family by its name keeps its plural; a profile address keeps its hyphen
         ("John", "Smith", "the Smiths. Smiths' dog", "the {last}s. {last}s' dog"),
         ("Ada", "Lovelace", "linkedin.com/in/ada-lovelace", "linkedin.com/in/{lf}-{lower}"),
+        # a row's common-word name in lower case, beside its other name words
+        ("Bob", "Marley", "callback for bob marley", "callback for {lf} {lower}"),
+        ("Jan", "van der Berg", "Mr van der Berg rang", "Mr {last} rang"),
+        ("Chris", "O'Neill", "ONEILL and Oneill", "{LAST} and {last}"),  # without its apostrophe
     ],
 )
 def test_scrub_name_in_another_spelling_gets_the_columns_replacement(
