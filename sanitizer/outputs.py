@@ -57,6 +57,8 @@ class TableWriter:
         self.source = source
         self.path = path
         self.format = fmt
+        # A CSV written as it was read keeps its separator; other inputs become comma-separated CSV.
+        self._delimiter = source.delimiter if source.format == "csv" else ","
         self.rows = 0
         self._text: TextIO | None = None
         self._parquet: pq.ParquetWriter | None = None
@@ -93,6 +95,7 @@ class TableWriter:
                     pd.DataFrame(columns=self.source.header),
                     header=True,
                     newline=self.source.newline,
+                    delimiter=self._delimiter,
                 )
             )
         elif self.format == "parquet" and self._parquet is None and self._schema is not None:
@@ -140,7 +143,9 @@ class TableWriter:
             self._columns = [str(c) for c in frame.columns]
         elif list(frame.columns) != self._columns:
             frame = frame.reindex(columns=self._columns)
-        self._open_text().write(csv_text(frame, header=is_first, newline=self.source.newline))
+        self._open_text().write(
+            csv_text(frame, header=is_first, newline=self.source.newline, delimiter=self._delimiter)
+        )
 
     def _write_parquet(self, batch: Batch) -> None:
         if isinstance(batch, RecordsBatch):

@@ -199,6 +199,7 @@ class TableSource:
     header: list[str] = field(default_factory=list)
     has_bom: bool = False
     newline: str = "\n"
+    delimiter: str = ","  # a CSV's field separator (`;` from spreadsheets in many European locales)
     is_nested: bool = False
     data: bytes | None = field(
         default=None, repr=False
@@ -329,7 +330,8 @@ def _read_csv_header(source: TableSource, head: bytes) -> None:
     # Some tools write the quoted header twice quoted (`""inin-outbound-id""`, the Terraform provider's
     # test fixture): read such a name as once quoted.
     line = _DOUBLED_QUOTES.sub(r'\1"\2"', line.lstrip("\ufeff"))
-    header = next(csv.reader([line]), [])
+    source.delimiter = _delimiter(line)
+    header = next(csv.reader([line], delimiter=source.delimiter), [])
     # Genesys exports quote the header and start with a BOM; some tools double the quotes.
     names = [clean_header_name(name) for name in header]
     if not names or all(n == "" for n in names):
@@ -343,6 +345,17 @@ def _read_csv_header(source: TableSource, head: bytes) -> None:
             f"{source.path}: row 0 (header): duplicate column name {sorted(seen)[0]!r}"
         )
     source.header = names
+
+
+# Field separators a CSV may use: spreadsheets write `;` where the decimal mark is a comma.
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _delimiter(header: str) -> str:
+    """The separator that splits the header line into the most fields (`,` on a tie): a file of
+    `id;first_name;email` read with commas would be one column, and its names would go unfound."""
+    fields = {d: len(next(csv.reader([header], delimiter=d), [])) for d in _DELIMITERS}
+    return max(_DELIMITERS, key=lambda d: (fields[d], d == ","))
 
 
 # What the CSV reader parses at a time: blocks do not decide the batches (see _csv_batches).
@@ -370,7 +383,9 @@ def _csv_batches(source: TableSource, rows: int) -> Iterator[Batch]:
                 column_names=source.header, skip_rows=1, block_size=CSV_BLOCK_BYTES
             ),
             parse_options=pcsv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=on_invalid
+                delimiter=source.delimiter,
+                newlines_in_values=True,
+                invalid_row_handler=on_invalid,
             ),
             convert_options=options,
         )
@@ -431,7 +446,7 @@ def _check_quotes(source: TableSource) -> None:
 def _ragged(source: TableSource) -> InputError:
     """Find the first row with the wrong number of fields (only on the error path) and say where."""
     with io.TextIOWrapper(source.open(), encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, delimiter=source.delimiter)
         next(reader, None)
         for number, fields in enumerate(reader, start=1):
             if fields and len(fields) != len(source.header):
@@ -525,33 +540,39 @@ def _kind(value: Any) -> str:
     )
 
 
-def csv_text(frame: pd.DataFrame, *, header: bool, newline: str) -> str:
-    """CSV text of a frame: minimal quoting, the given line ending (shared by writers and tests).
+def csv_text(frame: pd.DataFrame, *, header: bool, newline: str, delimiter: str = ",") -> str:
+    """CSV text of a frame: minimal quoting, the given line ending and field separator (shared by
+    writers and tests).
 
     Text-only frames (every CSV input) are joined in Arrow, byte for byte what `DataFrame.to_csv` writes
     with `csv.QUOTE_MINIMAL` and about five times faster; other frames go through pandas.
     """
-    body = _arrow_csv_body(frame, newline) if len(frame) else None
+    body = _arrow_csv_body(frame, newline, delimiter) if len(frame) else None
     if body is None:
         buffer = io.StringIO()
         frame.to_csv(
-            buffer, index=False, header=header, lineterminator=newline, quoting=csv.QUOTE_MINIMAL
+            buffer,
+            index=False,
+            header=header,
+            sep=delimiter,
+            lineterminator=newline,
+            quoting=csv.QUOTE_MINIMAL,
         )
         return buffer.getvalue()
     if not header:
         return body
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator=newline, quoting=csv.QUOTE_MINIMAL).writerow(
-        [str(c) for c in frame.columns]
-    )
+    csv.writer(
+        buffer, delimiter=delimiter, lineterminator=newline, quoting=csv.QUOTE_MINIMAL
+    ).writerow([str(c) for c in frame.columns])
     return buffer.getvalue() + body
 
 
-def _arrow_csv_body(frame: pd.DataFrame, newline: str) -> str | None:
+def _arrow_csv_body(frame: pd.DataFrame, newline: str, delimiter: str) -> str | None:
     """The rows of a frame whose columns all hold text (or nothing), as the csv module quotes them:
     a field holding the delimiter, the quote or a line-ending character is quoted, its quotes doubled;
     a row that is one empty field is written `""`. None when a column holds anything but text."""
-    specials = sorted(set(',"' + newline))
+    specials = sorted(set(delimiter + '"' + newline))
     special = "[" + re.escape("".join(specials)) + "]"
 
     def text(value: str) -> pa.Scalar:
@@ -576,7 +597,7 @@ def _arrow_csv_body(frame: pd.DataFrame, newline: str) -> str | None:
         fields.append(pc.if_else(pc.match_substring_regex(array, special), quoted, array))
     if len(fields) == 1:
         fields[0] = pc.if_else(pc.equal(fields[0], text("")), text('""'), fields[0])
-    rows = pc.binary_join_element_wise(*fields, text(",")) if len(fields) > 1 else fields[0]
+    rows = pc.binary_join_element_wise(*fields, text(delimiter)) if len(fields) > 1 else fields[0]
     lines = pc.binary_join_element_wise(rows, text(""), text(newline))
     chunks = lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]
     return b"".join(_text_bytes(chunk) for chunk in chunks).decode("utf-8")

@@ -92,6 +92,36 @@ def test_csv_batches_are_even_across_reader_blocks(
     assert notes == [f"note {i}\nsecond line" for i in range(200)]
 
 
+@pytest.mark.parametrize(
+    ("header", "delimiter"),
+    [
+        ("id,first_name,email", ","),
+        ("id;first_name;email", ";"),
+        ("id\tfirst_name\temail", "\t"),
+        ("id|first_name|email", "|"),
+        ('"a;b",c', ","),  # a separator inside quotes does not count
+        ("a,b;c", ","),  # a tie keeps the comma
+        ("only", ","),
+    ],
+)
+def test_csv_separator_is_the_one_that_splits_the_header_most(
+    tmp_path: Path, header: str, delimiter: str
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(f"{header}\n", encoding="utf-8")
+    (source,) = read_sources([path])
+    assert source.delimiter == delimiter
+
+
+def test_csv_with_semicolons_reads_its_fields(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('id;name\n1;"Lovelace; Ada"\n', encoding="utf-8")
+    (source,) = read_sources([path])
+    (batch,) = source.batches()
+    assert isinstance(batch, FrameBatch)
+    assert batch.frame.to_dict(orient="records") == [{"id": "1", "name": "Lovelace; Ada"}]
+
+
 def test_csv_header_only_gives_one_empty_batch(tmp_path: Path) -> None:
     source = _one(_write(tmp_path / "t.csv", "a,b\n"))
     batches = list(source.batches())

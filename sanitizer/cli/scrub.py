@@ -23,7 +23,9 @@ class OutputFormat(StrEnum):
 
 
 INPUTS = typer.Argument(
-    ..., help="CSV, Parquet, JSON Lines or JSON files, or folders of them.", show_default=False
+    ...,
+    help="CSV (separated by , ; tab or |), Parquet, JSON Lines or JSON files, or folders of them.",
+    show_default=False,
 )
 RULES = typer.Option(None, "--rules", help="Rules file or folder (default: the shipped rules).")
 

@@ -415,3 +415,22 @@ def test_progress_display_on_a_terminal_starts_no_thread(monkeypatch: pytest.Mon
         progress("scrub", "contacts", 100_000)
         assert threading.active_count() == before
     assert "scrub contacts" in terminal.file.getvalue()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_scrub_csv_with_another_separator_is_read_and_written_with_it(
+    project: Path, delimiter: str
+) -> None:
+    # A spreadsheet in a European locale writes `;`: read with commas, each row was one cell, the
+    # names in it went unfound, and verification passed with the real names in the output.
+    lines = [delimiter.join(ROWS[0]), *(delimiter.join(row.values()) for row in ROWS)]
+    (project / "in" / "contacts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, _, err = _scrub(project)
+    assert code == EXIT_OK, err
+    written = (project / "out" / "contacts.csv").read_text(encoding="utf-8").splitlines()
+    assert written[0] == delimiter.join(ROWS[0])
+    cells = [line.split(delimiter) for line in written[1:]]
+    assert [row[0] for row in cells] == ["c-1", "c-2"]
+    assert all(len(row) == len(ROWS[0]) for row in cells)
+    originals = [v for v in VALUES if v != "No answer"]  # a note without PII stays as it was
+    assert not any(value in line for value in originals for line in written[1:])
