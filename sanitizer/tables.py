@@ -339,12 +339,34 @@ def _read_csv_header(source: TableSource, head: bytes) -> None:
     empty = [i + 1 for i, n in enumerate(names) if n == ""]
     if empty:
         raise InputError(f"{source.path}: row 0 (header): column {empty[0]} has no name")
+    for index, name in enumerate(names, start=1):
+        looks_like = _data_like(name)
+        if looks_like:
+            # A file without a header row: its first record would be read as column names, kept as
+            # they are in the output and shown in the report.
+            raise InputError(
+                f"{source.path}: row 0 (header): column {index} holds {looks_like}, not a column "
+                "name: the first line must name the columns"
+            )
     seen = {n for n in names if names.count(n) > 1}
     if seen:
         raise InputError(
             f"{source.path}: row 0 (header): duplicate column name {sorted(seen)[0]!r}"
         )
     source.header = names
+
+
+_EMAIL_CELL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_PHONE_CELL = re.compile(r"\+?[\d\s().\-/]+")
+
+
+def _data_like(name: str) -> str | None:
+    """What a header cell holds when it is a record's value, not a column name (None for a name)."""
+    if _EMAIL_CELL.fullmatch(name):
+        return "an email address"
+    if _PHONE_CELL.fullmatch(name) and sum(c.isdigit() for c in name) >= 10:
+        return "a phone number"
+    return None
 
 
 # Field separators a CSV may use: spreadsheets write `;` where the decimal mark is a comma.

@@ -259,7 +259,34 @@ BAD_INPUTS: list[tuple[str, str, bytes, str]] = [
     ("duplicate-after-quotes", "t.csv", b'"Email",Email\nx,y\n', "duplicate column name 'Email'"),
     ("empty-header-name", "t.csv", b"a,,c\n1,2,3\n", "row 0 (header): column 2 has no name"),
     ("header-not-utf8", "t.csv", b"caf\xe9,b\n1,2\n", "header is not UTF-8"),
+    # A file without a header row: its first record would be column names, kept and reported.
+    (
+        "no-header-email",
+        "t.csv",
+        b"Ada,ada@example.org\nGrace,grace@example.org\n",
+        "row 0 (header): column 2 holds an email address, not a column name",
+    ),
+    (
+        "no-header-phone",
+        "t.csv",
+        b"c-1;+1 (212) 555-0187\n",
+        "row 0 (header): column 2 holds a phone number, not a column name",
+    ),
 ]
+
+
+@pytest.mark.parametrize("header", ["Phone 1", "2024-01-01", "e-mail", "@handle", "E-Mail (work)"])
+def test_csv_header_names_that_merely_resemble_data_are_names(tmp_path: Path, header: str) -> None:
+    path = _write(tmp_path / "t.csv", f"id,{header}\n1,2\n".encode())
+    (source,) = read_sources([path])
+    assert source.header == ["id", header]
+
+
+def test_csv_header_that_is_data_is_not_shown_in_the_error(tmp_path: Path) -> None:
+    path = _write(tmp_path / "t.csv", b"Ada,ada@example.org,+12125550187\n")
+    with pytest.raises(InputError) as caught:
+        read_sources([path])
+    assert "ada" not in str(caught.value).replace(str(path), "")
 
 
 @pytest.mark.parametrize(
