@@ -162,6 +162,10 @@ class RecordsBatch(Batch):
     def paths(self) -> list[str]:
         return list(self._leaves)
 
+    def first_row(self, path: str) -> int:
+        """The first record (within the batch) holding `path`."""
+        return self._leaves[path].rows[0]
+
     def cells(self, path: str) -> tuple[pd.Series, np.ndarray]:
         leaves = self._leaves.get(path)
         if leaves is None:
@@ -220,22 +224,46 @@ class TableSource:
         elif self.format == "parquet":
             yield from _parquet_batches(self, rows)
         elif self.format == "jsonl":
-            yield from _chunks(_jsonl_records(self), rows)
+            yield from _chunks(_jsonl_records(self), rows, self)
         else:
-            yield from _chunks(iter(_json_records(self)), rows)
+            yield from _chunks(iter(_json_records(self)), rows, self)
 
 
-def _chunks(records: Iterator[dict[str, Any]], rows: int) -> Iterator[Batch]:
+def _chunks(records: Iterator[dict[str, Any]], rows: int, source: TableSource) -> Iterator[Batch]:
     chunk: list[dict[str, Any]] = []
     start = 0
     for record in records:
         chunk.append(record)
         if len(chunk) >= rows:
-            yield RecordsBatch(chunk, start)
+            yield _keys_checked(RecordsBatch(chunk, start), source)
             start += len(chunk)
             chunk = []
     if chunk or start == 0:
-        yield RecordsBatch(chunk, start)
+        yield _keys_checked(RecordsBatch(chunk, start), source)
+
+
+_EMAIL_IN_KEY = re.compile(r"[^@\s.\[\]]+@[^@\s.\[\]]+\.[^@\s\[\]]+")
+_PHONE_KEY = re.compile(r"(?:^|[.\[])\+\d[\d\s().\-/]{8,}\d")
+
+
+def _keys_checked(batch: RecordsBatch, source: TableSource) -> RecordsBatch:
+    """A batch whose records' keys are names: an email address or an international phone number used
+    as a key ({"ada@example.org": "primary"}) would be kept in the output and shown in the report."""
+    for path in batch.paths():
+        what = (
+            "an email address"
+            if _EMAIL_IN_KEY.search(path)
+            else "a phone number"
+            if _PHONE_KEY.search(path)
+            else None
+        )
+        if what:
+            record = batch.start_row + batch.first_row(path) + 1
+            raise InputError(
+                f"{source.path}: record {record}: a key holds {what}, not a field name (values "
+                "used as keys would be kept in the output and shown in the report)"
+            )
+    return batch
 
 
 def read_sources(inputs: Sequence[Path]) -> list[TableSource]:

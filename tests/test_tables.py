@@ -366,7 +366,29 @@ BAD_BODIES: list[tuple[str, str, bytes, str, list[str]]] = [
         ["SECRET-3"],
     ),
     ("jsonl-not-utf8", "t.jsonl", b'{"a": 1}\n{"a": "caf\xe9"}\n', "not valid UTF-8", ["caf"]),
+    # A value used as a key would be kept in the output and shown in the report.
+    (
+        "json-email-key",
+        "t.json",
+        b'[{"id": 1}, {"id": 2, "byEmail": {"ada@example.org": "primary"}}]',
+        "record 2: a key holds an email address, not a field name",
+        ["ada@example.org", "byEmail"],
+    ),
+    (
+        "jsonl-phone-key",
+        "t.jsonl",
+        b'{"id": 1, "phones": {"+1 212 555 0187": {"type": "home"}}}\n',
+        "record 1: a key holds a phone number, not a field name",
+        ["555", "phones"],
+    ),
 ]
+
+
+def test_json_keys_that_merely_resemble_data_are_names(tmp_path: Path) -> None:
+    path = _write(tmp_path / "t.jsonl", b'{"byId": {"2125550187": 1}, "e-mail": 2, "x.y@z": 3}\n')
+    (source,) = read_sources([path])
+    (batch,) = source.batches()
+    assert batch.paths() == ["byId.2125550187", "e-mail", "x.y@z"]
 
 
 @pytest.mark.parametrize(
