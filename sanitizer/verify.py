@@ -987,6 +987,23 @@ def _positional(
     same = pc.and_(pc.equal(old_keys, new_keys), pc.not_equal(old_keys, ""))
     for position in np.flatnonzero(same.to_numpy(zero_copy_only=False)):
         scan.add(table.name, column, int(rows[position]), "original-value", check.entity)
+    if table.name_columns and check.entity not in NAME_ENTITIES:
+        # A value that is more than its entity ("call Alan on 212-555-0188" in a phone column): the
+        # operator replaced the number; the row's name beside it must not stay.
+        old_text = _arrow_text(before.reset_index(drop=True))
+        wordy = pc.and_(
+            pc.match_substring_regex(old_text, r"\pL"), pc.match_substring_regex(old_text, r"\s")
+        )
+        olds, news = before.tolist(), after.tolist()
+        for position in np.flatnonzero(wordy.to_numpy(zero_copy_only=False)):
+            old, new = olds[position], news[position]
+            if not isinstance(new, str):
+                continue
+            row = int(rows[position]) - start_row
+            survivors, coincidences = checker.surviving_names(str(old), new, row_names(row))
+            scan.coincidences += coincidences
+            if survivors:
+                scan.add(table.name, column, int(rows[position]), "original-value", "PERSON")
 
 
 def _aligned(left: Iterator[Batch], right: Iterator[Batch]) -> Iterator[tuple[Batch, Batch]]:

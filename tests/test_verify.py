@@ -389,6 +389,23 @@ def test_surviving_names_in_a_long_transcript_are_found_line_by_line() -> None:
     assert checker.surviving_names(before, clean, {"ada", "hopper"}) == (0, 0)
 
 
+def test_verify_row_name_beside_a_replaced_number_is_a_finding(tmp_path: Path) -> None:
+    # The phone operator replaced the number in "call Ada on ..." and left the row's name beside it.
+    before = [dict(r) for r in BEFORE]
+    before[0]["Phone"] = "call Ada on +1 212 555 0185"
+    kept = _with(0, Phone="call Ada on +1 212 555 0142")
+    (tmp_path / "kept").mkdir()
+    report, _ = _verify(tmp_path / "kept", kept, before=before)
+    assert (
+        Finding(table="contacts", column="Phone", row=1, kind="original-value", entity="PERSON")
+        in report.findings
+    )
+    clean = _with(0, Phone="call Mia on +1 212 555 0142")
+    (tmp_path / "clean").mkdir()
+    report, _ = _verify(tmp_path / "clean", clean, before=before)
+    assert report.status == "passed"
+
+
 def test_verify_row_name_in_a_kept_column_is_a_finding(tmp_path: Path) -> None:
     before = [dict(r) for r in BEFORE]
     before[0]["Code"] = "Ada called back"
