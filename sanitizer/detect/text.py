@@ -407,7 +407,7 @@ class TextScanner:
                         Span(match.start(), match.end(), entity, 1.0, "KnownValueRecognizer")
                     )
         for name in self.names.find(text, row_names):
-            found.append(_person(name, "NameFinder"))
+            found.append(person_span(name, "NameFinder"))
         return resolve_overlaps(found)
 
     def scan_many(
@@ -504,7 +504,7 @@ class TextScanner:
             for index, found in enumerate(self.ner(list(texts))):
                 if found:
                     spans[index] = resolve_overlaps(
-                        spans[index] + [_person(n, "SpacyRecognizer") for n in found]
+                        spans[index] + [person_span(n, "SpacyRecognizer") for n in found]
                     )
         return spans
 
@@ -761,7 +761,8 @@ def _has_context(text: str, start: int, words: frozenset[str]) -> bool:
     return any(w.casefold() in words for w in before)
 
 
-def _person(name: NameSpan, recognizer: str) -> Span:
+def person_span(name: NameSpan, recognizer: str) -> Span:
+    """A name the finder found, as a PERSON span."""
     return Span(
         name.start,
         name.end,

@@ -25,10 +25,11 @@ from sanitizer.detect import (
     row_name_words,
 )
 from sanitizer.detect.names import NameSpan
-from sanitizer.detect.text import ASCII_SPACES, PendingContacts, PendingScan
+from sanitizer.detect.text import ASCII_SPACES, PendingContacts, PendingScan, person_span
 from sanitizer.keyring import Keyring
 from sanitizer.memory import settled
 from sanitizer.operators import get_operator
+from sanitizer.operators.text import TextParams
 from sanitizer.outputs import Staging, TableWriter
 from sanitizer.rules import RuleSet
 from sanitizer.scrub.mapping import Channel, Mapper
@@ -568,7 +569,9 @@ class Engine:
         Nothing here depends on the scanner, so the next batch is loaded while the workers still scan this
         one's notes."""
         texts = self._texts(table, batch)
-        row_names = self._row_names(table, batch) if texts else None
+        # Taken before any column is replaced: free text, and values with words in other columns
+        # (`_names_beside`), are searched for the row's original names.
+        row_names = self._row_names(table, batch)
         early = _Cells.of(batch, texts[0].path) if texts else None
         return Prepared(batch, row_names, early, None)
 
@@ -657,6 +660,8 @@ class Engine:
             replaced = self._replace_text(column, cells, row_names, stats, scan, waiting, scanned)
         else:
             replaced = self.mapper.replace(self._channel(column), distinct)
+            if column.entity not in entities.NAME_ENTITIES:
+                replaced = self._names_beside(cells, row_names, replaced)
             if column.entity == entities.PERSON:
                 replaced = [
                     " ".join(self.mapper.apart(o.split(), r.split())) if len(r.split()) > 1 else r
@@ -668,6 +673,39 @@ class Engine:
         out = values.astype(object).to_numpy(copy=True)  # numpy: a masked Series assignment is slow
         out[present.to_numpy()] = new[codes]
         batch.set_cells(column.path, pd.Series(out, dtype=object))
+
+    def _names_beside(
+        self, cells: _Cells, row_names: _RowNames | None, replaced: list[str]
+    ) -> list[str]:
+        """Values that hold more than their entity ("call Alan on 212-555-0188" in a phone column) keep
+        the operator's replacement, and the names in it are replaced as in free text."""
+        try:
+            distinct = pa.array(cells.distinct, type=pa.large_string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return replaced  # not text (numbers): no words
+        wordy = np.flatnonzero(
+            pc.and_(
+                pc.match_substring_regex(distinct, r"\pL"),
+                pc.match_substring_regex(distinct, r"\s"),
+            ).to_numpy(zero_copy_only=False)
+        )
+        if not len(wordy):
+            return replaced
+        names_of = _names_of(cells, row_names)
+        texts = [replaced[i] for i in wordy]
+        found = [
+            [person_span(name, "NameFinder") for name in self.names.find(text, names_of[i])]
+            for text, i in zip(texts, wordy.tolist(), strict=True)
+        ]
+        if not any(found):
+            return replaced
+        channel = self.mapper.channel("text", TextParams(entities=[entities.PERSON]), None)
+        self.mapper.find_spans = lambda _texts: found
+        rewritten = get_operator("text").replace(texts, self.mapper.context(channel))
+        out = list(replaced)
+        for i, text in zip(wordy.tolist(), rewritten, strict=True):
+            out[i] = text
+        return out
 
     def _replace_text(
         self,

@@ -694,6 +694,21 @@ def test_scrub_name_in_another_spelling_gets_the_columns_replacement(
     )
 
 
+def test_scrub_names_beside_a_number_in_a_phone_column_are_replaced(
+    scrub_tables: ScrubTables,
+) -> None:
+    # The phone operator replaces the number and keeps the words around it: the row's name among them
+    # was kept (the verifier now fails such a run; the scrubber replaces the name as in free text).
+    rows = [
+        {"id": "1", "FirstName": "Alan", "LastName": "Turing", "Phone": "call Alan on 212-555-0188"},
+        {"id": "2", "FirstName": "Ada", "LastName": "Byron", "Phone": "+1 212 555 0187"},
+    ]
+    out = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
+    first = out[0]["FirstName"]
+    assert out[0]["Phone"].startswith(f"call {first} on 212-555-01")
+    assert "Alan" not in out[0]["Phone"] and "0188" not in out[0]["Phone"]
+
+
 def test_scrub_fake_last_name_is_never_the_rows_own_first_name(
     scrub_tables: ScrubTables, keyring_a: Keyring
 ) -> None:
