@@ -116,7 +116,9 @@ class FrameBatch(Batch):
         return self.frame[path], np.arange(self.num_rows)
 
     def set_cells(self, path: str, values: pd.Series) -> None:
-        self.frame[path] = values.to_numpy()
+        # Positional (the frame's index is not the series'); an extension array (nullable integers)
+        # keeps its type.
+        self.frame[path] = values.to_numpy() if values.dtype == object else values.array
 
     def drop(self, path: str) -> None:
         self.frame = self.frame.drop(columns=[path])

@@ -34,7 +34,7 @@ from sanitizer.outputs import Staging, TableWriter
 from sanitizer.rules import RuleSet
 from sanitizer.scrub.mapping import Channel, Mapper
 from sanitizer.scrub.plan import ColumnPlan, Planner, TablePlan
-from sanitizer.tables import BATCH_ROWS, Batch, Format, RowCells, TableSource
+from sanitizer.tables import BATCH_ROWS, Batch, Format, RecordsBatch, RowCells, TableSource
 from sanitizer.verify import ColumnCheck, Originals, VerifyTable
 
 log = logging.getLogger("sanitizer.scrub")
@@ -672,7 +672,7 @@ class Engine:
         stats.changed += int(np.bincount(codes, minlength=len(distinct))[changed].sum())
         out = values.astype(object).to_numpy(copy=True)  # numpy: a masked Series assignment is slow
         out[present.to_numpy()] = new[codes]
-        batch.set_cells(column.path, pd.Series(out, dtype=object))
+        batch.set_cells(column.path, _numbers_kept(values, out, isinstance(batch, RecordsBatch)))
 
     def _names_beside(
         self, cells: _Cells, row_names: _RowNames | None, replaced: list[str]
@@ -857,6 +857,27 @@ class _Cells:
     def of(cls, batch: Batch, path: str) -> _Cells:
         values, rows = batch.cells(path)
         return cls(path, values, rows, *_factorized(values))
+
+
+def _is_number_text(value: object) -> bool:
+    return isinstance(value, str) and value.isdigit() and value.isascii() and value[:1] != "0"
+
+
+def _numbers_kept(values: pd.Series, out: np.ndarray, is_records: bool) -> pd.Series:
+    """The replaced cells, integers again where the input held integers and the replacement is one: a
+    phone 2125550187 in JSON or Parquet becomes 2125550116, not the text "2125550116"."""
+    series = pd.Series(out, dtype=object)
+    if pd.api.types.is_integer_dtype(values.dtype):
+        missing = pd.isna(values).to_numpy()
+        if all(_is_number_text(v) for v in out[~missing]):
+            numbers = [pd.NA if gap else int(v) for v, gap in zip(out, missing, strict=True)]
+            return pd.Series(pd.array(numbers, dtype="Int64")).astype(values.dtype)
+        return series
+    if is_records:
+        for index, (old, new) in enumerate(zip(values.tolist(), out.tolist(), strict=True)):
+            if type(old) is int and _is_number_text(new):
+                series.iat[index] = int(new)
+    return series
 
 
 def _names_of(cells: _Cells, row_names: _RowNames | None) -> list[frozenset[str]]:

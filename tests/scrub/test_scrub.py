@@ -344,6 +344,36 @@ def test_scrub_parquet_keeps_non_pii_types(tmp_path: Path, keyring_a: Keyring) -
     assert back.column("Email").to_pylist() != table.column("Email").to_pylist()
 
 
+def test_scrub_phone_numbers_stored_as_numbers_stay_numbers(
+    tmp_path: Path, keyring_a: Keyring
+) -> None:
+    # A phone held as an integer (Parquet int64, a JSON number) was written back as text.
+    (tmp_path / "in").mkdir()
+    table = pa.table(
+        {
+            "id": pa.array([1, 2], pa.int64()),
+            "Phone": pa.array([2125550187, None], pa.int64()),
+            "CellPhone": pa.array([2125550188, 2125550189], pa.int64()),
+        }
+    )
+    pq.write_table(table, tmp_path / "in" / "t.parquet")
+    (tmp_path / "in" / "j.json").write_text(
+        json.dumps([{"id": 1, "Phone": 2125550187}, {"id": 2, "Phone": "+1 212 555 0189"}]),
+        encoding="utf-8",
+    )
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KEEP, encoding="utf-8")
+    scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
+    back = pq.read_table(tmp_path / "out" / "t.parquet")
+    assert back.schema.field("Phone").type == back.schema.field("CellPhone").type == pa.int64()
+    phones = back.column("Phone").to_pylist()
+    assert phones[1] is None and phones[0] != 2125550187
+    assert 2125550100 <= phones[0] <= 2125550199  # the fictional block, as a number
+    records = json.loads((tmp_path / "out" / "j.json").read_text(encoding="utf-8"))
+    assert isinstance(records[0]["Phone"], int) and records[0]["Phone"] != 2125550187
+    assert isinstance(records[1]["Phone"], str)  # text stays text
+
+
 def test_scrub_keeps_the_replacement_maps_only_when_asked(
     tmp_path: Path,
     contact_rules: RuleSet,
@@ -700,7 +730,12 @@ def test_scrub_names_beside_a_number_in_a_phone_column_are_replaced(
     # The phone operator replaces the number and keeps the words around it: the row's name among them
     # was kept (the verifier now fails such a run; the scrubber replaces the name as in free text).
     rows = [
-        {"id": "1", "FirstName": "Alan", "LastName": "Turing", "Phone": "call Alan on 212-555-0188"},
+        {
+            "id": "1",
+            "FirstName": "Alan",
+            "LastName": "Turing",
+            "Phone": "call Alan on 212-555-0188",
+        },
         {"id": "2", "FirstName": "Ada", "LastName": "Byron", "Phone": "+1 212 555 0187"},
     ]
     out = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
