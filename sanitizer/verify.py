@@ -23,7 +23,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, permutations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -591,7 +591,11 @@ class _Checker:
         return problems
 
     def surviving_names(
-        self, before: str, after: str, row_names: set[str] | frozenset[str] = frozenset()
+        self,
+        before: str,
+        after: str,
+        row_names: set[str] | frozenset[str] = frozenset(),
+        joined: set[bytes] | frozenset[bytes] = frozenset(),
     ) -> tuple[int, int]:
         """(survivors, coincidences): original name words of `before` still in `after` in place, or re-made.
 
@@ -604,16 +608,19 @@ class _Checker:
         # Most notes keep no original name word at all: one set intersection says so, in C for ASCII
         # text. It compares word pieces, so it never settles a pair that shares a name word; a pair it
         # lets through may still share none (the word-by-word test below decides).
-        if (
-            before.isascii()
-            and after.isascii()
-            and self.name_pieces.isdisjoint(_ascii_words(before) & _ascii_words(after))
-        ):
-            return 0, 0
+        # `joined`: the row's names run together ("bobmarley"), which are no name word's pieces.
+        if before.isascii() and after.isascii():
+            pieces = _ascii_words(before) & _ascii_words(after)
+            if self.name_pieces.isdisjoint(pieces) and joined.isdisjoint(pieces):
+                return 0, 0
         words_after = [_name_word(w) for w in _NAME_WORDS.findall(after)]
         shared = {_name_word(w) for w in _NAME_WORDS.findall(before)}.intersection(words_after)
         plurals = self.plurals
-        if name_words.isdisjoint(shared) and plurals.keys().isdisjoint(shared):
+        if (
+            name_words.isdisjoint(shared)
+            and plurals.keys().isdisjoint(shared)
+            and row_names.isdisjoint(shared)
+        ):
             return 0, 0
         matches = list(_NAME_WORDS.finditer(before))
         held_at = self._held(before, matches, row_names)
@@ -626,7 +633,7 @@ class _Checker:
         elif pairs := _lines(before, after):
             # A long text (a call transcript) is aligned line by line: difflib's alignment takes time
             # that grows with the square of the length.
-            found = [self.surviving_names(b, a, row_names) for b, a in pairs]
+            found = [self.surviving_names(b, a, row_names, joined) for b, a in pairs]
             return sum(s for s, _ in found), sum(c for _, c in found)
         else:
             blocks = _anchored_blocks(words_before, words_after)
@@ -661,8 +668,8 @@ class _Checker:
 
         A capitalised name counts; so does the row's own name, unless it is a common word written in lower
         case inside a sentence ("will", "grace") with none of the row's held name words beside it ("bob
-        marley", "mr van der berg"); and a capitalised plural of a last name ("the Smiths"), a common
-        word's ("Browns") only as the row's."""
+        marley", "mr van der berg"); the row's names run together ("bobmarley", "jsmith"); and a
+        capitalised plural of a last name ("the Smiths"), a common word's ("Browns") only as the row's."""
         name_words, plurals = self.name_words, self.plurals
         held: set[int] = set()
         weak: list[int] = []  # the row's common-word names in lower case
@@ -672,7 +679,9 @@ class _Checker:
             is_capital = word[0].isupper()
             if folded not in name_words:
                 stem = plurals.get(folded)
-                if stem and is_capital and (stem not in _AMBIGUOUS or stem in row_names):
+                if folded in row_names:  # the row's names run together ("bobmarley")
+                    held.add(index)
+                elif stem and is_capital and (stem not in _AMBIGUOUS or stem in row_names):
                     held.add(index)
             elif (is_capital and folded not in _AMBIGUOUS) or (
                 folded in row_names
@@ -919,22 +928,44 @@ class _RowNames:
     def __init__(self, table: VerifyTable, before: Batch) -> None:
         self._table, self._before = table, before
         self._columns: list[RowCells] | None = None  # made when first asked
-        self._words: dict[str, list[str]] = {}  # names repeat: each distinct one is split once
+        # names repeat: each distinct one is split once, into its words' forms and its words
+        self._words: dict[str, tuple[list[str], list[str]]] = {}
+        self._joined: dict[int, set[bytes]] = {}
 
     def __call__(self, row: int) -> set[str]:
+        """The row's name words in every form, and run together ("bobmarley": `joined`)."""
         if self._columns is None:
             self._columns = [RowCells(self._before, path) for path in self._table.name_columns]
         held: set[str] = set()
+        plain: set[str] = set()
         for column in self._columns:
             for value in column[row]:
                 if isinstance(value, str):
-                    words = self._words.get(value)
-                    if words is None:
-                        words = self._words[value] = [
-                            form for w in _NAME_WORDS.findall(value) for form in _name_forms(w)
-                        ]
-                    held.update(words)
+                    split = self._words.get(value)
+                    if split is None:
+                        words = [w for w in _NAME_WORDS.findall(value) if len(w) > 1]
+                        split = self._words[value] = (
+                            [form for w in words for form in _name_forms(w)],
+                            [_name_word(w).replace("'", "").replace("’", "") for w in words],
+                        )
+                    held.update(split[0])
+                    plain.update(split[1])
+        # As user names and handles write a name: "bobmarley", "marleybob", "bmarley".
+        joined = {
+            run
+            for first, second in permutations(plain, 2)
+            for run in (first + second, first[0] + second)
+            if len(run) >= 5
+        }
+        held.update(joined)
+        self._joined[row] = {run.encode() for run in joined if run.isascii()}
         return held
+
+    def joined(self, row: int) -> set[bytes]:
+        """The ASCII runs of the row's name words that `__call__` added (for the ASCII shortcut)."""
+        if row not in self._joined:
+            self(row)
+        return self._joined[row]
 
 
 def _arrow_text(values: pd.Series) -> pa.Array:
@@ -976,7 +1007,9 @@ def _positional(
         for index, (old, new) in enumerate(zip(before.tolist(), after.tolist(), strict=True)):
             if isinstance(old, str) and isinstance(new, str) and old.strip():
                 row = int(rows[index]) - start_row
-                survivors, coincidences = checker.surviving_names(old, new, row_names(row))
+                survivors, coincidences = checker.surviving_names(
+                    old, new, row_names(row), row_names.joined(row)
+                )
                 scan.coincidences += coincidences
                 if survivors:
                     scan.add(table.name, column, int(rows[index]), "original-value", "PERSON")
@@ -1000,7 +1033,9 @@ def _positional(
             if not isinstance(new, str):
                 continue
             row = int(rows[position]) - start_row
-            survivors, coincidences = checker.surviving_names(str(old), new, row_names(row))
+            survivors, coincidences = checker.surviving_names(
+                str(old), new, row_names(row), row_names.joined(row)
+            )
             scan.coincidences += coincidences
             if survivors:
                 scan.add(table.name, column, int(rows[position]), "original-value", "PERSON")

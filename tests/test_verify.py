@@ -771,6 +771,28 @@ def test_surviving_names_count_a_word_where_it_was_a_name() -> None:
     assert checker.surviving_names("Mr van der Berg", "Mr van Jackson Boyle", berg) == (1, 0)
 
 
+def test_surviving_names_of_the_row_run_together_are_found() -> None:
+    # "@bobmarley" or "user jsmith": the row's names run together, no name word of the run
+    from sanitizer.tables import FrameBatch
+    from sanitizer.verify import _RowNames
+
+    frame = pd.DataFrame({"First": ["Bob"], "Last": ["Marley"]}, dtype=object)
+    checks = {"First": ColumnCheck("FIRST_NAME", "fake"), "Last": ColumnCheck("LAST_NAME", "fake")}
+    table = VerifyTable("t", None, Path("unused"), checks)  # type: ignore[arg-type]
+    names = _RowNames(table, FrameBatch(frame, 0))
+    assert {"bobmarley", "marleybob", "bmarley"} <= names(0)
+    assert names.joined(0) >= {b"bobmarley", b"bmarley"}
+    checker = _Checker(
+        Originals({"FIRST_NAME": {"Bob"}, "LAST_NAME": {"Marley"}}), default_safe_ranges(), REGIONS
+    )
+    note = "dm @bobmarley and user bmarley"
+    assert checker.surviving_names(note, note, names(0), names.joined(0)) == (2, 0)
+    assert checker.surviving_names(note, "dm @shelly and user tkim", names(0), names.joined(0)) == (
+        0,
+        0,
+    )
+
+
 def test_surviving_names_family_plurals_are_last_names_only() -> None:
     originals = Originals({"LAST_NAME": {"Smith", "Lovelace"}, "FIRST_NAME": {"Ada"}})
     checker = _Checker(originals, default_safe_ranges(), REGIONS)
@@ -821,12 +843,20 @@ def test_row_names_are_the_name_words_of_each_rows_cells_flat_or_nested() -> Non
     columns = {"name.first": first, "name.last": last, "aliases[].first": first, "note": TEXT}
     table = VerifyTable("t", None, Path("unused"), columns)  # type: ignore[arg-type]
     names = _RowNames(table, RecordsBatch(records, 0))
-    assert [names(row) for row in range(3)] == [
+    words = [names(row) - {run.decode() for run in names.joined(row)} for row in range(3)]
+    assert words == [
         {"ada", "lovelace", "mary", "jane", "bo"},  # a joined name's parts are its words
         set(),
         {"o'neil", "o’neil", "oneil", "hopper"},  # with and without its apostrophe
     ]
+    # ... and run together, as user names write them
+    assert {"adalovelace", "alovelace", "maryjane", "oneilhopper", "hopperoneil"} <= (
+        names(0) | names(2)
+    )
     frame = pd.DataFrame({"First": ["Ada", None], "Last": ["Lovelace", "Hopper"]}, dtype=object)
     flat = VerifyTable("t", None, Path("unused"), {"First": first, "Last": last})  # type: ignore[arg-type]
     names = _RowNames(flat, FrameBatch(frame, 0))
-    assert [names(1), names(0)] == [{"hopper"}, {"ada", "lovelace"}]
+    assert [names(1), names(0)] == [
+        {"hopper"},
+        {"ada", "lovelace", "adalovelace", "alovelace", "lovelaceada"},
+    ]

@@ -8,7 +8,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sanitizer.detect.evidence import ColumnEvidence, corroborate
-from sanitizer.detect.names import FIRST, LAST, NameFinder, name_tokens, row_name_words
+from sanitizer.detect.names import (
+    FIRST,
+    LAST,
+    NameFinder,
+    handles,
+    name_tokens,
+    row_name_words,
+)
 from sanitizer.detect.offline import load_spacy, use_bundled_suffix_list
 from sanitizer.detect.text import Span, TextScanner
 
@@ -35,6 +42,7 @@ __all__ = [
     "build_analyzer",
     "classify",
     "corroborate",
+    "handles",
     "load_spacy",
     "name_tokens",
     "row_name_words",

@@ -121,6 +121,23 @@ def name_forms(word: str) -> set[str]:
     return forms
 
 
+def handles(words: Iterable[str]) -> set[str]:
+    """A person's name words run together, as in user names and social handles: "bobmarley",
+    "marleybob" and "bmarley" for the words "bob" and "marley" (of five letters or more; apostrophes
+    left out, joined names in their parts)."""
+    plain = sorted(
+        {part.replace("'", "").replace("’", "") for w in words for part in w.split("-") if part}
+    )
+    return {
+        joined
+        for a in plain
+        for b in plain
+        if a != b
+        for joined in (a + b, a[0] + b)
+        if len(joined) >= 5
+    }
+
+
 def row_name_words(value: str) -> set[str]:
     """Every form (`name_forms`) of the words of a name cell: what its row's free text is searched for."""
     return {form for w in WORD.findall(value) if len(w) > 1 for form in name_forms(w.casefold())}

@@ -21,7 +21,9 @@ from sanitizer.detect import (
     LAST,
     NameFinder,
     TextScanner,
+    handles,
     load_spacy,
+    name_tokens,
     row_name_words,
 )
 from sanitizer.detect.names import NameSpan
@@ -763,25 +765,34 @@ class Engine:
 
 class _RowNames:
     """The name words each row of a batch holds in its name columns, in all their forms
-    (`detect.names.row_name_words`), as they were when it was made (before replacement), worked out for
-    a row when first asked for: only rows with free text are."""
+    (`detect.names.row_name_words`) and run together (`detect.names.handles`: "bobmarley"), as they
+    were when it was made (before replacement), worked out for a row when first asked for: only rows
+    with free text are."""
 
     def __init__(self, batch: Batch, paths: list[str]) -> None:
         self._columns = [RowCells(batch, path) for path in paths]
-        self._tokens: dict[str, tuple[str, ...]] = {}  # names repeat: each value is split once
+        # names repeat: each value is split once, into its words' forms and its words
+        self._tokens: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._rows: dict[int, frozenset[str]] = {}
 
     def __getitem__(self, row: int) -> frozenset[str]:
         names = self._rows.get(row)
         if names is None:
             found: list[str] = []
+            words: list[str] = []
             for column in self._columns:
                 for value in column[row]:
                     if isinstance(value, str) and value:
-                        tokens = self._tokens.get(value)
-                        if tokens is None:
-                            tokens = self._tokens[value] = tuple(row_name_words(value))
-                        found.extend(tokens)
+                        split = self._tokens.get(value)
+                        if split is None:
+                            split = self._tokens[value] = (
+                                tuple(row_name_words(value)),
+                                tuple(name_tokens(value)),
+                            )
+                        found.extend(split[0])
+                        words.extend(split[1])
+            if len(words) > 1:
+                found.extend(handles(words))
             names = self._rows[row] = frozenset(found)
         return names
 

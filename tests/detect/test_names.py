@@ -9,6 +9,7 @@ from sanitizer.detect.names import (
     LAST,
     NameFinder,
     gazetteer,
+    handles,
     name_forms,
     name_tokens,
     row_name_words,
@@ -234,6 +235,13 @@ def test_found_since_a_mark_brings_a_copy_made_then_up_to_date() -> None:
 )
 def test_spellings_are_the_ways_a_name_word_is_also_written(word: str, expected: set[str]) -> None:
     assert spellings(word) == expected
+
+
+def test_handles_run_a_persons_name_words_together() -> None:
+    assert handles(["bob", "marley"]) == {"bobmarley", "marleybob", "bmarley"}  # "mbob" is short
+    assert handles(["ada"]) == set()
+    assert handles(["zoe", "smith-jones"]) >= {"smithjones", "zoesmith", "zsmith", "jonessmith"}
+    assert handles(["chris", "o'neill"]) >= {"chrisoneill", "coneill"}
 
 
 def test_name_forms_add_the_parts_of_a_joined_name() -> None:

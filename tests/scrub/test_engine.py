@@ -697,6 +697,7 @@ def test_a_failure_reading_the_next_batch_stops_the_scan_that_was_waited_for(
 def test_row_names_are_each_rows_name_tokens_as_loaded_flat_or_nested() -> None:
     # Worked out per row when the scan asks: a flat batch's one cell a row, a nested record's several
     # cells (a list of aliases) or none; and as the batch was loaded, not as replacement left it.
+    from sanitizer.detect import handles
     from sanitizer.scrub.engine import _RowNames
     from sanitizer.tables import FrameBatch, RecordsBatch
 
@@ -709,7 +710,8 @@ def test_row_names_are_each_rows_name_tokens_as_loaded_flat_or_nested() -> None:
     names = _RowNames(nested, ["name.first", "aliases[].first"])
 
     assert [names[row] for row in range(3)] == [
-        {"ada", "mary-jane", "mary", "jane", "bo"},  # a joined name, and each of its parts
+        # a joined name, and each of its parts; all of them run together ("adabo", "maryjane")
+        {"ada", "mary-jane", "mary", "jane", "bo"} | handles(["ada", "mary-jane", "bo"]),
         frozenset(),
         {"o'neil", "o’neil", "oneil"},  # with and without its apostrophe
     ]
@@ -717,7 +719,10 @@ def test_row_names_are_each_rows_name_tokens_as_loaded_flat_or_nested() -> None:
     batch = FrameBatch(frame, 0)
     names = _RowNames(batch, ["First", "Last"])
     batch.set_cells("Last", pd.Series(["Xavier", "Yves"], dtype=object))  # replaced after loading
-    assert [names[1], names[0]] == [{"hopper"}, {"ada", "lovelace"}]
+    assert [names[1], names[0]] == [
+        {"hopper"},
+        {"ada", "lovelace", "adalovelace", "alovelace", "lovelaceada"},
+    ]
 
 
 @given(
@@ -733,7 +738,7 @@ def test_row_names_are_each_rows_name_tokens_as_loaded_flat_or_nested() -> None:
 def test_names_of_a_text_are_the_names_of_every_row_that_holds_it(
     rows: list[tuple[str | None, str | None, str | None]],
 ) -> None:
-    from sanitizer.detect import name_tokens
+    from sanitizer.detect import handles, name_tokens
     from sanitizer.scrub.engine import _Cells, _names_of, _RowNames
     from sanitizer.tables import FrameBatch
 
@@ -743,6 +748,8 @@ def test_names_of_a_text_are_the_names_of_every_row_that_holds_it(
     expected: dict[str, set[str]] = {text: set() for text in cells.distinct}
     for first, last, note in rows:
         if isinstance(note, str) and note.strip():
-            expected[note].update(t for v in (first, last) if v for t in name_tokens(v))
+            words = [t for v in (first, last) if v for t in name_tokens(v)]
+            expected[note].update(words)
+            expected[note].update(handles(words))  # run together: "annlee"
     found = _names_of(cells, _RowNames(batch, ["First", "Last"]))
     assert found == [frozenset(expected[text]) for text in cells.distinct]

@@ -706,6 +706,8 @@ def test_scrub_name_typed_without_accents_gets_the_columns_replacement(
         ("Bob", "Marley", "callback for bob marley", "callback for {lf} {lower}"),
         ("Jan", "van der Berg", "Mr van der Berg rang", "Mr {last} rang"),
         ("Chris", "O'Neill", "ONEILL and Oneill", "{LAST} and {last}"),  # without its apostrophe
+        # run together, as user names and social handles write them
+        ("Bob", "Marley", "dm @bobmarley; user bmarley", "dm @{handle}; user {handle2}"),
     ],
 )
 def test_scrub_name_in_another_spelling_gets_the_columns_replacement(
@@ -715,6 +717,11 @@ def test_scrub_name_in_another_spelling_gets_the_columns_replacement(
     rows = [{"id": "1", "FirstName": first, "LastName": last, "Notes": note}]
     out = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")[0]
     fake_first, fake_last = out["FirstName"], out["LastName"]
+    if "handle" in expected:  # a handle becomes some fake word, not the row's name
+        notes = out["Notes"]
+        assert "bobmarley" not in notes and "bmarley" not in notes
+        assert notes.startswith("dm @") and "; user " in notes
+        return
     assert out["Notes"] == expected.format(
         first=fake_first,
         last=fake_last,
