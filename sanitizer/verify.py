@@ -678,10 +678,10 @@ class _Checker:
             folded = _name_word(word)
             is_capital = word[0].isupper()
             if folded not in name_words:
+                # the row's names run together ("bobmarley"), or a family ("the Smiths")
                 stem = plurals.get(folded)
-                if folded in row_names:  # the row's names run together ("bobmarley")
-                    held.add(index)
-                elif stem and is_capital and (stem not in _AMBIGUOUS or stem in row_names):
+                family = stem and is_capital and (stem not in _AMBIGUOUS or stem in row_names)
+                if folded in row_names or family:
                     held.add(index)
             elif (is_capital and folded not in _AMBIGUOUS) or (
                 folded in row_names
