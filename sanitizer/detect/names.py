@@ -83,9 +83,8 @@ def name_tokens(value: str) -> list[str]:
 _SPELLED_OTHERWISE = re.compile(
     "|".join([*NAME_ASCII_SPELLINGS, *(re.escape(c) for c in NAME_LETTER_SPELLINGS if c.isascii())])
 )
-_MAX_SPELLINGS = (
-    32  # names hold one or two such letters; a word with many keeps its first spellings
-)
+# Names hold one or two such letters; a word with many keeps its first spellings.
+_MAX_SPELLINGS = 32
 
 
 def spellings(word: str) -> set[str]:
