@@ -405,9 +405,15 @@ _DELIMITERS = (",", ";", "\t", "|")
 
 def _delimiter(header: str) -> str:
     """The separator that splits the header line into the most fields (`,` on a tie): a file of
-    `id;first_name;email` read with commas would be one column, and its names would go unfound."""
-    fields = {d: len(next(csv.reader([header], delimiter=d), [])) for d in _DELIMITERS}
-    return max(_DELIMITERS, key=lambda d: (fields[d], d == ","))
+    `id;first_name;email` read with commas would be one column, and its names would go unfound. A
+    separator that leaves a quote inside a field is the wrong one (`id,"notes; remarks"` is comma-
+    separated)."""
+
+    def fit(delimiter: str) -> tuple[bool, int, bool]:
+        fields = next(csv.reader([header], delimiter=delimiter), [])
+        return (not any('"' in f for f in fields), len(fields), delimiter == ",")
+
+    return max(_DELIMITERS, key=fit)
 
 
 # What the CSV reader parses at a time: blocks do not decide the batches (see _csv_batches).

@@ -100,6 +100,8 @@ def test_csv_batches_are_even_across_reader_blocks(
         ("id\tfirst_name\temail", "\t"),
         ("id|first_name|email", "|"),
         ('"a;b",c', ","),  # a separator inside quotes does not count
+        ('id,"notes; comments; remarks"', ","),  # more ; but inside a quoted name
+        ('"id";"first_name";"email"', ";"),
         ("a,b;c", ","),  # a tie keeps the comma
         ("only", ","),
     ],
