@@ -100,8 +100,8 @@ _TITLES = frozenset(
 _AMBIGUOUS = AMBIGUOUS_NAME_WORDS  # shared policy: which words need more evidence to be names
 _NOT_DIGIT = re.compile(r"\D")
 _A_DIGIT = re.compile(r"\d")
-# An ASCII text's bytes with every byte that is not a word character (\w: letters, digits, "_") made a
-# space: its split is the text's words, a word joined by "'" or "-" in pieces (see _ascii_words).
+# An ASCII text's bytes with every byte that is not a letter made a space: its split is the text's
+# letter runs, a name word joined by "'" in pieces (see _ascii_words).
 _ASCII_WORD_BYTES = bytes(c if chr(c).isascii() and chr(c).isalpha() else 32 for c in range(256))
 _ASCII_PIECE = re.compile(r"[a-z]+")
 
