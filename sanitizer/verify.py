@@ -78,6 +78,10 @@ _RESPELLINGS = [
     for spelling in spellings
 ]
 _MIN_RESPELLED = 3
+# Whether a name word may be spelled otherwise at all: most are not ("smith"), and need no respelling.
+_RESPELLABLE = re.compile(
+    "|".join(re.escape(letters) for letters, _ in _RESPELLINGS if letters.isascii())
+)
 # Titles are never names; words that are names but also ordinary English ("West Lake", "Will do") count
 # in free text only as the row's own name (entities.AMBIGUOUS_NAME_WORDS).
 _TITLES = frozenset(
@@ -125,7 +129,10 @@ def _name_word(word: str) -> str:
 def _name_forms(word: str) -> set[str]:
     """A name word of an original as free text may write it: `_name_word` of each of its respellings
     ("Müller": "muller", "mueller"; "Ødegård": "ødegard", "odegard", "oedegaard", ...)."""
-    folded = unicodedata.normalize("NFC", word.casefold())
+    folded = word.casefold()
+    if folded.isascii() and not _RESPELLABLE.search(folded):
+        return {folded}
+    folded = unicodedata.normalize("NFC", folded)
     forms = {folded}
     for letters, spelling in _RESPELLINGS:
         respelled = {form.replace(letters, spelling) for form in forms if letters in form}

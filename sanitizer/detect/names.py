@@ -124,9 +124,12 @@ def handles(words: Iterable[str]) -> set[str]:
     """A person's name words run together, as in user names and social handles: "bobmarley",
     "marleybob" and "bmarley" for the words "bob" and "marley" (of five letters or more; apostrophes
     left out, joined names in their parts)."""
-    plain = sorted(
-        {part.replace("'", "").replace("’", "") for w in words for part in w.split("-") if part}
-    )
+    plain: set[str] = set()
+    for word in words:
+        if "'" in word or "’" in word:
+            word = word.replace("'", "").replace("’", "")
+        plain.update(word.split("-") if "-" in word else (word,))
+    plain.discard("")
     return {
         joined
         for a in plain
