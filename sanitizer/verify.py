@@ -1027,9 +1027,10 @@ def _positional(
     same = pc.and_(pc.equal(old_keys, new_keys), pc.not_equal(old_keys, ""))
     for position in np.flatnonzero(same.to_numpy(zero_copy_only=False)):
         scan.add(table.name, column, int(rows[position]), "original-value", check.entity)
-    if table.name_columns and check.entity not in NAME_ENTITIES:
+    if table.name_columns and check.entity not in NAME_ENTITIES and check.operator != "fake":
         # A value that is more than its entity ("call Alan on 212-555-0188" in a phone column): the
-        # operator replaced the number; the row's name beside it must not stay.
+        # operator replaced the number; the row's name beside it must not stay. (A fake is made whole,
+        # keeping nothing of the original: a name in it, "55 Kelly Ridge", is another fake.)
         old_text = _arrow_text(before.reset_index(drop=True))
         wordy = pc.and_(
             pc.match_substring_regex(old_text, r"\pL"), pc.match_substring_regex(old_text, r"\s")

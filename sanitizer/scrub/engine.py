@@ -662,7 +662,7 @@ class Engine:
             replaced = self._replace_text(column, cells, row_names, stats, scan, waiting, scanned)
         else:
             replaced = self.mapper.replace(self._channel(column), distinct)
-            if column.entity not in entities.NAME_ENTITIES:
+            if column.entity not in entities.NAME_ENTITIES and column.operator != "fake":
                 replaced = self._names_beside(cells, row_names, replaced)
             if column.entity == entities.PERSON:
                 replaced = [
