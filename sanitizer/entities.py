@@ -57,9 +57,8 @@ AMBIGUOUS_NAME_WORDS = frozenset(
 
 # How a name's letters are also written: agents type "Mueller" or "Muller" for "Müller", "Odegaard" for
 # "Ødegård", "Lukasiewicz" for "Łukasiewicz", "ONeill" for "O'Neill" (the accents `bare` drops need no
-# entry). Read back too: a
-# "Mueller" in a name column may be "Müller" in a note. The scanner and the verifier each expand a name
-# word into these spellings in their own code (detect.names, verify).
+# entry). Read back too: a "Mueller" in a name column may be "Müller" in a note. The scanner and the
+# verifier each expand a name word into these spellings in their own code (detect.names, verify).
 NAME_LETTER_SPELLINGS = {
     "ä": ("a", "ae"),
     "ö": ("o", "oe"),

@@ -244,7 +244,6 @@ def _chunks(records: Iterator[dict[str, Any]], rows: int, source: TableSource) -
         yield _keys_checked(RecordsBatch(chunk, start), source)
 
 
-_EMAIL_IN_KEY = re.compile(r"[^@\s.\[\]]+@[^@\s.\[\]]+\.[^@\s\[\]]+")
 _PHONE_KEY = re.compile(r"(?:^|[.\[])\+\d[\d\s().\-/]{8,}\d")
 
 
@@ -254,7 +253,7 @@ def _keys_checked(batch: RecordsBatch, source: TableSource) -> RecordsBatch:
     for path in batch.paths():
         what = (
             "an email address"
-            if _EMAIL_IN_KEY.search(path)
+            if _EMAIL_CELL.search(path)
             else "a phone number"
             if _PHONE_KEY.search(path)
             else None

@@ -1011,15 +1011,10 @@ def _positional(
     row_names: _RowNames,
 ) -> None:
     if check.operator == "text":
-        for index, (old, new) in enumerate(zip(before.tolist(), after.tolist(), strict=True)):
-            if isinstance(old, str) and isinstance(new, str) and old.strip():
-                row = int(rows[index]) - start_row
-                survivors, coincidences = checker.surviving_names(
-                    old, new, row_names(row), row_names.joined(row)
-                )
-                scan.coincidences += coincidences
-                if survivors:
-                    scan.add(table.name, column, int(rows[index]), "original-value", "PERSON")
+        everywhere = np.arange(len(before))
+        _names_kept(
+            table, column, before, after, everywhere, rows, checker, scan, start_row, row_names
+        )
         return
     is_phone = check.entity == "PHONE_NUMBER"
     old_keys = _keys(before.reset_index(drop=True), is_phone)
@@ -1035,14 +1030,33 @@ def _positional(
         wordy = pc.and_(
             pc.match_substring_regex(old_text, r"\pL"), pc.match_substring_regex(old_text, r"\s")
         )
-        olds, news = before.tolist(), after.tolist()
-        for position in np.flatnonzero(wordy.to_numpy(zero_copy_only=False)):
-            old, new = olds[position], news[position]
-            if not isinstance(new, str):
-                continue
+        positions = np.flatnonzero(wordy.to_numpy(zero_copy_only=False))
+        if len(positions):
+            _names_kept(
+                table, column, before, after, positions, rows, checker, scan, start_row, row_names
+            )
+
+
+def _names_kept(
+    table: VerifyTable,
+    column: str,
+    before: pd.Series,
+    after: pd.Series,
+    positions: np.ndarray,
+    rows: np.ndarray,
+    checker: _Checker,
+    scan: _Scan,
+    start_row: int,
+    row_names: _RowNames,
+) -> None:
+    """Findings for the cells at `positions` whose output keeps one of the original names in place."""
+    olds, news = before.tolist(), after.tolist()
+    for position in positions.tolist():
+        old, new = olds[position], news[position]
+        if isinstance(old, str) and isinstance(new, str) and old.strip():
             row = int(rows[position]) - start_row
             survivors, coincidences = checker.surviving_names(
-                str(old), new, row_names(row), row_names.joined(row)
+                old, new, row_names(row), row_names.joined(row)
             )
             scan.coincidences += coincidences
             if survivors:
