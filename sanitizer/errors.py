@@ -110,6 +110,11 @@ class VerificationError(SanitizerError):
     exit_code = EXIT_VERIFICATION
 
 
+class WorkerLost(SanitizerError):
+    """A worker process stopped before it returned its results (killed, out of memory); the run stops
+    and nothing is published."""
+
+
 class InterlockError(SanitizerError):
     """The target org failed the staging interlock; nothing was written."""
 

@@ -7,6 +7,13 @@ their indexes and the results cross the process boundary. Work repeated through 
 batch) goes to `Workers`, forked once: every fork of a large process makes both sides copy the pages
 they write afterwards, and that cost grows with the process. Callers decide with `can_fork` and keep
 a sequential path that gives the same results.
+
+The workers are not `multiprocessing.Pool`'s. Its processes share queues guarded by locks, and stopping
+a worker while it holds one (writing a result when the caller cancels) leaves the lock held: the next
+stop waits for it forever (CPython issues 96995 and 78178; a run of this module's tests hung on it in
+CI, about once in sixty). A pool's worker killed by the system (out of memory) makes its work wait
+forever too (issue 66587). Here each worker has a pipe of its own that only it and the caller use, so
+a worker can be stopped at any moment, and a worker that dies fails the work it held with an error.
 """
 
 from __future__ import annotations
@@ -14,11 +21,19 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import queue
+import signal
 import threading
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from multiprocessing.pool import AsyncResult, Pool
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, Generic, TypeVar
+
+from sanitizer.errors import WorkerLost
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -59,14 +74,10 @@ def fork_map(
     """
     limit = window if window is not None else 2 * workers
     known = items if isinstance(items, list) else []  # a list is inherited; a stream is sent
-    with _pool(function, state, workers, known) as pool:
-        pending: deque[AsyncResult[R]] = deque()
+    with _fork(function, state, workers, known) as pool:
+        pending: deque[_Result] = deque()
         for index, item in enumerate(items):
-            pending.append(
-                pool.apply_async(_run_inherited, (index,))
-                if known
-                else pool.apply_async(_run, (item,))
-            )
+            pending.append(pool.start(_run_inherited, index) if known else pool.start(_run, item))
             if len(pending) >= limit:
                 yield pending.popleft().get()
         while pending:
@@ -76,8 +87,8 @@ def fork_map(
 class Submitted(Generic[R]):
     """Work running in forked workers while the caller does something else."""
 
-    def __init__(self, pool: Pool, pending: list[AsyncResult[R]], *, owned: bool = True) -> None:
-        self._pool: Pool | None = pool
+    def __init__(self, pool: _Pool, pending: list[_Result], *, owned: bool = True) -> None:
+        self._pool: _Pool | None = pool
         self._pending = pending
         self._owned = owned  # the pool was forked for this work (else it belongs to `Workers`)
 
@@ -96,8 +107,7 @@ class Submitted(Generic[R]):
         """Stop the workers (nothing happens once the results are in). Workers forked once for many
         calls go on (their owner stops them); what they still return for this work is dropped."""
         if self._pool is not None and self._owned:
-            self._pool.terminate()
-            self._pool.join()
+            self._pool.stop()
         self._pool = None
 
 
@@ -107,8 +117,8 @@ def fork_submit(
     """Start `function(state, item)` for every item in `workers` forked processes and return at once;
     `results()` collects them. Use it to overlap the workers' share with the caller's own work."""
     known = list(items)
-    pool = _pool(function, state, workers, known)
-    return Submitted(pool, [pool.apply_async(_run_inherited, (i,)) for i in range(len(known))])
+    pool = _fork(function, state, workers, known)
+    return Submitted(pool, [pool.start(_run_inherited, i) for i in range(len(known))])
 
 
 class Workers(Generic[S, T, R]):
@@ -124,20 +134,19 @@ class Workers(Generic[S, T, R]):
 
     def __init__(self, function: Callable[[S, T], R], state: S, workers: int) -> None:
         self.workers = workers
-        self._pool: Pool | None = _pool(function, state, workers, [])
+        self._pool: _Pool | None = _fork(function, state, workers, [])
 
     def submit(self, items: Iterable[T]) -> Submitted[R]:
         """Start `function(state, item)` for every item; `results()` collects them, in input order."""
         if self._pool is None:
             raise RuntimeError("the workers were stopped")
-        pending = [self._pool.apply_async(_run, (item,)) for item in items]
+        pending = [self._pool.start(_run, item) for item in items]
         return Submitted(self._pool, pending, owned=False)
 
     def close(self) -> None:
         """Stop the workers (work still running is abandoned)."""
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
+            self._pool.stop()
             self._pool = None
 
     def __enter__(self) -> Workers[S, T, R]:
@@ -147,15 +156,221 @@ class Workers(Generic[S, T, R]):
         self.close()
 
 
-def _pool(
+class RemoteTraceback(Exception):
+    """The cause given to an exception raised in a worker: its traceback there, and where it stood."""
+
+    def __init__(self, text: str, place: str) -> None:
+        super().__init__(text)
+        self.place = place  # "file:line" of the innermost frame in the worker
+
+    def __str__(self) -> str:
+        return f"\n\n(in a worker process)\n{self.args[0]}"
+
+
+class _Travelling:
+    """An exception on its way out of a worker, with the traceback that pickling would lose."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+        self.text = "".join(traceback.format_exception(exc))
+        frames = traceback.extract_tb(exc.__traceback__)
+        self.place = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _arrived, (self.exc, self.text, self.place)
+
+
+def _arrived(exc: BaseException, text: str, place: str) -> BaseException:
+    exc.__cause__ = RemoteTraceback(text, place)
+    return exc
+
+
+class _Result:
+    """One item's result, set once: by the thread that reads its worker's pipe, or by a failure."""
+
+    def __init__(self) -> None:
+        self._set = threading.Event()
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    def set(self, value: Any = None, error: BaseException | None = None) -> None:
+        if not self._set.is_set():
+            self._value, self._error = value, error
+            self._set.set()
+
+    def ready(self) -> bool:
+        return self._set.is_set()
+
+    def get(self) -> Any:
+        self._set.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    pipe: Connection  # the caller's end; the worker holds the other
+    sent: deque[_Result] = field(default_factory=deque)  # in the order the worker will answer
+
+
+class _Pool:
+    """Forked workers that each read items from a pipe of their own and answer in order.
+
+    Items wait in one queue. For each worker, one thread of the caller sends it the next item as soon
+    as the worker has taken the last one in (a worker has one item in hand, at most one on the way)
+    and another reads its results. No lock is shared with a worker, so `stop` may kill them at any
+    moment. A worker that dies breaks the pool: every item not answered yet fails, and so does every
+    later one (a run must not go on short of a worker's share). The threads also keep `can_fork` false
+    while the workers live.
+    """
+
+    def __init__(self, workers: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self._items: queue.SimpleQueue[tuple[_Result, Any] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()  # guards `_broken` and the workers' `sent`
+        self._broken: BaseException | None = None
+        self._stopped = False
+        self._workers: list[_Worker] = []
+        for _ in range(workers):
+            mine, theirs = context.Pipe()
+            # The caller's ends so far: the new worker closes its copies of them.
+            ends = [*(worker.pipe for worker in self._workers), mine]
+            process = context.Process(target=_serve, args=(theirs, ends), daemon=True)
+            process.start()
+            theirs.close()
+            self._workers.append(_Worker(process, mine))
+        self._threads = [
+            threading.Thread(target=target, args=(worker,), daemon=True, name=name)
+            for worker in self._workers
+            for target, name in ((self._send, "sanitizer-send"), (self._receive, "sanitizer-read"))
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def start(self, run: Callable[[Any], Any], item: Any) -> _Result:
+        """Queue `run(item)` for the next free worker."""
+        result = _Result()
+        with self._lock:
+            if self._broken is not None:
+                result.set(error=self._broken)
+            else:
+                self._items.put((result, (run, item)))
+        return result
+
+    def stop(self) -> None:
+        """Kill the workers and end the threads; what is not answered yet fails."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._break(RuntimeError("the workers were stopped"))
+        for worker in self._workers:
+            self._items.put(None)  # one for each sending thread
+            worker.process.kill()
+        for worker in self._workers:
+            worker.process.join()
+        for thread in self._threads:
+            thread.join()
+        for worker in self._workers:
+            worker.pipe.close()
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def _send(self, worker: _Worker) -> None:
+        while (entry := self._items.get()) is not None:
+            result, task = entry
+            try:
+                message = ForkingPickler.dumps(task)
+            except Exception as exc:  # an item that cannot travel fails alone
+                result.set(error=exc)
+                continue
+            with self._lock:
+                if self._broken is not None:
+                    result.set(error=self._broken)
+                    continue
+                worker.sent.append(result)
+            with contextlib.suppress(OSError):  # a worker gone: its reading thread breaks the pool
+                worker.pipe.send_bytes(message)
+
+    def _receive(self, worker: _Worker) -> None:
+        while True:
+            try:
+                value, error = worker.pipe.recv()
+            except (EOFError, OSError):
+                break  # the worker stopped
+            except Exception as exc:  # a result that cannot be rebuilt here fails alone
+                value, error = None, exc
+            with self._lock:
+                result = worker.sent.popleft() if worker.sent else None  # none: the pool broke
+            if result is not None:
+                result.set(value, error)
+        if self._stopped:
+            return
+        worker.process.join(timeout=5)  # for its exit code
+        self._break(
+            WorkerLost(
+                f"a worker process stopped (exit code {worker.process.exitcode}) before returning "
+                "its results; nothing was published",
+                hint="if the system killed it for memory, set SANITIZER_WORKERS lower or the batch "
+                "rows smaller: --batch-rows, or batch_rows in the config",
+            )
+        )
+
+    def _break(self, error: BaseException) -> None:
+        """Fail every item not answered yet, and every later one, with `error` (the first stands)."""
+        with self._lock:
+            if self._broken is not None:
+                return
+            self._broken = error
+            held = [result for worker in self._workers for result in worker.sent]
+            for worker in self._workers:
+                worker.sent.clear()
+            with contextlib.suppress(queue.Empty):
+                while (entry := self._items.get_nowait()) is not None:
+                    held.append(entry[0])
+        for result in held:
+            result.set(error=error)
+
+
+def _fork(
     function: Callable[[Any, Any], Any], state: Any, workers: int, items: Sequence[Any]
-) -> Pool:
+) -> _Pool:
     global _TASK
     _TASK = (function, state, items)
     try:
-        return multiprocessing.get_context("fork").Pool(workers, initializer=_yield_to_caller)
+        return _Pool(workers)
     finally:
         _TASK = None  # the workers have their copy; the parent must not keep the state alive
+
+
+def _serve(pipe: Connection, callers: list[Connection]) -> None:
+    """A worker: run what arrives on `pipe` and answer each item, in order, until the pipe closes."""
+    for end in callers:
+        end.close()  # the caller's ends: when the caller goes, the pipe reads as closed here
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle; it stops us
+    _yield_to_caller()
+    while True:
+        try:
+            run, item = pipe.recv()
+        except EOFError:
+            return
+        try:
+            answer: tuple[Any, Any] = (run(item), None)
+        except Exception as exc:
+            answer = (None, _Travelling(exc))
+        try:
+            pipe.send(answer)
+        except OSError:
+            return  # the caller is gone
+        except Exception as exc:  # a result (or an exception) that cannot be pickled
+            what = type(answer[1].exc).__name__ if answer[1] is not None else "a result"
+            failed = RuntimeError(f"{what} could not be sent from a worker ({type(exc).__name__})")
+            pipe.send((None, _Travelling(failed)))
 
 
 def _yield_to_caller() -> None:

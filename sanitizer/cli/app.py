@@ -28,6 +28,7 @@ from rich.text import Text
 
 from sanitizer import __version__
 from sanitizer.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SanitizerError
+from sanitizer.parallel import RemoteTraceback
 
 app = typer.Typer(
     name="sanitize",
@@ -206,6 +207,8 @@ def report_errors(func: Callable[P, R]) -> Callable[P, R]:
             while tb is not None and tb.tb_next is not None:
                 tb = tb.tb_next
             where = f" at {tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else ""
+            if isinstance(exc.__cause__, RemoteTraceback):  # raised in a worker process: its place
+                where = f" at {exc.__cause__.place} (in a worker process)"
             _error_line(
                 f"internal error: {type(exc).__name__}{where} "
                 "(message withheld because it may quote data; run with --debug to see it)",

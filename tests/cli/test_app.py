@@ -106,3 +106,28 @@ def test_progress_display_stops_the_timer_of_a_finished_table(
         assert finished.finished and finished.stop_time is not None
         assert (finished.completed, finished.total) == (200, 200)
         assert not running.finished and running.stop_time is None
+
+
+def test_an_unexpected_error_in_a_worker_names_the_workers_place_not_its_text(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import typer
+
+    from sanitizer.cli.app import report_errors
+    from sanitizer.parallel import RemoteTraceback
+
+    @report_errors
+    def fails() -> None:
+        error = KeyError("ada@example.org")  # a message that quotes a value
+        error.__cause__ = RemoteTraceback("Traceback ...", "/site/sanitizer/detect/text.py:412")
+        raise error
+
+    with pytest.raises(typer.Exit) as raised:
+        fails()
+    line = capsys.readouterr().err
+    assert raised.value.exit_code == 1
+    assert (
+        "internal error: KeyError at /site/sanitizer/detect/text.py:412 (in a worker process)"
+        in (" ".join(line.split()))
+    )
+    assert "ada@" not in line

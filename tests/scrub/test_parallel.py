@@ -355,3 +355,90 @@ def test_contact_workers_forked_once_learn_the_phones_known_since(
     assert result["same"] == [True] * 5  # what one process finds, call after call
     assert result["phones"] == [0, 30, 30, 75, 120]  # 15 notes per junk number
     assert result["log"] == 3  # three calls brought new keys (the repeat brought none)
+
+
+STOPS = """
+import json, multiprocessing, os, random, signal, sys, time
+from sanitizer import parallel
+from sanitizer.errors import WorkerLost
+
+
+def text_of(_state, length):
+    return "y" * length
+
+
+def die(_state, item):
+    if item == "die":
+        os.kill(os.getpid(), signal.SIGKILL)  # what the system does to a worker out of memory
+    time.sleep(0.2)
+    return item
+
+
+def unsendable(_state, item):
+    if item == "lock":
+        return multiprocessing.Lock()  # cannot be pickled outside a fork
+    raise ValueError("at the far end")
+
+
+# Stop while workers are writing large results, again and again. With multiprocessing.Pool this
+# hung within a few rounds: a worker killed while it held the result queue's lock kept it for good.
+random.seed(7)
+for round in range(int(sys.argv[1])):
+    with parallel.Workers(text_of, None, 2) as workers:
+        assert workers.submit([round]).results() == ["y" * round]
+        workers.submit([2_000_000] * 4)  # never collected: the block ends while they answer
+        time.sleep(random.random() * 0.02)
+
+lost = []
+with parallel.Workers(die, None, 2) as workers:
+    try:
+        workers.submit(["a", "die", "b", "c"]).results()
+    except WorkerLost as exc:
+        lost.append(str(exc))
+    try:  # the pool is broken: later work fails at once rather than wait for a dead worker
+        workers.submit(["d"]).results()
+    except WorkerLost:
+        lost.append("later")
+try:
+    list(parallel.fork_map(die, None, ["die", "a", "b", "c", "d"], 2))
+except WorkerLost:
+    lost.append("fork_map")
+
+errors = []
+for item in ("lock", "raise"):
+    try:
+        parallel.fork_submit(unsendable, None, [item], 2).results()
+    except Exception as exc:
+        cause = exc.__cause__
+        errors.append([type(exc).__name__, str(exc), type(cause).__name__, getattr(cause, "place", "")])
+print(json.dumps({
+    "lost": lost,
+    "errors": errors,
+    "children": len(multiprocessing.active_children()),
+    "can_fork": parallel.can_fork(2),
+}))
+"""
+
+
+def test_workers_stop_at_any_moment_and_a_dead_worker_fails_the_run() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", STOPS, "150"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.splitlines()[-1])
+    message, *rest = result["lost"]
+    assert message.startswith(
+        "a worker process stopped (exit code -9) before returning its results"
+    )
+    assert "SANITIZER_WORKERS" in message  # the hint for the one who reads it at night
+    assert rest == ["later", "fork_map"]
+    (lock_type, lock_text, _, _), (raised_type, raised_text, cause, place) = result["errors"]
+    assert lock_type == "RuntimeError" and "could not be sent from a worker" in lock_text
+    # A worker's exception keeps its type and says where it was raised (the CLI shows that place).
+    assert (raised_type, raised_text, cause) == ("ValueError", "at the far end", "RemoteTraceback")
+    assert place.startswith("<string>:")
+    assert result["children"] == 0 and result["can_fork"]
