@@ -14,6 +14,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -382,6 +383,12 @@ def _read_csv_header(source: TableSource, head: bytes) -> None:
         raise InputError(
             f"{source.path}: row 0 (header): duplicate column name {sorted(seen)[0]!r}"
         )
+    column = _name_over_names(names, text[first_break + 1 :] if first_break >= 0 else b"", source)
+    if column is not None:
+        raise InputError(
+            f"{source.path}: row 0 (header): column {column} holds a person's name like the values "
+            "below it, not a column name: the first line must name the columns"
+        )
     source.header = names
 
 
@@ -395,6 +402,54 @@ def _data_like(name: str) -> str | None:
         return "an email address"
     if _PHONE_CELL.fullmatch(name) and sum(c.isdigit() for c in name) >= 10:
         return "a phone number"
+    return None
+
+
+# How many records under the header are compared with it, and the share of them that must be names.
+HEADER_SAMPLE_ROWS = 50
+_NAMES_BELOW = 0.5
+
+
+def _name_over_names(names: list[str], rest: bytes, source: TableSource) -> int | None:
+    """The (1-based) column whose header cell is a person's name over a column of names: the first
+    record of a file without a header (`Ada,Lovelace,Engineer`), which has no email or long number to
+    give it away. A name word alone is no proof (`Job` is a first name somewhere), so half the values
+    below must be names as well."""
+    if not any(name[:1].isupper() for name in names):
+        return None  # a name is capitalised: most headers are settled here, without the gazetteer
+    from sanitizer.detect.names import WORD, gazetteer
+    from sanitizer.entities import AMBIGUOUS_NAME_WORDS, bare
+
+    firsts = gazetteer()[0]
+
+    def is_name(value: str) -> bool:
+        """`Ada` or `Ada Lovelace`: a first name of the gazetteer that is not a common word (`Bill`),
+        then any words, all capitalised. Surnames are left out: `Price` or `Company` head columns."""
+        words = WORD.findall(value)
+        first = bare(words[0].casefold()) if words else ""
+        return (
+            1 <= len(words) <= 3
+            and first in firsts
+            and first not in AMBIGUOUS_NAME_WORDS
+            and all(w[:1].isupper() for w in words)
+            and " ".join(words) == " ".join(value.split())
+        )
+
+    candidates = [i for i, name in enumerate(names) if is_name(name)]
+    if not candidates:
+        return None
+    reader = csv.reader(
+        io.StringIO(rest.decode("utf-8", errors="ignore")), delimiter=source.delimiter
+    )
+    rows = list(islice(reader, HEADER_SAMPLE_ROWS + 1))
+    if len(rows) > HEADER_SAMPLE_ROWS:
+        rows.pop()
+    elif len(rows) > 1 and not rest.endswith((b"\n", b"\r")):
+        rows.pop()  # the head of a larger file may cut its last line
+    for i in candidates:
+        values = [row[i].strip() for row in rows if len(row) > i and row[i].strip()]
+        if values and sum(map(is_name, values)) >= _NAMES_BELOW * len(values):
+            return i + 1
     return None
 
 

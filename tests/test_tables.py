@@ -274,6 +274,19 @@ BAD_INPUTS: list[tuple[str, str, bytes, str]] = [
         b"c-1;+1 (212) 555-0187\n",
         "row 0 (header): column 2 holds a phone number, not a column name",
     ),
+    # Names only: a first name over a column of names (surname first, as some exports write them).
+    (
+        "no-header-names",
+        "t.csv",
+        b"Lovelace,Ada,Engineer\r\nHopper,Grace,Admiral\r\nTuring,Alan,Scientist\r\nCurie,Marie,Chem",
+        "row 0 (header): column 2 holds a person's name like the values below it, not a column name",
+    ),
+    (
+        "no-header-full-names",
+        "t.csv",
+        b"7;Ada Lovelace;London\n8;Alan Turing;Wilmslow\n9;Marie Curie;Paris\n",
+        "row 0 (header): column 2 holds a person's name like the values below it",
+    ),
 ]
 
 
@@ -282,6 +295,25 @@ def test_csv_header_names_that_merely_resemble_data_are_names(tmp_path: Path, he
     path = _write(tmp_path / "t.csv", f"id,{header}\n1,2\n".encode())
     (source,) = read_sources([path])
     assert source.header == ["id", header]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # Header words that are also names, over values that are not (`Job` is a first name too).
+        "Job,Company,Price\nEngineer,Acme Ltd,12\nNurse,Globex,9\nPilot,Initech,7\n",
+        # A first name as a header over a column with few names.
+        "id,Alan\n1,Open\n2,Closed\n3,Ada Lovelace\n4,Pending\n",
+        # Name columns under proper headers.
+        "First Name,Last Name\nAda,Lovelace\nAlan,Turing\n",
+    ],
+)
+def test_csv_header_of_name_words_is_a_header_unless_names_stand_below(
+    tmp_path: Path, content: str
+) -> None:
+    path = _write(tmp_path / "t.csv", content.encode())
+    (source,) = read_sources([path])
+    assert source.header == content.split("\n")[0].split(",")
 
 
 def test_csv_header_that_is_data_is_not_shown_in_the_error(tmp_path: Path) -> None:
