@@ -158,6 +158,7 @@ class TableWriter:
             assert isinstance(batch, FrameBatch)
             table = pa.Table.from_pandas(batch.frame, preserve_index=False)
         if self._schema is None:
+            table = self._in_source_types(table)
             self._schema = table.schema
         elif table.schema != self._schema:
             try:
@@ -169,6 +170,24 @@ class TableWriter:
         if self._parquet is None:
             self._parquet = pq.ParquetWriter(self.path, self._schema)
         self._parquet.write_table(table)
+
+    def _in_source_types(self, table: pa.Table) -> pa.Table:
+        """A Parquet input's columns in their own types again where the values allow it: pandas reads
+        `string` back as `large_string`, and a column of numbers under a free-text rule is held as
+        objects. A column whose values changed type (numbers replaced by text) keeps the new one."""
+        if self.source.format != "parquet":
+            return table
+        schema = pq.read_schema(self.source.open())
+        for index, name in enumerate(table.column_names):
+            wanted = schema.field(name).type if name in schema.names else None
+            if wanted is None or table.schema.field(index).type == wanted:
+                continue
+            try:
+                column = table.column(index).cast(wanted)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+                continue
+            table = table.set_column(index, schema.field(name), column)
+        return table
 
     def _write_json(self, records: list[dict[str, Any]]) -> None:
         handle = self._open_text()

@@ -672,8 +672,13 @@ class Engine:
         new = np.asarray(replaced, dtype=object)
         changed = (new != np.asarray(distinct, dtype=object)).astype(bool)
         stats.changed += int(np.bincount(codes, minlength=len(distinct))[changed].sum())
+        if not changed.any():
+            return  # the cells as they were, in their types
+        # Only changed cells are written: one left alone keeps its value and type (a number or a
+        # boolean in a free-text field stays one; the scan reads every value as text).
         out = values.astype(object).to_numpy(copy=True)  # numpy: a masked Series assignment is slow
-        out[present.to_numpy()] = new[codes]
+        moved = changed[codes]
+        out[np.flatnonzero(present.to_numpy())[moved]] = new[codes[moved]]
         batch.set_cells(column.path, _numbers_kept(values, out, isinstance(batch, RecordsBatch)))
 
     def _names_beside(
@@ -880,7 +885,7 @@ def _numbers_kept(values: pd.Series, out: np.ndarray, is_records: bool) -> pd.Se
     series = pd.Series(out, dtype=object)
     if pd.api.types.is_integer_dtype(values.dtype):
         missing = pd.isna(values).to_numpy()
-        if all(_is_number_text(v) for v in out[~missing]):
+        if all(isinstance(v, int | np.integer) or _is_number_text(v) for v in out[~missing]):
             numbers = [pd.NA if gap else int(v) for v, gap in zip(out, missing, strict=True)]
             return pd.Series(pd.array(numbers, dtype="Int64")).astype(values.dtype)
         return series

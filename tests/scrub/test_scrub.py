@@ -374,6 +374,44 @@ def test_scrub_phone_numbers_stored_as_numbers_stay_numbers(
     assert isinstance(records[1]["Phone"], str)  # text stays text
 
 
+def test_scrub_values_a_free_text_rule_leaves_alone_keep_their_types(
+    tmp_path: Path, keyring_a: Keyring
+) -> None:
+    # The scan reads every value as text: a Genesys custom field's 0, -2, 0.25 or true came back as
+    # "0", "-2", "0.25", "True", and Parquet crashed on a struct whose integers became text.
+    (tmp_path / "in").mkdir()
+    custom = [
+        {"visits_integer": 0, "delta_integer": -2, "ratio_decimal": 0.25, "vip_boolean": True},
+        {"visits_integer": 5, "delta_integer": 7, "ratio_decimal": 1e-7, "vip_boolean": False},
+    ]
+    records = [
+        {"id": "c-1", "firstName": "Ada", "customFields": custom[0], "notes": 12},
+        {"id": "c-2", "firstName": "Alan", "customFields": custom[1], "notes": "call Alan"},
+    ]
+    (tmp_path / "in" / "j.json").write_text(json.dumps(records), encoding="utf-8")
+    table = pa.table(
+        {
+            "id": pa.array(["c-1", "c-2"], pa.string()),
+            "customFields": pa.array(custom),
+            "notes": pa.array([0, -3], pa.int64()),
+            "comment": pa.array([1.5, None], pa.float64()),
+        }
+    )
+    pq.write_table(table, tmp_path / "in" / "t.parquet")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        KEEP + "  - {match: '^(notes|comment)$', entity: FREE_TEXT, operator: text}\n",
+        encoding="utf-8",
+    )
+    scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
+    back = json.loads((tmp_path / "out" / "j.json").read_text(encoding="utf-8"))
+    assert [r["customFields"] for r in back] == custom  # numbers and booleans, as they were
+    assert back[0]["notes"] == 12 and back[1]["notes"] != "call Alan"  # the text is still scrubbed
+    written = pq.read_table(tmp_path / "out" / "t.parquet")
+    assert written.schema.equals(table.schema)  # string stays string, not large_string
+    assert written.to_pylist() == table.to_pylist()
+
+
 def test_scrub_keeps_the_replacement_maps_only_when_asked(
     tmp_path: Path,
     contact_rules: RuleSet,
