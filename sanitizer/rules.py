@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sanitizer import entities
+from sanitizer.entities import bare
 from sanitizer.errors import RulesError
 from sanitizer.operators import OPERATOR_NAMES, get_operator
 from sanitizer.operators.base import OperatorParams
@@ -244,7 +245,9 @@ class RuleSet:
         return {*self.entities, *(r.supported_entity for r in self.recognizers), entities.FREE_TEXT}
 
     def resolve(self, table: str, column: str) -> ResolvedRule | None:
-        """The rule for `table`.`column`: a table rule first, then the first matching pattern."""
+        """The rule for `table`.`column`: a table rule first, then the first matching pattern (on the
+        name as written or without its accents: `Prénom` as `Prenom`, `Straße` stays)."""
+        folded = bare(column)
         for located in self._tables:
             if located.match == column and fnmatch.fnmatchcase(table, located.table_glob):
                 return self._decide(located, "table")
@@ -253,7 +256,9 @@ class RuleSet:
                 return self._decide(located, "definition")
         for located in self._patterns:
             assert located.regex is not None
-            if fnmatch.fnmatchcase(table, located.table_glob) and located.regex.search(column):
+            if fnmatch.fnmatchcase(table, located.table_glob) and (
+                located.regex.search(column) or (folded != column and located.regex.search(folded))
+            ):
                 return self._decide(located, "pattern")
         return None
 

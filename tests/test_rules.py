@@ -69,6 +69,27 @@ def test_read_rules_hash_is_stable_and_follows_content(tmp_path: Path) -> None:
         ("address.city", entities.LOCATION),
         ("identifiers[].value", entities.IDENTIFIER),
         ("customFields.agentNote", entities.FREE_TEXT),
+        # a name field inside another object, not only at the top
+        ("emergencyContact.name", entities.PERSON),
+        ("householdMembers[].name", entities.PERSON),
+        ("externalOrganization.name", "COMPANY"),  # Genesys's own, tried first
+        # other languages' headers, with or without their accents
+        ("Prénom", entities.FIRST_NAME),
+        ("Voornaam", entities.FIRST_NAME),
+        ("Nome", entities.FIRST_NAME),
+        ("Nom de famille", entities.LAST_NAME),
+        ("Cognome", entities.LAST_NAME),
+        ("Achternaam", entities.LAST_NAME),
+        ("Téléphone", entities.PHONE_NUMBER),
+        ("Handy", entities.PHONE_NUMBER),
+        ("Courriel", entities.EMAIL_ADDRESS),
+        ("Straße", entities.ADDRESS),
+        ("PLZ", "POSTCODE"),
+        ("Ville", entities.LOCATION),
+        ("Geburtsdatum", "DATE_OF_BIRTH"),
+        ("Kundennummer", entities.IDENTIFIER),
+        ("Remarque", entities.FREE_TEXT),
+        ("Bemerkungen", entities.FREE_TEXT),
     ],
 )
 def test_resolve_shipped_patterns_find_entity(
