@@ -104,6 +104,14 @@ _TITLES = frozenset(
 _AMBIGUOUS = AMBIGUOUS_NAME_WORDS  # shared policy: which words need more evidence to be names
 _NOT_DIGIT = re.compile(r"\D")
 _A_DIGIT = re.compile(r"\d")
+# A phone written by hand: digits and whatever separates their groups (spaces, hyphens and dashes of
+# every kind, dots, brackets, "_"); letters end it ("mob07700900123", "0143x12"), and so does a slash
+# between two numbers ("07700 900123 / 07700 900124"). Compared with the originals' keys, not parsed.
+# A card number or an IBAN written by hand: groups apart by spaces, dots or hyphens, in either case.
+_CARD_LIKE = re.compile(r"\d(?:[\s.\-]{0,3}\d){12,}")
+_IBAN_LIKE = re.compile(r"[A-Za-z]{2}\d{2}(?:[\s.\-]{0,3}[A-Za-z0-9]){11,}")
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+_HAND_PHONE = re.compile(r"\+?\d(?:[\d\s\-\u2010-\u2015\u2212.()_]*\d)?")
 # An ASCII text's bytes with every byte that is not a letter made a space: its split is the text's
 # letter runs, a name word joined by "'" in pieces (see _ascii_words).
 _ASCII_WORD_BYTES = bytes(c if chr(c).isascii() and chr(c).isalpha() else 32 for c in range(256))
@@ -402,6 +410,17 @@ class _Checker:
             for v in group
             if len(v.strip()) >= 4
         }
+        # Card numbers by their digits, IBANs by their letters and digits: found however grouped.
+        self.cards = {
+            digits
+            for v in values.get("CREDIT_CARD", ())
+            if 13 <= len(digits := _NOT_DIGIT.sub("", v)) <= 19
+        }
+        self.ibans = {
+            compact
+            for v in values.get("IBAN_CODE", ())
+            if len(compact := _NOT_ALNUM.sub("", v).upper()) >= 15
+        }
         self.name_words = {
             form
             for e in NAME_ENTITIES
@@ -581,14 +600,26 @@ class _Checker:
                 problems.append(("email-outside-allowed-domains", "EMAIL_ADDRESS"))
         if _A_DIGIT.search(value):  # str.isdigit's digits beyond \d cannot start a phone-like run
             without_emails = _blanked(value, emails)
-            for candidate in _PHONE_LIKE.findall(without_emails):
+            compared: list[tuple[int, int]] = []  # where whole phone-like runs were compared
+            for match in _PHONE_LIKE.finditer(without_emails):
+                candidate = match.group()
                 digits = _NOT_DIGIT.sub("", candidate)
+                if len(digits) <= 15 and "/" not in candidate:  # one number, compared whole
+                    compared.append(match.span())
                 if len(digits) < 7 or self.is_allowed(candidate.strip()):
                     continue
-                if _phone_key(candidate) in self.phones:
+                # By its key, or by its digits: a national number without a trunk 0 ("(11) 91234-5678"
+                # of +55 11 91234-5678) reads as another country's.
+                if _phone_key(candidate) in self.phones or digits in self.phones:
                     problems.append(("original-value", "PHONE_NUMBER"))
                 elif check_ranges and len(digits) <= 15 and self.is_unsafe_phone(candidate.strip()):
                     problems.append(("phone-outside-safe-ranges", "PHONE_NUMBER"))
+            if self.phones and ("original-value", "PHONE_NUMBER") not in problems:
+                problems.extend(self._hand_written_phones(without_emails, compared))
+            if self.cards and _within(_CARD_LIKE, _NOT_DIGIT, value, self.cards):
+                problems.append(("original-value", "CREDIT_CARD"))
+        if self.ibans and _within(_IBAN_LIKE, _NOT_ALNUM, value, self.ibans, upper=True):
+            problems.append(("original-value", "IBAN_CODE"))
         if (
             self.specific
             and (" " in folded or "\n" in value)
@@ -596,6 +627,30 @@ class _Checker:
         ):
             problems.append(("original-value", None))
         return problems
+
+    def _hand_written_phones(
+        self, value: str, compared: list[tuple[int, int]]
+    ) -> list[tuple[Kind, str | None]]:
+        """Original phones in the notations the phone pattern does not take whole: en dashes, "_",
+        letters glued on, two numbers joined by a slash. Each run that is not inside one compared
+        already is compared as it is, by its key and by its digits (a national number whose trunk
+        prefix is not 0: "(11) 91234-5678")."""
+        done = iter(compared)
+        span = next(done, None)
+        for match in _HAND_PHONE.finditer(value):
+            while span is not None and span[1] < match.end():
+                span = next(done, None)
+            if span is not None and span[0] <= match.start():
+                continue  # within a run compared whole
+            run = match.group()
+            digits = _NOT_DIGIT.sub("", run)
+            if (
+                7 <= len(digits) <= 15
+                and (digits in self.phones or _phone_key(run) in self.phones)
+                and not self.is_allowed(run)
+            ):
+                return [("original-value", "PHONE_NUMBER")]
+        return []
 
     def surviving_names(
         self,
@@ -784,6 +839,26 @@ def check_text(
     checker = _Checker(originals, ranges, regions)
     checker.is_allowed = is_allowed
     return checker.content(text, True)
+
+
+def _within(
+    shape: re.Pattern[str],
+    apart: re.Pattern[str],
+    value: str,
+    originals: set[str],
+    *,
+    upper: bool = False,
+) -> bool:
+    """Whether a run of `shape` in `value`, without what `apart` matches, holds one of `originals`
+    anywhere in it (a run may take in the digits or words around the original)."""
+    sizes = {len(o) for o in originals}
+    for run in shape.findall(value):
+        compact = apart.sub("", run)
+        compact = compact.upper() if upper else compact
+        for size in sizes:
+            if any(compact[i : i + size] in originals for i in range(len(compact) - size + 1)):
+                return True
+    return False
 
 
 def _blanked(value: str, matches: list[re.Match[str]]) -> str:

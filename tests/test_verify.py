@@ -873,3 +873,65 @@ def test_row_names_are_the_name_words_of_each_rows_cells_flat_or_nested() -> Non
         {"hopper"},
         {"ada", "lovelace", "adalovelace", "alovelace", "lovelaceada"},
     ]
+
+
+HAND_WRITTEN = Originals({"PHONE_NUMBER": {"07700 900123", "(212) 555-0143", "+5511912345678"}})
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Call 07700 900123 / 07700 900124",  # two numbers joined: one run of too many digits
+        "or +1 (212) 555–0143",  # en dash
+        "212‑555‑0143",  # non-breaking hyphens
+        "ext: 212-555-0143x12",  # an extension glued on
+        "mob07700900123",
+        "07700-900123_old",
+        "212_555_0143",
+        "+44 7700 900123/4",
+        "Reach him on (11) 91234-5678 today",  # a national number without a trunk 0
+    ],
+)
+def test_verify_an_original_phone_written_by_hand_is_a_finding(note: str) -> None:
+    checker = _Checker(HAND_WRITTEN, default_safe_ranges(), REGIONS)
+    assert ("original-value", "PHONE_NUMBER") in checker.content(note, check_ranges=False)
+
+
+@pytest.mark.parametrize(
+    "note",
+    ["order 2125550143001", "ref 212-555-0144", "call 0143 or 212 555", "+44 7700 900124/5"],
+)
+def test_verify_hand_written_numbers_that_are_not_originals_pass(note: str) -> None:
+    checker = _Checker(HAND_WRITTEN, default_safe_ranges(), REGIONS)
+    assert checker.content(note, check_ranges=False) == []
+
+
+NUMBERS = Originals(
+    {"CREDIT_CARD": {"4111 1111 1111 1111"}, "IBAN_CODE": {"GB82 WEST 1234 5698 7654 32"}}
+)
+
+
+@pytest.mark.parametrize(
+    ("note", "entity"),
+    [
+        ("card 4111.1111.1111.1111 please", "CREDIT_CARD"),
+        ("card 4111  1111  1111  1111", "CREDIT_CARD"),
+        ("ref 99 4111-1111-1111-1111 12/26", "CREDIT_CARD"),  # digits around it
+        ("iban gb82 west 1234 5698 7654 32", "IBAN_CODE"),
+        ("GB82-WEST-1234-5698-7654-32 and more", "IBAN_CODE"),
+        ("GB82WEST12345698765432", "IBAN_CODE"),
+    ],
+)
+def test_verify_an_original_card_or_iban_grouped_otherwise_is_a_finding(
+    note: str, entity: str
+) -> None:
+    checker = _Checker(NUMBERS, default_safe_ranges(), REGIONS)
+    assert ("original-value", entity) in checker.content(note, check_ranges=False)
+
+
+@pytest.mark.parametrize(
+    "note", ["card 4111 1111 1111 1112", "GB82 WEST 1234 5698 7654 33", "4111 1111 1111"]
+)
+def test_verify_other_card_and_iban_numbers_pass(note: str) -> None:
+    checker = _Checker(NUMBERS, default_safe_ranges(), REGIONS)
+    assert checker.content(note, check_ranges=False) == []

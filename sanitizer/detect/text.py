@@ -63,8 +63,17 @@ def phone_candidates(text: str) -> Iterator[re.Match[str]]:
                 break
 
 
-CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
-IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
+# Digits with anything that may stand between the groups of a phone written by hand: spaces (also
+# no-break), hyphens and dashes of every kind, dots, slashes, brackets, "_". Letters end a run
+# ("mob07700900123", "0143x12"). Searched for the run's own numbers only (`_known_phone_spans`).
+KNOWN_PHONE_RUN = re.compile(r"\+?\d(?:[\d\s\-\u2010-\u2015\u2212./()_]*\d)?")
+
+
+# Groups of digits apart by a space or two, a hyphen or a dot ("4111.1111.1111.1111").
+CARD = re.compile(r"(?<![\d-])(?:\d[ .-]{0,2}){12,18}\d(?![\d-])")
+# In either case, in groups apart by spaces or hyphens ("gb82 west 1234...", "GB82-WEST-1234-...").
+IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,30}\b")
+_IBAN_GROUP = re.compile(r"[A-Za-z0-9]+")
 IPV4 = re.compile(
     r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)"
 )  # "from 192.0.2.10." ends a sentence
@@ -131,8 +140,8 @@ def _street_suffixes() -> tuple[str, str]:
 
 # Cheap shapes that must be present before the card, IP and SSN recognizers (one starting with a digit,
 # which the regex engine finds fast), the IBAN recognizer, and the IPv6 one are worth running.
-NUMBER_HINT = re.compile(r"\d(?:\d\d-\d{2}-\d{4}|\.\d{1,3}\.\d|(?:[ -]?\d){12})")
-IBAN_HINT = re.compile(r"[A-Z]{2}\d\d")
+NUMBER_HINT = re.compile(r"\d(?:\d\d-\d{2}-\d{4}|\.\d{1,3}\.\d|(?:[ .-]{0,2}\d){12})")
+IBAN_HINT = re.compile(r"[A-Za-z]{2}\d\d")
 IPV6_HINT = re.compile(r"[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:")
 
 # What `scan` and `contacts` look for first in a text, decided for many texts at once in Arrow (RE2, C++),
@@ -154,8 +163,8 @@ def _hint_patterns() -> tuple[tuple[int, str], ...]:
         # NUMBER_HINT, IBAN_HINT or IPV6_HINT (ASCII already): the card, IP, SSN and IBAN recognizers.
         (
             NUMBER_LIKE,
-            r"[0-9](?:[0-9][0-9]-[0-9]{2}-[0-9]{4}|\.[0-9]{1,3}\.[0-9]|(?:[ -]?[0-9]){12})"
-            rf"|[A-Z]{{2}}[0-9][0-9]|{IPV6_HINT.pattern}",
+            r"[0-9](?:[0-9][0-9]-[0-9]{2}-[0-9]{4}|\.[0-9]{1,3}\.[0-9]|(?:[ .\-]{0,2}[0-9]){12})"
+            rf"|[A-Za-z]{{2}}[0-9][0-9]|{IPV6_HINT.pattern}",
         ),
         (ADDRESS_LIKE, rf"[0-9][A-Za-z]?,?[{ASCII_SPACES}]+[{_street_suffixes()[1]}]"),
     )
@@ -220,7 +229,7 @@ def luhn_ok(digits: str) -> bool:
 
 
 def iban_ok(text: str) -> bool:
-    compact = text.replace(" ", "").upper()
+    compact = text.replace(" ", "").replace("-", "").upper()
     rearranged = compact[4:] + compact[:4]
     try:
         number = int("".join(str(int(c, 36)) for c in rearranged))
@@ -306,6 +315,15 @@ class TextScanner:
         for match in phone_candidates(text):
             candidate = match.group()
             digits = len(_NON_DIGITS.sub("", candidate))
+            if digits > 15 and "/" in candidate:  # numbers joined: "07700 900123 / 07700 900124"
+                for part in _SLASHED.finditer(candidate):
+                    piece = part.group()
+                    if 7 <= len(_NON_DIGITS.sub("", piece)) <= 15 and self.phone_e164(piece):
+                        at = match.start() + part.start()
+                        out.append(
+                            Span(at, at + len(piece), entities.PHONE_NUMBER, 0.9, "PhoneRecognizer")
+                        )
+                continue
             if digits < 7 or digits > 15:
                 continue
             start, end = match.start(), match.end()
@@ -313,6 +331,44 @@ class TextScanner:
                 start, candidate = start + 1, candidate[1:]
             if self.phone_e164(candidate) is not None:
                 out.append(Span(start, end, entities.PHONE_NUMBER, 0.9, "PhoneRecognizer"))
+
+    def _known_phone_spans(self, text: str, out: list[Span]) -> None:
+        """The run's own phone numbers in notations the phone pattern leaves out: two numbers joined by
+        a slash (one run of too many digits), en dashes, "_", letters glued on ("mob07700900123",
+        "212-555-0143x12"). Within a run of digits and separators, the longest stretch from a group's
+        start to a group's end that is a known number (by its key, or its digits as they are) is one."""
+        known = self.known_phones
+        taken = [(s.start, s.end) for s in out if s.entity == entities.PHONE_NUMBER]
+        for run in KNOWN_PHONE_RUN.finditer(text):
+            if run.end() - run.start() < 7 or any(
+                s <= run.start() and run.end() <= e for s, e in taken
+            ):
+                continue  # too short, or a phone found whole already (the common case)
+            groups = [(m.start(), m.end()) for m in _DIGIT_RUN.finditer(run.group())]
+            at, base = 0, run.start()
+            while at < len(groups):
+                end = None
+                digits = 0
+                for last in range(at, len(groups)):
+                    digits += groups[last][1] - groups[last][0]
+                    if digits > 15:
+                        break
+                    if digits >= 7:
+                        piece = text[base + groups[at][0] : base + groups[last][1]]
+                        if (
+                            _NON_DIGITS.sub("", piece) in known
+                            or entities.phone_key(piece) in known
+                        ):
+                            end = last
+                if end is None:
+                    at += 1
+                    continue
+                start, stop = base + groups[at][0], base + groups[end][1]
+                if start > 0 and text[start - 1] == "+":
+                    start -= 1
+                if not any(s < stop and start < e for s, e in taken):
+                    out.append(Span(start, stop, entities.PHONE_NUMBER, 0.9, "PhoneRecognizer"))
+                at = end + 1
 
     def contacts(self, text: str, hints: int | None = None) -> list[tuple[str, str]]:
         """(entity, value) of the emails and phones in a text: the cheap part of a scan, for pass 1.
@@ -327,6 +383,7 @@ class TextScanner:
             )
         if (hints & MAY_PHONE) if hints is not None else _DIGIT.search(text):
             self._phone_spans(text, found)
+        # The run's own numbers written by hand are left to the scan (pass 2), which replaces them.
         return [(s.entity, text[s.start : s.end]) for s in resolve_overlaps(found)]
 
     def learn_phones(self, keys: Iterable[str]) -> None:
@@ -389,6 +446,8 @@ class TextScanner:
         if hints & HAS_DIGIT:
             if hints & MAY_PHONE:
                 self._phone_spans(text, found)
+            if self.known_phones:
+                self._known_phone_spans(text, found)
             if hints & NUMBER_LIKE:
                 self._number_spans(text, found)
             if hints & ADDRESS_LIKE:
@@ -522,10 +581,22 @@ class TextScanner:
                     )
                 )
         for match in IBAN.finditer(text):
-            if iban_ok(match.group()):
-                out.append(
-                    Span(match.start(), match.end(), entities.IBAN_CODE, 1.0, "IbanRecognizer")
-                )
+            # The run may take the words after it ("GB82 WEST 1234 5698 7654 32 and"): the longest
+            # run of its groups that checks out is the IBAN.
+            ends = [m.end() for m in _IBAN_GROUP.finditer(match.group())]
+            for end in reversed(ends):
+                piece = match.group()[:end]
+                if len(piece) >= 15 and iban_ok(piece):
+                    out.append(
+                        Span(
+                            match.start(),
+                            match.start() + end,
+                            entities.IBAN_CODE,
+                            1.0,
+                            "IbanRecognizer",
+                        )
+                    )
+                    break
         for match in IPV4.finditer(text):
             if _is_ip(match.group()):
                 out.append(
@@ -570,6 +641,7 @@ class TextScanner:
 
 _NON_DIGITS = re.compile(r"\D")
 _DIGIT = re.compile(r"\d")
+_SLASHED = re.compile(r"(?:\+|00)?\(?\d[^/]*\d")  # a part between slashes, from digit to digit
 
 
 def _python_hints(text: str) -> int:

@@ -412,6 +412,53 @@ def test_scrub_values_a_free_text_rule_leaves_alone_keep_their_types(
     assert written.to_pylist() == table.to_pylist()
 
 
+def test_scrub_the_rows_own_phones_written_by_hand_in_notes_are_replaced(
+    tmp_path: Path, keyring_a: Keyring
+) -> None:
+    # Kept before, and unseen by the verifier: a slash between two numbers, dashes, "_", letters glued.
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "t.csv").write_text(
+        "Name,Mobile,Phone,Notes\n"
+        'Ada Lovelace,07700 900123,(212) 555-0143,"Call 07700 900123 / 07700 900124 or '
+        '+1 (212) 555\u20130143, ext: 212-555-0143x12"\n'
+        'Alan Turing,07700 900125,(212) 555-0144,"212 555 0144/0145; +44 7700 900125/6; '
+        '212\u2011555\u20110144; mob07700900125; 07700-900125_old; 212_555_0144"\n'
+        'Grace Hopper,+5511912345678,(212) 555-0146,"Reach her on (11) 91234-5678 today"\n',
+        encoding="utf-8",
+    )
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KEEP, encoding="utf-8")
+    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
+    assert result.report.status == "verified"
+    notes = " ".join(row["Notes"] for row in read_rows(tmp_path / "out" / "t.csv"))
+    digits = re.sub(r"\D", "", notes.replace("/", " "))
+    for original in ("7700900123", "2125550143", "7700900125", "2125550144", "11912345678"):
+        assert original not in digits, original
+
+
+def test_scrub_cards_and_ibans_grouped_otherwise_in_notes_are_replaced(
+    tmp_path: Path, keyring_a: Keyring
+) -> None:
+    # Dots, double spaces, lower case and hyphens kept the row's own card and IBAN in its note.
+    (tmp_path / "in").mkdir()
+    note = (
+        "card 4111.1111.1111.1111 / 4111  1111  1111  1111; iban gb82 west 1234 5698 7654 32; "
+        "GB82-WEST-1234-5698-7654-32 and more"
+    )
+    (tmp_path / "in" / "t.csv").write_text(
+        f'Name,Card Number,IBAN,Notes\nAda Lovelace,4111 1111 1111 1111,GB82 WEST 1234 5698 7654 32,"{note}"\n',
+        encoding="utf-8",
+    )
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KEEP, encoding="utf-8")
+    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
+    assert result.report.status == "verified"
+    (row,) = read_rows(tmp_path / "out" / "t.csv")
+    compact = re.sub(r"[^A-Za-z0-9]", "", row["Notes"]).upper()
+    assert "4111111111111111" not in compact and "GB82WEST12345698765432" not in compact
+    assert row["Notes"].startswith("card ") and row["Notes"].endswith(" and more")
+
+
 def test_scrub_keeps_the_replacement_maps_only_when_asked(
     tmp_path: Path,
     contact_rules: RuleSet,
