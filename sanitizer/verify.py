@@ -62,6 +62,21 @@ Kind = Literal["original-value", "email-outside-allowed-domains", "phone-outside
 _EMAIL_LIKE = re.compile(
     r"[^\s@<>()\[\],;:\"'`]+@[^\s@<>()\[\],;:\"'`]+\.(?:[xX][nN]--[\w-]+|[^\W\d_]{2,})"
 )
+# An address disguised from mail programs, in the verifier's own words: the user part, then "@" with
+# spaces, a full-width or encoded "@", or "at" in brackets (or between spaces when a dot is spelled
+# too), then the domain, its dots written or spelled ("dot", "(dot)", "[dot]").
+_AT_DISGUISED = r"(?:\s+@\s*|\s*@\s+|\s*[＠﹫]\s*|&\#64;|%40|\s*[(\[{]\s*at\s*[)\]}]\s*)"
+_DOT_SPELLED = r"(?:\s*[(\[{]\s*dot\s*[)\]}]\s*|\s+dot\s+)"
+_EMAIL_DISGUISED = re.compile(
+    r"([\w.+-]+?)"
+    rf"(?:{_AT_DISGUISED}((?:[\w-]+(?:\.|{_DOT_SPELLED}))+[\w-]+)"
+    rf"|\s+at\s+((?:[\w-]+{_DOT_SPELLED})+[\w-]+))",
+    re.IGNORECASE,
+)
+_DOTS_SPELLED = re.compile(_DOT_SPELLED, re.IGNORECASE)
+_DISGUISE_SIGNS = re.compile(
+    r"\s@|@\s|[＠﹫]|&\#64;|%40|[(\[{]\s*at\s*[)\]}]|\sdot\s", re.IGNORECASE
+)
 _PHONE_LIKE = re.compile(r"(?<![\w+\-])\+?[\d(][\d\s().\-/]{5,24}\d(?![\w\-])")
 # Joined by hyphens and apostrophes (the words of a value that may be a specific original).
 _WORDS = re.compile(r"\w+(?:-\w+|['’](?![sS]\b)\w+)*")
@@ -598,6 +613,16 @@ class _Checker:
                     problems.append(("original-value", "EMAIL_ADDRESS"))
             elif check_ranges and not self._email_ok(email):
                 problems.append(("email-outside-allowed-domains", "EMAIL_ADDRESS"))
+        if (
+            self.emails
+            and ("original-value", "EMAIL_ADDRESS") not in problems
+            and _DISGUISE_SIGNS.search(value)
+        ):
+            for user, domain, spelled in _EMAIL_DISGUISED.findall(value):
+                address = f"{user}@{_DOTS_SPELLED.sub('.', domain or spelled)}"
+                if _fold(address) in self.emails:
+                    problems.append(("original-value", "EMAIL_ADDRESS"))
+                    break
         if _A_DIGIT.search(value):  # str.isdigit's digits beyond \d cannot start a phone-like run
             without_emails = _blanked(value, emails)
             compared: list[tuple[int, int]] = []  # where whole phone-like runs were compared

@@ -935,3 +935,33 @@ def test_verify_an_original_card_or_iban_grouped_otherwise_is_a_finding(
 def test_verify_other_card_and_iban_numbers_pass(note: str) -> None:
     checker = _Checker(NUMBERS, default_safe_ranges(), REGIONS)
     assert checker.content(note, check_ranges=False) == []
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "write to zq1985 at example dot org",
+        "zq1985 @ example.org",
+        "zq1985&#64;example.org",
+        "zq1985(at)example.org",
+        "zq1985 [at] example [dot] org",
+        "mailto:zq1985%40example.org",
+        "zq1985＠example.org",
+        "ZQ1985 AT EXAMPLE DOT ORG",
+    ],
+)
+def test_verify_an_original_email_disguised_is_a_finding(note: str) -> None:
+    checker = _Checker(
+        Originals({"EMAIL_ADDRESS": {"zq1985@example.org"}}), default_safe_ranges(), REGIONS
+    )
+    assert checker.content(note, check_ranges=False) == [("original-value", "EMAIL_ADDRESS")]
+
+
+@pytest.mark.parametrize(
+    "note", ["we met at the office. Next", "meet at home dot com", "zq1985 at example.org"]
+)
+def test_verify_prose_and_other_addresses_are_not_disguised_originals(note: str) -> None:
+    checker = _Checker(
+        Originals({"EMAIL_ADDRESS": {"zq1985@example.org"}}), default_safe_ranges(), REGIONS
+    )
+    assert checker.content(note, check_ranges=False) == []

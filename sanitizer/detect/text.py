@@ -42,6 +42,23 @@ EMAIL = re.compile(
     r"(?<![\w.+%-])[^\W_][\w.%+-]*@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+"
     r"(?:[xX][nN]--[A-Za-z0-9-]{1,59}|[^\W\d_]{2,63})(?![\w-])"
 )
+# An address written so that mail programs miss it: "ada (at) example (dot) org", "ada [at] example.org",
+# "ada @ example.org", "ada＠example.org", "ada&#64;example.org", "ada%40example.org", and "ada at example
+# dot org" (with " at " only when a dot is spelled out too: "meet at the office. Next" is prose).
+_SPELLED_DOT = r"(?:\s*[(\[{]\s*dot\s*[)\]}]\s*|\s+dot\s+)"
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+DISGUISED_EMAIL = re.compile(
+    r"(?<![\w.+%-])[^\W_][\w.+-]*?"
+    r"(?:(?:\s+@\s*|\s*@\s+|\s*[＠﹫]\s*|&\#64;|%40|\s*[(\[{]\s*at\s*[)\]}]\s*)"
+    rf"{_LABEL}(?:(?:\.|{_SPELLED_DOT}){_LABEL})+"
+    rf"|\s+at\s+{_LABEL}(?:{_SPELLED_DOT}{_LABEL})+)"
+    r"(?![\w-])",
+    re.IGNORECASE,
+)
+# What a disguised address needs somewhere in the text (one search spares the pattern above).
+_DISGUISE_HINT = re.compile(
+    r"\s@|@\s|[＠﹫]|&\#64;|%40|[(\[{]\s*at\s*[)\]}]|\sdot\s", re.IGNORECASE
+)
 # A phone-like run that is not part of a word or an id ("9e1f-4a25-0123" in a UUID is not a phone).
 PHONE_CANDIDATE = re.compile(r"(?<![\w+\-])(?:\+|00)?\(?\d[\d \t().\-/]{5,22}\d(?![\w\-])")
 _DIGIT_RUN = re.compile(r"\d+")
@@ -440,6 +457,11 @@ class TextScanner:
             found.extend(
                 Span(m.start(), m.end(), entities.EMAIL_ADDRESS, 1.0, "EmailRecognizer")
                 for m in EMAIL.finditer(text, _token_start(text, at))
+            )
+        if _DISGUISE_HINT.search(text):
+            found.extend(
+                Span(m.start(), m.end(), entities.EMAIL_ADDRESS, 1.0, "EmailRecognizer")
+                for m in DISGUISED_EMAIL.finditer(text)
             )
         if hints is None:
             hints = _python_hints(text)

@@ -459,6 +459,28 @@ def test_scrub_cards_and_ibans_grouped_otherwise_in_notes_are_replaced(
     assert row["Notes"].startswith("card ") and row["Notes"].endswith(" and more")
 
 
+def test_scrub_the_rows_own_email_disguised_in_notes_is_replaced(
+    tmp_path: Path, keyring_a: Keyring
+) -> None:
+    # "at" and "dot" spelled out, "@" with spaces, encoded or full-width: the note kept the address.
+    (tmp_path / "in").mkdir()
+    note = (
+        "write to zq1985 at example dot org, zq1985 @ example.org or zq1985&#64;example.org; "
+        "zq1985(at)example.org; zq1985 [at] example [dot] org; mailto:zq1985%40example.org; "
+        "zq1985\uff20example.org. We met at the office. Next"
+    )
+    (tmp_path / "in" / "t.csv").write_text(
+        f'Name,E-mail,Notes\nAda Lovelace,zq1985@example.org,"{note}"\n', encoding="utf-8"
+    )
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KEEP, encoding="utf-8")
+    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
+    assert result.report.status == "verified"
+    (row,) = read_rows(tmp_path / "out" / "t.csv")
+    assert "zq1985" not in row["Notes"].lower()
+    assert row["Notes"].endswith(". We met at the office. Next")  # prose is not an address
+
+
 def test_scrub_keeps_the_replacement_maps_only_when_asked(
     tmp_path: Path,
     contact_rules: RuleSet,
