@@ -46,8 +46,8 @@ AMBIGUOUS_NAME_WORDS = frozenset(
     black bob bond brook brown buck bush call carter case chase christian church cliff colt cook
     cooper court crystal da dale dawn day de del di don drew du duke earl east ed eve fair faith
     field fields ford fox frank gene glen golden good grace gray green grey guy hall hardy heath
-    hill hills holly hope hunt hunter ivy jack jade jean joe joy june justice ken king knight la
-    lake lane law le lee little long lord love lucky major mark marsh mason max may miller mills
+    hill hills holly hope hunt hunter iban ivy jack jade jean job joe joy june justice ken king knight la
+    lake lane law le lee little long lord lot love lucky major mark marsh mason max may miller mills
     misty moon moss mount new north page park parker pat pearl penny port power price prince queen
     rain ray reed rice rich river road rock roman rose ruby rusty sam sandy sharp sky smith south
     star sterling stone storm street sue summer sunny taylor tom valley van view von west white

@@ -246,17 +246,23 @@ def _chunks(records: Iterator[dict[str, Any]], rows: int, source: TableSource) -
 
 
 _PHONE_KEY = re.compile(r"(?:^|[.\[])\+\d[\d\s().\-/]{8,}\d")
+_KEY_PARTS = re.compile(r"\.|\[\]\.?")  # "prefs.Ada Lovelace", "lists[].07700 900123"
 
 
 def _keys_checked(batch: RecordsBatch, source: TableSource) -> RecordsBatch:
-    """A batch whose records' keys are names: an email address or an international phone number used
-    as a key ({"ada@example.org": "primary"}) would be kept in the output and shown in the report."""
+    """A batch whose records' keys are names: an email address, a phone number or a person's full name
+    used as a key ({"ada@example.org": "primary"}, {"Ada Lovelace": true}) would be kept in the output
+    and shown in the report."""
     for path in batch.paths():
+        keys = _KEY_PARTS.split(path)
         what = (
             "an email address"
             if _EMAIL_CELL.search(path)
             else "a phone number"
-            if _PHONE_KEY.search(path)
+            # A number written as a phone ("07700 900123"); digits alone may be an id ({"2125550187": 1}).
+            if _PHONE_KEY.search(path) or any(_data_like(k) and not k.isdigit() for k in keys)
+            else "a person's name"
+            if any(_person_like(key, words_at_least=2) for key in keys)
             else None
         )
         if what:
@@ -405,6 +411,26 @@ def _data_like(name: str) -> str | None:
     return None
 
 
+def _person_like(value: str, words_at_least: int = 1) -> bool:
+    """`Ada` or `Ada Lovelace`: a first name of the gazetteer that is not a common word (`Bill`), then
+    any words (at most three in all), all capitalised. Surnames alone are left out: `Price` or
+    `Company` head columns, `Grace Period` is a common word first."""
+    if not value[:1].isupper():
+        return False  # most values are settled here, without the gazetteer
+    from sanitizer.detect.names import WORD, gazetteer
+    from sanitizer.entities import AMBIGUOUS_NAME_WORDS, bare
+
+    words = WORD.findall(value)
+    first = bare(words[0].casefold()) if words else ""
+    return (
+        max(1, words_at_least) <= len(words) <= 3
+        and first in gazetteer()[0]
+        and first not in AMBIGUOUS_NAME_WORDS
+        and all(w[:1].isupper() for w in words)
+        and " ".join(words) == " ".join(value.split())
+    )
+
+
 # How many records under the header are compared with it, and the share of them that must be names.
 HEADER_SAMPLE_ROWS = 50
 _NAMES_BELOW = 0.5
@@ -417,25 +443,7 @@ def _name_over_names(names: list[str], rest: bytes, source: TableSource) -> int 
     below must be names as well."""
     if not any(name[:1].isupper() for name in names):
         return None  # a name is capitalised: most headers are settled here, without the gazetteer
-    from sanitizer.detect.names import WORD, gazetteer
-    from sanitizer.entities import AMBIGUOUS_NAME_WORDS, bare
-
-    firsts = gazetteer()[0]
-
-    def is_name(value: str) -> bool:
-        """`Ada` or `Ada Lovelace`: a first name of the gazetteer that is not a common word (`Bill`),
-        then any words, all capitalised. Surnames are left out: `Price` or `Company` head columns."""
-        words = WORD.findall(value)
-        first = bare(words[0].casefold()) if words else ""
-        return (
-            1 <= len(words) <= 3
-            and first in firsts
-            and first not in AMBIGUOUS_NAME_WORDS
-            and all(w[:1].isupper() for w in words)
-            and " ".join(words) == " ".join(value.split())
-        )
-
-    candidates = [i for i, name in enumerate(names) if is_name(name)]
+    candidates = [i for i, name in enumerate(names) if _person_like(name)]
     if not candidates:
         return None
     reader = csv.reader(
@@ -448,7 +456,7 @@ def _name_over_names(names: list[str], rest: bytes, source: TableSource) -> int 
         rows.pop()  # the head of a larger file may cut its last line
     for i in candidates:
         values = [row[i].strip() for row in rows if len(row) > i and row[i].strip()]
-        if values and sum(map(is_name, values)) >= _NAMES_BELOW * len(values):
+        if values and sum(map(_person_like, values)) >= _NAMES_BELOW * len(values):
             return i + 1
     return None
 

@@ -415,14 +415,40 @@ BAD_BODIES: list[tuple[str, str, bytes, str, list[str]]] = [
         "record 1: a key holds a phone number, not a field name",
         ["555", "phones"],
     ),
+    (
+        "json-national-phone-key",
+        "t.json",
+        b'[{"id": 1, "prefs": {"07700 900123": "sms"}}]',
+        "record 1: a key holds a phone number, not a field name",
+        ["07700", "prefs"],
+    ),
+    (
+        "json-name-key",
+        "t.json",
+        b'[{"id": 1}, {"id": 2, "prefs": {"Ada Lovelace": true, "other": "sms"}}]',
+        "record 2: a key holds a person's name, not a field name",
+        ["Ada", "Lovelace", "prefs"],
+    ),
 ]
 
 
 def test_json_keys_that_merely_resemble_data_are_names(tmp_path: Path) -> None:
-    path = _write(tmp_path / "t.jsonl", b'{"byId": {"2125550187": 1}, "e-mail": 2, "x.y@z": 3}\n')
+    path = _write(
+        tmp_path / "t.jsonl",
+        b'{"byId": {"2125550187": 1}, "e-mail": 2, "x.y@z": 3, '
+        b'"terms": {"Grace Period": 30, "Job Title": "x", "Ada": 1, "2024-01-01": 2}}\n',
+    )
     (source,) = read_sources([path])
     (batch,) = source.batches()
-    assert batch.paths() == ["byId.2125550187", "e-mail", "x.y@z"]
+    assert batch.paths() == [
+        "byId.2125550187",
+        "e-mail",
+        "x.y@z",
+        "terms.Grace Period",
+        "terms.Job Title",
+        "terms.Ada",
+        "terms.2024-01-01",
+    ]
 
 
 @pytest.mark.parametrize(
