@@ -412,23 +412,11 @@ def _data_like(name: str) -> str | None:
 
 
 def _person_like(value: str, words_at_least: int = 1) -> bool:
-    """`Ada` or `Ada Lovelace`: a first name of the gazetteer that is not a common word (`Bill`), then
-    any words (at most three in all), all capitalised. Surnames alone are left out: `Price` or
-    `Company` head columns, `Grace Period` is a common word first."""
     if not value[:1].isupper():
         return False  # most values are settled here, without the gazetteer
-    from sanitizer.detect.names import WORD, gazetteer
-    from sanitizer.entities import AMBIGUOUS_NAME_WORDS, bare
+    from sanitizer.detect.names import looks_like_person
 
-    words = WORD.findall(value)
-    first = bare(words[0].casefold()) if words else ""
-    return (
-        max(1, words_at_least) <= len(words) <= 3
-        and first in gazetteer()[0]
-        and first not in AMBIGUOUS_NAME_WORDS
-        and all(w[:1].isupper() for w in words)
-        and " ".join(words) == " ".join(value.split())
-    )
+    return looks_like_person(value, words_at_least)
 
 
 # How many records under the header are compared with it, and the share of them that must be names.

@@ -140,6 +140,22 @@ def handles(words: Iterable[str]) -> set[str]:
     }
 
 
+def looks_like_person(value: str, words_at_least: int = 1) -> bool:
+    """`Ada` or `Ada Lovelace` with no help from the run: a first name of the gazetteer that is not a
+    common word (`Bill`), then any words (at most three in all), all capitalised. A surname need not
+    be in the lists (`Oluwaseun Adeyemi`); a surname alone is not enough (`Price` or `Company` head
+    columns), nor a common word first (`Grace Period`)."""
+    words = WORD.findall(value)
+    first = bare(words[0].casefold()) if words else ""
+    return (
+        max(1, words_at_least) <= len(words) <= 3
+        and first in gazetteer()[0]
+        and first not in _COMMON_WORDS
+        and all(w[:1].isupper() for w in words)
+        and " ".join(words) == " ".join(value.split())
+    )
+
+
 def row_name_words(value: str) -> set[str]:
     """Every form (`name_forms`) of the words of a name cell: what its row's free text is searched for."""
     return {form for w in WORD.findall(value) if len(w) > 1 for form in name_forms(w.casefold())}

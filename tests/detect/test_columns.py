@@ -146,6 +146,11 @@ def test_classify_mostly_one_entity_below_share_is_free_text(
     [
         (["Ada Lovelace", "Grace Hopper", "Alan Turing", "Jennifer Whitfield"], entities.PERSON),
         (["Jennifer", "Priya", "Brendan", "Margaret"], entities.FIRST_NAME),
+        # Surnames outside the name lists: a listed first name and a capitalised word.
+        (
+            ["Ingrid Quillbrook", "Tomasz Okonkwo-Reyes", "Priya Zubrowski", "Jennifer Adeyemi"],
+            entities.PERSON,
+        ),
     ],
 )
 def test_classify_name_columns_by_content(
