@@ -305,13 +305,15 @@ class NameFinder:
             _join_own(text, words, flags, own)
         if len(caps) < 2 and not any(flags):
             return []  # what follows joins capitalised words to names, or pairs two of them
-        # A capitalised surname right after a recognised name extends it ("Priya Raman").
+        # A capitalised surname right after a recognised name extends it ("Priya Raman"); letters
+        # glued to digits are a code ("NINO QQ123456C", "IBAN GB82...").
         for i in caps:
             if (
                 i > 0
                 and flags[i] == 0
                 and flags[i - 1] > 0
                 and _adjacent(text, words[i - 1], words[i])
+                and not text[words[i][1] : words[i][1] + 1].isdigit()
             ):
                 folded = folded_words[i]
                 if folded in self.last or folded in known or folded not in _COMMON_WORDS:
@@ -329,6 +331,7 @@ class NameFinder:
                 and folded_words[i] not in _COMMON_WORDS
                 and folded_words[i + 1] not in _COMMON_WORDS
                 and _adjacent(text, words[i], words[i + 1])
+                and not text[words[i + 1][1] : words[i + 1][1] + 1].isdigit()
             ):
                 flags[i] = flags[i + 1] = 0.6
         # A gazetteer first name that starts a sentence counts when a surname follows it.

@@ -72,6 +72,9 @@ def test_find_names(
         ("The King said no", "a common word after 'The'"),
         ("no answer, retry tomorrow", "prose without capitals"),
         ("Mr. and Mrs.", "titles alone"),
+        ("NINO QQ123456C checked", "a label and a code: letters glued to digits are no surname"),
+        ("IBAN GB82-WEST-1234-5698-7654-32 on file", "Iban is a first name somewhere, and a word"),
+        ("Job Title: Engineer", "Job is a first name somewhere, and a word"),
     ],
 )
 def test_find_ignores_common_words(finder: NameFinder, text: str, why: str) -> None:
