@@ -126,6 +126,7 @@ _A_DIGIT = re.compile(r"\d")
 _CARD_LIKE = re.compile(r"\d(?:[\s.\-]{0,3}\d){12,}")
 _IBAN_LIKE = re.compile(r"[A-Za-z]{2}\d{2}(?:[\s.\-]{0,3}[A-Za-z0-9]){11,}")
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
 _HAND_PHONE = re.compile(r"\+?\d(?:[\d\s\-\u2010-\u2015\u2212.()_]*\d)?")
 # An ASCII text's bytes with every byte that is not a letter made a space: its split is the text's
 # letter runs, a name word joined by "'" in pieces (see _ascii_words).
@@ -692,6 +693,10 @@ class _Checker:
         held in "Van der Berg" does not make "the van" a name.
         """
         name_words = self.name_words
+        if (
+            "%" in before or "%" in after
+        ):  # "%2Elovelace%40": a URL escape parts words (same length)
+            before, after = _ESCAPE.sub("   ", before), _ESCAPE.sub("   ", after)
         # Most notes keep no original name word at all: one set intersection says so, in C for ASCII
         # text. It compares word pieces, so it never settles a pair that shares a name word; a pair it
         # lets through may still share none (the word-by-word test below decides).

@@ -965,3 +965,16 @@ def test_verify_prose_and_other_addresses_are_not_disguised_originals(note: str)
         Originals({"EMAIL_ADDRESS": {"zq1985@example.org"}}), default_safe_ranges(), REGIONS
     )
     assert checker.content(note, check_ranges=False) == []
+
+
+def test_surviving_names_behind_url_escapes_are_found() -> None:
+    # "mailto:ada%2Elovelace%40example%2Ecom": the escape's letter made "Elovelace" one word.
+    checker = _Checker(
+        Originals({"FIRST_NAME": {"Ada"}, "LAST_NAME": {"Lovelace"}}),
+        default_safe_ranges(),
+        REGIONS,
+    )
+    note = "mailto:ada%2Elovelace%40example%2Ecom"
+    row = frozenset({"ada", "lovelace"})
+    assert checker.surviving_names(note, note, row) == (2, 0)
+    assert checker.surviving_names(note, "mailto:tony%2Echerry%40example%2Ecom", row) == (0, 0)

@@ -27,6 +27,7 @@ from sanitizer.entities import (
 
 FIRST = 1
 LAST = 2
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
 _LOCALES = (
     "en_US",
@@ -251,6 +252,8 @@ class NameFinder:
 
     def find(self, text: str, row_names: frozenset[str] = frozenset()) -> list[NameSpan]:
         """Name spans in `text`; adjacent name words form one span."""
+        if "%" in text:  # "ada%2Elovelace%40example.org": an escape parts words, as "." and "@" do
+            text = _PERCENT_ESCAPE.sub("   ", text)
         words = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
         if not words:
             return []

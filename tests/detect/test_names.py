@@ -81,6 +81,12 @@ def test_find_ignores_common_words(finder: NameFinder, text: str, why: str) -> N
     assert _names(finder, text) == [], why
 
 
+def test_find_names_behind_url_escapes(finder: NameFinder) -> None:
+    text = "mailto:ada%2Elovelace%40example%2Ecom, ?n=Ada%20Lovelace"
+    spans = finder.find(text, frozenset({"ada", "lovelace"}))
+    assert [text[s.start : s.end] for s in spans] == ["ada", "lovelace", "Ada", "Lovelace"]
+
+
 def test_find_row_name_that_is_a_common_word_needs_a_capital(finder: NameFinder) -> None:
     # "grace" written in lower case could be the word, so only "Grace" counts, even for the row.
     assert _names(finder, "Grace asked for a callback", {"grace"}) == ["Grace"]
