@@ -74,9 +74,22 @@ _EMAIL_DISGUISED = re.compile(
     re.IGNORECASE,
 )
 _DOTS_SPELLED = re.compile(_DOT_SPELLED, re.IGNORECASE)
-_DISGUISE_SIGNS = re.compile(
-    r"\s@|@\s|[＠﹫]|&\#64;|%40|[(\[{]\s*at\s*[)\]}]|\sdot\s", re.IGNORECASE
-)
+_DIGITS_DROPPED = str.maketrans("", "", "0123456789")
+
+
+def _digit_count(text: str) -> int:
+    return len(text) - len(text.translate(_DIGITS_DROPPED))
+
+
+def _disguise_signs(value: str) -> bool:
+    """An "@" beside a space or in another form, an escaped one, or "at"/"dot" in words or brackets,
+    by substring tests."""
+    if any(sign in value for sign in (" @", "@ ", "%40", "&#64;", "＠", "﹫")):
+        return True
+    folded = value.casefold()
+    return "dot" in folded or any(f"at{bracket}" in folded for bracket in ")]}")
+
+
 _PHONE_LIKE = re.compile(r"(?<![\w+\-])\+?[\d(][\d\s().\-/]{5,24}\d(?![\w\-])")
 # Joined by hyphens and apostrophes (the words of a value that may be a specific original).
 _WORDS = re.compile(r"\w+(?:-\w+|['’](?![sS]\b)\w+)*")
@@ -617,7 +630,7 @@ class _Checker:
         if (
             self.emails
             and ("original-value", "EMAIL_ADDRESS") not in problems
-            and _DISGUISE_SIGNS.search(value)
+            and _disguise_signs(value)
         ):
             for user, domain, spelled in _EMAIL_DISGUISED.findall(value):
                 address = f"{user}@{_DOTS_SPELLED.sub('.', domain or spelled)}"
@@ -642,7 +655,11 @@ class _Checker:
                     problems.append(("phone-outside-safe-ranges", "PHONE_NUMBER"))
             if self.phones and ("original-value", "PHONE_NUMBER") not in problems:
                 problems.extend(self._hand_written_phones(without_emails, compared))
-            if self.cards and _within(_CARD_LIKE, _NOT_DIGIT, value, self.cards):
+            if (
+                self.cards
+                and _digit_count(value) >= 13
+                and _within(_CARD_LIKE, _NOT_DIGIT, value, self.cards)
+            ):
                 problems.append(("original-value", "CREDIT_CARD"))
         if self.ibans and _within(_IBAN_LIKE, _NOT_ALNUM, value, self.ibans, upper=True):
             problems.append(("original-value", "IBAN_CODE"))
@@ -661,6 +678,9 @@ class _Checker:
         letters glued on, two numbers joined by a slash. Each run that is not inside one compared
         already is compared as it is, by its key and by its digits (a national number whose trunk
         prefix is not 0: "(11) 91234-5678")."""
+        total = _digit_count(value)
+        if total < 7 or total == sum(_digit_count(value[s:e]) for s, e in compared):
+            return []  # no digit outside the runs compared whole (most texts)
         done = iter(compared)
         span = next(done, None)
         for match in _HAND_PHONE.finditer(value):

@@ -55,10 +55,25 @@ DISGUISED_EMAIL = re.compile(
     r"(?![\w-])",
     re.IGNORECASE,
 )
-# What a disguised address needs somewhere in the text (one search spares the pattern above).
-_DISGUISE_HINT = re.compile(
-    r"\s@|@\s|[＠﹫]|&\#64;|%40|[(\[{]\s*at\s*[)\]}]|\sdot\s", re.IGNORECASE
-)
+
+
+def may_hide_email(text: str) -> bool:
+    """Whether `text` holds a sign of a disguised address (an "@" beside a space, another "@", an
+    escaped one, "at" in brackets or a spelled dot): substring tests spare most texts the pattern."""
+    if (
+        " @" in text
+        or "@ " in text
+        or "%40" in text
+        or "&#64;" in text
+        or "＠" in text
+        or "﹫" in text
+    ):
+        return True
+    lowered = text.lower()
+    return "dot" in lowered or "at)" in lowered or "at]" in lowered or "at}" in lowered
+
+
+_NO_DIGITS = str.maketrans("", "", "0123456789")
 # A phone-like run that is not part of a word or an id ("9e1f-4a25-0123" in a UUID is not a phone).
 PHONE_CANDIDATE = re.compile(r"(?<![\w+\-])(?:\+|00)?\(?\d[\d \t().\-/]{5,22}\d(?![\w\-])")
 _DIGIT_RUN = re.compile(r"\d+")
@@ -356,6 +371,12 @@ class TextScanner:
         start to a group's end that is a known number (by its key, or its digits as they are) is one."""
         known = self.known_phones
         taken = [(s.start, s.end) for s in out if s.entity == entities.PHONE_NUMBER]
+        total = outside = len(text) - len(text.translate(_NO_DIGITS))
+        for left, right in taken:
+            part = text[left:right]
+            outside -= len(part) - len(part.translate(_NO_DIGITS))
+        if total < 7 or not outside:
+            return  # no digit outside the phones found whole (most notes)
         for run in KNOWN_PHONE_RUN.finditer(text):
             if run.end() - run.start() < 7 or any(
                 s <= run.start() and run.end() <= e for s, e in taken
@@ -458,7 +479,7 @@ class TextScanner:
                 Span(m.start(), m.end(), entities.EMAIL_ADDRESS, 1.0, "EmailRecognizer")
                 for m in EMAIL.finditer(text, _token_start(text, at))
             )
-        if _DISGUISE_HINT.search(text):
+        if may_hide_email(text):
             found.extend(
                 Span(m.start(), m.end(), entities.EMAIL_ADDRESS, 1.0, "EmailRecognizer")
                 for m in DISGUISED_EMAIL.finditer(text)
