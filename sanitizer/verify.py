@@ -84,8 +84,12 @@ def _digit_count(text: str) -> int:
 def _disguise_signs(value: str) -> bool:
     """An "@" beside a space or in another form, an escaped one, or "at"/"dot" in words or brackets,
     by substring tests."""
-    if any(sign in value for sign in (" @", "@ ", "%40", "&#64;", "＠", "﹫")):
+    if ("@" in value and (" @" in value or "@ " in value)) or "%40" in value or "&#64;" in value:
         return True
+    if "＠" in value or "﹫" in value:
+        return True
+    if " " not in value and "(" not in value and "[" not in value and "{" not in value:
+        return False  # a single word: no "at" or "dot" apart (most cells)
     folded = value.casefold()
     return "dot" in folded or any(f"at{bracket}" in folded for bracket in ")]}")
 

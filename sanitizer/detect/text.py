@@ -370,13 +370,13 @@ class TextScanner:
         "212-555-0143x12"). Within a run of digits and separators, the longest stretch from a group's
         start to a group's end that is a known number (by its key, or its digits as they are) is one."""
         known = self.known_phones
-        taken = [(s.start, s.end) for s in out if s.entity == entities.PHONE_NUMBER]
+        taken = [(s.start, s.end) for s in out]  # phones found whole, and emails (digits in names)
         total = outside = len(text) - len(text.translate(_NO_DIGITS))
         for left, right in taken:
             part = text[left:right]
             outside -= len(part) - len(part.translate(_NO_DIGITS))
         if total < 7 or not outside:
-            return  # no digit outside the phones found whole (most notes)
+            return  # no digit outside the phones and emails found (most notes)
         for run in KNOWN_PHONE_RUN.finditer(text):
             if run.end() - run.start() < 7 or any(
                 s <= run.start() and run.end() <= e for s, e in taken
