@@ -283,19 +283,24 @@ class _Pool:
 
     def _send(self, worker: _Worker) -> None:
         while (entry := self._items.get()) is not None:
-            result, task = entry
-            try:
-                message = ForkingPickler.dumps(task)
-            except Exception as exc:  # an item that cannot travel fails alone
-                result.set(error=exc)
-                continue
-            with self._lock:
-                if self._broken is not None:
-                    result.set(error=self._broken)
-                    continue
-                worker.sent.append(result)
-            with contextlib.suppress(OSError):  # a worker gone: its reading thread breaks the pool
-                worker.pipe.send_bytes(message)
+            self._send_one(worker, *entry)
+            # Not held while the next item is awaited: an item (a verification batch) and its pickle
+            # are tens of megabytes, and each sending thread would keep one alive.
+            del entry
+
+    def _send_one(self, worker: _Worker, result: _Result, task: Any) -> None:
+        try:
+            message = ForkingPickler.dumps(task)
+        except Exception as exc:  # an item that cannot travel fails alone
+            result.set(error=exc)
+            return
+        with self._lock:
+            if self._broken is not None:
+                result.set(error=self._broken)
+                return
+            worker.sent.append(result)
+        with contextlib.suppress(OSError):  # a worker gone: its reading thread breaks the pool
+            worker.pipe.send_bytes(message)
 
     def _receive(self, worker: _Worker) -> None:
         while True:
@@ -309,6 +314,7 @@ class _Pool:
                 result = worker.sent.popleft() if worker.sent else None  # none: the pool broke
             if result is not None:
                 result.set(value, error)
+            del value, error, result  # the caller's to keep, not this thread's while it waits
         if self._stopped:
             return
         worker.process.join(timeout=5)  # for its exit code
@@ -371,6 +377,7 @@ def _serve(pipe: Connection, callers: list[Connection]) -> None:
             what = type(answer[1].exc).__name__ if answer[1] is not None else "a result"
             failed = RuntimeError(f"{what} could not be sent from a worker ({type(exc).__name__})")
             pipe.send((None, _Travelling(failed)))
+        del run, item, answer  # not held while the next item is awaited
 
 
 def _yield_to_caller() -> None:
