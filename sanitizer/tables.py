@@ -429,8 +429,6 @@ def _name_over_names(names: list[str], rest: bytes, source: TableSource) -> int 
     record of a file without a header (`Ada,Lovelace,Engineer`), which has no email or long number to
     give it away. A name word alone is no proof (`Job` is a first name somewhere), so half the values
     below must be names as well."""
-    if not any(name[:1].isupper() for name in names):
-        return None  # a name is capitalised: most headers are settled here, without the gazetteer
     candidates = [i for i, name in enumerate(names) if _person_like(name)]
     if not candidates:
         return None

@@ -139,12 +139,12 @@ _A_DIGIT = re.compile(r"\d")
 # A phone written by hand: digits and whatever separates their groups (spaces, hyphens and dashes of
 # every kind, dots, brackets, "_"); letters end it ("mob07700900123", "0143x12"), and so does a slash
 # between two numbers ("07700 900123 / 07700 900124"). Compared with the originals' keys, not parsed.
+_HAND_PHONE = re.compile(r"\+?\d(?:[\d\s\-\u2010-\u2015\u2212.()_]*\d)?")
 # A card number or an IBAN written by hand: groups apart by spaces, dots or hyphens, in either case.
 _CARD_LIKE = re.compile(r"\d(?:[\s.\-]{0,3}\d){12,}")
 _IBAN_LIKE = re.compile(r"[A-Za-z]{2}\d{2}(?:[\s.\-]{0,3}[A-Za-z0-9]){11,}")
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
-_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
-_HAND_PHONE = re.compile(r"\+?\d(?:[\d\s\-\u2010-\u2015\u2212.()_]*\d)?")
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")  # a URL escape ("%2E", "%40")
 # An ASCII text's bytes with every byte that is not a letter made a space: its split is the text's
 # letter runs, a name word joined by "'" in pieces (see _ascii_words).
 _ASCII_WORD_BYTES = bytes(c if chr(c).isascii() and chr(c).isalpha() else 32 for c in range(256))
@@ -454,6 +454,8 @@ class _Checker:
             for v in values.get("IBAN_CODE", ())
             if len(compact := _NOT_ALNUM.sub("", v).upper()) >= 15
         }
+        self.card_sizes = sorted({len(c) for c in self.cards})
+        self.iban_sizes = sorted({len(c) for c in self.ibans})
         self.name_words = {
             form
             for e in NAME_ENTITIES
@@ -662,10 +664,12 @@ class _Checker:
             if (
                 self.cards
                 and _digit_count(value) >= 13
-                and _within(_CARD_LIKE, _NOT_DIGIT, value, self.cards)
+                and _within(_CARD_LIKE, _NOT_DIGIT, value, self.cards, self.card_sizes)
             ):
                 problems.append(("original-value", "CREDIT_CARD"))
-        if self.ibans and _within(_IBAN_LIKE, _NOT_ALNUM, value, self.ibans, upper=True):
+        if self.ibans and _within(
+            _IBAN_LIKE, _NOT_ALNUM, value, self.ibans, self.iban_sizes, upper=True
+        ):
             problems.append(("original-value", "IBAN_CODE"))
         if (
             self.specific
@@ -717,9 +721,8 @@ class _Checker:
         held in "Van der Berg" does not make "the van" a name.
         """
         name_words = self.name_words
-        if (
-            "%" in before or "%" in after
-        ):  # "%2Elovelace%40": a URL escape parts words (same length)
+        # "%2Elovelace%40": a URL escape parts words (blanked to the same length, places kept).
+        if "%" in before or "%" in after:
             before, after = _ESCAPE.sub("   ", before), _ESCAPE.sub("   ", after)
         # Most notes keep no original name word at all: one set intersection says so, in C for ASCII
         # text. It compares word pieces, so it never settles a pair that shares a name word; a pair it
@@ -900,12 +903,12 @@ def _within(
     apart: re.Pattern[str],
     value: str,
     originals: set[str],
+    sizes: list[int],
     *,
     upper: bool = False,
 ) -> bool:
     """Whether a run of `shape` in `value`, without what `apart` matches, holds one of `originals`
-    anywhere in it (a run may take in the digits or words around the original)."""
-    sizes = {len(o) for o in originals}
+    (whose lengths are `sizes`) anywhere in it (a run may take in the digits or words around it)."""
     for run in shape.findall(value):
         compact = apart.sub("", run)
         compact = compact.upper() if upper else compact
