@@ -110,6 +110,11 @@ def test_resolve_shipped_patterns_find_entity(
         "CallRecordLastAttempt-HomePhone",  # per-phone dialer column: not the phone itself
         "workPhone.countryCode",  # phone metadata
         "identifiers[].type",  # an enumeration
+        "mergedFrom[].id",  # merge references: only their id and selfUri
+        "mergeSet[].selfUri",
+        "canonicalContact.id",
+        "mergeOperation.resultingContact.selfUri",
+        "externalDataSources[].platform",  # a CRM's name, such as SALESFORCE
     ],
 )
 def test_resolve_genesys_system_columns_are_kept_with_reason(
@@ -119,6 +124,26 @@ def test_resolve_genesys_system_columns_are_kept_with_reason(
     assert resolved is not None
     assert resolved.operator == "keep"
     assert resolved.reason
+
+
+@pytest.mark.parametrize(
+    ("column", "entity"),
+    [
+        ("mergedFrom[].firstName", entities.FIRST_NAME),
+        ("mergeSet[].workEmail", entities.EMAIL_ADDRESS),
+        ("mergedTo.cellPhone.e164", entities.PHONE_NUMBER),
+        ("mergeOperation.sourceContact.name", entities.PERSON),
+        ("externalDataSources[].url", entities.URL),
+    ],
+)
+def test_resolve_genesys_references_keep_only_their_ids(
+    shipped_rules: RuleSet, column: str, entity: str
+) -> None:
+    # Genesys documents the merge fields as references (id, selfUri). A whole contact embedded
+    # there by another exporter is scrubbed like the contact itself, not kept with the reference.
+    resolved = shipped_rules.resolve("external_contacts", column)
+    assert resolved is not None
+    assert resolved.entity == entity and resolved.operator != "keep"
 
 
 @pytest.mark.parametrize(
