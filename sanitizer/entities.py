@@ -104,9 +104,26 @@ def normalize_name(value: str) -> str:
     return bare(_SPACES.sub(" ", unicodedata.normalize("NFKC", value)).strip().casefold())
 
 
+# An address written so that mail programs miss it ("ada (at) example (dot) org", "ada%40example.org",
+# "ada＠example.org"): its "@" and its dots in every spelling the free-text scanner finds.
+_DISGUISED_EMAIL = re.compile(
+    r"([^\W_][\w.+-]*?)\s*(?:@|[＠﹫]|&\#64;|%40|[(\[{]\s*at\s*[)\]}]|(?<=\s)at(?=\s))\s*"
+    r"([^\W_][\w-]*(?:(?:\s*[(\[{]\s*dot\s*[)\]}]\s*|\s+dot\s+|\.)[^\W_][\w-]*)+)",
+    re.IGNORECASE,
+)
+_SPELLED_DOT = re.compile(r"\s*[(\[{]\s*dot\s*[)\]}]\s*|\s+dot\s+", re.IGNORECASE)
+
+
 def normalize_email(value: str) -> str:
-    """Emails compare stripped and lower-cased (local parts are case-insensitive in practice)."""
-    return value.strip().lower()
+    """Emails compare stripped and lower-cased (local parts are case-insensitive in practice). A
+    disguised address is the address it spells: "ZQ1985 at example dot org" is zq1985@example.org."""
+    text = value.strip().lower()
+    if "@" in text and text.isascii() and _SPACES.search(text) is None:
+        return text
+    disguised = _DISGUISED_EMAIL.fullmatch(text)
+    if disguised is None:
+        return text
+    return disguised.group(1) + "@" + _SPELLED_DOT.sub(".", disguised.group(2))
 
 
 @lru_cache(maxsize=262_144)

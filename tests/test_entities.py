@@ -109,6 +109,18 @@ def test_normalize_name_folds_case_width_and_spaces(raw: str, expected: str) -> 
     [
         ("Ada.Lovelace@Example.COM", "ada.lovelace@example.com"),  # local part and domain folded
         ("  ada@example.org\n", "ada@example.org"),  # stripped
+        # Disguised addresses are the address they spell (the scanner finds them in notes).
+        ("ZQ1985 at example dot org", "zq1985@example.org"),
+        ("zq1985 (at) mail (dot) example [dot] org", "zq1985@mail.example.org"),
+        ("zq1985 [AT] example.org", "zq1985@example.org"),
+        ("zq1985 @ example.org", "zq1985@example.org"),
+        ("zq1985%40example.org", "zq1985@example.org"),
+        ("zq1985&#64;example.org", "zq1985@example.org"),
+        ("zq1985\uff20example.org", "zq1985@example.org"),
+        ("pat at example dot org", "pat@example.org"),  # "at" inside a word is no "@"
+        ("we met at the office", "we met at the office"),  # prose stays what it is
+        ("ada lovelace@example.com", "ada lovelace@example.com"),  # not one address: untouched
+        ("josé@mañana.es", "josé@mañana.es"),
     ],
 )
 def test_normalize_email_lowercases_and_strips(raw: str, expected: str) -> None:

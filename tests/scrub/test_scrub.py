@@ -479,6 +479,9 @@ def test_scrub_the_rows_own_email_disguised_in_notes_is_replaced(
     (row,) = read_rows(tmp_path / "out" / "t.csv")
     assert "zq1985" not in row["Notes"].lower()
     assert row["Notes"].endswith(". We met at the office. Next")  # prose is not an address
+    # Every spelling is the row's address, so each gets the column's replacement.
+    found = re.findall(r"[\w.+-]+@[\w.-]+\w", row["Notes"])
+    assert len(found) == 7 and set(found) == {row["E-mail"]}
 
 
 def test_scrub_keeps_the_replacement_maps_only_when_asked(
