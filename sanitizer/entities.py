@@ -139,7 +139,7 @@ def read_phone(
     """
     from sanitizer.ranges import default_safe_ranges  # late: ranges reads the shipped rules
 
-    text = value.strip()
+    text = value.strip().replace("_", "-")  # "212_555_0144": phonenumbers reads no underscore
     order: list[str | None]
     if text.startswith("+"):
         order = [None]
@@ -180,7 +180,7 @@ def normalize_phone(value: str, default_region: str = "US", regions: tuple[str, 
         # North American numbers in any common format: +1 and the ten digits (what phonenumbers gives).
         digits = _NON_DIGITS.sub("", stripped)
         if (len(digits) == 10 and digits[0] not in "01") or (
-            len(digits) == 11 and digits[0] == "1"
+            len(digits) == 11 and digits[0] == "1" and digits[1] not in "01"
         ):
             return "+1" + digits[-10:]
     number = read_phone(value, default_region, regions)
@@ -194,6 +194,11 @@ def normalize_phone(value: str, default_region: str = "US", regions: tuple[str, 
 
 
 _COUNTRY_CODES = frozenset(str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
+def digits_of(value: str) -> str:
+    """The digits of a value, as they are."""
+    return _NON_DIGITS.sub("", value)
 
 
 def phone_key(value: str) -> str:

@@ -404,6 +404,8 @@ class TextScanner:
                 start, stop = base + groups[at][0], base + groups[end][1]
                 if start > 0 and text[start - 1] == "+":
                     start -= 1
+                elif start > 0 and text[start - 1] == "(" and ")" in text[start:stop]:
+                    start -= 1  # "(11) 91234-5678": the area code's brackets go with it
                 if not any(s < stop and start < e for s, e in taken):
                     out.append(Span(start, stop, entities.PHONE_NUMBER, 0.9, "PhoneRecognizer"))
                 at = end + 1

@@ -75,6 +75,8 @@ class Mapper:
         # Other spellings of the name columns' words → the word as a column spells it (see `substitute`),
         # with the count of name originals it was made from.
         self._spelled: tuple[int, dict[str, str]] = (0, {})
+        # The national digits of the run's original numbers → the original (see `_national_phones`).
+        self._national: tuple[int, dict[str, str]] = (0, {})
         self.find_spans: Callable[[Sequence[str]], list[list[Any]]] | None = None
 
     def channel(self, operator: str, params: OperatorParams, entity: str | None) -> Channel:
@@ -292,7 +294,56 @@ class Mapper:
                     for v in values
                 ]
             return self.replace(channel, values, remember=False)
+        if entity == entities.PHONE_NUMBER:
+            self._phones_as_in_columns(channel, values)
         return self.replace(channel, values)
+
+    def _phones_as_in_columns(self, channel: Channel, values: list[str]) -> None:
+        """A run's own number written in a note in a way no reading of it gives back (the column's
+        "+55 11 91234-5678" as "(11) 91234-5678" with no BR among the regions: read as North American)
+        gets the column's replacement, respelled. The scanner found it by the same national digits."""
+        known = self._maps[channel]
+        region, regions = self.rules.policy.default_region, tuple(self.rules.policy.regions)
+        avoid = self._avoid[entities.PHONE_NUMBER]
+        odd = [
+            v
+            for v in values
+            if v not in known and entities.normalize_phone(v, region, regions) not in avoid
+        ]
+        if not odd:
+            return  # every number reads as itself (all but hand-written ones)
+        national = self._national_phones()
+        pairs = {}
+        for value in odd:
+            number = national.get(entities.phone_key(value)) or national.get(
+                entities.digits_of(value)
+            )
+            if number is not None:
+                pairs[value] = number
+        if not pairs:
+            return
+        # An original's E.164 form has the original's key, so it gets the original's replacement.
+        numbers = sorted(set(pairs.values()))
+        replaced = dict(zip(numbers, self.replace(channel, numbers), strict=True))
+        operator, context = get_operator(channel.operator), self.context(channel)
+        self._remember(entities.PHONE_NUMBER, list(pairs))
+        known.update({v: operator.respell(v, replaced[n], context) for v, n in pairs.items()})
+
+    def _national_phones(self) -> dict[str, str]:
+        """The national digits (`entities.phone_key`) of the run's original numbers → their E.164 form
+        (the least, where numbers of two countries share them), made again only when numbers were added."""
+        numbers = self._avoid[entities.PHONE_NUMBER]  # the originals, normalised
+        if self._national[0] == len(numbers):
+            return self._national[1]
+        table: dict[str, str] = {}
+        for number in numbers:
+            if number.startswith("+"):  # a number, not digits that read as none
+                key = entities.phone_key(number)
+                held = table.get(key)
+                if held is None or number < held:
+                    table[key] = number
+        self._national = (len(numbers), table)
+        return table
 
     def _spelled_as_in_columns(self) -> dict[str, str]:
         """The other spellings of the name columns' words (`detect.names.spellings`: "mueller" and
@@ -340,6 +391,7 @@ class Mapper:
         self._full_names_array = None
         self._apart.clear()
         self._spelled = (0, {})
+        self._national = (0, {})
 
     def lookup(self, channel: Channel) -> dict[str, str]:
         """The current map of a channel (read-only use)."""

@@ -436,6 +436,32 @@ def test_scrub_the_rows_own_phones_written_by_hand_in_notes_are_replaced(
         assert original not in digits, original
 
 
+def test_scrub_the_rows_own_phone_written_otherwise_gets_the_columns_replacement(
+    tmp_path: Path, keyring_a: Keyring
+) -> None:
+    # "212_555_0144" was read as no number (a pooled fake of another country); "(11) 91234-5678",
+    # with no BR among the regions, as a North American one: each got a fake of its own.
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "t.csv").write_text(
+        "Name,Phone,Notes\n"
+        'Ada Lovelace,(212) 555-0144,"call 212_555_0144 or 212.555.0144"\n'
+        'Grace Hopper,+55 11 91234-5678,"Reach her on (11) 91234-5678 today"\n',
+        encoding="utf-8",
+    )
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KEEP, encoding="utf-8")
+    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
+    assert result.report.status == "verified"
+    ada, grace = read_rows(tmp_path / "out" / "t.csv")
+    fake = re.sub(r"\D", "", ada["Phone"])  # 212555xxxx: the area code is kept
+    assert (
+        ada["Notes"]
+        == f"call {fake[:3]}_{fake[3:6]}_{fake[6:]} or {fake[:3]}.{fake[3:6]}.{fake[6:]}"
+    )
+    number = re.sub(r"[^\d+]", "", grace["Phone"])
+    assert grace["Notes"] == f"Reach her on {number} today"  # brackets and all: one number
+
+
 def test_scrub_cards_and_ibans_grouped_otherwise_in_notes_are_replaced(
     tmp_path: Path, keyring_a: Keyring
 ) -> None:
