@@ -12,6 +12,7 @@ load_stage(config, dir)  clean → staging (interlock first; --dry-run plans; --
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import shutil
@@ -23,11 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 import pyarrow.parquet as pq
 
 from sanitizer import __version__
 from sanitizer.config import LoadedConfig, OrgProfileConfig
-from sanitizer.entities import EMAIL_ADDRESS, PHONE_NUMBER
+from sanitizer.definitions import scrub_definition
+from sanitizer.entities import EMAIL_ADDRESS, PERSON, PHONE_NUMBER
 from sanitizer.errors import ConfigError, InputError, VerificationError
 from sanitizer.extract import extract
 from sanitizer.flows.refresh import FlowScrubber, check_flow
@@ -35,8 +38,15 @@ from sanitizer.genesys.client import GenesysClient
 from sanitizer.genesys.retry import RetryPolicy
 from sanitizer.keyring import Keyring, read_key
 from sanitizer.load import FlowTarget, LoadResult, interlock, load, plan_load
+from sanitizer.operators import get_operator
 from sanitizer.report import write_reports
-from sanitizer.report.model import ColumnVerification, FlowReport, OrgInfo, ScrubReport
+from sanitizer.report.model import (
+    ColumnVerification,
+    FlowReport,
+    OrgInfo,
+    ScrubReport,
+    TableReport,
+)
 from sanitizer.rules import RuleSet, read_rules
 from sanitizer.runs import (
     JOURNAL,
@@ -49,6 +59,7 @@ from sanitizer.runs import (
     target_lock,
 )
 from sanitizer.scrub import new_run_id, scrub
+from sanitizer.scrub.mapping import Mapper
 from sanitizer.snapshot import (
     MANIFEST,
     CleanColumn,
@@ -56,6 +67,7 @@ from sanitizer.snapshot import (
     CleanManifest,
     CleanTable,
     RawManifest,
+    RawTable,
     Vault,
     check_clean,
     read_raw_manifest,
@@ -64,7 +76,7 @@ from sanitizer.snapshot import (
 )
 from sanitizer.tables import source_from_bytes
 from sanitizer.variables import OrgMapping, find_mapping, read_mappings
-from sanitizer.verify import Originals, check_text
+from sanitizer.verify import Originals, check_text, full_names_in
 
 log = logging.getLogger("sanitizer.pipeline")
 Progress = Callable[[str, str, int], None]
@@ -227,10 +239,11 @@ def _scrub(
         unique = {t.name: {"key"} for t in raw.tables if t.kind == "data_table"}
         derive_rules(rules, raw, vault)
         flow_texts = {flow.file: vault.get(flow.file).decode("utf-8") for flow in raw.flows}
-        scrubber = FlowScrubber(rules, keyring, mappings_for(loaded)) if raw.flows else None
+        # Flows and object definitions are scrubbed with the tables' replacements (the run's mapper).
+        scrubber = FlowScrubber(rules, keyring, mappings_for(loaded))
         in_flows: dict[str, set[str]] = {}
         for text in flow_texts.values():
-            for entity, value in scrubber.contacts(text) if scrubber else []:
+            for entity, value in scrubber.contacts(text):
                 in_flows.setdefault(entity, set()).add(value)
         try:
             result = scrub(
@@ -255,23 +268,38 @@ def _scrub(
                 extra_originals=in_flows,
                 config=loaded.path,
                 config_hash="sha256:" + loaded.sha256,
-                keep_mapper=scrubber is not None,
+                keep_mapper=True,
             )
         except VerificationError:
             shutil.rmtree(clean, ignore_errors=True)
             raise
-        if scrubber is not None and result.mapper is not None:
+        if result.mapper is not None:
             scrubber.mapper = result.mapper
         flows = _scrub_flows(raw, flow_texts, scrubber, rules, clean, result.report)
+        definitions, unsafe = _scrub_definitions(raw, vault, clean, scrubber, rules, result.report)
+        if unsafe:
+            result.report.status = "failed"
+            result.report.verification.status = "failed"
+            result.report.verification.findings_total += sum(unsafe.values())
+            result.report.summary.findings += sum(unsafe.values())
         write_reports(result.report, folder)
         if result.report.status != "verified":
             shutil.rmtree(clean, ignore_errors=True)
+            if unsafe:
+                first = next(iter(unsafe))
+                raise VerificationError(
+                    f"the definition of {first} still holds {unsafe[first]} original or unsafe "
+                    f"value(s) after scrubbing{' (and more)' if len(unsafe) > 1 else ''}; nothing "
+                    "was published",
+                    hint="a definition's texts and column values are scrubbed; any other field "
+                    "holding customer data (a name, a phone) must be cleaned in production",
+                )
             raise VerificationError(
                 "a flow still holds an original or unsafe value after scrubbing; nothing was published",
                 hint=f"see the flows section of {folder / 'scrub-report.html'}",
             )
         manifest = _clean_manifest(
-            raw, vault, clean, result.report, keyring, flows, time.perf_counter() - started
+            raw, clean, result.report, keyring, flows, definitions, time.perf_counter() - started
         )
     finally:
         vault.destroy()
@@ -316,7 +344,7 @@ def _scrub_flows(
     ]
     flows = []
     for flow in raw.flows:
-        scrubbed = scrubber.scrub(texts[flow.file])
+        scrubbed = scrubber.scrub_names(scrubber.scrub(texts[flow.file]), flow.name)
         check_flow(scrubbed.text.encode(), flow.name)
         problems = check_text(
             scrubbed.text,
@@ -330,6 +358,8 @@ def _scrub_flows(
             regions=regions,
             is_allowed=lambda value: scrubber.is_org_value(value),
         )
+        names = full_names_in(scrubbed.text, scrubber.mapper.full_names)
+        problems += [("original-value", PERSON)] * names
         report.flows.append(
             FlowReport(
                 name=flow.name,
@@ -362,6 +392,116 @@ def _scrub_flows(
     return flows
 
 
+def _scrub_definitions(
+    raw: RawManifest,
+    vault: Vault,
+    clean: Path,
+    scrubber: FlowScrubber,
+    rules: RuleSet,
+    report: ScrubReport,
+) -> tuple[dict[str, bytes], dict[str, int]]:
+    """Each table's definition scrubbed (`sanitizer.definitions`) and verified on its own: the bytes
+    to publish by table name, and the number of problems by definition (none when all passed)."""
+    ranges = rules.safe_ranges()
+    regions = [
+        rules.policy.default_region,
+        *(r for r in rules.policy.regions if r != rules.policy.default_region),
+    ]
+    originals = Originals(
+        {e: set(scrubber.mapper.originals.get(e, ())) for e in (PHONE_NUMBER, EMAIL_ADDRESS)}
+    )
+    scrubbed: dict[str, bytes] = {}
+    unsafe: dict[str, int] = {}
+    for table in raw.tables:
+        if not table.definition:
+            continue
+        definition = json.loads(vault.get(table.definition))
+        rows = _RowValues(
+            table,
+            vault,
+            clean / "tables" / f"{Path(table.file).stem}.parquet",
+            next((t for t in report.tables if t.name == table.name), None),
+            scrubber.mapper,
+        )
+        done = scrub_definition(table.kind, definition, rows.replacement, scrubber)
+        text = json.dumps(done.data, indent=2, ensure_ascii=False) + "\n"
+        # Originals anywhere in it (a list named after a customer fails too); the safe ranges where it
+        # holds data (ids and counts elsewhere are no phone numbers).
+        anywhere = check_text(
+            text, originals, ranges, regions=regions, is_allowed=scrubber.is_org_value
+        )
+        written = check_text(
+            "\n".join(done.written),
+            Originals({}),
+            ranges,
+            regions=regions,
+            is_allowed=scrubber.is_org_value,
+        )
+        problems = (
+            sum(kind == "original-value" for kind, _ in anywhere)
+            + len(written)
+            + full_names_in(text, scrubber.mapper.full_names)
+        )
+        if problems:
+            label = table.kind.replace("_", " ")
+            unsafe[f"{label} {table.source_name!r}"] = problems
+        scrubbed[table.name] = text.encode("utf-8")
+    return scrubbed, unsafe
+
+
+class _RowValues:
+    """The replacement each original value of a column got in the table's rows (raw and clean rows
+    pair by position: a scrub keeps row order), read per column when a definition asks; a value no
+    row holds gets the column's operator, as the report shows it (None: a free-text column's)."""
+
+    def __init__(
+        self,
+        table: RawTable,
+        vault: Vault,
+        clean_file: Path,
+        report: TableReport | None,
+        mapper: Mapper,
+    ) -> None:
+        self.table, self.vault, self.clean_file = table, vault, clean_file
+        self.columns = {c.name: c for c in report.columns} if report else {}
+        self.mapper = mapper
+        self._pairs_of: dict[str, dict[str, str]] = {}
+
+    def replacement(self, column: str, value: str) -> str | None:
+        if column not in self._pairs_of:
+            self._pairs_of[column] = self._pairs(column)
+        found = self._pairs_of[column].get(value)
+        if found is not None:
+            return found
+        rule = self.columns.get(column)
+        if rule is None or rule.operator == "text":
+            return None
+        if rule.operator == "keep":
+            return value
+        operator = get_operator(rule.operator)
+        channel = self.mapper.channel(
+            rule.operator, operator.Params.model_validate(rule.params), rule.entity
+        )
+        return self.mapper.replace(channel, [value])[0]
+
+    def _pairs(self, column: str) -> dict[str, str]:
+        if not self.clean_file.exists() or column not in pq.read_schema(self.clean_file).names:
+            return {}
+        after = pq.read_table(self.clean_file, columns=[column]).column(column).to_pylist()
+        data = self.vault.get(self.table.file)
+        if self.table.format == "jsonl":
+            before = [json.loads(line).get(column) for line in data.splitlines() if line.strip()]
+        else:
+            before = pd.read_csv(
+                io.BytesIO(data), dtype=str, usecols=[column], keep_default_na=False
+            )[column].tolist()
+        pairs: dict[str, str] = {}
+        for old, new in zip(before, after, strict=False):
+            if isinstance(old, str) and isinstance(new, str):
+                pairs.setdefault(old, new)
+        return pairs
+
+
 def derive_rules(rules: RuleSet, raw: RawManifest, vault: Vault) -> None:
     """A contact list declares its phone and email columns: that is a rule, shown as such in the report."""
     for table in raw.tables:
@@ -382,11 +522,11 @@ def derive_rules(rules: RuleSet, raw: RawManifest, vault: Vault) -> None:
 
 def _clean_manifest(
     raw: RawManifest,
-    vault: Vault,
     clean: Path,
     report: ScrubReport,
     keyring: Keyring,
     flows: list[CleanFlow],
+    definitions: dict[str, bytes],
     seconds: float,
 ) -> CleanManifest:
     tables = []
@@ -398,7 +538,7 @@ def _clean_manifest(
         if table.definition:
             definition = str(Path("definitions") / Path(table.definition).name)
             (clean / "definitions").mkdir(parents=True, exist_ok=True)
-            (clean / definition).write_bytes(vault.get(table.definition))
+            (clean / definition).write_bytes(definitions[table.name])
             definition_sha = sha256_file(clean / definition)
         if table.kind == "data_table":
             _check_unique_keys(clean / file, table.source_name)

@@ -898,6 +898,32 @@ def check_text(
     return checker.content(text, True)
 
 
+# A full name's words in a document: letters joined by hyphens or apostrophes ("Mary-Jane O'Neill").
+_FULL_NAME_WORDS = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+
+
+def full_names_in(text: str, full_names: set[str]) -> int:
+    """How many times a document (a flow, a definition) still spells one of the run's full names:
+    `full_names` as the scrub holds them ("first last" case-folded, without accents), compared with
+    every run of two or three words of the text, folded here the same way."""
+    if not full_names:
+        return 0
+    words = [
+        "".join(
+            c
+            for c in unicodedata.normalize("NFD", unicodedata.normalize("NFKC", w).casefold())
+            if not unicodedata.combining(c)
+        )
+        for w in _FULL_NAME_WORDS.findall(text)
+    ]
+    found = 0
+    for i in range(len(words) - 1):
+        pair = words[i] + " " + words[i + 1]
+        if pair in full_names or (i + 2 < len(words) and pair + " " + words[i + 2] in full_names):
+            found += 1
+    return found
+
+
 def _within(
     shape: re.Pattern[str],
     apart: re.Pattern[str],

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from sanitizer import entities
 from sanitizer.detect import NameFinder, Span, TextScanner
+from sanitizer.detect.names import FIRST, WORD
 from sanitizer.errors import FindingsError, FlowError
 from sanitizer.flows.documents import FlowDocument, encode_flow, parse_flow, with_text
 from sanitizer.flows.lint import lint
@@ -33,6 +34,10 @@ from sanitizer.scrub.mapping import Mapper
 from sanitizer.variables import OrgMapping, try_resolve
 
 SCRUBBED = (entities.PHONE_NUMBER, entities.EMAIL_ADDRESS)
+# Scalars that hold prose (a prompt, a description, a literal string, an action's label): where a flow
+# carries a customer's name ("Welcome back Mrs Raman"). Elsewhere a name is a reference to an org's
+# object (a queue, a data table), which the run's names do not replace.
+PROSE_KEYS = frozenset({"tts", "description", "lit", "name"})
 # A URL no mapping knows, or a phone or email that is neither an org's value nor a safe replacement,
 # is still hard-coded: a warning for the flow's owner, not a reason to stop the load.
 WARNINGS = frozenset({"hardcoded-phone", "hardcoded-email", "hardcoded-url"})
@@ -61,6 +66,7 @@ class FlowScrubber:
         ranges = rules.safe_ranges()
         self.rules = rules
         self.scanner = TextScanner(rules, ranges, NameFinder(use_gazetteer=False))
+        self._run_names: tuple[int, frozenset[str]] = (-1, frozenset())
         # The run's mapper, so a number in a flow gets the same replacement as in the tables.
         self.mapper = mapper or Mapper(keyring, rules, ranges)
         self.index = OrgIndex(mappings)
@@ -122,6 +128,82 @@ class FlowScrubber:
             cursor = span.end
         result.text = "".join([*parts, text[cursor:]])
         return result
+
+    def scrub_names(self, flow: ScrubbedFlow, source: str) -> ScrubbedFlow:
+        """The flow with the run's customer names replaced in its prose (`PROSE_KEYS`), as in the
+        tables' notes: "Hello Dmitri" gets the replacement of the contact lists' Dmitri. A word that is
+        also an ordinary word ("Grace", "Green") counts only as part of a full name the run holds."""
+        names = self.run_names()
+        if not names:
+            return flow
+        doc = parse_flow(flow.text, source=source)
+        prose = [
+            s
+            for s in doc.scalars
+            if not s.is_key
+            and s.is_string
+            and s.path
+            and s.path[-1] in PROSE_KEYS
+            and s.path != (doc.flow_type, "name")  # the flow's own name: its identity in staging
+        ]
+        replaced = 0
+        for scalar in reversed(prose):  # from the end: an edit leaves earlier offsets as they were
+            value = self.replace_names(scalar.value, names)
+            if value != scalar.value:
+                current = next(
+                    s
+                    for s in doc.scalars
+                    if s.path == scalar.path
+                    and s.is_key == scalar.is_key
+                    and s.start == scalar.start
+                )
+                doc = replace_value(doc, current, value)
+                replaced += 1
+        if not replaced:
+            return flow
+        flow.text = encode_flow(doc).decode("utf-8")
+        flow.replaced[entities.PERSON] = flow.replaced.get(entities.PERSON, 0) + replaced
+        return flow
+
+    def scrub_prose(self, text: str) -> str:
+        """A text of the org's configuration (a data table's description) with customer phones, emails
+        and the run's names replaced, as in a flow's prose."""
+        scrubbed = self.scrub(text).text
+        names = self.run_names()
+        return self.replace_names(scrubbed, names) if names else scrubbed
+
+    def replace_names(self, value: str, names: frozenset[str]) -> str:
+        """`value` with the run's names in it replaced (see `scrub_names`)."""
+        full_names = self.mapper.full_names
+        parts, cursor = [], 0
+        for span in self.scanner.names.find(value, names):
+            words = [value[start:end] for start, end in span.words]
+            folded = [entities.normalize_name(w) for w in words]
+            whole = " ".join(folded) in full_names
+            for (start, end), word, fold, kind in zip(
+                span.words, words, folded, span.kinds, strict=True
+            ):
+                if fold not in names or (fold in entities.AMBIGUOUS_NAME_WORDS and not whole):
+                    continue
+                entity = entities.FIRST_NAME if kind == FIRST else entities.LAST_NAME
+                parts += [value[cursor:start], self.mapper.substitute(entity, [word])[0]]
+                cursor = end
+        return "".join([*parts, value[cursor:]]) if parts else value
+
+    def run_names(self) -> frozenset[str]:
+        """The words of the run's original names (case-folded, without accents), made again when the
+        run has learned more."""
+        originals = [self.mapper.originals.get(e, set()) for e in sorted(entities.NAME_ENTITIES)]
+        count = sum(map(len, originals))
+        if self._run_names[0] != count:
+            words = {
+                entities.normalize_name(w)
+                for group in originals
+                for v in group
+                for w in WORD.findall(v)
+            }
+            self._run_names = (count, frozenset(w for w in words if len(w) > 1))
+        return self._run_names[1]
 
 
 @dataclass(frozen=True)
