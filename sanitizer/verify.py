@@ -95,6 +95,16 @@ def _disguise_signs(value: str) -> bool:
 
 
 _PHONE_LIKE = re.compile(r"(?<![\w+\-])\+?[\d(][\d\s().\-/]{5,24}\d(?![\w\-])")
+# A timestamp's digits ("2024-03-15 09:30:00") are no number to dial: a phone-like run that starts with
+# a year, month and day, or that a clock's ":" and minutes follow, is not checked against the ranges.
+_YEAR_MONTH_DAY = re.compile(r"\d{4}-\d\d-\d\d\b")
+
+
+def _is_timestamp(text: str, match: re.Match[str]) -> bool:
+    after = text[match.end() : match.end() + 2]
+    return bool(_YEAR_MONTH_DAY.match(match.group())) or (after[:1] == ":" and after[1:].isdigit())
+
+
 # Joined by hyphens and apostrophes (the words of a value that may be a specific original).
 _WORDS = re.compile(r"\w+(?:-\w+|['’](?![sS]\b)\w+)*")
 # Name words: letters joined by apostrophes, but "Tom's" is the word Tom (a possessive is not part of
@@ -657,7 +667,12 @@ class _Checker:
                 # of +55 11 91234-5678) reads as another country's.
                 if _phone_key(candidate) in self.phones or digits in self.phones:
                     problems.append(("original-value", "PHONE_NUMBER"))
-                elif check_ranges and len(digits) <= 15 and self.is_unsafe_phone(candidate.strip()):
+                elif (
+                    check_ranges
+                    and len(digits) <= 15
+                    and not _is_timestamp(without_emails, match)
+                    and self.is_unsafe_phone(candidate.strip())
+                ):
                     problems.append(("phone-outside-safe-ranges", "PHONE_NUMBER"))
             if self.phones and ("original-value", "PHONE_NUMBER") not in problems:
                 problems.extend(self._hand_written_phones(without_emails, compared))

@@ -515,6 +515,22 @@ def test_verify_internationalised_email_outside_the_allowed_domains_is_a_finding
     ]
 
 
+@pytest.mark.parametrize(
+    ("value", "problems"),
+    [
+        ("2024-01-01 00:00:00+00:00", []),  # a timestamp's digits are no number to dial
+        ("created 2023-12-31 23:59:59", []),
+        ("2024-03-15 09:30 then 212 555 0200", [("phone-outside-safe-ranges", "PHONE_NUMBER")]),
+        ("call 212 555 0200: ask for billing", [("phone-outside-safe-ranges", "PHONE_NUMBER")]),
+    ],
+)
+def test_verify_timestamps_are_not_checked_against_the_phone_ranges(
+    value: str, problems: list[tuple[str, str]]
+) -> None:
+    checker = _Checker(Originals({}), default_safe_ranges(), REGIONS)
+    assert checker.content(value, check_ranges=True) == problems
+
+
 @pytest.mark.parametrize("output_format", ["parquet", "csv"])
 def test_verify_pairs_nested_cells_where_a_record_lacks_a_key(
     tmp_path: Path, output_format: str

@@ -77,6 +77,10 @@ _NO_DIGITS = str.maketrans("", "", "0123456789")
 # A phone-like run that is not part of a word or an id ("9e1f-4a25-0123" in a UUID is not a phone).
 PHONE_CANDIDATE = re.compile(r"(?<![\w+\-])(?:\+|00)?\(?\d[\d \t().\-/]{5,22}\d(?![\w\-])")
 _DIGIT_RUN = re.compile(r"\d+")
+# A date and time ("2024-03-15 09:30:00", "2024-03-15"): its digits read as a phone number ("2024-03-15
+# 09" is ten digits with a valid area code 202), so a candidate that starts with an ISO date, or that
+# a clock's ":" and minutes follow, is none.
+_ISO_DATE = re.compile(r"(?:1[89]|2\d)\d\d-[01]\d-[0-3]\d(?!\d)")
 
 
 def phone_candidates(text: str) -> Iterator[re.Match[str]]:
@@ -359,6 +363,10 @@ class TextScanner:
             if digits < 7 or digits > 15:
                 continue
             start, end = match.start(), match.end()
+            if _ISO_DATE.match(candidate) or (
+                text[end : end + 1] == ":" and text[end + 1 : end + 2].isdigit()
+            ):
+                continue
             if candidate.startswith("(") and ")" not in candidate:
                 start, candidate = start + 1, candidate[1:]
             if self.phone_e164(candidate) is not None:

@@ -131,6 +131,25 @@ def test_scan_several_spans_in_order_without_overlap(scanner: TextScanner) -> No
     assert all(a.end <= b.start for a, b in itertools.pairwise(spans))
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("2024-01-01 00:00:00+00:00", []),  # "2024-01-01 00": ten digits, area code 202
+        ("created 2023-12-31 23:59:59 by the dialer", []),
+        ("due 2024-03-15", []),
+        (
+            "at 2024-03-15 09:30 call 212-555-0143: ask for billing",
+            [("212-555-0143", entities.PHONE_NUMBER)],
+        ),
+        ("call (212) 555-0143 at 10:30", [("(212) 555-0143", entities.PHONE_NUMBER)]),
+    ],
+)
+def test_scan_timestamps_are_no_phone_numbers(
+    scanner: TextScanner, text: str, found: list[tuple[str, str]]
+) -> None:
+    assert _found(scanner, text) == found
+
+
 # Not a diallable number anywhere (NANP area 555 is unassigned, an exchange never starts with 0):
 # phonenumbers rejects it, but a phone column may hold such junk and notes may repeat it.
 JUNK_PHONE = "555 012 3456"

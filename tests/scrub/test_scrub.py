@@ -412,6 +412,19 @@ def test_scrub_values_a_free_text_rule_leaves_alone_keep_their_types(
     assert written.to_pylist() == table.to_pylist()
 
 
+def test_scrub_timestamps_in_a_text_column_are_kept(tmp_path: Path, keyring_a: Keyring) -> None:
+    # "2024-01-01 00:00:00" read as a phone: its digits were replaced ("2025-55-01 60:00:00").
+    (tmp_path / "in").mkdir()
+    stamps = ["2024-01-01 00:00:00+00:00", "2024-03-15 09:30:00", "2023-12-31 23:59:59"]
+    body = "".join(f"{i},{s},Ada Lovelace\n" for i, s in enumerate(stamps))
+    (tmp_path / "in" / "t.csv").write_text(f"id,created,name\n{body}", encoding="utf-8")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KEEP, encoding="utf-8")
+    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
+    assert result.report.status == "verified"
+    assert [row["created"] for row in read_rows(tmp_path / "out" / "t.csv")] == stamps
+
+
 def test_scrub_the_rows_own_phones_written_by_hand_in_notes_are_replaced(
     tmp_path: Path, keyring_a: Keyring
 ) -> None:
