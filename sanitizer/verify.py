@@ -150,9 +150,13 @@ _A_DIGIT = re.compile(r"\d")
 # every kind, dots, brackets, "_"); letters end it ("mob07700900123", "0143x12"), and so does a slash
 # between two numbers ("07700 900123 / 07700 900124"). Compared with the originals' keys, not parsed.
 _HAND_PHONE = re.compile(r"\+?\d(?:[\d\s\-\u2010-\u2015\u2212.()_]*\d)?")
-# A card number or an IBAN written by hand: groups apart by spaces, dots or hyphens, in either case.
-_CARD_LIKE = re.compile(r"\d(?:[\s.\-]{0,3}\d){12,}")
-_IBAN_LIKE = re.compile(r"[A-Za-z]{2}\d{2}(?:[\s.\-]{0,3}[A-Za-z0-9]){11,}")
+# A card number or an IBAN written by hand, in either case: between its groups any space, dashes, dots,
+# slashes, "_", or invisible characters (zero-width space and joiners, soft hyphen).
+_APART = r"[\s.\-/_\u2010-\u2015\u00ad\u200b-\u200d\u2060]"
+_CARD_LIKE = re.compile(rf"\d(?:{_APART}{{0,3}}\d){{12,}}")
+_IBAN_LIKE = re.compile(
+    rf"[A-Za-z]{{2}}{_APART}{{0,2}}\d{{2}}(?:{_APART}{{0,3}}[A-Za-z0-9]){{11,}}"
+)
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 _ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")  # a URL escape ("%2E", "%40")
 # An ASCII text's bytes with every byte that is not a letter made a space: its split is the text's
@@ -610,6 +614,15 @@ class _Checker:
         wanted = pc.or_(pc.match_substring(array, "@"), phoneish)
         if self.specific:
             wanted = pc.or_(wanted, pc.match_substring_regex(array, r"\s"))
+        # RE2's \s and \d are ASCII: a text with other characters is read whole ("4929\u00a01234...").
+        wanted = pc.or_(wanted, pc.invert(pc.string_is_ascii(array)))
+        if self.cards:  # grouped by anything ("4929_1234_5678_9015"): thirteen digits or more
+            digits = pc.count_substring_regex(array, r"[0-9]")
+            wanted = pc.or_(wanted, pc.greater_equal(digits, 13))
+        if self.ibans:
+            wanted = pc.or_(
+                wanted, pc.match_substring_regex(array, r"[A-Za-z]{2}[^A-Za-z0-9]{0,2}[0-9]{2}")
+            )
         rest = (wanted.to_numpy(zero_copy_only=False) | originals) & ~whole
         return [int(i) for i in np.flatnonzero(rest)], found
 

@@ -106,9 +106,15 @@ KNOWN_PHONE_RUN = re.compile(r"\+?\d(?:[\d\s\-\u2010-\u2015\u2212./()_]*\d)?")
 
 
 # Groups of digits apart by a space or two, a hyphen or a dot ("4111.1111.1111.1111").
-CARD = re.compile(r"(?<![\d-])(?:\d[ .-]{0,2}){12,18}\d(?![\d-])")
+# Between a card's or an IBAN's groups: spaces of any kind, hyphens and dashes, dots, slashes, "_", and
+# the invisible characters that part nothing on screen (zero-width space and joiners, soft hyphen).
+_GROUP_GAP = r"[\s.\-/_\u2010-\u2015\u00ad\u200b-\u200d\u2060]"
+CARD = re.compile(rf"(?<![\d-])(?:\d{_GROUP_GAP}{{0,2}}){{12,18}}\d(?![\d-])")
 # In either case, in groups apart by spaces or hyphens ("gb82 west 1234...", "GB82-WEST-1234-...").
-IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,30}\b")
+# In either case; a space after the country code in capitals only ("DE 89 3704 ..."): "at 12" is prose.
+IBAN = re.compile(
+    rf"\b(?:[A-Za-z]{{2}}|[A-Z]{{2}}{_GROUP_GAP})\d{{2}}(?:{_GROUP_GAP}?[A-Za-z0-9]){{11,30}}\b"
+)
 _IBAN_GROUP = re.compile(r"[A-Za-z0-9]+")
 IPV4 = re.compile(
     r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)"
@@ -176,8 +182,10 @@ def _street_suffixes() -> tuple[str, str]:
 
 # Cheap shapes that must be present before the card, IP and SSN recognizers (one starting with a digit,
 # which the regex engine finds fast), the IBAN recognizer, and the IPv6 one are worth running.
-NUMBER_HINT = re.compile(r"\d(?:\d\d-\d{2}-\d{4}|\.\d{1,3}\.\d|(?:[ .-]{0,2}\d){12})")
-IBAN_HINT = re.compile(r"[A-Za-z]{2}\d\d")
+NUMBER_HINT = re.compile(
+    rf"\d(?:\d\d-\d{{2}}-\d{{4}}|\.\d{{1,3}}\.\d|(?:{_GROUP_GAP}{{0,2}}\d){{12}})"
+)
+IBAN_HINT = re.compile(rf"[A-Za-z]{{2}}\d\d|[A-Z]{{2}}{_GROUP_GAP}\d\d")
 IPV6_HINT = re.compile(r"[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:")
 
 # What `scan` and `contacts` look for first in a text, decided for many texts at once in Arrow (RE2, C++),
@@ -199,8 +207,8 @@ def _hint_patterns() -> tuple[tuple[int, str], ...]:
         # NUMBER_HINT, IBAN_HINT or IPV6_HINT (ASCII already): the card, IP, SSN and IBAN recognizers.
         (
             NUMBER_LIKE,
-            r"[0-9](?:[0-9][0-9]-[0-9]{2}-[0-9]{4}|\.[0-9]{1,3}\.[0-9]|(?:[ .\-]{0,2}[0-9]){12})"
-            rf"|[A-Za-z]{{2}}[0-9][0-9]|{IPV6_HINT.pattern}",
+            rf"[0-9](?:[0-9][0-9]-[0-9]{{2}}-[0-9]{{4}}|\.[0-9]{{1,3}}\.[0-9]|(?:[{ASCII_SPACES}./_\-]{{0,2}}[0-9]){{12}})"
+            rf"|[A-Za-z]{{2}}[0-9][0-9]|[A-Z]{{2}}[{ASCII_SPACES}./_\-][0-9][0-9]|{IPV6_HINT.pattern}",
         ),
         (ADDRESS_LIKE, rf"[0-9][A-Za-z]?,?[{ASCII_SPACES}]+[{_street_suffixes()[1]}]"),
     )
@@ -264,8 +272,11 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+
+
 def iban_ok(text: str) -> bool:
-    compact = text.replace(" ", "").replace("-", "").upper()
+    compact = _NOT_ALNUM.sub("", text).upper()
     rearranged = compact[4:] + compact[:4]
     try:
         number = int("".join(str(int(c, 36)) for c in rearranged))

@@ -482,7 +482,9 @@ def test_scrub_cards_and_ibans_grouped_otherwise_in_notes_are_replaced(
     (tmp_path / "in").mkdir()
     note = (
         "card 4111.1111.1111.1111 / 4111  1111  1111  1111; iban gb82 west 1234 5698 7654 32; "
-        "GB82-WEST-1234-5698-7654-32 and more"
+        "GB82-WEST-1234-5698-7654-32, 4111\u00a01111\u00a01111\u00a01111, 4111_1111_1111_1111, "
+        "4111/1111/1111/1111, 4111\u200b1111\u200b1111\u200b1111, GB 82 WEST 1234 5698 7654 32, "
+        "GB82/WEST/1234/5698/7654/32, GB82\u00a0WEST\u00a01234\u00a05698\u00a07654\u00a032 and more"
     )
     (tmp_path / "in" / "t.csv").write_text(
         f'Name,Card Number,IBAN,Notes\nAda Lovelace,4111 1111 1111 1111,GB82 WEST 1234 5698 7654 32,"{note}"\n',
