@@ -4,6 +4,7 @@
     ├── ConfigError                     3  run config, rules, mappings or key are invalid or missing
     │   ├── RulesError                     a rules file is invalid (file, line, key path, what was expected)
     │   ├── KeyMaterialError               no key, unreadable key file, key too short
+    │   ├── KeyMismatchError               a run continued under another key than it was scrubbed with
     │   └── UnknownColumnsError            policy `fail` and columns no rule covers
     ├── InputError                      4  an input file cannot be read as a table or flow
     ├── VerificationError               5  the leak scan found original values or unsafe outputs
@@ -78,6 +79,10 @@ class RulesError(ConfigError):
 
 class KeyMaterialError(ConfigError):
     """The scrub key is missing, unreadable or too weak."""
+
+
+class KeyMismatchError(ConfigError):
+    """A run would be continued (resumed, loaded) under another scrub key than the one it was made with."""
 
 
 class UnknownColumnsError(ConfigError):

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import fnmatch
+import hashlib
 import io
 import json
 import logging
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -46,6 +48,28 @@ def _wanted(name: str, object_id: str, names: list[str], ids: list[str], everyth
         or object_id in ids
         or any(fnmatch.fnmatchcase(name, pattern) for pattern in names)
     )
+
+
+def file_stems(prefix: str, objects: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """The vault file stem of each (id, name): `<prefix>-<slug>`, unique among `objects`.
+
+    Names that slug alike ("VIP List", "VIP-List") each get a short hash of their object id as well:
+    neither overwrites the other, and a re-run names every file the same, whatever order the org
+    lists them in.
+    """
+    plain = {object_id: f"{prefix}-{slug(name)}" for object_id, name in objects}
+    counts = Counter(plain.values())
+    stems = {i: _tagged(s, i) if counts[s] > 1 else s for i, s in plain.items()}
+    # A name may spell another's tagged stem ("VIP List 1a2b3c4d"): it is tagged too.
+    tagged = {s for i, s in stems.items() if s != plain[i]}
+    stems = {i: _tagged(s, i) if s in tagged and s == plain[i] else s for i, s in stems.items()}
+    if len(set(stems.values())) != len(stems):
+        raise InputError(f"two {prefix} objects would share a snapshot file; nothing was extracted")
+    return stems
+
+
+def _tagged(stem: str, object_id: str) -> str:
+    return f"{stem}-{hashlib.sha256(object_id.encode()).hexdigest()[:8]}"
 
 
 def user_columns(
@@ -168,12 +192,15 @@ def _contact_lists(
 ) -> None:
     assert config.contact_lists is not None
     wanted = config.contact_lists
-    for entity in client.outbound.list_contact_lists():
-        name, list_id = str(entity.get("name", "")), str(entity.get("id", ""))
-        if not _wanted(name, list_id, wanted.names, wanted.ids, wanted.all):
-            continue
+    lists = [
+        (str(entity.get("id", "")), str(entity.get("name", "")))
+        for entity in client.outbound.list_contact_lists()
+    ]
+    lists = [(i, n) for i, n in lists if _wanted(n, i, wanted.names, wanted.ids, wanted.all)]
+    stems = file_stems("contact-list", lists)
+    for list_id, name in lists:
         definition = client.outbound.get_contact_list(list_id)
-        stem = f"contact-list-{slug(name)}"
+        stem = stems[list_id]
         data, rows = user_columns(client.outbound.export_contacts(list_id), definition, name)
         definition_json = json.dumps({k: definition[k] for k in LIST_FIELDS if k in definition})
         _store(vault, manifest, "contact_list", name, list_id, f"{stem}.csv", data, definition_json)
@@ -190,12 +217,15 @@ def _data_tables(
     progress: Progress | None,
 ) -> None:
     assert config.data_tables is not None
-    for entity in client.datatables.list(expand_schema=True):
-        name, table_id = str(entity.get("name", "")), str(entity.get("id", ""))
-        if not _wanted(name, table_id, config.data_tables.names, [], False):
-            continue
+    tables = [
+        (str(entity.get("id", "")), str(entity.get("name", "")), entity)
+        for entity in client.datatables.list(expand_schema=True)
+    ]
+    tables = [t for t in tables if _wanted(t[1], t[0], config.data_tables.names, [], False)]
+    stems = file_stems("data-table", [(table_id, name) for table_id, name, _ in tables])
+    for table_id, name, entity in tables:
         rows = list(client.datatables.rows(table_id))
-        stem = f"data-table-{slug(name)}"
+        stem = stems[table_id]
         definition = {
             "name": name,
             "description": entity.get("description"),
@@ -228,9 +258,14 @@ def _flows(
     if not flows:
         return
     exported = client.flows.export([str(f["id"]) for f in flows])
+    # Flow names are unique per flow type, not across types: the type is part of the file name.
+    stems = file_stems(
+        "flow",
+        [(str(f["id"]), f"{f.get('type', '')} {f.get('name', '')}") for f in flows],
+    )
     for flow in flows:
         name, flow_id = str(flow.get("name", "")), str(flow["id"])
-        file = f"flow-{slug(name)}.yaml"
+        file = f"{stems[flow_id]}.yaml"
         vault.put(file, exported[flow_id])
         manifest.flows.append(
             RawFlow(name=name, type=str(flow.get("type", "")), source_id=flow_id, file=file)

@@ -89,7 +89,7 @@ class FlowTarget:
 @dataclass
 class LoadResult:
     steps: list[LoadStep] = field(default_factory=list)
-    flow_warnings: dict[str, list[str]] = field(default_factory=dict)
+    flow_warnings: dict[str, list[str]] = field(default_factory=dict)  # by flow step
 
     @property
     def written(self) -> int:
@@ -150,6 +150,11 @@ def upsert_key(contact: dict[str, Any] | Any) -> str | None:
     return url if isinstance(url, str) and url.startswith(UPSERT_HOST) else None
 
 
+def flow_step(flow: CleanFlow) -> str:
+    """The load step of a flow: its type is part of it, as flow names are unique per type only."""
+    return f"flow:{flow.type}:{flow.name}"
+
+
 def _done_before(journal: Journal | None, step: str) -> dict[str, bool]:
     """A planned step the journal records as done is done already, and a load would skip it."""
     is_done = journal is not None and journal.is_done(step)
@@ -206,13 +211,13 @@ def plan_load(
                 )
             )
     for flow in manifest.flows:
-        step = f"flow:{flow.name}"
+        step = flow_step(flow)
         done_before = _done_before(journal, step)
         flow_action: Literal["import", "unchanged"] = "import"
         # A flow that would not render for the target fails the plan too.
         if flow_target is not None:
             rendered = _render(folder, flow, flow_target)
-            result.flow_warnings[flow.name] = rendered.warnings
+            result.flow_warnings[step] = rendered.warnings
             flow_action = "unchanged" if _is_in_staging(client, rendered) else "import"
         result.steps.append(LoadStep(step, "flow", flow.name, flow_action, 1, None, **done_before))
     return result
@@ -259,7 +264,7 @@ def load(
         )
         log.info("loaded", extra={"step": step, "rows": table.rows, "action": action})
     for flow in manifest.flows:
-        step = f"flow:{flow.name}"
+        step = flow_step(flow)
         if journal.is_done(step):
             result.steps.append(
                 LoadStep(step, "flow", flow.name, "import", 1, 1, is_done=True, is_skipped=True)
@@ -270,7 +275,7 @@ def load(
                 "the snapshot holds flows but the config names no flow mappings to retarget them"
             )
         rendered = _render(folder, flow, flow_target)
-        result.flow_warnings[flow.name] = rendered.warnings
+        result.flow_warnings[step] = rendered.warnings
         if _is_in_staging(client, rendered):
             # An import publishes a new version even when nothing changed: leave the flow as it is.
             journal.mark(step)

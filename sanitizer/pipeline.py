@@ -31,7 +31,13 @@ from sanitizer import __version__
 from sanitizer.config import LoadedConfig, OrgProfileConfig
 from sanitizer.definitions import scrub_definition
 from sanitizer.entities import EMAIL_ADDRESS, PERSON, PHONE_NUMBER
-from sanitizer.errors import ConfigError, InputError, VerificationError
+from sanitizer.errors import (
+    ConfigError,
+    InputError,
+    KeyMaterialError,
+    KeyMismatchError,
+    VerificationError,
+)
 from sanitizer.extract import extract
 from sanitizer.flows.refresh import FlowScrubber, check_flow
 from sanitizer.genesys.client import GenesysClient
@@ -592,6 +598,30 @@ def verify_stage(snapshot: Path) -> CleanManifest:
     return manifest
 
 
+def check_run_key(loaded: LoadedConfig, manifest: CleanManifest, *, is_required: bool) -> None:
+    """Continue a run only under the key it was scrubbed with: staging would hold two keys' pseudonyms.
+
+    A load itself needs no key, so without `is_required` (`sanitize load`) the check is made only
+    when the config's key can be read; a resume is the nightly job's, which always has its key.
+    """
+    try:
+        fingerprint = key_for(loaded).fingerprint
+    except KeyMaterialError:
+        if is_required:
+            raise
+        log.info(
+            "no scrub key at hand: the snapshot's key is not compared",
+            extra={"run": manifest.run_id},
+        )
+        return
+    if fingerprint != manifest.key_fingerprint:
+        raise KeyMismatchError(
+            f"run {manifest.run_id} was scrubbed with key {manifest.key_fingerprint}, but the key "
+            f"configured now is {fingerprint}: continuing it would mix two keys' pseudonyms in staging",
+            hint=f"start a new run instead: sanitize refresh --config {loaded.path}",
+        )
+
+
 def load_stage(
     loaded: LoadedConfig,
     snapshot: Path,
@@ -610,6 +640,7 @@ def load_stage(
             loaded, manifest.run_id, "refresh --resume" if resumed else "load", resumed=resumed
         ) as record,
     ):
+        check_run_key(loaded, manifest, is_required=resumed)
         _load_target(loaded, result, manifest, record, dry_run=dry_run, progress=progress)
     result.timings = dict(record.summary["timings"])
     return result

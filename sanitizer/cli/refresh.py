@@ -28,9 +28,9 @@ def show_steps(result: LoadResult, heading: str) -> None:
         existing = "-" if step.existing_rows is None else f"{step.existing_rows:,}"
         table.add_row(step.step, step.action, f"{step.rows:,}", existing, step.status)
     stdout.print(table)
-    for flow, rules in result.flow_warnings.items():
+    for flow_step, rules in result.flow_warnings.items():
         if rules:
-            stdout.print(f"flow {flow!r}: warnings {', '.join(rules)} (see `sanitize flows lint`)")
+            stdout.print(f"{flow_step}: warnings {', '.join(rules)} (see `sanitize flows lint`)")
 
 
 def show_run(result: RunResult) -> None:

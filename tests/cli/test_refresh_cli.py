@@ -22,10 +22,12 @@ from pipeline.helpers import (
     production_originals,
     readings,
     running_orgs,
+    store_dump,
 )
 from typer.testing import CliRunner, Result
 
 from sanitizer.cli import app
+from sanitizer.errors import EXIT_CONFIG
 from sanitizer.keyring import Keyring
 
 runner = CliRunner()
@@ -112,6 +114,64 @@ def test_resume_cli_shows_finished_steps_as_skipped(cli_refresh: CliRefresh) -> 
     assert result.exit_code == 0, result.output
     assert result.stdout.count("done before (skipped)") == 11
     assert f"run {run_id}:" in result.stdout
+
+
+ROTATED_KEY = "rotated-scrub-key-fedcba9876543210fedcba"
+
+
+def test_resume_cli_with_another_key_exits_3_naming_both_fingerprints(
+    cli_refresh: CliRefresh,
+) -> None:
+    orgs = cli_refresh.orgs
+    (run_id,) = orgs.run_ids()
+    journal = (orgs.runs / run_id / "journal.jsonl").read_text()
+    before = store_dump(orgs.staging)
+    result = runner.invoke(
+        app,
+        ["refresh", "--config", str(orgs.config), "--resume", run_id],
+        env={**orgs.env(), "SANITIZER_KEY": ROTATED_KEY},
+    )
+    assert result.exit_code == EXIT_CONFIG, result.output
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    old = Keyring(KEY.encode(), source="tests").fingerprint
+    new = Keyring(ROTATED_KEY.encode(), source="tests").fingerprint
+    assert f"run {run_id} was scrubbed with key {old}, but the key configured now is {new}" in line
+    assert "start a new run" in line
+    assert KEY not in result.output and ROTATED_KEY not in result.output
+    assert store_dump(orgs.staging) == before
+    assert (orgs.runs / run_id / "journal.jsonl").read_text() == journal
+    summary = json.loads((orgs.runs / run_id / "summary.json").read_text())
+    assert (summary["status"], summary["exit_code"], summary["error"]["type"]) == (
+        "failed",
+        EXIT_CONFIG,
+        "KeyMismatchError",
+    )
+
+
+def test_resume_cli_without_a_key_exits_3(cli_refresh: CliRefresh) -> None:
+    # A resume is the nightly job's: it always has its key, and must prove it is the run's.
+    orgs = cli_refresh.orgs
+    (run_id,) = orgs.run_ids()
+    result = runner.invoke(
+        app,
+        ["refresh", "--config", str(orgs.config), "--resume", run_id],
+        env={**orgs.env(), "SANITIZER_KEY": ""},
+    )
+    assert result.exit_code == EXIT_CONFIG, result.output
+    assert "no scrub key" in result.stderr
+
+
+def test_load_cli_compares_the_key_only_when_it_has_one(cli_refresh: CliRefresh) -> None:
+    orgs = cli_refresh.orgs
+    (run_id,) = orgs.run_ids()
+    args = ["load", str(orgs.snapshots / run_id), "--config", str(orgs.config)]
+    result = runner.invoke(app, args, env={**orgs.env(), "SANITIZER_KEY": ROTATED_KEY})
+    assert result.exit_code == EXIT_CONFIG, result.output
+    assert f"run {run_id} was scrubbed with key" in result.stderr
+    # A load reads no raw data and replaces nothing: it needs no key.
+    result = runner.invoke(app, args, env={**orgs.env(), "SANITIZER_KEY": ""})
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("done before (skipped)") == 11
 
 
 def test_extract_cli_logs_plain_lines_when_stderr_is_not_a_terminal(

@@ -79,7 +79,7 @@ def test_refresh_reports_no_flow_warning_for_what_scrubbing_wrote(baseline: Base
     # The production flows' hard-coded numbers were replaced with safe fictional ones at scrub time.
     assert baseline.result.load is not None
     assert baseline.result.load.flow_warnings == {
-        "ANI Block Check": [],
-        "Main IVR": [],
-        "Renewal Outbound": [],
+        "flow:WORKFLOW:ANI Block Check": [],
+        "flow:INBOUNDCALL:Main IVR": [],
+        "flow:OUTBOUNDCALL:Renewal Outbound": [],
     }

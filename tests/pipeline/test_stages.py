@@ -99,7 +99,7 @@ def test_refresh_dry_run_prints_the_plan_and_writes_nothing(orgs: Orgs) -> None:
         "contact_list:Spring Renewal Campaign",
         "external_contacts:External contacts",
         "data_table:ANI Block List",
-        "flow:Main IVR",
+        "flow:INBOUNDCALL:Main IVR",
     ):
         assert step in out
     assert "loaded into staging" not in out
