@@ -48,7 +48,7 @@ WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+|['’](?![sS](?![^\W\d_]))[^\W\d_]+)*
 # Titles before a name, in the languages of the gazetteer (a title is itself a name only as the row's).
 _TITLES = frozenset(
     """
-    mr mrs ms miss mx dr sir madam prof mister missus
+    mr mrs ms miss mx dr sir madam prof mister missus rev revd fr capt lady lord dame
     herr frau señor senor señora senora señorita senorita sra srta
     monsieur madame mme mlle signor signora signorina sig dott mevrouw meneer dhr mevr
     """.split()
@@ -309,7 +309,10 @@ class NameFinder:
         if len(caps) < 2 and not any(flags):
             return []  # what follows joins capitalised words to names, or pairs two of them
         # A capitalised surname right after a recognised name extends it ("Priya Raman"); letters
-        # glued to digits are a code ("NINO QQ123456C", "IBAN GB82...").
+        # glued to digits are a code ("NINO QQ123456C", "IBAN GB82..."). In a text in capitals, a
+        # capital says nothing: an unknown word extends only a first name standing alone ("CALLED
+        # JENNIFER WHITFIELD ABOUT IT"), not a surname ("SPOKE TO LOVELACE ABOUT HER SISTER").
+        shouting = text.isupper()
         for i in caps:
             if (
                 i > 0
@@ -319,7 +322,17 @@ class NameFinder:
                 and not text[words[i][1] : words[i][1] + 1].isdigit()
             ):
                 folded = folded_words[i]
-                if folded in self.last or folded in known or folded not in _COMMON_WORDS:
+                if (
+                    folded in self.last
+                    or folded in known
+                    or (
+                        folded not in _COMMON_WORDS
+                        and (
+                            not shouting
+                            or (folded_words[i - 1] in first and not (i > 1 and flags[i - 2]))
+                        )
+                    )
+                ):
                     flags[i] = min(flags[i - 1], 0.7)
         # A sentence that starts with a gazetteer first name and a capitalised word ("Jennifer Whitfield
         # called") is a name even when nothing else says so (normal prose does not capitalise the verb).
@@ -435,9 +448,20 @@ def _join_own(
     text: str, words: list[tuple[int, int, str]], flags: list[float], own: list[int]
 ) -> None:
     """The row's own name words that are also common words, in lower case ("bob marley", "mr van der
-    berg"), count beside another name word: the row's name written out is the strongest evidence."""
+    berg"), count beside another name word: the row's name written out is the strongest evidence.
+    Two of them side by side count together ("callback for rose brown" in Rose Brown's row)."""
     weak = [i for i in own if not flags[i]]
     last = len(words) - 1
+    held = set(weak)
+    for i in weak:
+        if (
+            i < last
+            and i + 1 in held
+            and words[i][2].casefold() != words[i + 1][2].casefold()
+            and _adjacent(text, words[i], words[i + 1])
+        ):
+            flags[i] = flags[i + 1] = 1.0
+    weak = [i for i in weak if not flags[i]]
     while weak:
         joined = [
             i

@@ -286,6 +286,18 @@ def spelled() -> NameFinder:
         ("callback for bob marley", {"bob", "marley"}, ["bob marley"]),
         ("Mr van der Berg rang", {"jan", "van", "der", "berg"}, ["van der Berg"]),
         ("the van arrived", {"jan", "van", "der", "berg"}, []),
+        # two of the row's common-word names side by side: its name written out
+        ("callback for rose brown", {"rose", "brown"}, ["rose brown"]),
+        ("spoke to grace baker today", {"grace", "baker"}, ["grace baker"]),
+        ("a brown envelope", {"rose", "brown"}, []),
+        ("the brown brown bag", {"brown"}, []),  # one word twice is no name
+        # titles beyond Mr and Mrs
+        ("Rev. Quaintrell and Lady Quaintrell called", None, ["Quaintrell", "Quaintrell"]),
+        ("Capt. Quaintrell, Dame Quaintrell, Lord Quaintrell", None, ["Quaintrell"] * 3),
+        # in a text in capitals only names are names, not every word after one
+        ("SPOKE TO LOVELACE ABOUT HER SISTER", {"ada", "lovelace"}, ["LOVELACE"]),
+        ("CALLED MRS LOVELACE ABOUT INVOICE", {"ada", "lovelace"}, ["LOVELACE"]),
+        ("CALLED JENNIFER WHITFIELD ABOUT IT", None, ["JENNIFER WHITFIELD"]),
         ("ONEILL and Oneill", {"o'neill"}, ["ONEILL", "Oneill"]),  # without its apostrophe
     ],
 )
