@@ -98,8 +98,9 @@ class TableWriter:
                     delimiter=self._delimiter,
                 )
             )
-        elif self.format == "parquet" and self._parquet is None and self._schema is not None:
-            self._parquet = pq.ParquetWriter(self.path, self._schema)
+        elif self.format == "parquet" and self._parquet is None:
+            schema = self._schema or self.source.schema or pa.schema([])
+            self._parquet = pq.ParquetWriter(self.path, schema)
         if self._text is not None:
             self._text.close()
             self._text = None
@@ -148,6 +149,8 @@ class TableWriter:
         )
 
     def _write_parquet(self, batch: Batch) -> None:
+        if isinstance(batch, RecordsBatch) and not batch.records:
+            return  # no record shows a column: `close` writes the columns the source knows
         if isinstance(batch, RecordsBatch):
             table = (
                 pa.Table.from_pylist(batch.records, schema=self._schema)

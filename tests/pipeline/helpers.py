@@ -494,12 +494,14 @@ class Orgs:
 
 
 @contextmanager
-def running_orgs(folder: Path, *, staging_seed: Path = STAGING_SEED) -> Iterator[Orgs]:
+def running_orgs(
+    folder: Path, *, staging_seed: Path = STAGING_SEED, production_seed: Path = PRODUCTION_SEED
+) -> Iterator[Orgs]:
     """Production (seeded with data) and staging (empty) on free loopback ports; jobs finish at once."""
     with (
         running_emulator(
             folder / "orgs" / "production",
-            seed=PRODUCTION_SEED,
+            seed=production_seed,
             client_id=PRODUCTION_CLIENT[0],
             client_secret=PRODUCTION_CLIENT[1],
             job_polls=0,

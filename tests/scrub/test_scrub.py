@@ -26,7 +26,7 @@ from sanitizer.report.model import ScrubReport
 from sanitizer.rules import RuleSet, read_rules
 from sanitizer.scrub import scrub
 from sanitizer.shipped import rules_dir
-from sanitizer.tables import read_sources
+from sanitizer.tables import read_sources, source_from_bytes
 
 from .conftest import Run, ScrubTables, read_rows
 
@@ -701,6 +701,32 @@ def test_scrub_persona_naming_absent_column_raises(scrub_tables: ScrubTables) ->
         )
 
 
+def test_scrub_extracted_tables_without_rows_publish_empty_tables(
+    tmp_path: Path, keyring_a: Keyring
+) -> None:
+    # An org without external contacts, and a data table nobody filled: the rules name their columns
+    # and a persona, which no row contradicts; the data table's output keeps its definition's columns.
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "version: 1\nextends: [default]\ntables:\n  contacts:\n    columns:\n"
+        "      workEmail: {entity: EMAIL_ADDRESS}\n"
+        "    persona: {first_name: firstName, last_name: lastName, email: workEmail}\n"
+        "  blocked:\n    columns:\n      key: {entity: PHONE_NUMBER}\n",
+        encoding="utf-8",
+    )
+    schema = pa.schema([("key", pa.string()), ("Active", pa.bool_())])
+    sources = [
+        source_from_bytes("contacts", b"", "jsonl", label="raw:contacts.jsonl", is_extracted=True),
+        source_from_bytes(
+            "blocked", b"", "jsonl", label="raw:blocked.jsonl", is_extracted=True, schema=schema
+        ),
+    ]
+    result = scrub(sources, read_rules(rules), keyring_a, tmp_path / "out", output_format="parquet")
+    assert [(t.name, t.rows) for t in result.report.tables] == [("contacts", 0), ("blocked", 0)]
+    assert pq.read_table(tmp_path / "out" / "contacts.parquet").num_rows == 0
+    assert pq.read_table(tmp_path / "out" / "blocked.parquet").schema == schema
+
+
 def test_scrub_nlp_model_not_installed_is_a_config_error(
     scrub_tables: ScrubTables, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -923,7 +949,7 @@ from pathlib import Path
 from sanitizer.keyring import Keyring
 from sanitizer.rules import read_rules
 from sanitizer.scrub import scrub
-from sanitizer.tables import read_sources
+from sanitizer.tables import read_sources, source_from_bytes
 files = Path(sys.argv[1])
 scrub(read_sources([files]), read_rules(files / "rules.yaml"),
       Keyring(b"presidio-import-test-key-0123456789", source="tests"), Path(sys.argv[2]), workers=1)
