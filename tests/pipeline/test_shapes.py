@@ -15,9 +15,15 @@ from sanitizer.load import UPSERT_HOST
 from sanitizer.pipeline import refresh
 from sanitizer.snapshot import MANIFEST
 
-from .helpers import PRODUCTION_SEED, STAGING_SEED, Orgs, read_org, running_orgs
+from .helpers import PRODUCTION_SEED, STAGING_SEED, Orgs, is_reserved_email, read_org, running_orgs
 
 ANI_TABLE = PRODUCTION_SEED / "datatables" / "ani-block-list.json"
+CONTACTS = [
+    json.loads(line)
+    for line in (PRODUCTION_SEED / "external-contacts.jsonl").read_text("utf-8").splitlines()[:2]
+]
+# Fields the second contact has and the first lacks: optional fields of a real org.
+LATER_FIELDS = ("personalEmail", "lineId", "identifiers", "externalIds", "address")
 
 
 def _seed(folder: Path, contacts: list[dict[str, Any]], ani_rows: list[dict[str, Any]]) -> Path:
@@ -88,3 +94,37 @@ def test_refresh_empty_data_table_and_no_external_contacts_loads_them_empty(
     assert staging.data_tables["ANI Block List"]["definition"] == wanted
     assert staging.data_tables["ANI Block List"]["row_count"] == 0
     assert staging.external_contact_count == 0
+
+
+def _without(contact: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in contact.items() if k not in fields}
+
+
+@pytest.mark.parametrize(
+    "shaped_orgs", [([_without(CONTACTS[0], LATER_FIELDS), CONTACTS[1]], [])], indirect=True
+)
+def test_refresh_fields_only_a_later_contact_has_reach_staging(shaped_orgs: Orgs) -> None:
+    first, second = CONTACTS
+    result = refresh(shaped_orgs.loaded())
+
+    assert result.report is not None
+    (table,) = [t for t in result.report.tables if t.name == "external-contacts"]
+    reported = {c.name.split(".")[0].split("[")[0] for c in table.columns}
+    manifest = json.loads((result.snapshot_dir / "clean" / MANIFEST).read_text("utf-8"))
+    (contacts,) = [t for t in manifest["tables"] if t["kind"] == "external_contacts"]
+    # Every column the report lists as scrubbed is in the clean snapshot.
+    assert reported <= {c["name"] for c in contacts["columns"]}
+    staging = read_org(shaped_orgs.staging).external_contacts
+    later = staging[UPSERT_HOST + second["id"]]
+    # identifiers belong to the production org and are not loaded (sanitizer.load._ORG_FIELDS).
+    assert {"personalEmail", "lineId", "externalIds", "address"} <= set(later)
+    assert later["personalEmail"] != second["personalEmail"]
+    assert is_reserved_email(later["personalEmail"])
+    assert later["lineId"]["displayName"] and later["lineId"]["ids"][0]["userId"]
+    assert later["lineId"]["ids"][0]["userId"] != second["lineId"]["ids"][0]["userId"]
+    assert later["address"]["postalCode"] and later["address"]["city"] != second["address"]["city"]
+    # read_org leaves ids out (they differ between orgs).
+    assert [e["externalSource"]["name"] for e in later["externalIds"]] == [
+        e["externalSource"]["name"] for e in second["externalIds"]
+    ]
+    assert not set(LATER_FIELDS) & set(staging[UPSERT_HOST + first["id"]])

@@ -270,6 +270,61 @@ def test_scrub_records_with_optional_keys_convert_to_every_format(
         assert original.encode() not in published
 
 
+# Records whose fields differ: a field absent from the first record, a key absent from the first
+# record's nested object, a null before a string, lists of objects with different keys.
+UNEVEN: list[dict[str, Any]] = [
+    {"id": "1", "firstName": "Ada", "z": None, "address": {"city": "Springfield"}},
+    {
+        "id": "2",
+        "firstName": "Grace",
+        "z": "text now",
+        "personalEmail": "grace@example.net",
+        "address": {"city": "Shelbyville", "postalCode": "12345"},
+        "lineId": {"ids": [{"userId": "U4ae4ab01f3d88ab2"}], "displayName": "Grace H."},
+        "externalIds": [{"externalSource": {"id": "crm"}, "value": "CRM-3221721"}],
+    },
+    {"id": "3", "firstName": "Alan", "externalIds": [{"value": "CRM-1", "note": "kept"}]},
+]
+
+
+@pytest.mark.parametrize(
+    "output_format",
+    [
+        "parquet",  # why: a Parquet schema was inferred from the first record, then fixed
+        "csv",  # why: a CSV header is written with the first batch
+        None,  # why: JSON kept every field already; it must go on doing so
+    ],
+)
+@pytest.mark.parametrize("batch_rows", [100, 1])  # why: 1 puts the later fields in later batches
+def test_scrub_fields_only_later_records_have_are_kept(
+    scrub_tables: ScrubTables, output_format: str | None, batch_rows: int
+) -> None:
+    rules = KEEP + "  - {match: '^(z|externalIds.*note)$', operator: keep, reason: test data}\n"
+    run = scrub_tables(
+        {"ext.json": UNEVEN}, rules, output_format=output_format, batch_rows=batch_rows
+    )
+    out = read_rows(run.result.outputs[0])
+    if output_format == "csv":
+        # A flat file: one column per leaf path (lists as JSON text), every record's.
+        assert list(out[0]) == [
+            "id", "firstName", "z", "address.city", "personalEmail", "address.postalCode",
+            "lineId.ids", "lineId.displayName", "externalIds",
+        ]  # fmt: skip
+        assert json.loads(out[2]["externalIds"])[0]["note"] == "kept"
+        assert out[1]["personalEmail"] and out[1]["address.postalCode"]
+        return
+    second, third = out[1], out[2]
+    assert (out[0]["id"], second["z"]) == ("1", "text now")
+    assert second["personalEmail"] not in (None, "grace@example.net")
+    assert second["address"]["postalCode"] != "12345"
+    assert second["lineId"]["displayName"] and second["lineId"]["ids"][0]["userId"]
+    assert second["externalIds"][0]["externalSource"] == {"id": "crm"}
+    assert third["externalIds"][0]["note"] == "kept"
+    # The report's columns are the output's (each leaf path is in some output record).
+    leaves = {c.name for c in run.result.report.tables[0].columns}
+    assert {"personalEmail", "lineId.ids[].userId", "externalIds[].note"} <= leaves
+
+
 def test_scrub_csv_non_pii_fields_are_byte_identical(
     scrub_tables: ScrubTables, fake_contacts: Any
 ) -> None:
