@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import pyarrow as pa
+
 from sanitizer.config import ExtractConfig
 from sanitizer.errors import InputError
 from sanitizer.genesys.client import GenesysClient
@@ -132,6 +134,20 @@ def _store(
             format="csv" if file.endswith(".csv") else "jsonl",
             definition=definition_file,
         )
+    )
+
+
+# Arrow types of the property types a data table's JSON schema declares (reference §4).
+_PROPERTY_TYPES = {"boolean": pa.bool_(), "integer": pa.int64(), "number": pa.float64()}
+
+
+def row_schema(definition: dict[str, Any]) -> pa.Schema:
+    """The columns of a data table's rows, in display order, from the definition the extract stores
+    (its rows tell them too, but a table may have none)."""
+    properties = (definition.get("schema") or {}).get("properties") or {}
+    names = sorted(properties, key=lambda n: properties[n].get("displayOrder", len(properties)))
+    return pa.schema(
+        [(n, _PROPERTY_TYPES.get(properties[n].get("type"), pa.string())) for n in names]
     )
 
 

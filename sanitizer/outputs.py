@@ -5,6 +5,7 @@ Nothing reaches the output folder until `publish` runs: a failed or interrupted 
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import tempfile
@@ -18,6 +19,34 @@ import pyarrow.parquet as pq
 
 from sanitizer.errors import InputError
 from sanitizer.tables import Batch, Format, FrameBatch, RecordsBatch, TableSource, csv_text
+
+
+def _holds(wide: pa.DataType, narrow: pa.DataType) -> bool:
+    """Whether values of type `narrow` fit `wide` without losing anything: every field of `narrow`
+    (nested too) is in `wide` and is not null-typed there (other type differences are casts)."""
+    if pa.types.is_null(narrow):
+        return True
+    if pa.types.is_struct(narrow):
+        return pa.types.is_struct(wide) and all(
+            wide.get_field_index(f.name) >= 0 and _holds(wide.field(f.name).type, f.type)
+            for f in narrow
+        )
+    if pa.types.is_list(narrow) or pa.types.is_large_list(narrow):
+        is_list = pa.types.is_list(wide) or pa.types.is_large_list(wide)
+        return is_list and _holds(wide.value_type, narrow.value_type)
+    return not pa.types.is_null(wide)
+
+
+def _conformed(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A table in a schema holding its fields: a field it lacks (nested too) is null."""
+    columns = [
+        table.column(f.name).cast(f.type)
+        if f.name in table.column_names
+        else pa.nulls(table.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
 
 EXTENSIONS: dict[Format, str] = {
     "csv": ".csv",
@@ -64,6 +93,9 @@ class TableWriter:
         self._parquet: pq.ParquetWriter | None = None
         self._schema: pa.Schema | None = None
         self._columns: list[str] | None = None
+        # Files holding the batches written before a later batch widened the schema or the columns
+        # (a field no earlier record had): `close` rewrites them into the output, widened.
+        self._parts: list[Path] = []
 
     def __enter__(self) -> TableWriter:
         return self
@@ -98,14 +130,57 @@ class TableWriter:
                     delimiter=self._delimiter,
                 )
             )
-        elif self.format == "parquet" and self._parquet is None and self._schema is not None:
-            self._parquet = pq.ParquetWriter(self.path, self._schema)
+        elif self.format == "parquet" and self._parquet is None:
+            schema = self._schema or self.source.schema or pa.schema([])
+            self._parquet = pq.ParquetWriter(self.path, schema)
         if self._text is not None:
             self._text.close()
             self._text = None
         if self._parquet is not None:
             self._parquet.close()
             self._parquet = None
+        if self._parts:
+            self._rewrite_parts()
+
+    def _part(self) -> Path:
+        """Move what was written so far aside, as the next part."""
+        part = self.path.with_name(f".{self.path.name}.part{len(self._parts)}")
+        self.path.replace(part)
+        self._parts.append(part)
+        return part
+
+    def _rewrite_parts(self) -> None:
+        """The parts, one batch (row group) at a time, in the final schema or columns."""
+        parts, self._parts = self._parts, []
+        if self.format == "parquet":
+            assert self._schema is not None
+            parts.append(self.path.replace(self.path.with_name(f".{self.path.name}.last")))
+            with pq.ParquetWriter(self.path, self._schema) as writer:
+                for part in parts:
+                    parquet = pq.ParquetFile(part)
+                    for group in range(parquet.num_row_groups):
+                        writer.write_table(_conformed(parquet.read_row_group(group), self._schema))
+                    part.unlink()
+            return
+        assert self._columns is not None
+        (part,) = parts
+        encoding = "utf-8-sig" if self.source.has_bom else "utf-8"
+        with (
+            part.open(encoding=encoding, newline="") as old,
+            self.path.open("w", encoding=encoding, newline="") as new,
+        ):
+            writer = csv.writer(
+                new,
+                delimiter=self._delimiter,
+                lineterminator=self.source.newline,
+                quoting=csv.QUOTE_MINIMAL,
+            )
+            rows = csv.reader(old, delimiter=self._delimiter)
+            next(rows, None)
+            writer.writerow(self._columns)
+            for row in rows:
+                writer.writerow(row + [""] * (len(self._columns) - len(row)))
+        part.unlink()
 
     def _open_text(self) -> TextIO:
         if self._text is None:
@@ -142,31 +217,51 @@ class TableWriter:
         if self._columns is None:
             self._columns = [str(c) for c in frame.columns]
         elif list(frame.columns) != self._columns:
+            added = [str(c) for c in frame.columns if c not in self._columns]
+            if added and not self._parts:
+                # The header is written: the file (still written to) becomes a part, and `close`
+                # writes it again with these columns too.
+                self._part()
+            self._columns += added
             frame = frame.reindex(columns=self._columns)
         self._open_text().write(
             csv_text(frame, header=is_first, newline=self.source.newline, delimiter=self._delimiter)
         )
 
     def _write_parquet(self, batch: Batch) -> None:
+        if isinstance(batch, RecordsBatch) and not batch.records:
+            return  # no record shows a column: `close` writes the columns the source knows
         if isinstance(batch, RecordsBatch):
-            table = (
-                pa.Table.from_pylist(batch.records, schema=self._schema)
-                if self._schema
-                else pa.Table.from_pylist(batch.records)
-            )
+            # Every record's fields: `Table.from_pylist` takes the columns of the first record only.
+            table = pa.Table.from_struct_array(pa.array(batch.records))
         else:
             assert isinstance(batch, FrameBatch)
             table = pa.Table.from_pandas(batch.frame, preserve_index=False)
+        changed = InputError(
+            f"{self.source.path}: rows {batch.start_row + 1}..: column types change between batches"
+        )
         if self._schema is None:
             table = self._in_source_types(table)
             self._schema = table.schema
-        elif table.schema != self._schema:
+        elif not _holds(pa.struct(self._schema), pa.struct(table.schema)):
+            # A field (or a nested key, or a value where there were only nulls) no earlier batch had:
+            # a Parquet file's schema is fixed when it is opened, so the file so far becomes a part,
+            # rewritten in the wider schema on close.
             try:
-                table = table.cast(self._schema)
-            except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
-                raise InputError(
-                    f"{self.source.path}: rows {batch.start_row + 1}..: column types change between batches"
-                ) from None
+                self._schema = pa.unify_schemas(
+                    [self._schema, table.schema], promote_options="permissive"
+                )
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                raise changed from None
+            assert self._parquet is not None
+            self._parquet.close()
+            self._part()
+            self._parquet = pq.ParquetWriter(self.path, self._schema)
+        if table.schema != self._schema:
+            try:
+                table = _conformed(table, self._schema)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
+                raise changed from None
         if self._parquet is None:
             self._parquet = pq.ParquetWriter(self.path, self._schema)
         self._parquet.write_table(table)

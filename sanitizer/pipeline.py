@@ -38,7 +38,7 @@ from sanitizer.errors import (
     KeyMismatchError,
     VerificationError,
 )
-from sanitizer.extract import extract
+from sanitizer.extract import extract, row_schema
 from sanitizer.flows.refresh import FlowScrubber, check_flow
 from sanitizer.genesys.client import GenesysClient
 from sanitizer.genesys.retry import RetryPolicy
@@ -238,7 +238,15 @@ def _scrub(
     try:
         sources = [
             source_from_bytes(
-                t.name, vault.get(t.file), t.format, label=f"raw:{t.file}", stem=Path(t.file).stem
+                t.name,
+                vault.get(t.file),
+                t.format,
+                label=f"raw:{t.file}",
+                stem=Path(t.file).stem,
+                is_extracted=True,
+                schema=row_schema(json.loads(vault.get(t.definition)))
+                if t.kind == "data_table" and t.definition
+                else None,
             )
             for t in raw.tables
         ]

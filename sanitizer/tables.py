@@ -139,11 +139,14 @@ class _Leaves:
 class RecordsBatch(Batch):
     """A nested batch: JSON objects addressed by leaf paths."""
 
-    def __init__(self, records: list[dict[str, Any]], start_row: int) -> None:
+    def __init__(
+        self, records: list[dict[str, Any]], start_row: int, known: Sequence[str] = ()
+    ) -> None:
         self.records = records
         self.start_row = start_row
         self.num_rows = len(records)
-        self._leaves: dict[str, _Leaves] = {}
+        # Columns a table has even where no record shows them (a data table without rows).
+        self._leaves: dict[str, _Leaves] = {path: _Leaves() for path in known}
         for row, record in enumerate(records):
             self._walk(record, "", row)
 
@@ -166,8 +169,9 @@ class RecordsBatch(Batch):
         return list(self._leaves)
 
     def first_row(self, path: str) -> int:
-        """The first record (within the batch) holding `path`."""
-        return self._leaves[path].rows[0]
+        """The first record (within the batch) holding `path` (0 for a known column no record holds)."""
+        rows = self._leaves[path].rows
+        return rows[0] if rows else 0
 
     def cells(self, path: str) -> tuple[pd.Series, np.ndarray]:
         leaves = self._leaves.get(path)
@@ -212,6 +216,9 @@ class TableSource:
         default=None, repr=False
     )  # in memory: decrypted raw data never touches disk
     stem: str = ""  # output file name without extension (default: the table name)
+    # The table's columns when no row may show them (an extracted data table's definition): the
+    # output of a table without rows still has them.
+    schema: pa.Schema | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.stem = self.stem or self.name
@@ -242,7 +249,8 @@ def _chunks(records: Iterator[dict[str, Any]], rows: int, source: TableSource) -
             start += len(chunk)
             chunk = []
     if chunk or start == 0:
-        yield _keys_checked(RecordsBatch(chunk, start), source)
+        known = source.schema.names if source.schema is not None and not chunk else ()
+        yield _keys_checked(RecordsBatch(chunk, start, known), source)
 
 
 _PHONE_KEY = re.compile(r"(?:^|[.\[])\+\d[\d\s().\-/]{8,}\d")
@@ -300,14 +308,27 @@ def read_sources(inputs: Sequence[Path]) -> list[TableSource]:
 
 
 def source_from_bytes(
-    name: str, data: bytes, fmt: Format, *, label: str, stem: str = ""
+    name: str,
+    data: bytes,
+    fmt: Format,
+    *,
+    label: str,
+    stem: str = "",
+    is_extracted: bool = False,
+    schema: pa.Schema | None = None,
 ) -> TableSource:
-    """A table held in memory (`label` names it in error messages, like a file path would)."""
-    return _check(
-        TableSource(name=name, path=Path(label), format=fmt, data=data, stem=stem),
-        data[:65536],
-        len(data),
+    """A table held in memory (`label` names it in error messages, like a file path would).
+
+    An extracted table may have no rows at all (an org without external contacts, a data table
+    nobody filled): empty JSON Lines is then a table, where a user's empty file is a mistake.
+    """
+    source = TableSource(
+        name=name, path=Path(label), format=fmt, data=data, stem=stem, schema=schema
     )
+    if is_extracted and fmt == "jsonl" and not data.strip():
+        source.is_nested = True
+        return source
+    return _check(source, data[:65536], len(data))
 
 
 def _inspect(path: Path) -> TableSource:

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sanitizer.errors import EXIT_INPUT, InputError
-from sanitizer.tables import FrameBatch, RecordsBatch, TableSource, read_sources
+from sanitizer.tables import FrameBatch, RecordsBatch, TableSource, read_sources, source_from_bytes
 
 # A Genesys contact-list export: UTF-8 BOM, every header quoted, CRLF line ends.
 GENESYS_CSV = (
@@ -505,3 +505,26 @@ def test_read_sources_two_files_one_stem_raise(tmp_path: Path) -> None:
         InputError, match=r"contacts\.csv and .*contacts\.json share the table name 'contacts'"
     ):
         read_sources([tmp_path])
+
+
+@pytest.mark.parametrize(
+    ("schema", "paths"),
+    [
+        (None, []),  # why: an org without external contacts: nothing tells the columns
+        (
+            pa.schema([("key", pa.string()), ("Active", pa.bool_())]),
+            ["key", "Active"],
+        ),  # why: a data table's definition does
+    ],
+)
+def test_source_from_bytes_extracted_table_without_rows_is_one_empty_batch(
+    schema: pa.Schema | None, paths: list[str]
+) -> None:
+    source = source_from_bytes(
+        "t", b"", "jsonl", label="raw:t.jsonl", is_extracted=True, schema=schema
+    )
+    (batch,) = list(source.batches())
+    assert (batch.num_rows, batch.paths()) == (0, paths)
+    # The same bytes given by a user are a mistake.
+    with pytest.raises(InputError, match=r"raw:t\.jsonl: empty file"):
+        source_from_bytes("t", b"", "jsonl", label="raw:t.jsonl")

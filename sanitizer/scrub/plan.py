@@ -189,12 +189,16 @@ class Planner:
         )
 
     def finish(self, tables: list[TablePlan]) -> None:
-        """Fail on unknown columns (policy fail) and on table rules that name absent columns."""
+        """Fail on unknown columns (policy fail) and on table rules that name absent columns.
+
+        A table without rows whose columns nothing tells (an org without external contacts) has no
+        column a rule could miss, and no rows a persona would name.
+        """
         if self.unknown:
             raise UnknownColumnsError(self.unknown)
         for glob, column, source in self.rules.table_columns():
             matched = [t for t in tables if fnmatch.fnmatchcase(t.name, glob)]
-            if matched and not any(column in t.columns for t in matched):
+            if matched and not any(column in t.columns or not t.columns for t in matched):
                 names = ", ".join(t.name for t in matched[:3])
                 raise RulesError(
                     f"{source}: tables.{glob}.columns: the rule names column {column!r}, "
@@ -202,7 +206,7 @@ class Planner:
                 )
         for table in tables:
             for glob, persona in self.rules.personas.items():
-                if fnmatch.fnmatchcase(table.name, glob):
+                if fnmatch.fnmatchcase(table.name, glob) and table.columns:
                     missing = [
                         c
                         for c in (persona.first_name, persona.last_name, persona.email)

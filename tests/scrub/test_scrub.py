@@ -26,7 +26,7 @@ from sanitizer.report.model import ScrubReport
 from sanitizer.rules import RuleSet, read_rules
 from sanitizer.scrub import scrub
 from sanitizer.shipped import rules_dir
-from sanitizer.tables import read_sources
+from sanitizer.tables import read_sources, source_from_bytes
 
 from .conftest import Run, ScrubTables, read_rows
 
@@ -268,6 +268,61 @@ def test_scrub_records_with_optional_keys_convert_to_every_format(
         "Elm Street",
     ):
         assert original.encode() not in published
+
+
+# Records whose fields differ: a field absent from the first record, a key absent from the first
+# record's nested object, a null before a string, lists of objects with different keys.
+UNEVEN: list[dict[str, Any]] = [
+    {"id": "1", "firstName": "Ada", "z": None, "address": {"city": "Springfield"}},
+    {
+        "id": "2",
+        "firstName": "Grace",
+        "z": "text now",
+        "personalEmail": "grace@example.net",
+        "address": {"city": "Shelbyville", "postalCode": "12345"},
+        "lineId": {"ids": [{"userId": "U4ae4ab01f3d88ab2"}], "displayName": "Grace H."},
+        "externalIds": [{"externalSource": {"id": "crm"}, "value": "CRM-3221721"}],
+    },
+    {"id": "3", "firstName": "Alan", "externalIds": [{"value": "CRM-1", "note": "kept"}]},
+]
+
+
+@pytest.mark.parametrize(
+    "output_format",
+    [
+        "parquet",  # why: a Parquet schema was inferred from the first record, then fixed
+        "csv",  # why: a CSV header is written with the first batch
+        None,  # why: JSON kept every field already; it must go on doing so
+    ],
+)
+@pytest.mark.parametrize("batch_rows", [100, 1])  # why: 1 puts the later fields in later batches
+def test_scrub_fields_only_later_records_have_are_kept(
+    scrub_tables: ScrubTables, output_format: str | None, batch_rows: int
+) -> None:
+    rules = KEEP + "  - {match: '^(z|externalIds.*note)$', operator: keep, reason: test data}\n"
+    run = scrub_tables(
+        {"ext.json": UNEVEN}, rules, output_format=output_format, batch_rows=batch_rows
+    )
+    out = read_rows(run.result.outputs[0])
+    if output_format == "csv":
+        # A flat file: one column per leaf path (lists as JSON text), every record's.
+        assert list(out[0]) == [
+            "id", "firstName", "z", "address.city", "personalEmail", "address.postalCode",
+            "lineId.ids", "lineId.displayName", "externalIds",
+        ]  # fmt: skip
+        assert json.loads(out[2]["externalIds"])[0]["note"] == "kept"
+        assert out[1]["personalEmail"] and out[1]["address.postalCode"]
+        return
+    second, third = out[1], out[2]
+    assert (out[0]["id"], second["z"]) == ("1", "text now")
+    assert second["personalEmail"] not in (None, "grace@example.net")
+    assert second["address"]["postalCode"] != "12345"
+    assert second["lineId"]["displayName"] and second["lineId"]["ids"][0]["userId"]
+    assert second["externalIds"][0]["externalSource"] == {"id": "crm"}
+    assert third["externalIds"][0]["note"] == "kept"
+    # The report's columns are the output's (each leaf path is in some output record).
+    leaves = {c.name for c in run.result.report.tables[0].columns}
+    assert {"personalEmail", "lineId.ids[].userId", "externalIds[].note"} <= leaves
 
 
 def test_scrub_csv_non_pii_fields_are_byte_identical(
@@ -716,6 +771,32 @@ def test_scrub_persona_naming_absent_column_raises(scrub_tables: ScrubTables) ->
         )
 
 
+def test_scrub_extracted_tables_without_rows_publish_empty_tables(
+    tmp_path: Path, keyring_a: Keyring
+) -> None:
+    # An org without external contacts, and a data table nobody filled: the rules name their columns
+    # and a persona, which no row contradicts; the data table's output keeps its definition's columns.
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "version: 1\nextends: [default]\ntables:\n  contacts:\n    columns:\n"
+        "      workEmail: {entity: EMAIL_ADDRESS}\n"
+        "    persona: {first_name: firstName, last_name: lastName, email: workEmail}\n"
+        "  blocked:\n    columns:\n      key: {entity: PHONE_NUMBER}\n",
+        encoding="utf-8",
+    )
+    schema = pa.schema([("key", pa.string()), ("Active", pa.bool_())])
+    sources = [
+        source_from_bytes("contacts", b"", "jsonl", label="raw:contacts.jsonl", is_extracted=True),
+        source_from_bytes(
+            "blocked", b"", "jsonl", label="raw:blocked.jsonl", is_extracted=True, schema=schema
+        ),
+    ]
+    result = scrub(sources, read_rules(rules), keyring_a, tmp_path / "out", output_format="parquet")
+    assert [(t.name, t.rows) for t in result.report.tables] == [("contacts", 0), ("blocked", 0)]
+    assert pq.read_table(tmp_path / "out" / "contacts.parquet").num_rows == 0
+    assert pq.read_table(tmp_path / "out" / "blocked.parquet").schema == schema
+
+
 def test_scrub_nlp_model_not_installed_is_a_config_error(
     scrub_tables: ScrubTables, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -938,7 +1019,7 @@ from pathlib import Path
 from sanitizer.keyring import Keyring
 from sanitizer.rules import read_rules
 from sanitizer.scrub import scrub
-from sanitizer.tables import read_sources
+from sanitizer.tables import read_sources, source_from_bytes
 files = Path(sys.argv[1])
 scrub(read_sources([files]), read_rules(files / "rules.yaml"),
       Keyring(b"presidio-import-test-key-0123456789", source="tests"), Path(sys.argv[2]), workers=1)
