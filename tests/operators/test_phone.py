@@ -51,7 +51,9 @@ def e164(text: str, region: str = "US") -> str:
         ("+61 2 5550 1234", "US", r"\+61 2 (5550|7010) \d{4}", "ACMA blocks under the same area"),
         ("(03) 7010 1234", "AU", r"\(03\) (5550|7010) \d{4}", "ACMA, national layout"),
         ("0491 570 156", "AU", r"0491 57\d \d{3}", "ACMA's listed mobile numbers"),
-        ("+33 1 00 00 00 00", "US", r"\+44 1632 960\d{3}", "no French range: the pool"),
+        ("+33 1 00 00 00 00", "US", r"\+33 1 99 00 \d\d \d\d", "Arcep's fiction block for zone 01"),
+        ("+33 6 00 00 00 00", "US", r"\+33 6 39 98 \d\d \d\d", "French mobiles: 06 39 98"),
+        ("+49 30 0000000", "US", r"\+44 1632 960\d{3}", "no German range: the pool"),
         ("call me maybe", "US", r"\+441632960\d{3}", "not a phone at all: a pool number"),
     ],
 )

@@ -305,11 +305,19 @@ def test_scrub_phone_keeps_country_and_area_in_a_fiction_range(
 
 
 def test_scrub_phone_without_a_fiction_range_goes_to_the_pool(scrub_tables: ScrubTables) -> None:
-    # ARCEP's fiction numbers (01 99 00 xx xx): France has no configured range, so the pool serves.
-    out = scrub_tables({"t.csv": [{"id": "1", "Phone": "+33 1 99 00 12 34"}]}, KEEP).rows("t")[0][
+    # Germany has no configured range, so the pool serves.
+    out = scrub_tables({"t.csv": [{"id": "1", "Phone": "+49 30 0000000"}]}, KEEP).rows("t")[0][
         "Phone"
     ]
     assert _e164(out, "GB").startswith("+441632960")
+
+
+def test_scrub_french_phone_gets_arceps_fiction_block(scrub_tables: ScrubTables) -> None:
+    # Arcep keeps 01 99 00 xx xx for fiction (numbering plan art. 2.5.12): a Paris number stays French.
+    out = scrub_tables({"t.csv": [{"id": "1", "Phone": "+33 1 99 00 12 34"}]}, KEEP).rows("t")[0][
+        "Phone"
+    ]
+    assert out.startswith("+33 1 99 00 ") and out != "+33 1 99 00 12 34"
 
 
 def test_scrub_emails_land_at_reserved_domains(
