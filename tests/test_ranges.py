@@ -47,7 +47,7 @@ def test_shipped_ranges_each_cite_a_source_and_parse_in_their_country():
 
 def test_shipped_ranges_have_one_fallback_per_country():
     fallbacks = [r.country for r in SHIPPED.phones.ranges if r.is_fallback]
-    assert sorted(fallbacks) == sorted(set(fallbacks)) == ["AU", "GB"]
+    assert sorted(fallbacks) == sorted(set(fallbacks)) == ["AU", "FR", "GB"]
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,8 @@ def test_shipped_ranges_have_one_fallback_per_country():
         ("+61491570156", True, "a listed ACMA mobile"),
         ("+61491570157", True, "another listed ACMA mobile"),
         ("+61491570160", False, "an unlisted number in the same hundred"),
-        ("+33100000000", False, "no French range"),
+        ("+33100000000", False, "a French number outside Arcep's fiction roots"),
+        ("+33199001234", True, "Arcep: 01 99 00 xx xx"),
         ("12125550123", False, "not E.164: no plus"),
         ("+1 212 555 0123", False, "not E.164: spaces"),
         ("", False, "empty"),

@@ -40,6 +40,9 @@ class OperatorContext:
     substitute: Callable[[str, list[str]], list[str]] | None = None
     # Keeps fake name words from spelling an original full name (original words, fake words) -> words.
     apart: Callable[[list[str], list[str]], list[str]] | None = None
+    # Replacements of values through the run's map of this context's channel (the scrub engine's): the
+    # phone operator maps the numbers of a cell that holds several as if each stood alone.
+    replace_own: Callable[[list[str]], list[str]] | None = None
 
 
 class Operator(ABC):
@@ -68,3 +71,8 @@ class Operator(ABC):
     def respell(self, value: str, replacement: str, ctx: OperatorContext) -> str:
         """`replacement` (chosen for another spelling of the same value) in `value`'s own layout."""
         return replacement
+
+    def parts(self, values: list[str], ctx: OperatorContext) -> list[str]:
+        """Values inside these values that `replace` maps on their own through `ctx.replace_own` (the
+        numbers of a phone cell that holds several); the run maps them first, in its own process."""
+        return []

@@ -2,8 +2,10 @@
 
 NANP numbers keep their area code and get line 555-0100..0199; UK numbers get Ofcom's drama block
 for their area code (mobiles 07700 900xxx, else 01632 960xxx); Australian numbers ACMA's blocks;
-every other country, and values that are not phone numbers at all, the configured pool. The output
-keeps the input's layout (digits replaced in place) when the digit count allows, else it is E.164.
+every other country the configured pool. The output keeps the input's layout (digits replaced in
+place) when the digit count allows, else it is E.164. A cell that is not one number (a placeholder,
+several numbers, a number with a label or an extension, a partial number) is cut into parts
+(`phone_cells`): each number is replaced as it would be alone, the rest of the text is kept.
 
 Generation lives here; membership (is this output safe?) lives in `sanitizer/ranges.py`, so the
 verifier never trusts this code.
@@ -11,6 +13,7 @@ verifier never trusts this code.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
@@ -24,9 +27,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from phonenumbers import PhoneNumberType
 
-from sanitizer.entities import namespace
+from sanitizer.entities import namespace, normalize_phone
 from sanitizer.errors import ConfigError
 from sanitizer.operators.base import Operator, OperatorContext, OperatorParams
+from sanitizer.operators.phone_cells import (
+    cell_parts,
+    is_unsafe,
+    masked,
+    may_hold_parts,
+    number_test,
+    replace_cells,
+)
 from sanitizer.operators.phone_numbers import (
     NANP_SPELLING,
     ParsedPhone,
@@ -36,9 +47,11 @@ from sanitizer.operators.phone_numbers import (
     parse_phone,
     read_nanp,
     render,
+    split_country_code,
 )
 from sanitizer.ranges import PhoneBlock, PhoneRange, SafeRanges
 
+_NON_DIGITS = re.compile(r"[^0-9]+")
 _GEOGRAPHIC = frozenset(
     {PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 )
@@ -71,11 +84,30 @@ class PhoneOperator(Operator):
         )
         rest = [i for i in range(len(values)) if i not in done]
         each = _replace_each([values[i] for i in rest], ctx, params, plan, home_cc)
+        cells = [rest[k] for k, text in enumerate(each) if text is None]  # not one number
+        made = iter(_replace_cells([values[i] for i in cells], ctx, plan, home_cc) if cells else ())
+        filled = [text if text is not None else next(made) for text in each]
         out = list(values)
         shared: dict[str, str] = {}  # a safe block is small: many inputs share one output string
-        for i, text in chain(done.items(), zip(rest, each, strict=True)):
+        for i, text in chain(done.items(), zip(rest, filled, strict=True)):
             out[i] = shared.setdefault(text, text)
         return out
+
+    def parts(self, values: list[str], ctx: OperatorContext) -> list[str]:
+        """The numbers and partial numbers inside cells that hold more than one number, or more than
+        a number: the run maps them on their own first."""
+        regions = tuple(ctx.regions)
+        found: set[str] = set()
+        for i in may_hold_parts(values):
+            value = values[i]
+            phone = parse_phone(value, ctx.default_region, regions)
+            if phone.country_code is not None and not phone.extension:
+                continue
+            for part in cell_parts(value, number_test(ctx)):
+                piece = value[part.start : part.end]
+                if part.kind != "digits" and piece.strip() != value.strip():
+                    found.add(piece)
+        return sorted(found)
 
     def is_independent(self, params: OperatorParams) -> bool:
         """Without `unique`, a number's pick depends on the number, the key and `ctx.avoid` only."""
@@ -88,8 +120,9 @@ class PhoneOperator(Operator):
 
 def _replace_each(
     values: list[str], ctx: OperatorContext, params: PhoneParams, plan: _Plan, home_cc: str
-) -> list[str]:
-    """The per-value path: parse, keyed digest, probe the groups, lay out, read back."""
+) -> list[str | None]:
+    """The per-value path: parse, keyed digest, probe the groups, lay out, read back. None for a value
+    that is not one number (no country read, or an extension after it): see `_replace_cells`."""
     regions = tuple(ctx.regions)
     # Everyday North American spellings (most contact-centre data) by one regex, the rest parsed.
     nanp = [read_nanp(value, home_cc) for value in values]
@@ -102,9 +135,12 @@ def _replace_each(
     if params.unique:
         order.sort(key=digests.__getitem__)
     picker = _Picker(ctx.avoid, params.unique)
-    out = list(values)
+    out: list[str | None] = list(values)
     for i in order:
         phone = parsed[i]
+        if phone.country_code is None or phone.extension:
+            out[i] = None
+            continue
         groups = plan.groups_for(phone.country_code, phone.national)
         number, group = picker.pick(groups, int.from_bytes(digests[i][:8], "big"), phone)
         fast = nanp[i]
@@ -120,6 +156,57 @@ def _replace_each(
             text = _layout(values[i], phone, number, ctx.default_region, regions, same_shape)
         out[i] = text
     return out
+
+
+def _replace_cells(values: list[str], ctx: OperatorContext, plan: _Plan, home_cc: str) -> list[str]:
+    own = ctx.replace_own
+    if own is None:  # outside a run (a direct call): the numbers are mapped here
+        return replace_cells(
+            values,
+            ctx,
+            lambda parts: PhoneOperator().replace(parts, ctx),
+            lambda text: _partial(text, ctx, plan, home_cc),
+        )
+    return replace_cells(values, ctx, own, lambda text: _partial(text, ctx, plan, home_cc))
+
+
+def _partial(text: str, ctx: OperatorContext, plan: _Plan, home_cc: str) -> str:
+    """A partial number ("212 555 014": too short or too long to be one) with each digit replaced by
+    the digits, in order, of a keyed safe number for it (the country's, and for a North American
+    partial its area's): "212 555 01X". Never its own digits, an original, or a valid number outside
+    the safe ranges; failing that (no safe number long enough), the safe number itself in E.164."""
+    regions = tuple(ctx.regions)
+    digits = _NON_DIGITS.sub("", text)
+    international = text.lstrip().startswith("+")
+    cc = (split_country_code(digits) or "") if international else home_cc
+    national = digits[len(cc) :] if international else digits
+    trunk = ""
+    if not international and cc != "1" and national.startswith("0"):
+        trunk, national = "0", national[1:]
+    groups = plan.groups_for(cc or None, national.ljust(10, "0") if cc == "1" else national)
+    if not groups:
+        return masked(text)
+    key = parse_phone(text, ctx.default_region, regions).key
+    [digest] = ctx.keyring.digests(namespace(ctx.entity), [key])
+    keyed = int.from_bytes(digest[:8], "big")
+    first = ""
+    for group in groups:
+        for step in range(min(group.size, 100)):
+            number = group.at((keyed + step) % group.size)
+            first = first or number
+            number_cc = split_country_code(number) or ""
+            same = number_cc == cc and not international
+            sources = (trunk + number[len(number_cc) :] if same else number, number)
+            fill = next((s[: len(digits)] for s in sources if len(s) >= len(digits)), None)
+            if fill is None or fill == digits:
+                continue
+            spread = iter(fill)
+            out = "".join(next(spread) if "0" <= ch <= "9" else ch for ch in text)
+            if normalize_phone(out, ctx.default_region, regions) in ctx.avoid:
+                continue
+            if not is_unsafe(out, ctx):
+                return out
+    return "+" + first
 
 
 def _first_probes(

@@ -23,11 +23,13 @@ _COUNTRY_CODES = frozenset(str(cc) for cc in phonenumbers.COUNTRY_CODE_TO_REGION
 
 
 class ParsedPhone(NamedTuple):
-    """A value's identity (`key`: E.164, or digits when it is no phone) and its country parts."""
+    """A value's identity (`key`: E.164, or digits when it is no phone), its country parts, and the
+    extension phonenumbers read after the number ("ext 12", "x12"), if any."""
 
     key: str
     country_code: str | None
     national: str | None
+    extension: str = ""
 
 
 # A North American number in an everyday spelling: (212) 555-0177, 212.555.0177, +1 212 555 0177,
@@ -138,7 +140,7 @@ def _parse_slow(value: str, default_region: str, regions: tuple[str, ...]) -> Pa
 def _parsed(number: PhoneNumber) -> ParsedPhone:
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     cc = str(number.country_code)
-    return ParsedPhone(e164, cc, e164[1 + len(cc) :])
+    return ParsedPhone(e164, cc, e164[1 + len(cc) :], number.extension or "")
 
 
 @lru_cache(maxsize=256)

@@ -137,6 +137,7 @@ class Mapper:
             find_spans=self.find_spans,
             substitute=self.substitute,
             apart=self.apart,
+            replace_own=lambda values: self.replace(channel, values),
         )
 
     def _compute(self, channel: Channel, values: list[str]) -> None:
@@ -147,6 +148,9 @@ class Mapper:
             and operator.is_independent(context.params)
             and parallel.can_fork(self.workers)
         ):
+            inner = operator.parts(values, context)
+            if inner:  # mapped (and remembered for the verifier) here: a worker's map dies with it
+                self.replace(channel, inner)
             size = -(-len(values) // (self.workers * 4))
             chunks = [values[i : i + size] for i in range(0, len(values), size)]
             parts = parallel.fork_map(

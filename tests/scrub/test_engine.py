@@ -305,11 +305,19 @@ def test_scrub_phone_keeps_country_and_area_in_a_fiction_range(
 
 
 def test_scrub_phone_without_a_fiction_range_goes_to_the_pool(scrub_tables: ScrubTables) -> None:
-    # ARCEP's fiction numbers (01 99 00 xx xx): France has no configured range, so the pool serves.
-    out = scrub_tables({"t.csv": [{"id": "1", "Phone": "+33 1 99 00 12 34"}]}, KEEP).rows("t")[0][
+    # Germany has no configured range, so the pool serves.
+    out = scrub_tables({"t.csv": [{"id": "1", "Phone": "+49 30 0000000"}]}, KEEP).rows("t")[0][
         "Phone"
     ]
     assert _e164(out, "GB").startswith("+441632960")
+
+
+def test_scrub_french_phone_gets_arceps_fiction_block(scrub_tables: ScrubTables) -> None:
+    # Arcep keeps 01 99 00 xx xx for fiction (numbering plan art. 2.5.12): a Paris number stays French.
+    out = scrub_tables({"t.csv": [{"id": "1", "Phone": "+33 1 99 00 12 34"}]}, KEEP).rows("t")[0][
+        "Phone"
+    ]
+    assert out.startswith("+33 1 99 00 ") and out != "+33 1 99 00 12 34"
 
 
 def test_scrub_emails_land_at_reserved_domains(
@@ -753,3 +761,33 @@ def test_names_of_a_text_are_the_names_of_every_row_that_holds_it(
             expected[note].update(handles(words))  # run together: "annlee"
     found = _names_of(cells, _RowNames(batch, ["First", "Last"]))
     assert found == [frozenset(expected[text]) for text in cells.distinct]
+
+
+def test_scrub_phone_cells_that_are_not_one_number_pass_verification(
+    scrub_tables: ScrubTables,
+) -> None:
+    # Placeholders stay, each number of a cell is replaced as in the column beside it, labels stay,
+    # extensions are masked, a partial number gets safe digits; the verifier passes (scrub raises else).
+    cells = {
+        "N/A": "N/A",
+        "unknown": "unknown",
+        "2125550143,2125550144": r"21255501\d\d,21255501\d\d",
+        "+1 415 555 0101; (646) 555-0102 / 0113 496 0777": (
+            r"\+1 415 555 01\d\d; \(646\) 555-01\d\d / \+44 113 496 0\d{3}"
+        ),
+        "+1 (212) 555-0147 (mobile)": r"\+1 \(212\) 555-01\d\d \(mobile\)",
+        "212 555 0147 ext 12": r"212 555 01\d\d ext \*\*",
+        "212 555 014": r"212 555 01\d",
+    }
+    alone = ["2125550143", "2125550144", "(212) 555-0147", "+1 415 555 0101", "(646) 555-0102"]
+    rows = [
+        {"id": str(i), "Phone": cell, "Phone2": alone[i % len(alone)]}
+        for i, cell in enumerate(cells)
+    ]
+    out = scrub_tables({"t.csv": rows}, KEEP).rows("t")
+    for row, (cell, expected) in zip(out, cells.items(), strict=True):
+        assert re.fullmatch(expected, row["Phone"]), (cell, row["Phone"])
+    assert out[2]["Phone"].split(",") == [out[0]["Phone2"], out[1]["Phone2"]]
+    assert out[4]["Phone"].startswith("+1 (212) " + out[2]["Phone2"][6:])
+    for number in ["2125550143", "2125550144", "2125550147", "4155550101", "6465550102"]:
+        assert not any(number in re.sub(r"\D", "", r["Phone"] + r["Phone2"]) for r in out)
