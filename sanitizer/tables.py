@@ -14,7 +14,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, pairwise
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -271,7 +271,7 @@ def _keys_checked(batch: RecordsBatch, source: TableSource) -> RecordsBatch:
             if _PHONE_KEY.search(path) or any(_data_like(k) and not k.isdigit() for k in keys)
             else "a person's name"
             if any(_person_like(key, words_at_least=2) for key in keys)
-            else None
+            else next(filter(None, map(pii_in_name, keys)), None)
         )
         if what:
             record = batch.start_row + batch.first_row(path) + 1
@@ -359,6 +359,7 @@ def _check(source: TableSource, head: bytes, size: int) -> TableSource:
             raise InputError(f"{path}: unreadable Parquet file ({type(exc).__name__})") from None
         source.is_nested = any(pa.types.is_nested(f.type) for f in schema)
         source.header = schema.names
+        _check_names(schema.names, source, "column")
         return source
     if b"\x00" in head:
         raise InputError(f"{path}: binary file (NUL bytes), expected UTF-8 {fmt.upper()} text")
@@ -416,11 +417,44 @@ def _read_csv_header(source: TableSource, head: bytes) -> None:
             f"{source.path}: row 0 (header): column {column} holds a person's name like the values "
             "below it, not a column name: the first line must name the columns"
         )
+    _check_names(names, source, "row 0 (header): column")
     source.header = names
 
 
 _EMAIL_CELL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _PHONE_CELL = re.compile(r"\+?[\d\s().\-/]+")
+
+
+def _check_names(names: Sequence[str], source: TableSource, where: str) -> None:
+    """Column names that hold personal data stop the run (`pii_in_name`), naming the column by number."""
+    for index, name in enumerate(names, start=1):
+        held = pii_in_name(name)
+        if held:
+            raise InputError(
+                f"{source.path}: {where} {index}'s name holds {held}: a column name must not hold "
+                "personal data (it would be kept in the output and shown in the report); rename it"
+            )
+
+
+# A phone number inside a longer name ("Call 212-555-0143 re"): nine digits or more in one run.
+_PHONE_IN_NAME = re.compile(r"(?<![\w+])\+?\d[\d\s().\-/]{7,}\d")
+_NAME_WORDS = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
+def pii_in_name(name: str) -> str | None:
+    """What personal data a column name or key holds inside it ("Notes for ada@example.com", "Call
+    212-555-0143 re", "contact of Ada Lovelace"): such a name is kept in the output and shown in the
+    report. None for an ordinary name; digits alone may be an id."""
+    if _EMAIL_CELL.search(name):
+        return "an email address"
+    if not name.isdigit() and any(
+        sum(c.isdigit() for c in m.group()) >= 9 for m in _PHONE_IN_NAME.finditer(name)
+    ):
+        return "a phone number"
+    words = _NAME_WORDS.findall(name)
+    if any(_person_like(f"{a} {b}", words_at_least=2) for a, b in pairwise(words)):
+        return "a person's name"
+    return None
 
 
 def _data_like(name: str) -> str | None:

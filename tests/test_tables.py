@@ -287,6 +287,25 @@ BAD_INPUTS: list[tuple[str, str, bytes, str]] = [
         b"7;Ada Lovelace;London\n8;Alan Turing;Wilmslow\n9;Marie Curie;Paris\n",
         "row 0 (header): column 2 holds a person's name like the values below it",
     ),
+    # Personal data inside a column's name: kept in the output and shown in every report.
+    (
+        "header-holds-email",
+        "t.csv",
+        b"id,Notes for ada.lovelace@example.com\n1,x\n",
+        "row 0 (header): column 2's name holds an email address",
+    ),
+    (
+        "header-holds-phone",
+        "t.csv",
+        b"id,Call 212-555-0143 re\n1,x\n",
+        "row 0 (header): column 2's name holds a phone number",
+    ),
+    (
+        "header-holds-name",
+        "t.csv",
+        b"id,Balance,contact of Ada Lovelace\n1,2,x\n",
+        "row 0 (header): column 3's name holds a person's name",
+    ),
 ]
 
 
@@ -429,7 +448,24 @@ BAD_BODIES: list[tuple[str, str, bytes, str, list[str]]] = [
         "record 2: a key holds a person's name, not a field name",
         ["Ada", "Lovelace", "prefs"],
     ),
+    (
+        "json-key-holds-name-and-phone",
+        "t.json",
+        b'[{"id": 1, "contact of Ada Lovelace": 1, "phone 07700 900123 owner": 2}]',
+        "record 1: a key holds a person's name, not a field name",
+        ["Ada", "Lovelace", "07700"],
+    ),
 ]
+
+
+def test_csv_headers_that_merely_resemble_data_are_names(tmp_path: Path) -> None:
+    header = (
+        "Account Manager,Grace Period,Will Call,Mark Down Rate,Emergency Contact Name,"
+        "Billing Address Line 1,Jan 2024 balance,Order 20240517,CallRecordLastAttempt-HomePhone"
+    )
+    path = _write(tmp_path / "t.csv", f"{header}\n{','.join('1' * 9)}\n".encode())
+    (source,) = read_sources([path])
+    assert source.header == header.split(",")
 
 
 def test_json_keys_that_merely_resemble_data_are_names(tmp_path: Path) -> None:
