@@ -158,6 +158,14 @@ _IBAN_LIKE = re.compile(
     rf"[A-Za-z]{{2}}{_APART}{{0,2}}\d{{2}}(?:{_APART}{{0,3}}[A-Za-z0-9]){{11,}}"
 )
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+# Four numbers of up to three digits joined by dots, hyphens or "_": an IPv4 address however written.
+_IPV4_LIKE = re.compile(r"(?<![\w.])\d{1,3}(?:[._\-]\d{1,3}){3}(?![\d]|\.\d)")
+
+
+def _four_numbers(text: str) -> str:
+    return ".".join(str(int(n)) for n in re.findall(r"\d+", text))
+
+
 _ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")  # a URL escape ("%2E", "%40")
 # An ASCII text's bytes with every byte that is not a letter made a space: its split is the text's
 # letter runs, a name word joined by "'" in pieces (see _ascii_words).
@@ -468,6 +476,12 @@ class _Checker:
             for v in values.get("IBAN_CODE", ())
             if len(compact := _NOT_ALNUM.sub("", v).upper()) >= 15
         }
+        # IPv4 addresses by their four numbers: "203.0.113.077" and "ec2-203-0-113-77" are 203.0.113.77.
+        self.ipv4 = {
+            _four_numbers(v)
+            for v in values.get("IP_ADDRESS", ())
+            if _IPV4_LIKE.fullmatch(v.strip())
+        }
         self.card_sizes = sorted({len(c) for c in self.cards})
         self.iban_sizes = sorted({len(c) for c in self.ibans})
         self.name_words = {
@@ -619,6 +633,11 @@ class _Checker:
         if self.cards:  # grouped by anything ("4929_1234_5678_9015"): thirteen digits or more
             digits = pc.count_substring_regex(array, r"[0-9]")
             wanted = pc.or_(wanted, pc.greater_equal(digits, 13))
+        if self.ipv4:
+            wanted = pc.or_(
+                wanted,
+                pc.match_substring_regex(array, r"[0-9]{1,3}(?:[._\-][0-9]{1,3}){3}"),
+            )
         if self.ibans:
             wanted = pc.or_(
                 wanted, pc.match_substring_regex(array, r"[A-Za-z]{2}[^A-Za-z0-9]{0,2}[0-9]{2}")
@@ -699,6 +718,10 @@ class _Checker:
             _IBAN_LIKE, _NOT_ALNUM, value, self.ibans, self.iban_sizes, upper=True
         ):
             problems.append(("original-value", "IBAN_CODE"))
+        if self.ipv4 and any(
+            _four_numbers(m.group()) in self.ipv4 for m in _IPV4_LIKE.finditer(value)
+        ):
+            problems.append(("original-value", "IP_ADDRESS"))
         if (
             self.specific
             and (" " in folded or "\n" in value)

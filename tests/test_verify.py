@@ -955,6 +955,26 @@ def test_verify_an_original_card_or_iban_grouped_otherwise_is_a_finding(
 
 
 @pytest.mark.parametrize(
+    ("note", "found"),
+    [
+        ("from 203.0.113.77 today", True),  # inside a text, not only a whole value
+        ("from 203.0.113.077 today", True),  # a number zero-padded
+        ("host ec2-203-0-113-77.compute.example.com", True),
+        ("203_0_113_77", True),
+        ("from 203.0.113.78 today", False),
+        ("version 1.203.0.113.77", False),  # five numbers: no address
+    ],
+)
+def test_verify_an_original_ip_address_written_otherwise_is_a_finding(
+    note: str, found: bool
+) -> None:
+    checker = _Checker(Originals({"IP_ADDRESS": {"203.0.113.77"}}), default_safe_ranges(), REGIONS)
+    problems = checker.content(note, check_ranges=False)
+    assert (("original-value", "IP_ADDRESS") in problems) is found
+    assert checker.suspects([note], False)[0] == [0]
+
+
+@pytest.mark.parametrize(
     "note", ["card 4111 1111 1111 1112", "GB82 WEST 1234 5698 7654 33", "4111 1111 1111"]
 )
 def test_verify_other_card_and_iban_numbers_pass(note: str) -> None:

@@ -119,6 +119,8 @@ _IBAN_GROUP = re.compile(r"[A-Za-z0-9]+")
 IPV4 = re.compile(
     r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)"
 )  # "from 192.0.2.10." ends a sentence
+# Four numbers joined by "-" or "_": an IP address in a host name ("ec2-203-0-113-77") or written so.
+_IP_APART = re.compile(r"(?<![\w.])\d{1,3}(?:[-_]\d{1,3}){3}(?![\d])")
 IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 SSN = re.compile(r"(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])")
 _CONTEXT_WORD = re.compile(r"\w+")
@@ -529,6 +531,20 @@ class TextScanner:
                     found.append(
                         Span(match.start(), match.end(), entity, 1.0, "KnownValueRecognizer")
                     )
+            if hints & HAS_DIGIT and ("-" in text or "_" in text):
+                # The run's own IP addresses in a host name or written with "-" or "_"
+                # ("ec2-203-0-113-77.compute.example.com", "203_0_113_77").
+                for match in _IP_APART.finditer(text):
+                    if self.known_values.get(_dotted(match.group())) == entities.IP_ADDRESS:
+                        found.append(
+                            Span(
+                                match.start(),
+                                match.end(),
+                                entities.IP_ADDRESS,
+                                1.0,
+                                "KnownValueRecognizer",
+                            )
+                        )
         for name in self.names.find(text, row_names):
             found.append(person_span(name, "NameFinder"))
         return resolve_overlaps(found)
@@ -662,7 +678,7 @@ class TextScanner:
                     )
                     break
         for match in IPV4.finditer(text):
-            if _is_ip(match.group()):
+            if _is_ip(match.group()) or _is_ip(_dotted(match.group())):  # "203.0.113.077" too
                 out.append(
                     Span(match.start(), match.end(), entities.IP_ADDRESS, 0.6, "IpRecognizer")
                 )
@@ -882,6 +898,11 @@ class PendingContacts:
     def cancel(self) -> None:
         if self.submitted is not None:
             self.submitted.cancel()
+
+
+def _dotted(text: str) -> str:
+    """An IPv4 address's four numbers as Python reads an address ("203-0-113-077" → 203.0.113.77)."""
+    return ".".join(str(int(part)) for part in _DIGIT_RUN.findall(text))
 
 
 def _is_ip(text: str) -> bool:

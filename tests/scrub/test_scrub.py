@@ -555,6 +555,25 @@ def test_scrub_cards_and_ibans_grouped_otherwise_in_notes_are_replaced(
     assert row["Notes"].startswith("card ") and row["Notes"].endswith(" and more")
 
 
+def test_scrub_the_rows_own_ip_address_written_otherwise_in_notes_is_replaced(
+    tmp_path: Path, keyring_a: Keyring
+) -> None:
+    # A zero-padded number, a host name and "_" kept the row's address in its note.
+    (tmp_path / "in").mkdir()
+    note = "from 203.0.113.077; host ec2-203-0-113-77.compute.example.com; ip 203_0_113_77 ok"
+    (tmp_path / "in" / "t.csv").write_text(
+        f'Name,IP Address,Notes\nAda Lovelace,203.0.113.77,"{note}"\n', encoding="utf-8"
+    )
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KEEP, encoding="utf-8")
+    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
+    assert result.report.status == "verified"
+    (row,) = read_rows(tmp_path / "out" / "t.csv")
+    numbers = re.findall(r"\d+", row["Notes"])
+    assert "113" not in numbers and "077" not in numbers
+    assert row["Notes"].startswith("from ") and row["Notes"].endswith(" ok")
+
+
 def test_scrub_the_rows_own_email_disguised_in_notes_is_replaced(
     tmp_path: Path, keyring_a: Keyring
 ) -> None:
