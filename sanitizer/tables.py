@@ -331,6 +331,15 @@ def source_from_bytes(
     return _check(source, data[:65536], len(data))
 
 
+def read_output(path: Path) -> TableSource:
+    """A published output, read back for verification: a table without rows may be an empty file
+    (JSON Lines, or a CSV whose input had no columns either), read as a table of no rows."""
+    with path.open("rb") as handle:
+        if not handle.read(4096).strip():
+            return source_from_bytes(path.stem, b"", "jsonl", label=str(path), is_extracted=True)
+    return read_sources([path])[0]
+
+
 def _inspect(path: Path) -> TableSource:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -359,6 +368,8 @@ def _check(source: TableSource, head: bytes, size: int) -> TableSource:
             raise InputError(f"{path}: unreadable Parquet file ({type(exc).__name__})") from None
         source.is_nested = any(pa.types.is_nested(f.type) for f in schema)
         source.header = schema.names
+        if source.schema is None:
+            source.schema = schema  # an output of no rows still has the input's columns
         _check_names(schema.names, source, "column")
         return source
     if b"\x00" in head:

@@ -44,7 +44,7 @@ from sanitizer.tables import (
     RecordsBatch,
     RowCells,
     TableSource,
-    read_sources,
+    read_output,
 )
 
 if TYPE_CHECKING:
@@ -901,7 +901,7 @@ def verify(
         for index, table in enumerate(tables)
         for before, after in _aligned(
             table.source.batches(step),
-            read_sources([table.output])[0].batches(step),
+            read_output(table.output).batches(step),
         )
     )
     first = next(pairs, None)

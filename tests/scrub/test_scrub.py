@@ -467,6 +467,28 @@ def test_scrub_values_a_free_text_rule_leaves_alone_keep_their_types(
     assert written.to_pylist() == table.to_pylist()
 
 
+@pytest.mark.parametrize("output_format", [None, "jsonl", "csv", "json"])
+def test_scrub_a_parquet_file_without_rows_keeps_its_columns_in_any_format(
+    tmp_path: Path, keyring_a: Keyring, output_format: str | None
+) -> None:
+    # Its output had no columns at all; converted, verification read the empty output as a bad input.
+    (tmp_path / "in").mkdir()
+    schema = pa.schema([("name", pa.string()), ("visits", pa.int64())])
+    pq.write_table(schema.empty_table(), tmp_path / "in" / "t.parquet")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KEEP, encoding="utf-8")
+    result = scrub(
+        read_sources([tmp_path / "in"]),
+        read_rules(rules),
+        keyring_a,
+        tmp_path / "out",
+        output_format=output_format,
+    )
+    assert result.report.status == "verified" and result.report.summary.rows == 0
+    if output_format is None:
+        assert pq.read_schema(tmp_path / "out" / "t.parquet").equals(schema)
+
+
 def test_scrub_timestamps_in_a_text_column_are_kept(tmp_path: Path, keyring_a: Keyring) -> None:
     # "2024-01-01 00:00:00" read as a phone: its digits were replaced ("2025-55-01 60:00:00").
     (tmp_path / "in").mkdir()
