@@ -194,21 +194,9 @@ def _e164(piece: str) -> str:
 
 
 def is_unsafe(text: str, ctx: OperatorContext) -> bool:
-    """A valid number outside the safe ranges, read as the verifier reads a phone-like run."""
-    stripped = text.strip()
-    regions: list[str | None] = [ctx.default_region]
-    if stripped.startswith("+"):
-        regions = [None]
-    elif stripped.lstrip("(").startswith("0"):  # a trunk 0: any of the run's regions
-        regions = [ctx.default_region, *ctx.regions]
-    for region in regions:
-        try:
-            number = phonenumbers.parse(stripped, region)
-        except phonenumbers.NumberParseException:
-            continue
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        if ctx.ranges.is_safe_phone(e164):
-            return False
-        if phonenumbers.is_valid_number(number):
-            return True
-    return False
+    """A valid number outside the safe ranges (read as the run reads numbers: `entities.read_phone`)."""
+    number = read_phone(text, ctx.default_region, tuple(ctx.regions))
+    if number is None:
+        return False
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return not ctx.ranges.is_safe_phone(e164) and phonenumbers.is_valid_number(number)
