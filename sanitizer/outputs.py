@@ -5,6 +5,7 @@ Nothing reaches the output folder until `publish` runs: a failed or interrupted 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import tempfile
@@ -16,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sanitizer.errors import InputError
+from sanitizer.errors import ConfigError, InputError
 from sanitizer.tables import Batch, Format, FrameBatch, RecordsBatch, TableSource, csv_text
 
 EXTENSIONS: dict[Format, str] = {
@@ -207,8 +208,16 @@ class Staging:
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self.dir = Path(tempfile.mkdtemp(prefix=".sanitizer-staging-", dir=out_dir))
+        self._is_new_out_dir = not out_dir.exists()
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            self.dir = Path(tempfile.mkdtemp(prefix=".sanitizer-staging-", dir=out_dir))
+        except OSError as exc:
+            raise ConfigError(
+                f"output folder {out_dir}: cannot be created or written "
+                f"({exc.strerror or type(exc).__name__})",
+                hint="give a folder the job's user can create and write",
+            ) from None
         self.dir.chmod(0o700)
 
     def path_for(self, source: TableSource, fmt: Format) -> Path:
@@ -226,3 +235,8 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self._is_new_out_dir:
+            with contextlib.suppress(
+                OSError
+            ):  # only while empty: a run that failed leaves no folder
+                self.out_dir.rmdir()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sanitizer.detect import NameFinder, TextScanner
+from sanitizer.errors import ConfigError
 from sanitizer.rules import RuleSet
 from sanitizer.scrub.plan import ColumnPlan, Planner, TablePlan
 from sanitizer.tables import TableSource
@@ -93,6 +94,11 @@ def suggest_rules(
         else:
             body = f"{{entity: {plan.entity}}}"
         lines.append(f"      {_quote(result.column)}: {body}  # {evidence}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"--suggest-rules {out}: cannot be written ({exc.strerror or type(exc).__name__})"
+        ) from None
     return len(unruled)

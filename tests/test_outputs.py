@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sanitizer.errors import ConfigError
 from sanitizer.outputs import Staging, TableWriter, flatten
 from sanitizer.tables import Format, TableSource, csv_text, read_sources
 
@@ -187,7 +188,51 @@ def test_staging_publish_moves_files_and_removes_staging(tmp_path: Path) -> None
 def test_staging_discard_leaves_nothing(tmp_path: Path) -> None:
     staging, out_dir = _staged(tmp_path)
     staging.discard()
+    assert not out_dir.exists()  # the staging made the folder: a failed run leaves none
+
+
+def test_staging_discard_keeps_an_output_folder_that_was_there(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    staging, out_dir = _staged(tmp_path)
+    staging.discard()
     assert list(out_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("out", "reason"),
+    [
+        pytest.param("in.csv", "File exists", id="a-file"),
+        pytest.param("in.csv/sub", "Not a directory", id="below-a-file"),
+        pytest.param(
+            "/proc/sanitizer-out", "No such file or directory", id="unwritable-system-folder"
+        ),
+    ],
+)
+def test_staging_output_folder_that_cannot_be_made_is_a_config_error(
+    tmp_path: Path, out: str, reason: str
+) -> None:
+    (tmp_path / "in.csv").write_bytes(b"a\n1\n")
+    out_dir = tmp_path / out
+    with pytest.raises(
+        ConfigError, match=rf"output folder .*{out}: cannot be created or written \({reason}\)"
+    ):
+        Staging(out_dir)
+    assert (tmp_path / "in.csv").read_bytes() == b"a\n1\n"
+
+
+def test_staging_read_only_output_folder_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Root writes anywhere, so the folder's refusal is played by mkdtemp, where the OS refuses it.
+    def refuse(**_: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("sanitizer.outputs.tempfile.mkdtemp", refuse)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(
+        ConfigError, match=r"out: cannot be created or written \(Permission denied\)"
+    ):
+        Staging(tmp_path / "out")
 
 
 def test_staging_publish_replaces_previous_output(tmp_path: Path) -> None:

@@ -434,3 +434,48 @@ def test_scrub_csv_with_another_separator_is_read_and_written_with_it(
     assert all(len(row) == len(ROWS[0]) for row in cells)
     originals = [v for v in VALUES if v != "No answer"]  # a note without PII stays as it was
     assert not any(value in line for value in originals for line in written[1:])
+
+
+@pytest.mark.parametrize(
+    ("out", "reason"),
+    [
+        pytest.param("in/contacts.csv", "File exists", id="an-input-file"),
+        pytest.param("in/contacts.csv/sub", "Not a directory", id="below-a-file"),
+    ],
+)
+def test_scrub_out_that_cannot_be_a_folder_exit_3_naming_it_and_the_reason(
+    project: Path, out: str, reason: str
+) -> None:
+    before = (project / "in" / "contacts.csv").read_bytes()
+    code, _, err = _run(
+        "scrub",
+        str(project / "in"),
+        "--out",
+        str(project / out),
+        "--rules",
+        str(project / "rules.yaml"),
+    )
+    assert code == EXIT_CONFIG, err
+    assert err.strip().splitlines() == [
+        f"error: output folder {project / out}: cannot be created or written ({reason}) "
+        "(give a folder the job's user can create and write)"
+    ]
+    assert (project / "in" / "contacts.csv").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        pytest.param("/proc/sanitizer-rules.yaml", "No such file or directory", id="system-folder"),
+        pytest.param("in", "Is a directory", id="a-folder"),
+    ],
+)
+def test_scan_suggest_rules_that_cannot_be_written_exit_3_naming_it(
+    project: Path, target: str, reason: str
+) -> None:
+    path = target if target.startswith("/") else str(project / target)
+    code, _, err = _run("scan", str(project / "in"), "--suggest-rules", path, key=None)
+    assert code == EXIT_CONFIG, err
+    assert err.strip().splitlines() == [
+        f"error: --suggest-rules {path}: cannot be written ({reason})"
+    ]
