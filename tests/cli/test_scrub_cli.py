@@ -467,7 +467,7 @@ def test_scrub_out_that_cannot_be_a_folder_exit_3_naming_it_and_the_reason(
     ("target", "reason"),
     [
         pytest.param("/proc/sanitizer-rules.yaml", "No such file or directory", id="system-folder"),
-        pytest.param("in", "Is a directory", id="a-folder"),
+        pytest.param(".", "Is a directory", id="a-folder-not-an-input"),
     ],
 )
 def test_scan_suggest_rules_that_cannot_be_written_exit_3_naming_it(
@@ -479,3 +479,43 @@ def test_scan_suggest_rules_that_cannot_be_written_exit_3_naming_it(
     assert err.strip().splitlines() == [
         f"error: --suggest-rules {path}: cannot be written ({reason})"
     ]
+
+
+def _link(name: str, to: str) -> Callable[[Path], str]:
+    def setup(project: Path) -> str:
+        (project / name).symlink_to(project / to)
+        return str(project / name)
+
+    return setup
+
+
+def _hard_link(name: str, to: str) -> Callable[[Path], str]:
+    def setup(project: Path) -> str:
+        (project / name).hardlink_to(project / to)
+        return str(project / name)
+
+    return setup
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        pytest.param(lambda p: str(p / "in" / "contacts.csv"), id="the-input-file"),
+        pytest.param(lambda p: str(p / "in" / ".." / "in" / "contacts.csv"), id="another-spelling"),
+        pytest.param(_link("link.csv", "in/contacts.csv"), id="a-symlink-to-it"),
+        pytest.param(_hard_link("hard.csv", "in/contacts.csv"), id="a-hard-link-to-it"),
+        pytest.param(lambda p: str(p / "in" / "new.csv"), id="a-new-table-in-the-input-folder"),
+    ],
+)
+def test_scan_suggest_rules_onto_an_input_exit_3_and_the_input_is_kept(
+    project: Path, target: Callable[[Path], str]
+) -> None:
+    before = (project / "in" / "contacts.csv").read_bytes()
+    path = target(project)
+    code, out, err = _run("scan", str(project / "in"), "--suggest-rules", path, key=None)
+    assert code == EXIT_CONFIG, err
+    assert len(err.strip().splitlines()) == 1
+    assert f"error: --suggest-rules {path}: would replace or join the input " in err
+    assert out == ""  # refused before the scan
+    assert (project / "in" / "contacts.csv").read_bytes() == before
+    assert not (project / "in" / "new.csv").exists()
