@@ -249,22 +249,27 @@ _PHONE_KEY = re.compile(r"(?:^|[.\[])\+\d[\d\s().\-/]{8,}\d")
 _KEY_PARTS = re.compile(r"\.|\[\]\.?")  # "prefs.Ada Lovelace", "lists[].07700 900123"
 
 
+def _data_in_keys(path: str) -> str | None:
+    """What a key of `path` holds when it is a value, not a field name (None when all are names)."""
+    keys = _KEY_PARTS.split(path)
+    return (
+        "an email address"
+        if _EMAIL_CELL.search(path)
+        else "a phone number"
+        # A number written as a phone ("07700 900123"); digits alone may be an id ({"2125550187": 1}).
+        if _PHONE_KEY.search(path) or any(_data_like(k) and not k.isdigit() for k in keys)
+        else "a person's name"
+        if any(_person_like(key, words_at_least=2) for key in keys)
+        else None
+    )
+
+
 def _keys_checked(batch: RecordsBatch, source: TableSource) -> RecordsBatch:
     """A batch whose records' keys are names: an email address, a phone number or a person's full name
     used as a key ({"ada@example.org": "primary"}, {"Ada Lovelace": true}) would be kept in the output
     and shown in the report."""
     for path in batch.paths():
-        keys = _KEY_PARTS.split(path)
-        what = (
-            "an email address"
-            if _EMAIL_CELL.search(path)
-            else "a phone number"
-            # A number written as a phone ("07700 900123"); digits alone may be an id ({"2125550187": 1}).
-            if _PHONE_KEY.search(path) or any(_data_like(k) and not k.isdigit() for k in keys)
-            else "a person's name"
-            if any(_person_like(key, words_at_least=2) for key in keys)
-            else None
-        )
+        what = _data_in_keys(path)
         if what:
             record = batch.start_row + batch.first_row(path) + 1
             raise InputError(
@@ -593,6 +598,67 @@ def _frame(record_batch: pa.RecordBatch) -> pd.DataFrame:
     return frame
 
 
+# Objects and arrays a JSON record may nest (the record itself is level 1). Real exports nest a few
+# levels; Parquet outputs hold about 32 (its reader stops at a schema depth of 100, arrays count 2).
+MAX_JSON_DEPTH = 32
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a \ud800-\udfff escape, paired or not
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # left once the parser joined the pairs
+_CONTAINER_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _too_deep(where: str) -> InputError:
+    return InputError(
+        f"{where}: nested deeper than {MAX_JSON_DEPTH} levels (the limit for a JSON record: "
+        "each object or array is one level)"
+    )
+
+
+def _record_checked(record: dict[str, Any], where: str, has_surrogates: bool) -> dict[str, Any]:
+    """A record within the nesting limit and, when its text had surrogate escapes, without a lone
+    one (it cannot be written as UTF-8). `where` names the file and record."""
+    stack: list[tuple[dict[str, Any] | list[Any], str, int]] = [(record, "", 1)]
+    while stack:
+        node, prefix, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep(where)
+        items: Any = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            is_bad_key = has_surrogates and isinstance(node, dict) and _LONE_SURROGATE.search(key)
+            path = (
+                (f"{prefix}.{key}" if prefix else str(key))
+                if isinstance(node, dict)
+                else f"{prefix}[]"
+            )
+            if is_bad_key or (
+                has_surrogates and isinstance(value, str) and _LONE_SURROGATE.search(value)
+            ):
+                shown = prefix if is_bad_key else path
+                place = "(a key path not shown: it holds data)" if _data_in_keys(shown) else shown
+                raise InputError(
+                    f"{where}: {place or '(top level)'}: invalid Unicode: a lone surrogate escape in "
+                    f"{'a key' if is_bad_key else 'the value'} (\\ud800-\\udfff without its pair)"
+                )
+            if isinstance(value, dict | list):
+                stack.append((value, path, depth + 1))
+    return record
+
+
+def _record_too_deep(text: str) -> int:
+    """The number of the first record of a JSON array nested deeper than the limit (for the error of
+    a record too deep for the parser itself)."""
+    depth = record = 0
+    for token in _CONTAINER_TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            record += depth == 2
+            if depth > MAX_JSON_DEPTH + 1:
+                break
+        elif mark in "]}":
+            depth -= 1
+    return record
+
+
 def _jsonl_records(source: TableSource) -> Iterator[dict[str, Any]]:
     path = source.path
     with source.open() as handle:
@@ -610,33 +676,42 @@ def _jsonl_records(source: TableSource) -> Iterator[dict[str, Any]]:
                 raise InputError(
                     f"{path}: line {number}: invalid JSON ({exc.msg}, column {exc.colno})"
                 ) from None
+            except RecursionError:
+                raise _too_deep(f"{path}: line {number}") from None
             if not isinstance(record, dict):
                 raise InputError(
                     f"{path}: line {number}: expected a JSON object, found {_kind(record)}"
                 )
-            yield record
+            yield _record_checked(
+                record, f"{path}: line {number}", bool(_SURROGATE_ESCAPE.search(line))
+            )
 
 
 def _json_records(source: TableSource) -> list[dict[str, Any]]:
     path = source.path
     try:
         with source.open() as handle:
-            data = json.loads(handle.read().decode("utf-8-sig"))
+            text = handle.read().decode("utf-8-sig")
+        data = json.loads(text)
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not valid UTF-8 text (byte offset {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{path}: line {exc.lineno}: invalid JSON ({exc.msg}, column {exc.colno})"
         ) from None
+    except RecursionError:
+        raise _too_deep(f"{path}: record {_record_too_deep(text)}") from None
     if not isinstance(data, list):
         raise InputError(
             f"{path}: expected a JSON array of objects at the top level, found {_kind(data)}"
         )
+    has_surrogates = bool(_SURROGATE_ESCAPE.search(text))
     for index, item in enumerate(data):
         if not isinstance(item, dict):
             raise InputError(
                 f"{path}: item {index + 1}: expected a JSON object, found {_kind(item)}"
             )
+        _record_checked(item, f"{path}: record {index + 1}", has_surrogates)
     return data
 
 

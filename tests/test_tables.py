@@ -429,7 +429,93 @@ BAD_BODIES: list[tuple[str, str, bytes, str, list[str]]] = [
         "record 2: a key holds a person's name, not a field name",
         ["Ada", "Lovelace", "prefs"],
     ),
+    # Nesting beyond the limit: 3000 levels overflowed the parser and every recursive walk after it.
+    (
+        "json-3000-objects",
+        "t.json",
+        b'[{"id": "SECRET-1"}, ' + b'{"n": ' * 3000 + b"1" + b"}" * 3000 + b"]",
+        "record 2: nested deeper than 32 levels",
+        ["SECRET-1"],
+    ),
+    (
+        "json-3000-arrays",
+        "t.json",
+        b'[{"id": "SECRET-1"}, {"l": ' + b"[" * 3000 + b"]" * 3000 + b"}]",
+        "record 2: nested deeper than 32 levels",
+        ["SECRET-1"],
+    ),
+    (
+        "json-brackets-in-strings-do-not-count",
+        "t.json",
+        b'[{"id": "[[[{{{"}, {"id": "]]]}"}, ' + b'{"n": ' * 3000 + b"1" + b"}" * 3000 + b"]",
+        "record 3: nested deeper than 32 levels",
+        [],
+    ),
+    (
+        "jsonl-3000-objects",
+        "t.jsonl",
+        b'{"id": "SECRET-1"}\n' + b'{"n": ' * 3000 + b"1" + b"}" * 3000 + b"\n",
+        "line 2: nested deeper than 32 levels",
+        ["SECRET-1"],
+    ),
+    (
+        "json-33-levels",
+        "t.json",
+        b"[" + b'{"n": ' * 32 + b"{}" + b"}" * 32 + b"]",
+        "record 1: nested deeper than 32 levels",
+        [],
+    ),
+    (
+        "jsonl-33-levels-of-arrays",
+        "t.jsonl",
+        b'{"l": ' + b"[" * 32 + b"]" * 32 + b"}\n",
+        "line 1: nested deeper than 32 levels",
+        [],
+    ),
+    # A lone surrogate cannot be written as UTF-8: it crashed the keyed replacement mid-run.
+    (
+        "json-lone-surrogate",
+        "t.json",
+        b'[{"id": 1}, {"id": 2, "name": {"first": "Ada \\ud800 SECRET"}}]',
+        "record 2: name.first: invalid Unicode: a lone surrogate escape in the value",
+        ["Ada", "SECRET"],
+    ),
+    (
+        "jsonl-lone-low-surrogate-in-a-list",
+        "t.jsonl",
+        b'{"id": 1}\n{"notes": ["ok", "SECRET \\uDC00"]}\n',
+        "line 2: notes[]: invalid Unicode: a lone surrogate escape in the value",
+        ["SECRET"],
+    ),
+    (
+        "json-lone-surrogate-in-a-key",
+        "t.json",
+        b'[{"prefs": {"SECRET\\ud83d": 1}}]',
+        "record 1: prefs: invalid Unicode: a lone surrogate escape in a key",
+        ["SECRET"],
+    ),
+    (
+        "json-lone-surrogate-below-a-key-holding-data",
+        "t.json",
+        b'[{"byEmail": {"ada@example.org": "\\ud800"}}]',
+        "record 1: (a key path not shown: it holds data): invalid Unicode",
+        ["ada@example.org"],
+    ),
 ]
+
+
+@pytest.mark.parametrize("name", ["t.json", "t.jsonl"])
+def test_json_within_the_nesting_limit_with_paired_surrogates_is_read(
+    tmp_path: Path, name: str
+) -> None:
+    # 32 levels (arrays and objects alike), and an emoji written as an escaped surrogate pair.
+    record = b'{"id": "\\ud83d\\ude00", "n": ' + b"[" * 30 + b'{"x": 1}' + b"]" * 30 + b"}"
+    path = _write(tmp_path / name, b"[" + record + b"]" if name == "t.json" else record + b"\n")
+    (source,) = read_sources([path])
+    (batch,) = source.batches()
+    assert isinstance(batch, RecordsBatch)
+    assert batch.records[0]["id"] == "\U0001f600"
+    assert batch.paths() == ["id", "n" + "[]" * 30 + ".x"]
 
 
 def test_json_keys_that_merely_resemble_data_are_names(tmp_path: Path) -> None:
