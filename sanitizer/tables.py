@@ -12,6 +12,7 @@ import io
 import json
 import re
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
@@ -341,6 +342,12 @@ def _check(source: TableSource, head: bytes, size: int) -> TableSource:
             schema = pq.read_schema(source.open())
         except (pa.ArrowException, OSError) as exc:
             raise InputError(f"{path}: unreadable Parquet file ({type(exc).__name__})") from None
+        duplicate = _duplicate_field(list(schema))
+        if duplicate is not None:
+            shown = (
+                "(not shown: it looks like data)" if _data_in_keys(duplicate) else repr(duplicate)
+            )
+            raise InputError(f"{path}: schema: duplicate column name {shown}")
         source.is_nested = any(pa.types.is_nested(f.type) for f in schema)
         source.header = schema.names
         return source
@@ -351,6 +358,24 @@ def _check(source: TableSource, head: bytes, size: int) -> TableSource:
     else:
         source.is_nested = True
     return source
+
+
+def _duplicate_field(fields: list[pa.Field], prefix: str = "") -> str | None:
+    """The path of the first field named twice among its siblings (columns, or a struct's fields
+    nested in columns and lists), or None."""
+    names = [f.name for f in fields]
+    twice = [n for n, count in Counter(names).items() if count > 1]
+    if twice:
+        return f"{prefix}{twice[0]}"
+    for item in fields:
+        kind = item.type
+        while pa.types.is_list(kind) or pa.types.is_large_list(kind):
+            kind = kind.value_type
+        if pa.types.is_struct(kind):
+            found = _duplicate_field(list(kind), f"{prefix}{item.name}.")
+            if found is not None:
+                return found
+    return None
 
 
 def _read_csv_header(source: TableSource, head: bytes) -> None:

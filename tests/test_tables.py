@@ -244,7 +244,38 @@ def test_read_sources_uppercase_extension_is_accepted(tmp_path: Path) -> None:
 
 
 # (case id, file name, content, expected message part) for inputs that must be refused up front.
+def _parquet(columns: dict[str, pa.Array] | list[tuple[str, pa.Array]]) -> bytes:
+    """Parquet bytes of the columns (a list of pairs may name a column twice)."""
+    pairs = list(columns.items()) if isinstance(columns, dict) else columns
+    table = pa.Table.from_arrays([a for _, a in pairs], names=[n for n, _ in pairs])
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return bytes(sink.getvalue())
+
+
+_NAMES = pa.array(["Ada"])
+_TWICE_NAMED = pa.StructArray.from_arrays([_NAMES, _NAMES], names=["first", "first"])
+
 BAD_INPUTS: list[tuple[str, str, bytes, str]] = [
+    # Parquet allows a name twice; pandas then failed with an AttributeError (exit 1) in scrub and scan.
+    (
+        "duplicate-parquet-column",
+        "t.parquet",
+        _parquet([("name", _NAMES), ("id", pa.array([1])), ("name", _NAMES)]),
+        "schema: duplicate column name 'name'",
+    ),
+    (
+        "duplicate-parquet-nested-field",
+        "t.parquet",
+        _parquet({"id": pa.array([1]), "who": pa.ListArray.from_arrays([0, 1], _TWICE_NAMED)}),
+        "schema: duplicate column name 'who.first'",
+    ),
+    (
+        "duplicate-parquet-column-that-is-data",
+        "t.parquet",
+        _parquet([("ada@example.org", _NAMES), ("ada@example.org", _NAMES)]),
+        "schema: duplicate column name (not shown: it looks like data)",
+    ),
     ("empty", "t.csv", b"", "empty file"),
     ("blank", "t.jsonl", b"\n  \n", "empty file"),
     ("binary", "t.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file (NUL bytes)"),

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -269,6 +271,17 @@ BAD: list[tuple[str, Callable[[Path], None], Args, str | None, int, str]] = [
         "duplicate column name 'Email'",
     ),
     ("missing-input", _nothing, _inputs("nothere.csv"), KEY, EXIT_INPUT, "no such file or folder"),
+    (
+        "duplicate-parquet-column",
+        lambda project: pq.write_table(
+            pa.Table.from_arrays([pa.array(["c-1"]), pa.array(["x"])], names=["id", "id"]),
+            project / "in" / "ext.parquet",
+        ),
+        None,
+        KEY,
+        EXIT_INPUT,
+        "ext.parquet: schema: duplicate column name 'id'",
+    ),
     (
         "lone-surrogate-json",
         _write("in/ext.json", '[{"id": "c-1", "Email": "ada@example.com\\ud800"}]'),
