@@ -309,11 +309,8 @@ def source_from_bytes(
     name: str, data: bytes, fmt: Format, *, label: str, stem: str = ""
 ) -> TableSource:
     """A table held in memory (`label` names it in error messages, like a file path would)."""
-    return _check(
-        TableSource(name=name, path=Path(label), format=fmt, data=data, stem=stem),
-        data[:65536],
-        len(data),
-    )
+    source = TableSource(name=name, path=Path(label), format=fmt, data=data, stem=stem)
+    return _check(source, _head(io.BytesIO(data), source), len(data))
 
 
 def _inspect(path: Path) -> TableSource:
@@ -324,11 +321,33 @@ def _inspect(path: Path) -> TableSource:
         )
     try:
         size = path.stat().st_size
+        source = TableSource(name=path.stem, path=path, format=fmt)
         with path.open("rb") as handle:
-            head = handle.read(65536)
+            head = _head(handle, source)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
-    return _check(TableSource(name=path.stem, path=path, format=fmt), head, size)
+    return _check(source, head, size)
+
+
+# The longest CSV header line read (the reader's block must hold it too); 64 KiB is read after it.
+CSV_HEADER_MAX_BYTES = 1 << 24
+
+
+def _head(handle: BinaryIO, source: TableSource) -> bytes:
+    """The start of a file to check it by: 64 KiB, and for a CSV at least its whole first line (a
+    header of thousands of columns may be longer: cut, it lost columns or split a character)."""
+    head = bytearray(handle.read(65536))
+    while source.format == "csv" and b"\n" not in head:
+        more = handle.read(1 << 20)
+        if not more:
+            break
+        head += more
+        if len(head) > CSV_HEADER_MAX_BYTES and b"\n" not in head[:CSV_HEADER_MAX_BYTES]:
+            raise InputError(
+                f"{source.path}: row 0 (header): longer than {CSV_HEADER_MAX_BYTES >> 20} MiB "
+                "without a line end (expected a header line naming the columns)"
+            )
+    return bytes(head)
 
 
 def _check(source: TableSource, head: bytes, size: int) -> TableSource:
@@ -414,7 +433,7 @@ def _read_csv_header(source: TableSource, head: bytes) -> None:
                 f"{source.path}: row 0 (header): column {index} holds {looks_like}, not a column "
                 "name: the first line must name the columns"
             )
-    seen = {n for n in names if names.count(n) > 1}
+    seen = {n for n, count in Counter(names).items() if count > 1}
     if seen:
         raise InputError(
             f"{source.path}: row 0 (header): duplicate column name {sorted(seen)[0]!r}"
@@ -511,6 +530,9 @@ def _csv_batches(source: TableSource, rows: int) -> Iterator[Batch]:
         quoted_strings_can_be_null=False,
     )
     _check_quotes(source)
+    if _is_header_only(source):  # pyarrow cannot skip a header that has no line end
+        yield _no_rows(source)
+        return
     start = 0
     try:
         reader = pcsv.open_csv(
@@ -551,9 +573,19 @@ def _csv_batches(source: TableSource, rows: int) -> Iterator[Batch]:
             raise InputError(f"{source.path}: not valid UTF-8 text") from None
         raise InputError(f"{source.path}: malformed CSV ({_arrow_reason(exc)})") from None
     if start == 0:
-        yield FrameBatch(
-            pd.DataFrame({name: pd.Series([], dtype=object) for name in source.header}), 0
-        )
+        yield _no_rows(source)
+
+
+def _is_header_only(source: TableSource) -> bool:
+    with source.open() as handle:
+        handle.readline()
+        return not handle.read(1)
+
+
+def _no_rows(source: TableSource) -> FrameBatch:
+    return FrameBatch(
+        pd.DataFrame({name: pd.Series([], dtype=object) for name in source.header}), 0
+    )
 
 
 def _arrow_reason(exc: Exception) -> str:

@@ -131,6 +131,48 @@ def test_csv_header_only_gives_one_empty_batch(tmp_path: Path) -> None:
     assert batches[0].paths() == ["a", "b"]
 
 
+def test_csv_header_only_without_a_line_end_gives_one_empty_batch(tmp_path: Path) -> None:
+    # Without a line end, pyarrow could not skip the header: a truncated "malformed CSV" error.
+    source = _one(_write(tmp_path / "t.csv", "a,b"))
+    batches = list(source.batches())
+    assert [b.num_rows for b in batches] == [0]
+    assert batches[0].paths() == ["a", "b"]
+
+
+# Headers past the first 64 KiB, which were cut there: (case, names, rows below the header)
+_LONG = [f"Column Name {i:04d}" for i in range(4000)]  # 72 KiB
+_SHORT = [f"c{i}" for i in range(20_000)]  # 128 KiB; cut, its last name could repeat an earlier one
+LONG_HEADERS: list[tuple[str, list[str], int]] = [
+    ("700-columns-no-rows", [f"{'Customer attribute ' * 5}{i:03d}" for i in range(700)], 0),
+    ("4000-columns-with-rows", _LONG, 2),
+    ("20000-columns-no-false-duplicate", _SHORT, 1),
+    ("multi-byte-character-at-64-kib", ["x" * 65535 + "é", "b"], 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("names", "rows"), [pytest.param(n, r, id=case) for case, n, r in LONG_HEADERS]
+)
+def test_csv_header_longer_than_64_kib_is_read_whole(
+    tmp_path: Path, names: list[str], rows: int
+) -> None:
+    lines = [",".join(names)] + [",".join(f"v{i}" for i in range(len(names)))] * rows
+    source = _one(_write(tmp_path / "t.csv", "\n".join(lines) + "\n"))
+    assert source.header == names
+    (batch,) = source.batches()
+    assert batch.num_rows == rows
+    assert batch.paths() == names
+
+
+def test_csv_header_beyond_the_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sanitizer.tables.CSV_HEADER_MAX_BYTES", 1 << 20)
+    path = _write(tmp_path / "t.csv", ",".join(f"c{i}" for i in range(200_000)))  # 1.3 MiB
+    with pytest.raises(InputError, match=r"row 0 \(header\): longer than 1 MiB without a line end"):
+        read_sources([path])
+
+
 def _nested_records() -> list[dict[str, Any]]:
     second = json.loads(json.dumps(CONTACT))
     second["id"] = "00000000-0000-4000-8000-000000000002"
