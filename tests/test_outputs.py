@@ -282,3 +282,29 @@ def test_csv_text_writes_what_pandas_writes(
 def test_csv_text_leaves_non_text_columns_to_pandas() -> None:
     frame = pd.DataFrame({"name": ["a,b", None], "amount": [1.5, float("nan")], "n": [1, 2]})
     assert csv_text(frame, header=True, newline="\n") == 'name,amount,n\n"a,b",1.5,1\n,,2\n'
+
+
+def test_staging_removes_staging_folders_that_stopped_runs_left_and_no_other(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A run killed before its cleanup (SIGKILL, a crash) left scrubbed but unverified rows there; a run
+    # still writing into the same folder keeps its own.
+    out_dir = tmp_path / "out"
+    live = Staging(out_dir)
+    (live.dir / "contacts.csv").write_bytes(b"a\n1\n")
+    stale = out_dir / ".sanitizer-staging-killed1"
+    stale.mkdir()
+    (stale / "contacts.csv").write_bytes(b"a\n1\n")
+    (out_dir / "contacts.csv").write_bytes(b"published\n")
+    (out_dir / ".sanitizer-staging-note.txt").write_bytes(b"not a folder\n")
+    with caplog.at_level("INFO", logger="sanitizer"):
+        staging = Staging(out_dir)
+    assert not stale.exists()
+    assert (live.dir / "contacts.csv").exists()
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(
+        [".sanitizer-staging-note.txt", "contacts.csv", live.dir.name, staging.dir.name]
+    )
+    assert "removed 1 staging folder(s) left in" in caplog.text
+    assert ".sanitizer-staging-killed1" in caplog.text
+    staging.discard()
+    live.discard()

@@ -556,3 +556,59 @@ def test_scan_suggest_rules_onto_an_input_exit_3_and_the_input_is_kept(
     assert out == ""  # refused before the scan
     assert (project / "in" / "contacts.csv").read_bytes() == before
     assert not (project / "in" / "new.csv").exists()
+
+
+def _write_big_csv(path: Path, rows: int, seed: int = 20261128) -> None:
+    """Synthetic contacts (reserved domains, fictional 555-01xx numbers), enough for a few seconds."""
+    import random
+
+    rng = random.Random(seed)
+    firsts = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken"]
+    lasts = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson"]
+    lines = ["id,first_name,last_name,email,phone,notes"]
+    for i in range(rows):
+        first, last = rng.choice(firsts), rng.choice(lasts)
+        phone = f"212-555-01{rng.randint(0, 99):02d}"
+        lines.append(
+            f"{i},{first},{last},{first.lower()}.{last.lower()}{i}@example.com,{phone},"
+            f"Spoke to {first} {last} on {phone}"
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_scrub_stopped_by_sigterm_exits_143_and_leaves_nothing(tmp_path: Path) -> None:
+    # A scheduler stopping the nightly job: the process died with -15, left scrubbed but unverified
+    # rows in --out/.sanitizer-staging-*/ and sometimes printed a worker's traceback.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _write_big_csv(tmp_path / "contacts.csv", 100_000)
+    out = tmp_path / "out"
+    env = {**os.environ, "SANITIZER_KEY": KEY, "SANITIZER_WORKERS": "2"}
+    command = [sys.executable, "-m", "sanitizer", "scrub", str(tmp_path / "contacts.csv")]
+    process = subprocess.Popen(
+        [*command, "--out", str(out), "--batch-rows", "10000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.stat().st_size for p in out.glob(".sanitizer-staging-*/*")):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the scrub never started writing"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 143, stderr
+    assert "stopped by SIGTERM; nothing was published" in stderr
+    assert "Traceback" not in stderr
+    assert stdout == ""
+    assert not out.exists()  # no staging folder, no output, not even the folder the run made
