@@ -18,6 +18,9 @@
     ├── LockError                       9  another run holds the lock for this target
     └── FlowError                       4  a flow document is malformed (shares InputError's code)
 
+A stop is no error: Ctrl-C (KeyboardInterrupt) exits 130, SIGTERM (`Terminated`, a KeyboardInterrupt)
+exits 143; either way nothing is published and the staging folder is removed.
+
 Messages never contain record values or secrets: they name the file, table, column, row number,
 rule location or endpoint, and say what was expected.
 """
@@ -37,6 +40,7 @@ EXIT_API = 7
 EXIT_FINDINGS = 8
 EXIT_LOCKED = 9
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM ended
 
 EXIT_CODES: dict[int, str] = {
     EXIT_OK: "success",
@@ -50,7 +54,12 @@ EXIT_CODES: dict[int, str] = {
     EXIT_FINDINGS: "findings need a human decision (lint errors, report drift)",
     EXIT_LOCKED: "another run holds the lock for this target",
     EXIT_INTERRUPTED: "interrupted",
+    EXIT_TERMINATED: "stopped by SIGTERM (a scheduler or service manager)",
 }
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived (the CLI raises it from its handler): the run stops and cleans up as on Ctrl-C."""
 
 
 class SanitizerError(Exception):

@@ -5,8 +5,12 @@ Nothing reaches the output folder until `publish` runs: a failed or interrupted 
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import json
+import logging
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -17,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sanitizer.errors import InputError
+from sanitizer.errors import ConfigError, InputError
 from sanitizer.tables import Batch, Format, FrameBatch, RecordsBatch, TableSource, csv_text
 
 
@@ -47,6 +51,8 @@ def _conformed(table: pa.Table, schema: pa.Schema) -> pa.Table:
     ]
     return pa.Table.from_arrays(columns, schema=schema)
 
+
+log = logging.getLogger(__name__)
 
 EXTENSIONS: dict[Format, str] = {
     "csv": ".csv",
@@ -297,14 +303,31 @@ class TableWriter:
             handle.write("  " + json.dumps(record, ensure_ascii=False, default=str))
 
 
+STAGING_PREFIX = ".sanitizer-staging-"
+
+
 class Staging:
-    """A private folder (0700) beside the output folder; outputs move into place only on `publish`."""
+    """A private folder (0700) beside the output folder; outputs move into place only on `publish`.
+
+    The run holds an OS lock on its staging folder (released however the process ends), so a later
+    run can tell a staging folder left by a killed run from one a live run is writing.
+    """
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self.dir = Path(tempfile.mkdtemp(prefix=".sanitizer-staging-", dir=out_dir))
+        self._is_new_out_dir = not out_dir.exists()
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            self.dir = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+        except OSError as exc:
+            raise ConfigError(
+                f"output folder {out_dir}: cannot be created or written "
+                f"({exc.strerror or type(exc).__name__})",
+                hint="give a folder the job's user can create and write",
+            ) from None
         self.dir.chmod(0o700)
+        self._lock = _locked(self.dir)
+        _remove_stale(out_dir)
 
     def path_for(self, source: TableSource, fmt: Format) -> Path:
         return self.dir / output_name(source, fmt)
@@ -321,3 +344,50 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+        if self._is_new_out_dir:
+            with contextlib.suppress(
+                OSError
+            ):  # only while empty: a run that failed leaves no folder
+                self.out_dir.rmdir()
+
+
+def _locked(folder: Path) -> int | None:
+    """A descriptor holding an exclusive lock on `folder`, or None when another process holds it."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _remove_stale(out_dir: Path) -> None:
+    """Remove the staging folders that runs killed before their cleanup left in `out_dir` (their rows
+    are scrubbed but unverified); a folder a live run holds is left alone."""
+    removed = []
+    for folder in sorted(out_dir.glob(f"{STAGING_PREFIX}*")):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        try:
+            fd = _locked(folder)
+        except OSError:
+            continue
+        if fd is None:
+            continue  # another run is writing there
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(fd)
+        removed.append(folder.name)
+    if removed:
+        log.info(
+            "removed %d staging folder(s) left in %s by runs that were stopped: %s",
+            len(removed),
+            out_dir,
+            ", ".join(removed),
+            extra={"out_dir": str(out_dir), "removed": len(removed)},
+        )

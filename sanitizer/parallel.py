@@ -358,13 +358,16 @@ def _serve(pipe: Connection, callers: list[Connection]) -> None:
     """A worker: run what arrives on `pipe` and answer each item, in order, until the pipe closes."""
     for end in callers:
         end.close()  # the caller's ends: when the caller goes, the pipe reads as closed here
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle; it stops us
+    # Ctrl-C and SIGTERM (sent to the whole process group or service) are the caller's to handle: it
+    # stops us. The caller's handler, inherited at the fork, would raise here and print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _yield_to_caller()
     while True:
         try:
             run, item = pipe.recv()
-        except EOFError:
-            return
+        except (EOFError, OSError):
+            return  # the caller is gone (a connection reset when it died with an item on the way)
         try:
             answer: tuple[Any, Any] = (run(item), None)
         except Exception as exc:

@@ -20,10 +20,12 @@ from sanitizer.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TERMINATED,
     ConfigError,
     InterlockError,
     LockError,
     SanitizerError,
+    Terminated,
 )
 
 JOURNAL = "journal.jsonl"
@@ -228,7 +230,8 @@ def recorded_run(folder: Path, **fields: Any) -> Iterator[RunRecord]:
         record.end("failed", exc.exit_code, exc)
         raise
     except KeyboardInterrupt as exc:
-        record.end("interrupted", EXIT_INTERRUPTED, exc)
+        stopped = EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+        record.end("interrupted", stopped, exc)
         raise
     except Exception as exc:
         record.end("failed", EXIT_INTERNAL, exc)

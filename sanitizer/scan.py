@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sanitizer.detect import NameFinder, TextScanner
+from sanitizer.errors import ConfigError
 from sanitizer.rules import RuleSet
 from sanitizer.scrub.plan import ColumnPlan, Planner, TablePlan
-from sanitizer.tables import TableSource
+from sanitizer.tables import FORMATS, TableSource
 
 
 @dataclass
@@ -40,6 +41,26 @@ def scan(
             planner.plan(table, batch)
         results.extend(ColumnScan(source.name, path, plan) for path, plan in table.columns.items())
     return results
+
+
+def refuse_to_overwrite_inputs(
+    out: Path, inputs: Sequence[Path], sources: Sequence[TableSource]
+) -> None:
+    """The suggested rules never replace an input (symlinks and hard links resolved), nor become one:
+    a table file written into an input folder would be read as a table by the next run."""
+    target = out.resolve()
+    for path in [*inputs, *(s.path for s in sources)]:
+        is_same = target == path.resolve() or (
+            out.exists() and path.exists() and out.samefile(path)
+        )
+        is_table_in_folder = (
+            path.is_dir() and target.parent == path.resolve() and target.suffix.lower() in FORMATS
+        )
+        if is_same or is_table_in_folder:
+            raise ConfigError(
+                f"--suggest-rules {out}: would replace or join the input {path}",
+                hint="write the suggested rules to a .yaml file outside the inputs",
+            )
 
 
 def _quote(text: str) -> str:
@@ -93,6 +114,11 @@ def suggest_rules(
         else:
             body = f"{{entity: {plan.entity}}}"
         lines.append(f"      {_quote(result.column)}: {body}  # {evidence}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"--suggest-rules {out}: cannot be written ({exc.strerror or type(exc).__name__})"
+        ) from None
     return len(unruled)

@@ -12,6 +12,7 @@ import io
 import json
 import re
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice, pairwise
@@ -257,22 +258,27 @@ _PHONE_KEY = re.compile(r"(?:^|[.\[])\+\d[\d\s().\-/]{8,}\d")
 _KEY_PARTS = re.compile(r"\.|\[\]\.?")  # "prefs.Ada Lovelace", "lists[].07700 900123"
 
 
+def _data_in_keys(path: str) -> str | None:
+    """What a key of `path` holds when it is a value, not a field name (None when all are names)."""
+    keys = _KEY_PARTS.split(path)
+    return (
+        "an email address"
+        if _EMAIL_CELL.search(path)
+        else "a phone number"
+        # A number written as a phone ("07700 900123"); digits alone may be an id ({"2125550187": 1}).
+        if _PHONE_KEY.search(path) or any(_data_like(k) and not k.isdigit() for k in keys)
+        else "a person's name"
+        if any(_person_like(key, words_at_least=2) for key in keys)
+        else next(filter(None, map(pii_in_name, keys)), None)
+    )
+
+
 def _keys_checked(batch: RecordsBatch, source: TableSource) -> RecordsBatch:
     """A batch whose records' keys are names: an email address, a phone number or a person's full name
     used as a key ({"ada@example.org": "primary"}, {"Ada Lovelace": true}) would be kept in the output
     and shown in the report."""
     for path in batch.paths():
-        keys = _KEY_PARTS.split(path)
-        what = (
-            "an email address"
-            if _EMAIL_CELL.search(path)
-            else "a phone number"
-            # A number written as a phone ("07700 900123"); digits alone may be an id ({"2125550187": 1}).
-            if _PHONE_KEY.search(path) or any(_data_like(k) and not k.isdigit() for k in keys)
-            else "a person's name"
-            if any(_person_like(key, words_at_least=2) for key in keys)
-            else next(filter(None, map(pii_in_name, keys)), None)
-        )
+        what = _data_in_keys(path)
         if what:
             record = batch.start_row + batch.first_row(path) + 1
             raise InputError(
@@ -328,7 +334,7 @@ def source_from_bytes(
     if is_extracted and fmt == "jsonl" and not data.strip():
         source.is_nested = True
         return source
-    return _check(source, data[:65536], len(data))
+    return _check(source, _head(io.BytesIO(data), source), len(data))
 
 
 def read_output(path: Path) -> TableSource:
@@ -348,11 +354,33 @@ def _inspect(path: Path) -> TableSource:
         )
     try:
         size = path.stat().st_size
+        source = TableSource(name=path.stem, path=path, format=fmt)
         with path.open("rb") as handle:
-            head = handle.read(65536)
+            head = _head(handle, source)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
-    return _check(TableSource(name=path.stem, path=path, format=fmt), head, size)
+    return _check(source, head, size)
+
+
+# The longest CSV header line read (the reader's block must hold it too); 64 KiB is read after it.
+CSV_HEADER_MAX_BYTES = 1 << 24
+
+
+def _head(handle: BinaryIO, source: TableSource) -> bytes:
+    """The start of a file to check it by: 64 KiB, and for a CSV at least its whole first line (a
+    header of thousands of columns may be longer: cut, it lost columns or split a character)."""
+    head = bytearray(handle.read(65536))
+    while source.format == "csv" and b"\n" not in head:
+        more = handle.read(1 << 20)
+        if not more:
+            break
+        head += more
+        if len(head) > CSV_HEADER_MAX_BYTES and b"\n" not in head[:CSV_HEADER_MAX_BYTES]:
+            raise InputError(
+                f"{source.path}: row 0 (header): longer than {CSV_HEADER_MAX_BYTES >> 20} MiB "
+                "without a line end (expected a header line naming the columns)"
+            )
+    return bytes(head)
 
 
 def _check(source: TableSource, head: bytes, size: int) -> TableSource:
@@ -366,6 +394,12 @@ def _check(source: TableSource, head: bytes, size: int) -> TableSource:
             schema = pq.read_schema(source.open())
         except (pa.ArrowException, OSError) as exc:
             raise InputError(f"{path}: unreadable Parquet file ({type(exc).__name__})") from None
+        duplicate = _duplicate_field(list(schema))
+        if duplicate is not None:
+            shown = (
+                "(not shown: it looks like data)" if _data_in_keys(duplicate) else repr(duplicate)
+            )
+            raise InputError(f"{path}: schema: duplicate column name {shown}")
         source.is_nested = any(pa.types.is_nested(f.type) for f in schema)
         source.header = schema.names
         if source.schema is None:
@@ -379,6 +413,24 @@ def _check(source: TableSource, head: bytes, size: int) -> TableSource:
     else:
         source.is_nested = True
     return source
+
+
+def _duplicate_field(fields: list[pa.Field], prefix: str = "") -> str | None:
+    """The path of the first field named twice among its siblings (columns, or a struct's fields
+    nested in columns and lists), or None."""
+    names = [f.name for f in fields]
+    twice = [n for n, count in Counter(names).items() if count > 1]
+    if twice:
+        return f"{prefix}{twice[0]}"
+    for item in fields:
+        kind = item.type
+        while pa.types.is_list(kind) or pa.types.is_large_list(kind):
+            kind = kind.value_type
+        if pa.types.is_struct(kind):
+            found = _duplicate_field(list(kind), f"{prefix}{item.name}.")
+            if found is not None:
+                return found
+    return None
 
 
 def _read_csv_header(source: TableSource, head: bytes) -> None:
@@ -417,7 +469,7 @@ def _read_csv_header(source: TableSource, head: bytes) -> None:
                 f"{source.path}: row 0 (header): column {index} holds {looks_like}, not a column "
                 "name: the first line must name the columns"
             )
-    seen = {n for n in names if names.count(n) > 1}
+    seen = {n for n, count in Counter(names).items() if count > 1}
     if seen:
         raise InputError(
             f"{source.path}: row 0 (header): duplicate column name {sorted(seen)[0]!r}"
@@ -547,6 +599,9 @@ def _csv_batches(source: TableSource, rows: int) -> Iterator[Batch]:
         quoted_strings_can_be_null=False,
     )
     _check_quotes(source)
+    if _is_header_only(source):  # pyarrow cannot skip a header that has no line end
+        yield _no_rows(source)
+        return
     start = 0
     try:
         reader = pcsv.open_csv(
@@ -587,9 +642,19 @@ def _csv_batches(source: TableSource, rows: int) -> Iterator[Batch]:
             raise InputError(f"{source.path}: not valid UTF-8 text") from None
         raise InputError(f"{source.path}: malformed CSV ({_arrow_reason(exc)})") from None
     if start == 0:
-        yield FrameBatch(
-            pd.DataFrame({name: pd.Series([], dtype=object) for name in source.header}), 0
-        )
+        yield _no_rows(source)
+
+
+def _is_header_only(source: TableSource) -> bool:
+    with source.open() as handle:
+        handle.readline()
+        return not handle.read(1)
+
+
+def _no_rows(source: TableSource) -> FrameBatch:
+    return FrameBatch(
+        pd.DataFrame({name: pd.Series([], dtype=object) for name in source.header}), 0
+    )
 
 
 def _arrow_reason(exc: Exception) -> str:
@@ -659,6 +724,67 @@ def _frame(record_batch: pa.RecordBatch) -> pd.DataFrame:
     return frame
 
 
+# Objects and arrays a JSON record may nest (the record itself is level 1). Real exports nest a few
+# levels; Parquet outputs hold about 32 (its reader stops at a schema depth of 100, arrays count 2).
+MAX_JSON_DEPTH = 32
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a \ud800-\udfff escape, paired or not
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # left once the parser joined the pairs
+_CONTAINER_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _too_deep(where: str) -> InputError:
+    return InputError(
+        f"{where}: nested deeper than {MAX_JSON_DEPTH} levels (the limit for a JSON record: "
+        "each object or array is one level)"
+    )
+
+
+def _record_checked(record: dict[str, Any], where: str, has_surrogates: bool) -> dict[str, Any]:
+    """A record within the nesting limit and, when its text had surrogate escapes, without a lone
+    one (it cannot be written as UTF-8). `where` names the file and record."""
+    stack: list[tuple[dict[str, Any] | list[Any], str, int]] = [(record, "", 1)]
+    while stack:
+        node, prefix, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep(where)
+        items: Any = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            is_bad_key = has_surrogates and isinstance(node, dict) and _LONE_SURROGATE.search(key)
+            path = (
+                (f"{prefix}.{key}" if prefix else str(key))
+                if isinstance(node, dict)
+                else f"{prefix}[]"
+            )
+            if is_bad_key or (
+                has_surrogates and isinstance(value, str) and _LONE_SURROGATE.search(value)
+            ):
+                shown = prefix if is_bad_key else path
+                place = "(a key path not shown: it holds data)" if _data_in_keys(shown) else shown
+                raise InputError(
+                    f"{where}: {place or '(top level)'}: invalid Unicode: a lone surrogate escape in "
+                    f"{'a key' if is_bad_key else 'the value'} (\\ud800-\\udfff without its pair)"
+                )
+            if isinstance(value, dict | list):
+                stack.append((value, path, depth + 1))
+    return record
+
+
+def _record_too_deep(text: str) -> int:
+    """The number of the first record of a JSON array nested deeper than the limit (for the error of
+    a record too deep for the parser itself)."""
+    depth = record = 0
+    for token in _CONTAINER_TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            record += depth == 2
+            if depth > MAX_JSON_DEPTH + 1:
+                break
+        elif mark in "]}":
+            depth -= 1
+    return record
+
+
 def _jsonl_records(source: TableSource) -> Iterator[dict[str, Any]]:
     path = source.path
     with source.open() as handle:
@@ -676,33 +802,42 @@ def _jsonl_records(source: TableSource) -> Iterator[dict[str, Any]]:
                 raise InputError(
                     f"{path}: line {number}: invalid JSON ({exc.msg}, column {exc.colno})"
                 ) from None
+            except RecursionError:
+                raise _too_deep(f"{path}: line {number}") from None
             if not isinstance(record, dict):
                 raise InputError(
                     f"{path}: line {number}: expected a JSON object, found {_kind(record)}"
                 )
-            yield record
+            yield _record_checked(
+                record, f"{path}: line {number}", bool(_SURROGATE_ESCAPE.search(line))
+            )
 
 
 def _json_records(source: TableSource) -> list[dict[str, Any]]:
     path = source.path
     try:
         with source.open() as handle:
-            data = json.loads(handle.read().decode("utf-8-sig"))
+            text = handle.read().decode("utf-8-sig")
+        data = json.loads(text)
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not valid UTF-8 text (byte offset {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{path}: line {exc.lineno}: invalid JSON ({exc.msg}, column {exc.colno})"
         ) from None
+    except RecursionError:
+        raise _too_deep(f"{path}: record {_record_too_deep(text)}") from None
     if not isinstance(data, list):
         raise InputError(
             f"{path}: expected a JSON array of objects at the top level, found {_kind(data)}"
         )
+    has_surrogates = bool(_SURROGATE_ESCAPE.search(text))
     for index, item in enumerate(data):
         if not isinstance(item, dict):
             raise InputError(
                 f"{path}: item {index + 1}: expected a JSON object, found {_kind(item)}"
             )
+        _record_checked(item, f"{path}: record {index + 1}", has_surrogates)
     return data
 
 

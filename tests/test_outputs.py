@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sanitizer.errors import ConfigError
 from sanitizer.outputs import Staging, TableWriter, flatten
 from sanitizer.tables import Format, TableSource, csv_text, read_sources
 
@@ -187,7 +188,51 @@ def test_staging_publish_moves_files_and_removes_staging(tmp_path: Path) -> None
 def test_staging_discard_leaves_nothing(tmp_path: Path) -> None:
     staging, out_dir = _staged(tmp_path)
     staging.discard()
+    assert not out_dir.exists()  # the staging made the folder: a failed run leaves none
+
+
+def test_staging_discard_keeps_an_output_folder_that_was_there(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    staging, out_dir = _staged(tmp_path)
+    staging.discard()
     assert list(out_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("out", "reason"),
+    [
+        pytest.param("in.csv", "File exists", id="a-file"),
+        pytest.param("in.csv/sub", "Not a directory", id="below-a-file"),
+        pytest.param(
+            "/proc/sanitizer-out", "No such file or directory", id="unwritable-system-folder"
+        ),
+    ],
+)
+def test_staging_output_folder_that_cannot_be_made_is_a_config_error(
+    tmp_path: Path, out: str, reason: str
+) -> None:
+    (tmp_path / "in.csv").write_bytes(b"a\n1\n")
+    out_dir = tmp_path / out
+    with pytest.raises(
+        ConfigError, match=rf"output folder .*{out}: cannot be created or written \({reason}\)"
+    ):
+        Staging(out_dir)
+    assert (tmp_path / "in.csv").read_bytes() == b"a\n1\n"
+
+
+def test_staging_read_only_output_folder_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Root writes anywhere, so the folder's refusal is played by mkdtemp, where the OS refuses it.
+    def refuse(**_: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("sanitizer.outputs.tempfile.mkdtemp", refuse)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(
+        ConfigError, match=r"out: cannot be created or written \(Permission denied\)"
+    ):
+        Staging(tmp_path / "out")
 
 
 def test_staging_publish_replaces_previous_output(tmp_path: Path) -> None:
@@ -237,3 +282,29 @@ def test_csv_text_writes_what_pandas_writes(
 def test_csv_text_leaves_non_text_columns_to_pandas() -> None:
     frame = pd.DataFrame({"name": ["a,b", None], "amount": [1.5, float("nan")], "n": [1, 2]})
     assert csv_text(frame, header=True, newline="\n") == 'name,amount,n\n"a,b",1.5,1\n,,2\n'
+
+
+def test_staging_removes_staging_folders_that_stopped_runs_left_and_no_other(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A run killed before its cleanup (SIGKILL, a crash) left scrubbed but unverified rows there; a run
+    # still writing into the same folder keeps its own.
+    out_dir = tmp_path / "out"
+    live = Staging(out_dir)
+    (live.dir / "contacts.csv").write_bytes(b"a\n1\n")
+    stale = out_dir / ".sanitizer-staging-killed1"
+    stale.mkdir()
+    (stale / "contacts.csv").write_bytes(b"a\n1\n")
+    (out_dir / "contacts.csv").write_bytes(b"published\n")
+    (out_dir / ".sanitizer-staging-note.txt").write_bytes(b"not a folder\n")
+    with caplog.at_level("INFO", logger="sanitizer"):
+        staging = Staging(out_dir)
+    assert not stale.exists()
+    assert (live.dir / "contacts.csv").exists()
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(
+        [".sanitizer-staging-note.txt", "contacts.csv", live.dir.name, staging.dir.name]
+    )
+    assert "removed 1 staging folder(s) left in" in caplog.text
+    assert ".sanitizer-staging-killed1" in caplog.text
+    staging.discard()
+    live.discard()

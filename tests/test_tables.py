@@ -131,6 +131,48 @@ def test_csv_header_only_gives_one_empty_batch(tmp_path: Path) -> None:
     assert batches[0].paths() == ["a", "b"]
 
 
+def test_csv_header_only_without_a_line_end_gives_one_empty_batch(tmp_path: Path) -> None:
+    # Without a line end, pyarrow could not skip the header: a truncated "malformed CSV" error.
+    source = _one(_write(tmp_path / "t.csv", "a,b"))
+    batches = list(source.batches())
+    assert [b.num_rows for b in batches] == [0]
+    assert batches[0].paths() == ["a", "b"]
+
+
+# Headers past the first 64 KiB, which were cut there: (case, names, rows below the header)
+_LONG = [f"Column Name {i:04d}" for i in range(4000)]  # 72 KiB
+_SHORT = [f"c{i}" for i in range(20_000)]  # 128 KiB; cut, its last name could repeat an earlier one
+LONG_HEADERS: list[tuple[str, list[str], int]] = [
+    ("700-columns-no-rows", [f"{'Customer attribute ' * 5}{i:03d}" for i in range(700)], 0),
+    ("4000-columns-with-rows", _LONG, 2),
+    ("20000-columns-no-false-duplicate", _SHORT, 1),
+    ("multi-byte-character-at-64-kib", ["x" * 65535 + "é", "b"], 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("names", "rows"), [pytest.param(n, r, id=case) for case, n, r in LONG_HEADERS]
+)
+def test_csv_header_longer_than_64_kib_is_read_whole(
+    tmp_path: Path, names: list[str], rows: int
+) -> None:
+    lines = [",".join(names)] + [",".join(f"v{i}" for i in range(len(names)))] * rows
+    source = _one(_write(tmp_path / "t.csv", "\n".join(lines) + "\n"))
+    assert source.header == names
+    (batch,) = source.batches()
+    assert batch.num_rows == rows
+    assert batch.paths() == names
+
+
+def test_csv_header_beyond_the_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sanitizer.tables.CSV_HEADER_MAX_BYTES", 1 << 20)
+    path = _write(tmp_path / "t.csv", ",".join(f"c{i}" for i in range(200_000)))  # 1.3 MiB
+    with pytest.raises(InputError, match=r"row 0 \(header\): longer than 1 MiB without a line end"):
+        read_sources([path])
+
+
 def _nested_records() -> list[dict[str, Any]]:
     second = json.loads(json.dumps(CONTACT))
     second["id"] = "00000000-0000-4000-8000-000000000002"
@@ -244,7 +286,38 @@ def test_read_sources_uppercase_extension_is_accepted(tmp_path: Path) -> None:
 
 
 # (case id, file name, content, expected message part) for inputs that must be refused up front.
+def _parquet(columns: dict[str, pa.Array] | list[tuple[str, pa.Array]]) -> bytes:
+    """Parquet bytes of the columns (a list of pairs may name a column twice)."""
+    pairs = list(columns.items()) if isinstance(columns, dict) else columns
+    table = pa.Table.from_arrays([a for _, a in pairs], names=[n for n, _ in pairs])
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return bytes(sink.getvalue())
+
+
+_NAMES = pa.array(["Ada"])
+_TWICE_NAMED = pa.StructArray.from_arrays([_NAMES, _NAMES], names=["first", "first"])
+
 BAD_INPUTS: list[tuple[str, str, bytes, str]] = [
+    # Parquet allows a name twice; pandas then failed with an AttributeError (exit 1) in scrub and scan.
+    (
+        "duplicate-parquet-column",
+        "t.parquet",
+        _parquet([("name", _NAMES), ("id", pa.array([1])), ("name", _NAMES)]),
+        "schema: duplicate column name 'name'",
+    ),
+    (
+        "duplicate-parquet-nested-field",
+        "t.parquet",
+        _parquet({"id": pa.array([1]), "who": pa.ListArray.from_arrays([0, 1], _TWICE_NAMED)}),
+        "schema: duplicate column name 'who.first'",
+    ),
+    (
+        "duplicate-parquet-column-that-is-data",
+        "t.parquet",
+        _parquet([("ada@example.org", _NAMES), ("ada@example.org", _NAMES)]),
+        "schema: duplicate column name (not shown: it looks like data)",
+    ),
     ("empty", "t.csv", b"", "empty file"),
     ("blank", "t.jsonl", b"\n  \n", "empty file"),
     ("binary", "t.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file (NUL bytes)"),
@@ -455,6 +528,78 @@ BAD_BODIES: list[tuple[str, str, bytes, str, list[str]]] = [
         "record 1: a key holds a person's name, not a field name",
         ["Ada", "Lovelace", "07700"],
     ),
+    # Nesting beyond the limit: 3000 levels overflowed the parser and every recursive walk after it.
+    (
+        "json-3000-objects",
+        "t.json",
+        b'[{"id": "SECRET-1"}, ' + b'{"n": ' * 3000 + b"1" + b"}" * 3000 + b"]",
+        "record 2: nested deeper than 32 levels",
+        ["SECRET-1"],
+    ),
+    (
+        "json-3000-arrays",
+        "t.json",
+        b'[{"id": "SECRET-1"}, {"l": ' + b"[" * 3000 + b"]" * 3000 + b"}]",
+        "record 2: nested deeper than 32 levels",
+        ["SECRET-1"],
+    ),
+    (
+        "json-brackets-in-strings-do-not-count",
+        "t.json",
+        b'[{"id": "[[[{{{"}, {"id": "]]]}"}, ' + b'{"n": ' * 3000 + b"1" + b"}" * 3000 + b"]",
+        "record 3: nested deeper than 32 levels",
+        [],
+    ),
+    (
+        "jsonl-3000-objects",
+        "t.jsonl",
+        b'{"id": "SECRET-1"}\n' + b'{"n": ' * 3000 + b"1" + b"}" * 3000 + b"\n",
+        "line 2: nested deeper than 32 levels",
+        ["SECRET-1"],
+    ),
+    (
+        "json-33-levels",
+        "t.json",
+        b"[" + b'{"n": ' * 32 + b"{}" + b"}" * 32 + b"]",
+        "record 1: nested deeper than 32 levels",
+        [],
+    ),
+    (
+        "jsonl-33-levels-of-arrays",
+        "t.jsonl",
+        b'{"l": ' + b"[" * 32 + b"]" * 32 + b"}\n",
+        "line 1: nested deeper than 32 levels",
+        [],
+    ),
+    # A lone surrogate cannot be written as UTF-8: it crashed the keyed replacement mid-run.
+    (
+        "json-lone-surrogate",
+        "t.json",
+        b'[{"id": 1}, {"id": 2, "name": {"first": "Ada \\ud800 SECRET"}}]',
+        "record 2: name.first: invalid Unicode: a lone surrogate escape in the value",
+        ["Ada", "SECRET"],
+    ),
+    (
+        "jsonl-lone-low-surrogate-in-a-list",
+        "t.jsonl",
+        b'{"id": 1}\n{"notes": ["ok", "SECRET \\uDC00"]}\n',
+        "line 2: notes[]: invalid Unicode: a lone surrogate escape in the value",
+        ["SECRET"],
+    ),
+    (
+        "json-lone-surrogate-in-a-key",
+        "t.json",
+        b'[{"prefs": {"SECRET\\ud83d": 1}}]',
+        "record 1: prefs: invalid Unicode: a lone surrogate escape in a key",
+        ["SECRET"],
+    ),
+    (
+        "json-lone-surrogate-below-a-key-holding-data",
+        "t.json",
+        b'[{"byEmail": {"ada@example.org": "\\ud800"}}]',
+        "record 1: (a key path not shown: it holds data): invalid Unicode",
+        ["ada@example.org"],
+    ),
 ]
 
 
@@ -466,6 +611,20 @@ def test_csv_headers_that_merely_resemble_data_are_names(tmp_path: Path) -> None
     path = _write(tmp_path / "t.csv", f"{header}\n{','.join('1' * 9)}\n".encode())
     (source,) = read_sources([path])
     assert source.header == header.split(",")
+
+
+@pytest.mark.parametrize("name", ["t.json", "t.jsonl"])
+def test_json_within_the_nesting_limit_with_paired_surrogates_is_read(
+    tmp_path: Path, name: str
+) -> None:
+    # 32 levels (arrays and objects alike), and an emoji written as an escaped surrogate pair.
+    record = b'{"id": "\\ud83d\\ude00", "n": ' + b"[" * 30 + b'{"x": 1}' + b"]" * 30 + b"}"
+    path = _write(tmp_path / name, b"[" + record + b"]" if name == "t.json" else record + b"\n")
+    (source,) = read_sources([path])
+    (batch,) = source.batches()
+    assert isinstance(batch, RecordsBatch)
+    assert batch.records[0]["id"] == "\U0001f600"
+    assert batch.paths() == ["id", "n" + "[]" * 30 + ".x"]
 
 
 def test_json_keys_that_merely_resemble_data_are_names(tmp_path: Path) -> None:

@@ -6,7 +6,9 @@ import functools
 import json
 import logging
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,7 +29,13 @@ from rich.progress import (
 from rich.text import Text
 
 from sanitizer import __version__
-from sanitizer.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SanitizerError
+from sanitizer.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    SanitizerError,
+    Terminated,
+)
 from sanitizer.parallel import RemoteTraceback
 
 app = typer.Typer(
@@ -182,13 +190,36 @@ def _error_line(message: str, error: str, exit_code: int) -> None:
     stderr.print(Text.assemble((f"{label}: ", "bold red"), rest), highlight=False)
 
 
+@contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """While a command runs, SIGTERM (a scheduler or service manager stopping the job) raises
+    `Terminated` once, so the run stops its workers and removes its staging folder as on Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (an in-process caller's thread)
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup short
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def report_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn sanitizer errors into one clear line on stderr and their documented exit code."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return func(*args, **kwargs)
+            with _stop_on_sigterm():
+                return func(*args, **kwargs)
+        except Terminated:
+            stderr.print("stopped by SIGTERM; nothing was published")
+            raise typer.Exit(EXIT_TERMINATED) from None
         except SanitizerError as exc:
             if state.is_debug:
                 stderr.print_exception()

@@ -122,16 +122,21 @@ def scan_command(
     suggest: Path | None = typer.Option(
         None,
         "--suggest-rules",
-        help="Write a rules YAML covering the columns no rule covers, for review.",
+        help=(
+            "Write a rules YAML covering the columns no rule covers, for review; never onto an "
+            "input (the scan stops with exit 3)."
+        ),
     ),
 ) -> None:
     """Detect only: per table and column, the entity, confidence and the operator that would apply."""
     from sanitizer.rules import read_rules
-    from sanitizer.scan import scan, suggest_rules
+    from sanitizer.scan import refuse_to_overwrite_inputs, scan, suggest_rules
     from sanitizer.tables import read_sources
 
     rule_set = read_rules(rules)
     sources = read_sources(inputs)
+    if suggest is not None:
+        refuse_to_overwrite_inputs(suggest, inputs, sources)
     results = scan(sources, rule_set)
     table = Table("table", "column", "entity", "confidence", "operator", "decided by")
     for result in results:

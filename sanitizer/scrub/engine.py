@@ -975,13 +975,15 @@ def run_scrub(
         TablePlan(source, unique=frozenset((unique or {}).get(source.name, ())))
         for source in sources
     ]
-    engine.collect(tables)
-    timings["detect_s"] = time.perf_counter() - started
+    # The staging folder comes first: an output folder that cannot be written stops the run before
+    # the inputs are read.
     staging = Staging(out_dir)
     staged: dict[str, Path] = {}
     formats: dict[str, Format] = {}
     verify_tables: list[VerifyTable] = []
     try:
+        engine.collect(tables)
+        timings["detect_s"] = time.perf_counter() - started
         mark = time.perf_counter()
         # Pass 1 built the run's long-lived state: later garbage collections skip it, and the workers
         # that scan the notes are forked once, now, with it.

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -270,6 +272,41 @@ BAD: list[tuple[str, Callable[[Path], None], Args, str | None, int, str]] = [
     ),
     ("missing-input", _nothing, _inputs("nothere.csv"), KEY, EXIT_INPUT, "no such file or folder"),
     (
+        "duplicate-parquet-column",
+        lambda project: pq.write_table(
+            pa.Table.from_arrays([pa.array(["c-1"]), pa.array(["x"])], names=["id", "id"]),
+            project / "in" / "ext.parquet",
+        ),
+        None,
+        KEY,
+        EXIT_INPUT,
+        "ext.parquet: schema: duplicate column name 'id'",
+    ),
+    (
+        "lone-surrogate-json",
+        _write("in/ext.json", '[{"id": "c-1", "Email": "ada@example.com\\ud800"}]'),
+        None,
+        KEY,
+        EXIT_INPUT,
+        "ext.json: record 1: Email: invalid Unicode: a lone surrogate escape in the value",
+    ),
+    (
+        "lone-surrogate-jsonl",
+        _write("in/ext.jsonl", '{"id": "c-1", "Email": "ada@example.com\\udfff"}\n'),
+        None,
+        KEY,
+        EXIT_INPUT,
+        "ext.jsonl: line 1: Email: invalid Unicode: a lone surrogate escape in the value",
+    ),
+    (
+        "json-nested-3000-levels",
+        _write("in/ext.json", "[" + '{"n": ' * 3000 + '"ada@example.com"' + "}" * 3000 + "]"),
+        None,
+        KEY,
+        EXIT_INPUT,
+        "ext.json: record 1: nested deeper than 32 levels",
+    ),
+    (
         "invalid-yaml",
         _write("rules.yaml", "version: 1\ntables: [\n"),
         None,
@@ -434,3 +471,144 @@ def test_scrub_csv_with_another_separator_is_read_and_written_with_it(
     assert all(len(row) == len(ROWS[0]) for row in cells)
     originals = [v for v in VALUES if v != "No answer"]  # a note without PII stays as it was
     assert not any(value in line for value in originals for line in written[1:])
+
+
+@pytest.mark.parametrize(
+    ("out", "reason"),
+    [
+        pytest.param("in/contacts.csv", "File exists", id="an-input-file"),
+        pytest.param("in/contacts.csv/sub", "Not a directory", id="below-a-file"),
+    ],
+)
+def test_scrub_out_that_cannot_be_a_folder_exit_3_naming_it_and_the_reason(
+    project: Path, out: str, reason: str
+) -> None:
+    before = (project / "in" / "contacts.csv").read_bytes()
+    code, _, err = _run(
+        "scrub",
+        str(project / "in"),
+        "--out",
+        str(project / out),
+        "--rules",
+        str(project / "rules.yaml"),
+    )
+    assert code == EXIT_CONFIG, err
+    assert err.strip().splitlines() == [
+        f"error: output folder {project / out}: cannot be created or written ({reason}) "
+        "(give a folder the job's user can create and write)"
+    ]
+    assert (project / "in" / "contacts.csv").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        pytest.param("/proc/sanitizer-rules.yaml", "No such file or directory", id="system-folder"),
+        pytest.param(".", "Is a directory", id="a-folder-not-an-input"),
+    ],
+)
+def test_scan_suggest_rules_that_cannot_be_written_exit_3_naming_it(
+    project: Path, target: str, reason: str
+) -> None:
+    path = target if target.startswith("/") else str(project / target)
+    code, _, err = _run("scan", str(project / "in"), "--suggest-rules", path, key=None)
+    assert code == EXIT_CONFIG, err
+    assert err.strip().splitlines() == [
+        f"error: --suggest-rules {path}: cannot be written ({reason})"
+    ]
+
+
+def _link(name: str, to: str) -> Callable[[Path], str]:
+    def setup(project: Path) -> str:
+        (project / name).symlink_to(project / to)
+        return str(project / name)
+
+    return setup
+
+
+def _hard_link(name: str, to: str) -> Callable[[Path], str]:
+    def setup(project: Path) -> str:
+        (project / name).hardlink_to(project / to)
+        return str(project / name)
+
+    return setup
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        pytest.param(lambda p: str(p / "in" / "contacts.csv"), id="the-input-file"),
+        pytest.param(lambda p: str(p / "in" / ".." / "in" / "contacts.csv"), id="another-spelling"),
+        pytest.param(_link("link.csv", "in/contacts.csv"), id="a-symlink-to-it"),
+        pytest.param(_hard_link("hard.csv", "in/contacts.csv"), id="a-hard-link-to-it"),
+        pytest.param(lambda p: str(p / "in" / "new.csv"), id="a-new-table-in-the-input-folder"),
+    ],
+)
+def test_scan_suggest_rules_onto_an_input_exit_3_and_the_input_is_kept(
+    project: Path, target: Callable[[Path], str]
+) -> None:
+    before = (project / "in" / "contacts.csv").read_bytes()
+    path = target(project)
+    code, out, err = _run("scan", str(project / "in"), "--suggest-rules", path, key=None)
+    assert code == EXIT_CONFIG, err
+    assert len(err.strip().splitlines()) == 1
+    assert f"error: --suggest-rules {path}: would replace or join the input " in err
+    assert out == ""  # refused before the scan
+    assert (project / "in" / "contacts.csv").read_bytes() == before
+    assert not (project / "in" / "new.csv").exists()
+
+
+def _write_big_csv(path: Path, rows: int, seed: int = 20261128) -> None:
+    """Synthetic contacts (reserved domains, fictional 555-01xx numbers), enough for a few seconds."""
+    import random
+
+    rng = random.Random(seed)
+    firsts = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken"]
+    lasts = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson"]
+    lines = ["id,first_name,last_name,email,phone,notes"]
+    for i in range(rows):
+        first, last = rng.choice(firsts), rng.choice(lasts)
+        phone = f"212-555-01{rng.randint(0, 99):02d}"
+        lines.append(
+            f"{i},{first},{last},{first.lower()}.{last.lower()}{i}@example.com,{phone},"
+            f"Spoke to {first} {last} on {phone}"
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_scrub_stopped_by_sigterm_exits_143_and_leaves_nothing(tmp_path: Path) -> None:
+    # A scheduler stopping the nightly job: the process died with -15, left scrubbed but unverified
+    # rows in --out/.sanitizer-staging-*/ and sometimes printed a worker's traceback.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _write_big_csv(tmp_path / "contacts.csv", 100_000)
+    out = tmp_path / "out"
+    env = {**os.environ, "SANITIZER_KEY": KEY, "SANITIZER_WORKERS": "2"}
+    command = [sys.executable, "-m", "sanitizer", "scrub", str(tmp_path / "contacts.csv")]
+    process = subprocess.Popen(
+        [*command, "--out", str(out), "--batch-rows", "10000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.stat().st_size for p in out.glob(".sanitizer-staging-*/*")):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the scrub never started writing"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 143, stderr
+    assert "stopped by SIGTERM; nothing was published" in stderr
+    assert "Traceback" not in stderr
+    assert stdout == ""
+    assert not out.exists()  # no staging folder, no output, not even the folder the run made
