@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+import urllib.parse
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -59,6 +60,9 @@ NAME_ENTITIES = frozenset({"PERSON", "FIRST_NAME", "LAST_NAME"})
 Kind = Literal["original-value", "email-outside-allowed-domains", "phone-outside-safe-ranges"]
 
 # The top-level domain in any script ("пример.рф"), or an IDN's ASCII form ("xn--p1ai").
+# Characters that show nothing (zero-width space and joiners, soft hyphen, word joiner, BOM).
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+_TAG = re.compile(r"\+[^@+]*@")  # a "+tag" before the "@"
 _EMAIL_LIKE = re.compile(
     r"[^\s@<>()\[\],;:\"'`]+@[^\s@<>()\[\],;:\"'`]+\.(?:[xX][nN]--[\w-]+|[^\W\d_]{2,})"
 )
@@ -582,7 +586,10 @@ class _Checker:
                 )
             )
             originals[candidates] = np.fromiter(
-                (value in known for value in folded.to_pylist()),
+                (
+                    value in known or ("+" in value and _TAG.sub("@", value) in known)
+                    for value in folded.to_pylist()
+                ),
                 dtype=bool,
                 count=len(candidates),
             )
@@ -593,7 +600,10 @@ class _Checker:
         is_nanp = pc.match_substring_regex(
             array, r"^\s*(\+?1[\s.\-]?)?\(?[2-9]\d\d\)?[\s.\-]?\d{3}[\s.\-]?\d{4}\s*$"
         )
-        whole = pc.or_(is_email, is_nanp).to_numpy(zero_copy_only=False)
+        # Decided whole in ASCII only: an invisible character inside an address is read by `content`.
+        whole = pc.and_(pc.or_(is_email, is_nanp), pc.string_is_ascii(array)).to_numpy(
+            zero_copy_only=False
+        )
         emails = np.flatnonzero(is_email.to_numpy(zero_copy_only=False))
         # An email's domain is checked once per distinct domain (the pattern allows one "@").
         bad_domain = np.zeros(len(emails), dtype=bool)
@@ -630,6 +640,8 @@ class _Checker:
             wanted = pc.or_(wanted, pc.match_substring_regex(array, r"\s"))
         # RE2's \s and \d are ASCII: a text with other characters is read whole ("4929\u00a01234...").
         wanted = pc.or_(wanted, pc.invert(pc.string_is_ascii(array)))
+        if self.emails:  # an escaped address ("zq%2Bbilling%40example.com")
+            wanted = pc.or_(wanted, pc.match_substring(array, "%"))
         if self.cards:  # grouped by anything ("4929_1234_5678_9015"): thirteen digits or more
             digits = pc.count_substring_regex(array, r"[0-9]")
             wanted = pc.or_(wanted, pc.greater_equal(digits, 13))
@@ -675,6 +687,12 @@ class _Checker:
                     problems.append(("original-value", "EMAIL_ADDRESS"))
             elif check_ranges and not self._email_ok(email):
                 problems.append(("email-outside-allowed-domains", "EMAIL_ADDRESS"))
+        if (
+            self.emails
+            and ("original-value", "EMAIL_ADDRESS") not in problems
+            and self._email_in_plain_sight(value)
+        ):
+            problems.append(("original-value", "EMAIL_ADDRESS"))
         if (
             self.emails
             and ("original-value", "EMAIL_ADDRESS") not in problems
@@ -729,6 +747,24 @@ class _Checker:
         ):
             problems.append(("original-value", None))
         return problems
+
+    def _email_in_plain_sight(self, value: str) -> bool:
+        """An original address a reader still sees, written so that the pattern misses it: escaped
+        ("%2B", "%40"), in full-width letters ("＠", "．"), with invisible characters inside, a quoted
+        user part, or a "+tag" added (mail for zq+billing@ reaches zq@)."""
+        if "@" not in value and value.isascii() and "%" not in value:
+            return False
+        plain = value
+        if "%" in plain:
+            plain = urllib.parse.unquote(plain)
+        if not plain.isascii():
+            plain = _INVISIBLE.sub("", unicodedata.normalize("NFKC", plain))
+        plain = plain.replace('"', "")
+        for match in _EMAIL_LIKE.finditer(plain):
+            address = _fold(match.group().rstrip("."))
+            if address in self.emails or _TAG.sub("@", address) in self.emails:
+                return True
+        return False
 
     def _hand_written_phones(
         self, value: str, compared: list[tuple[int, int]]

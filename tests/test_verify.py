@@ -955,6 +955,26 @@ def test_verify_an_original_card_or_iban_grouped_otherwise_is_a_finding(
 
 
 @pytest.mark.parametrize(
+    "note",
+    [
+        "mailto:zq.wexford77%2Bbilling%40example.com",  # escaped, with a tag
+        '"zq.wexford77"@example.com',  # a quoted user part
+        "zq.wexford77\uff20example\uff0ecom",  # full-width "@" and "."
+        "zq\u200b.wexford77@example.com",  # a zero-width space inside
+        "ZQ.WEXFORD77+billing@EXAMPLE.COM",  # a tag: mail to it reaches the original
+    ],
+)
+def test_verify_an_original_email_a_reader_still_sees_is_a_finding(note: str) -> None:
+    checker = _Checker(
+        Originals({"EMAIL_ADDRESS": {"zq.wexford77@example.com"}}), default_safe_ranges(), REGIONS
+    )
+    suspects, decided = checker.suspects([note], True)
+    found = [kind for _, kind, _ in decided]
+    found += [kind for kind, _ in checker.content(note, True)] if suspects else []
+    assert "original-value" in found
+
+
+@pytest.mark.parametrize(
     ("note", "found"),
     [
         ("from 203.0.113.77 today", True),  # inside a text, not only a whole value
