@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import urllib.parse
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -114,11 +115,30 @@ _DISGUISED_EMAIL = re.compile(
 _SPELLED_DOT = re.compile(r"\s*[(\[{]\s*dot\s*[)\]}]\s*|\s+dot\s+", re.IGNORECASE)
 
 
+# Characters that show nothing (zero-width space and joiners, soft hyphen, word joiner, BOM).
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+
+
 def normalize_email(value: str) -> str:
     """Emails compare stripped and lower-cased (local parts are case-insensitive in practice). A
-    disguised address is the address it spells: "ZQ1985 at example dot org" is zq1985@example.org."""
+    disguised address is the address it spells: "ZQ1985 at example dot org", "zq1985%40example.org",
+    "zq1985＠example．org", '"zq1985"@example.org' and one with a zero-width space inside are all
+    zq1985@example.org."""
     text = value.strip().lower()
-    if "@" in text and text.isascii() and _SPACES.search(text) is None:
+    if (
+        "@" in text
+        and text.isascii()
+        and '"' not in text
+        and "%" not in text
+        and _SPACES.search(text) is None
+    ):
+        return text
+    if "%" in text:
+        text = urllib.parse.unquote(text)
+    if not text.isascii():
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    text = text.replace('"', "")
+    if "@" in text and _SPACES.search(text) is None:
         return text
     disguised = _DISGUISED_EMAIL.fullmatch(text)
     if disguised is None:

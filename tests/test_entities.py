@@ -121,6 +121,10 @@ def test_normalize_name_folds_case_width_and_spaces(raw: str, expected: str) -> 
         ("we met at the office", "we met at the office"),  # prose stays what it is
         ("ada lovelace@example.com", "ada lovelace@example.com"),  # not one address: untouched
         ("josé@mañana.es", "josé@mañana.es"),
+        ("zq1985%2Bbilling%40example.org", "zq1985+billing@example.org"),  # escaped
+        ('"zq1985"@example.org', "zq1985@example.org"),  # a quoted user part
+        ("zq1985\uff20example\uff0eorg", "zq1985@example.org"),  # full-width
+        ("zq\u200b1985@example.org", "zq1985@example.org"),  # a zero-width space inside
     ],
 )
 def test_normalize_email_lowercases_and_strips(raw: str, expected: str) -> None:

@@ -57,6 +57,21 @@ DISGUISED_EMAIL = re.compile(
 )
 
 
+# An address a reader still sees though the pattern misses it: escaped ("zq%2Bbilling%40example.com"),
+# with a quoted user part ('"zq"@example.com'), full-width "＠" or "．", or invisible characters inside
+# (zero-width space, soft hyphen). Read only where such a sign is (`_odd_email_signs`).
+_ODD_GLUE = "\u00ad\u200b-\u200d\u2060"
+ODD_EMAIL = re.compile(
+    rf'(?<![\w.+%-])"?[^\W_][\w.+%"{_ODD_GLUE}-]*?"?(?:@|＠|%40)'
+    rf"[^\W_][\w{_ODD_GLUE}-]*(?:[.．][\w{_ODD_GLUE}-]+)*[.．][^\W\d_]{{2,63}}(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _odd_email_signs(text: str) -> bool:
+    return '"@' in text or "%40" in text or "%2" in text or not text.isascii()
+
+
 def may_hide_email(text: str) -> bool:
     """Whether `text` holds a sign of a disguised address (an "@" beside a space, another "@", an
     escaped one, "at" in brackets or a spelled dot): substring tests spare most texts the pattern."""
@@ -506,6 +521,11 @@ class TextScanner:
             found.extend(
                 Span(m.start(), m.end(), entities.EMAIL_ADDRESS, 1.0, "EmailRecognizer")
                 for m in DISGUISED_EMAIL.finditer(text)
+            )
+        if _odd_email_signs(text) and ("@" in text or "＠" in text or "%40" in text):
+            found.extend(
+                Span(m.start(), m.end(), entities.EMAIL_ADDRESS, 1.0, "EmailRecognizer")
+                for m in ODD_EMAIL.finditer(text)
             )
         if hints is None:
             hints = _python_hints(text)

@@ -577,6 +577,24 @@ def test_scrub_cards_and_ibans_grouped_otherwise_in_notes_are_replaced(
     assert row["Notes"].startswith("card ") and row["Notes"].endswith(" and more")
 
 
+def test_scrub_the_rows_own_email_a_reader_still_sees_gets_the_columns_replacement(
+    tmp_path: Path, keyring_a: Keyring
+) -> None:
+    # A quoted user part, full-width signs and a zero-width space: kept with exit 0 before.
+    (tmp_path / "in").mkdir()
+    note = 'a ""zq.w77""@example.com b zq.w77\uff20example\uff0ecom c zq\u200b.w77@example.com d'
+    (tmp_path / "in" / "t.csv").write_text(
+        f'Name,E-mail,Notes\nAda Lovelace,zq.w77@example.com,"{note}"\n', encoding="utf-8"
+    )
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KEEP, encoding="utf-8")
+    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
+    assert result.report.status == "verified"
+    (row,) = read_rows(tmp_path / "out" / "t.csv")
+    fake = row["E-mail"]
+    assert row["Notes"] == f"a {fake} b {fake} c {fake} d"
+
+
 def test_scrub_the_rows_own_ip_address_written_otherwise_in_notes_is_replaced(
     tmp_path: Path, keyring_a: Keyring
 ) -> None:
