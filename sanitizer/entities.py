@@ -87,16 +87,21 @@ def namespace(entity: str) -> str:
     return entity.lower()
 
 
+# Characters that show nothing (zero-width space and joiners, soft hyphen, word joiner, BOM).
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
 # The combining diacritical marks (the accents of the Latin, Greek and Cyrillic scripts).
 _ACCENTS = re.compile("[\u0300-\u036f]")
 
 
 def bare(text: str) -> str:
     """`text` without accents ("José" → "Jose", "Zoë" → "Zoe"): an agent typing a customer's name in a
-    note often leaves them out. A letter of its own (ø, ł, ß) stays; so do other scripts' marks."""
+    note often leaves them out. A letter of its own (ø, ł, ß) stays; so do other scripts' marks.
+    Characters that show nothing go too ("Love\u00adlace", with a soft hyphen, is Lovelace), and
+    letters in another width or style are the letters they show ("Ｌｏｖｅｌａｃｅ" is Lovelace)."""
     if text.isascii():
         return text
-    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
+    text = unicodedata.normalize("NFKD", _INVISIBLE.sub("", text))
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", text))
 
 
 def normalize_name(value: str) -> str:
@@ -113,10 +118,6 @@ _DISGUISED_EMAIL = re.compile(
     re.IGNORECASE,
 )
 _SPELLED_DOT = re.compile(r"\s*[(\[{]\s*dot\s*[)\]}]\s*|\s+dot\s+", re.IGNORECASE)
-
-
-# Characters that show nothing (zero-width space and joiners, soft hyphen, word joiner, BOM).
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
 def normalize_email(value: str) -> str:

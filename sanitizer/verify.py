@@ -114,7 +114,9 @@ _WORDS = re.compile(r"\w+(?:-\w+|['’](?![sS]\b)\w+)*")
 # Name words: letters joined by apostrophes, but "Tom's" is the word Tom (a possessive is not part of
 # the name). Hyphens, digits and "_" part words: "Mary-Jane" is Mary and Jane, "ada_lovelace" in a
 # profile address is Ada Lovelace.
-_NAME_WORDS = re.compile(r"[^\W\d_]+(?:['’](?![sS](?![^\W\d_]))[^\W\d_]+)*")
+_NAME_WORDS = re.compile(
+    r"[^\W\d_]+(?:['’](?![sS](?![^\W\d_]))[^\W\d_]+|[\u00ad\u200b\u2060]+[^\W\d_]+)*"
+)
 # How a name's letters are also written ("Müller": "Mueller", "Muller"), applied to every occurrence at
 # once; spellings shorter than three letters are not names ("Mae" is not "Ma").
 _RESPELLINGS = [
@@ -187,9 +189,10 @@ _ANCHOR_WORDS = 3
 def _name_word(word: str) -> str:
     """A word as name words compare: case-folded, without accents ("José" and "jose" are one name).
     Written here again, not shared with the scrubber: the verifier does not trust its code."""
-    folded = word.casefold()
-    if folded.isascii():
-        return folded
+    if word.isascii():
+        return word.casefold()
+    # Invisible characters go, letters in another width or style are the letters they show.
+    folded = unicodedata.normalize("NFKC", _INVISIBLE.sub("", word)).casefold()
     return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", folded)))
 
 

@@ -44,7 +44,10 @@ _LOCALES = (
 )
 # Letters joined by hyphens and apostrophes ("Mary-Jane", "O'Brien"). A possessive "'s" is not part of
 # the word: "Tom's" is the name Tom ("O'Sullivan" and "D'Souza" are one word each).
-WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+|['’](?![sS](?![^\W\d_]))[^\W\d_]+)*")
+WORD = re.compile(
+    r"[^\W\d_]+(?:-[^\W\d_]+|['’](?![sS](?![^\W\d_]))[^\W\d_]+"
+    r"|[\u00ad\u200b\u2060]+[^\W\d_]+)*"  # a soft hyphen or zero-width space inside a word
+)
 # Titles before a name, in the languages of the gazetteer (a title is itself a name only as the row's).
 _TITLES = frozenset(
     """
@@ -262,9 +265,10 @@ class NameFinder:
         count = len(words)
         flags = [0.0] * count
         known, first = self.known, self.first
-        folded_words = [w[2].casefold() for w in words]
-        if not text.isascii():  # "Jose" in a note is the row's "José"
-            folded_words = [bare(folded) for folded in folded_words]
+        if text.isascii():
+            folded_words = [w[2].casefold() for w in words]
+        else:  # "Jose" in a note is the row's "José"; "𝐋𝐨𝐯𝐞𝐥𝐚𝐜𝐞" (styled letters) its "Lovelace"
+            folded_words = [bare(w[2]).casefold() for w in words]
         capitals = [w[2][0].isupper() for w in words]
         # Only capitalised words can be flagged by what follows the first loop, and only they and the
         # row's own name words by that loop: most words of a note are lower-case words, nobody's name.

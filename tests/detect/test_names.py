@@ -291,6 +291,17 @@ def spelled() -> NameFinder:
         ("spoke to grace baker today", {"grace", "baker"}, ["grace baker"]),
         ("a brown envelope", {"rose", "brown"}, []),
         ("the brown brown bag", {"brown"}, []),  # one word twice is no name
+        # letters in another width or style, and invisible characters inside, are the name
+        (
+            "Called \uff2c\uff4f\uff56\uff45\uff4c\uff41\uff43\uff45",
+            {"lovelace"},
+            ["\uff2c\uff4f\uff56\uff45\uff4c\uff41\uff43\uff45"],
+        ),
+        (
+            "Called Love\u00adlace and Love\u200blace",
+            {"lovelace"},
+            ["Love\u00adlace", "Love\u200blace"],
+        ),
         # titles beyond Mr and Mrs
         ("Rev. Quaintrell and Lady Quaintrell called", None, ["Quaintrell", "Quaintrell"]),
         ("Capt. Quaintrell, Dame Quaintrell, Lord Quaintrell", None, ["Quaintrell"] * 3),

@@ -595,6 +595,28 @@ def test_scrub_the_rows_own_email_a_reader_still_sees_gets_the_columns_replaceme
     assert row["Notes"] == f"a {fake} b {fake} c {fake} d"
 
 
+def test_scrub_the_rows_own_name_in_styled_letters_or_with_invisible_characters_is_replaced(
+    tmp_path: Path, keyring_a: Keyring
+) -> None:
+    # Full-width and bold letters were kept; a zero-width space left "lace" beside a fake name.
+    (tmp_path / "in").mkdir()
+    forms = [
+        "\uff2c\uff4f\uff56\uff45\uff4c\uff41\uff43\uff45",
+        "\U0001d40b\U0001d428\U0001d42f\U0001d41e\U0001d425\U0001d41a\U0001d41c\U0001d41e",
+        "Love\u00adlace",
+        "Love\u200blace",
+    ]
+    (tmp_path / "in" / "t.csv").write_text(
+        f'FirstName,LastName,Notes\nAda,Lovelace,"Called {"; ".join(forms)}."\n', encoding="utf-8"
+    )
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KEEP, encoding="utf-8")
+    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
+    assert result.report.status == "verified"
+    (row,) = read_rows(tmp_path / "out" / "t.csv")
+    assert row["Notes"] == f"Called {'; '.join([row['LastName']] * 4)}."
+
+
 def test_scrub_the_rows_own_ip_address_written_otherwise_in_notes_is_replaced(
     tmp_path: Path, keyring_a: Keyring
 ) -> None:
