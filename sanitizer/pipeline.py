@@ -284,7 +284,7 @@ def _scrub(
                 config_hash="sha256:" + loaded.sha256,
                 keep_mapper=True,
             )
-        except VerificationError:
+        except BaseException:  # a failed or stopped scrub leaves no clean folder, not even an empty one
             shutil.rmtree(clean, ignore_errors=True)
             raise
         if result.mapper is not None:
