@@ -75,8 +75,8 @@ class Mapper:
         # Other spellings of the name columns' words → the word as a column spells it (see `substitute`),
         # with the count of name originals it was made from.
         self._spelled: tuple[int, dict[str, str]] = (0, {})
-        # The national digits of the run's original numbers → the original (see `_national_phones`).
-        self._national: tuple[int, dict[str, str]] = (0, {})
+        # The numbers read so far and their national digits → E.164 form (see `_national_phones`).
+        self._national: tuple[set[str], dict[str, str]] = (set(), {})
         self.find_spans: Callable[[Sequence[str]], list[list[Any]]] | None = None
 
     def channel(self, operator: str, params: OperatorParams, entity: str | None) -> Channel:
@@ -335,18 +335,19 @@ class Mapper:
 
     def _national_phones(self) -> dict[str, str]:
         """The national digits (`entities.phone_key`) of the run's original numbers → their E.164 form
-        (the least, where numbers of two countries share them), made again only when numbers were added."""
+        (the least, where numbers of two countries share them), brought up to date with the numbers
+        added since the last call (a set difference, not a phone key for every number again)."""
         numbers = self._avoid[entities.PHONE_NUMBER]  # the originals, normalised
-        if self._national[0] == len(numbers):
-            return self._national[1]
-        table: dict[str, str] = {}
-        for number in numbers:
+        seen, table = self._national
+        if len(seen) == len(numbers):
+            return table
+        for number in numbers - seen:
             if number.startswith("+"):  # a number, not digits that read as none
                 key = entities.phone_key(number)
                 held = table.get(key)
                 if held is None or number < held:
                     table[key] = number
-        self._national = (len(numbers), table)
+        self._national = (set(numbers), table)
         return table
 
     def _spelled_as_in_columns(self) -> dict[str, str]:
@@ -395,7 +396,7 @@ class Mapper:
         self._full_names_array = None
         self._apart.clear()
         self._spelled = (0, {})
-        self._national = (0, {})
+        self._national = (set(), {})
 
     def lookup(self, channel: Channel) -> dict[str, str]:
         """The current map of a channel (read-only use)."""
