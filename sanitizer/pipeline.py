@@ -284,7 +284,8 @@ def _scrub(
                 config_hash="sha256:" + loaded.sha256,
                 keep_mapper=True,
             )
-        except BaseException:  # a failed or stopped scrub leaves no clean folder, not even an empty one
+        except BaseException:
+            # A failed or stopped scrub leaves no clean folder, not even an empty one.
             shutil.rmtree(clean, ignore_errors=True)
             raise
         if result.mapper is not None:
