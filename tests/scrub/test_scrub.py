@@ -489,17 +489,13 @@ def test_scrub_a_parquet_file_without_rows_keeps_its_columns_in_any_format(
         assert pq.read_schema(tmp_path / "out" / "t.parquet").equals(schema)
 
 
-def test_scrub_timestamps_in_a_text_column_are_kept(tmp_path: Path, keyring_a: Keyring) -> None:
+def test_scrub_timestamps_in_a_text_column_are_kept(scrub_tables: ScrubTables) -> None:
     # "2024-01-01 00:00:00" read as a phone: its digits were replaced ("2025-55-01 60:00:00").
-    (tmp_path / "in").mkdir()
     stamps = ["2024-01-01 00:00:00+00:00", "2024-03-15 09:30:00", "2023-12-31 23:59:59"]
-    body = "".join(f"{i},{s},Ada Lovelace\n" for i, s in enumerate(stamps))
-    (tmp_path / "in" / "t.csv").write_text(f"id,created,name\n{body}", encoding="utf-8")
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(KEEP, encoding="utf-8")
-    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
-    assert result.report.status == "verified"
-    assert [row["created"] for row in read_rows(tmp_path / "out" / "t.csv")] == stamps
+    rows = [{"id": str(i), "created": s, "name": "Ada Lovelace"} for i, s in enumerate(stamps)]
+    run = scrub_tables({"t.csv": rows}, KEEP)
+    assert run.result.report.status == "verified"
+    assert [row["created"] for row in run.rows("t")] == stamps
 
 
 def test_scrub_the_rows_own_phones_written_by_hand_in_notes_are_replaced(
@@ -527,22 +523,25 @@ def test_scrub_the_rows_own_phones_written_by_hand_in_notes_are_replaced(
 
 
 def test_scrub_the_rows_own_phone_written_otherwise_gets_the_columns_replacement(
-    tmp_path: Path, keyring_a: Keyring
+    scrub_tables: ScrubTables,
 ) -> None:
     # "212_555_0144" was read as no number (a pooled fake of another country); "(11) 91234-5678",
     # with no BR among the regions, as a North American one: each got a fake of its own.
-    (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "t.csv").write_text(
-        "Name,Phone,Notes\n"
-        'Ada Lovelace,(212) 555-0144,"call 212_555_0144 or 212.555.0144"\n'
-        'Grace Hopper,+55 11 91234-5678,"Reach her on (11) 91234-5678 today"\n',
-        encoding="utf-8",
-    )
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(KEEP, encoding="utf-8")
-    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
-    assert result.report.status == "verified"
-    ada, grace = read_rows(tmp_path / "out" / "t.csv")
+    rows = [
+        {
+            "Name": "Ada Lovelace",
+            "Phone": "(212) 555-0144",
+            "Notes": "call 212_555_0144 or 212.555.0144",
+        },
+        {
+            "Name": "Grace Hopper",
+            "Phone": "+55 11 91234-5678",
+            "Notes": "Reach her on (11) 91234-5678 today",
+        },
+    ]
+    run = scrub_tables({"t.csv": rows}, KEEP)
+    assert run.result.report.status == "verified"
+    ada, grace = run.rows("t")
     fake = re.sub(r"\D", "", ada["Phone"])  # 212555xxxx: the area code is kept
     assert (
         ada["Notes"]
@@ -578,59 +577,44 @@ def test_scrub_cards_and_ibans_grouped_otherwise_in_notes_are_replaced(
 
 
 def test_scrub_the_rows_own_email_a_reader_still_sees_gets_the_columns_replacement(
-    tmp_path: Path, keyring_a: Keyring
+    scrub_tables: ScrubTables,
 ) -> None:
     # A quoted user part, full-width signs and a zero-width space: kept with exit 0 before.
-    (tmp_path / "in").mkdir()
-    note = 'a ""zq.w77""@example.com b zq.w77\uff20example\uff0ecom c zq\u200b.w77@example.com d'
-    (tmp_path / "in" / "t.csv").write_text(
-        f'Name,E-mail,Notes\nAda Lovelace,zq.w77@example.com,"{note}"\n', encoding="utf-8"
-    )
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(KEEP, encoding="utf-8")
-    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
-    assert result.report.status == "verified"
-    (row,) = read_rows(tmp_path / "out" / "t.csv")
+    note = 'a "zq.w77"@example.com b zq.w77\uff20example\uff0ecom c zq\u200b.w77@example.com d'
+    rows = [{"Name": "Ada Lovelace", "E-mail": "zq.w77@example.com", "Notes": note}]
+    run = scrub_tables({"t.csv": rows}, KEEP)
+    assert run.result.report.status == "verified"
+    (row,) = run.rows("t")
     fake = row["E-mail"]
     assert row["Notes"] == f"a {fake} b {fake} c {fake} d"
 
 
 def test_scrub_the_rows_own_name_in_styled_letters_or_with_invisible_characters_is_replaced(
-    tmp_path: Path, keyring_a: Keyring
+    scrub_tables: ScrubTables,
 ) -> None:
     # Full-width and bold letters were kept; a zero-width space left "lace" beside a fake name.
-    (tmp_path / "in").mkdir()
     forms = [
         "\uff2c\uff4f\uff56\uff45\uff4c\uff41\uff43\uff45",
         "\U0001d40b\U0001d428\U0001d42f\U0001d41e\U0001d425\U0001d41a\U0001d41c\U0001d41e",
         "Love\u00adlace",
         "Love\u200blace",
     ]
-    (tmp_path / "in" / "t.csv").write_text(
-        f'FirstName,LastName,Notes\nAda,Lovelace,"Called {"; ".join(forms)}."\n', encoding="utf-8"
-    )
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(KEEP, encoding="utf-8")
-    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
-    assert result.report.status == "verified"
-    (row,) = read_rows(tmp_path / "out" / "t.csv")
+    rows = [{"FirstName": "Ada", "LastName": "Lovelace", "Notes": f"Called {'; '.join(forms)}."}]
+    run = scrub_tables({"t.csv": rows}, KEEP)
+    assert run.result.report.status == "verified"
+    (row,) = run.rows("t")
     assert row["Notes"] == f"Called {'; '.join([row['LastName']] * 4)}."
 
 
 def test_scrub_the_rows_own_ip_address_written_otherwise_in_notes_is_replaced(
-    tmp_path: Path, keyring_a: Keyring
+    scrub_tables: ScrubTables,
 ) -> None:
     # A zero-padded number, a host name and "_" kept the row's address in its note.
-    (tmp_path / "in").mkdir()
     note = "from 203.0.113.077; host ec2-203-0-113-77.compute.example.com; ip 203_0_113_77 ok"
-    (tmp_path / "in" / "t.csv").write_text(
-        f'Name,IP Address,Notes\nAda Lovelace,203.0.113.77,"{note}"\n', encoding="utf-8"
-    )
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(KEEP, encoding="utf-8")
-    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
-    assert result.report.status == "verified"
-    (row,) = read_rows(tmp_path / "out" / "t.csv")
+    rows = [{"Name": "Ada Lovelace", "IP Address": "203.0.113.77", "Notes": note}]
+    run = scrub_tables({"t.csv": rows}, KEEP)
+    assert run.result.report.status == "verified"
+    (row,) = run.rows("t")
     numbers = re.findall(r"\d+", row["Notes"])
     assert "113" not in numbers and "077" not in numbers
     assert row["Notes"].startswith("from ") and row["Notes"].endswith(" ok")
