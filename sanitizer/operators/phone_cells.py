@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Literal, NamedTuple
 
+import numpy as np
 import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -123,7 +124,7 @@ def may_hold_parts(values: list[str]) -> list[int]:
         pc.match_substring_regex(array, r"[^0-9 ().+\-]"),
         pc.greater(pc.utf8_length(ascii_digits(array)), 15),
     )
-    return [i for i, flag in enumerate(pc.fill_null(odd, False).to_pylist()) if flag]
+    return [int(i) for i in np.flatnonzero(pc.fill_null(odd, False).to_numpy(zero_copy_only=False))]
 
 
 def rebuilt(value: str, parts: list[CellPart], replacements: list[str]) -> str:
