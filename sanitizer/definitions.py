@@ -30,7 +30,6 @@ ColumnValues = Callable[[str, str], str | None]
 @dataclass
 class ScrubbedDefinition:
     data: dict[str, Any]
-    replaced: int  # values and texts changed
     written: list[str]  # every text and value the scrub wrote (changed or not): what holds data
 
 
@@ -42,7 +41,8 @@ def scrub_definition(
     data = json.loads(json.dumps(definition))
     edits = _Edits(rows, scrubber)
     if kind == "data_table":
-        data["description"] = edits.text(data.get("description"))
+        if "description" in data:
+            data["description"] = edits.text(data["description"])
         properties = (data.get("schema") or {}).get("properties") or {}
         for column, spec in properties.items():
             if not isinstance(spec, dict):
@@ -53,21 +53,18 @@ def scrub_definition(
             for key in _VALUE_KEYS:
                 if key in spec:
                     spec[key] = edits.values(column, spec[key])
-        if "description" not in definition:
-            del data["description"]
     elif kind == "contact_list":
         column = data.get("previewModeColumnName")
         accepted = data.get("previewModeAcceptedValues")
         if isinstance(column, str) and accepted is not None:
             data["previewModeAcceptedValues"] = edits.values(column, accepted)
-    return ScrubbedDefinition(data, edits.replaced, edits.written)
+    return ScrubbedDefinition(data, edits.written)
 
 
 class _Edits:
     def __init__(self, rows: ColumnValues, scrubber: FlowScrubber) -> None:
         self.rows = rows
         self.scrubber = scrubber
-        self.replaced = 0
         self.written: list[str] = []
 
     def text(self, value: Any) -> Any:
@@ -75,7 +72,6 @@ class _Edits:
         if not isinstance(value, str) or not value:
             return value
         new = self.scrubber.scrub_prose(value)
-        self.replaced += new != value
         self.written.append(new)
         return new
 
@@ -88,6 +84,5 @@ class _Edits:
         new = self.rows(column, value)
         if new is None:
             return self.text(value)
-        self.replaced += new != value
         self.written.append(new)
         return new

@@ -481,6 +481,7 @@ class _RowValues:
         self.columns = {c.name: c for c in report.columns} if report else {}
         self.mapper = mapper
         self._pairs_of: dict[str, dict[str, str]] = {}
+        self._raw: bytes | None = None  # the table's raw file, decrypted once for all its columns
 
     def replacement(self, column: str, value: str) -> str | None:
         if column not in self._pairs_of:
@@ -503,7 +504,9 @@ class _RowValues:
         if not self.clean_file.exists() or column not in pq.read_schema(self.clean_file).names:
             return {}
         after = pq.read_table(self.clean_file, columns=[column]).column(column).to_pylist()
-        data = self.vault.get(self.table.file)
+        if self._raw is None:
+            self._raw = self.vault.get(self.table.file)
+        data = self._raw
         if self.table.format == "jsonl":
             before = [json.loads(line).get(column) for line in data.splitlines() if line.strip()]
         else:
