@@ -599,11 +599,18 @@ def test_scrub_stopped_by_sigterm_exits_143_and_leaves_nothing(tmp_path: Path) -
     )
     try:
         deadline = time.monotonic() + 60
-        while not any(p.stat().st_size for p in out.glob(".sanitizer-staging-*/*")):
+        while not any(p.stat().st_size for p in out.glob(".sanitizer-staging-*/contacts.csv")):
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "the scrub never started writing"
             time.sleep(0.05)
+        # Frozen, the run is known to be mid-way (its rows staged, not published) when SIGTERM comes:
+        # it is delivered as the process resumes. Sent to a running process, it could land after the
+        # run published, which is no test of the cleanup.
+        process.send_signal(signal.SIGSTOP)
+        staged = [p for p in out.glob(".sanitizer-staging-*/contacts.csv") if p.stat().st_size]
+        assert staged, "the run published before it was stopped"
         process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGCONT)
         stdout, stderr = process.communicate(timeout=60)
     finally:
         process.kill()
