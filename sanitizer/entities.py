@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Callable
-from functools import lru_cache
+from collections.abc import Callable, Iterable
+from functools import cache, lru_cache
+from importlib.resources import files
 
 import numpy as np
 import phonenumbers
@@ -102,6 +103,40 @@ def bare(text: str) -> str:
         return text
     text = unicodedata.normalize("NFKD", _INVISIBLE.sub("", text))
     return unicodedata.normalize("NFC", _ACCENTS.sub("", text))
+
+
+# Titles before a name, in the languages of the name lists: never a name in lower case.
+TITLE_WORDS = frozenset(
+    """
+    mr mrs ms miss mx dr sir madam prof mister missus rev revd fr capt lady lord dame
+    herr frau señor senor señora senora señorita senorita sra srta
+    monsieur madame mme mlle signor signora signorina sig dott mevrouw meneer dhr mevr
+    """.split()
+)
+
+
+@cache
+def ordinary_words() -> frozenset[str]:
+    """Lower-case English words, American and British (SCOWL's lower-case entries, frozen in
+    sanitizer/data by build_ordinary_words). The run's name words that are none of these are names
+    however a note writes them ("spoke to ada lovelace"); the others ("hopper", "cash") only as
+    names are written (capitalised), as the row's own or as one of the run's full names."""
+    text = files("sanitizer.data").joinpath("ordinary_words.txt").read_text(encoding="utf-8")
+    return frozenset(text.split())
+
+
+def lower_case_names(words: Iterable[str]) -> set[str]:
+    """The name words (case-folded) that count in lower case too: no ordinary word, no common-word
+    name ("will", "grace"), no title, and three letters at least ("al", "ed" and "jo" are not)."""
+    ordinary = ordinary_words()
+    return {
+        w
+        for w in words
+        if len(w) > 2
+        and w not in ordinary
+        and w not in AMBIGUOUS_NAME_WORDS
+        and w not in TITLE_WORDS
+    }
 
 
 def normalize_name(value: str) -> str:

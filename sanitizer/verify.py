@@ -6,7 +6,8 @@ It reads each input and its staged output side by side, row by row, and checks e
    - a replaced cell never keeps its own original (compared in normalised form);
    - no original email, phone or identifier-like value (anything not replaced from a public pool of
      fake names, cities, companies...) appears anywhere in the output, in any column;
-   - in free text, no original name word that a cell held is still there in the same place. Fake names
+   - in free text, no original name word that a cell held is still there in the same place, in any case
+     where it is no ordinary English word or spells one of the run's full names. Fake names
      come from the same public pool as real ones, so a replacement may equal some customer's name: a
      word-level diff of input and output tells a survivor (a finding) from a replacement (a coincidence).
 2. email domains: every email address in the output is at an allowed domain.
@@ -36,7 +37,12 @@ import pyarrow.compute as pc
 
 from sanitizer import parallel
 from sanitizer.arrowtext import ascii_digits
-from sanitizer.entities import AMBIGUOUS_NAME_WORDS, NAME_ASCII_SPELLINGS, NAME_LETTER_SPELLINGS
+from sanitizer.entities import (
+    AMBIGUOUS_NAME_WORDS,
+    NAME_ASCII_SPELLINGS,
+    NAME_LETTER_SPELLINGS,
+    lower_case_names,
+)
 from sanitizer.errors import VerificationError
 from sanitizer.report.model import Finding, VerificationReport
 from sanitizer.tables import (
@@ -428,6 +434,8 @@ class Originals:
 
     values: dict[str, set[str]]
     pooled: set[str] = field(default_factory=set)  # entities replaced from a public pool (fake)
+    # The name columns' full names, "first last" case-folded without accents (`Mapper.full_names`).
+    full_names: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -499,6 +507,10 @@ class _Checker:
             for form in _name_forms(w)
         }
         self.name_words = {w for w in self.name_words if len(w) > 1 and w not in _TITLES}
+        # Name words that are names in lower case too: no ordinary English word ("lovelace", not
+        # "hopper"); and the full names, which are names in any case ("grace hopper").
+        self.lower_names = lower_case_names(self.name_words)
+        self.full_names = originals.full_names
         # A family by its last name ("the Smiths", "the Joneses"): plural → last name.
         last_words = [w for v in values.get("LAST_NAME", ()) for w in _NAME_WORDS.findall(v)]
         last_words += [
@@ -805,10 +817,11 @@ class _Checker:
     ) -> tuple[int, int]:
         """(survivors, coincidences): original name words of `before` still in `after` in place, or re-made.
 
-        A name is mentioned when written as one (capitalised), or in any case when it is the row's own;
-        a row's name that is also a common word ("will", "grace") only capitalised, starting a sentence
-        or beside another of its name words (`_held`). A word counts where it was a name: the row's "Van"
-        held in "Van der Berg" does not make "the van" a name.
+        A name is mentioned when written as one (capitalised), or in any case when it is the row's own,
+        no ordinary word, or one of the run's full names; a row's name that is also a common word
+        ("will", "grace") only capitalised, starting a sentence or beside another of its name words
+        (`_held`). A word counts where it was a name: the row's "Van" held in "Van der Berg" does not
+        make "the van" a name.
         """
         name_words = self.name_words
         # "%2Elovelace%40": a URL escape parts words (blanked to the same length, places kept).
@@ -870,16 +883,39 @@ class _Checker:
                     survivors += 1
         return survivors, coincidences
 
+    def _full_names_at(self, before: str, matches: list[re.Match[str]]) -> list[int]:
+        """The places of two or three words side by side that spell one of the run's full names, in
+        any case ("grace hopper", though "grace" and "hopper" are ordinary words)."""
+        words = [_name_word(m.group()) for m in matches]
+        name_words, full_names = self.name_words, self.full_names
+        places: list[int] = []
+        for i in range(len(words) - 1):
+            if words[i] not in name_words or words[i + 1] not in name_words:
+                continue
+            if not _beside(before, matches[i], matches[i + 1]):
+                continue
+            if f"{words[i]} {words[i + 1]}" in full_names:
+                places += [i, i + 1]
+            elif (
+                i + 2 < len(words)
+                and _beside(before, matches[i + 1], matches[i + 2])
+                and f"{words[i]} {words[i + 1]} {words[i + 2]}" in full_names
+            ):
+                places += [i, i + 1, i + 2]
+        return places
+
     def _held(
         self, before: str, matches: list[re.Match[str]], row_names: set[str] | frozenset[str]
     ) -> set[int]:
         """The places of the words of `before` that are original names as written there.
 
-        A capitalised name counts; so does the row's own name, unless it is a common word written in lower
-        case inside a sentence ("will", "grace") with none of the row's held name words beside it ("bob
-        marley", "mr van der berg"); the row's names run together ("bobmarley", "jsmith"); and a
-        capitalised plural of a last name ("the Smiths"), a common word's ("Browns") only as the row's."""
-        name_words, plurals = self.name_words, self.plurals
+        A capitalised name counts; so does any name in lower case that is no ordinary English word
+        ("lovelace", not "hopper"), and words that spell one of the run's full names ("grace hopper");
+        so does the row's own name, unless it is a common word written in lower case inside a sentence
+        ("will", "grace") with none of the row's held name words beside it ("bob marley", "mr van der
+        berg"); the row's names run together ("bobmarley", "jsmith"); and a capitalised plural of a
+        last name ("the Smiths"), a common word's ("Browns") only as the row's."""
+        name_words, plurals, lower_names = self.name_words, self.plurals, self.lower_names
         held: set[int] = set()
         weak: list[int] = []  # the row's common-word names in lower case
         for index, match in enumerate(matches):
@@ -892,17 +928,23 @@ class _Checker:
                 family = stem and is_capital and (stem not in _AMBIGUOUS or stem in row_names)
                 if folded in row_names or family:
                     held.add(index)
-            elif (is_capital and folded not in _AMBIGUOUS) or (
-                folded in row_names
-                and (
-                    is_capital
-                    or folded not in _AMBIGUOUS
-                    or _starts_sentence(before, match.start())
+            elif (
+                (is_capital and folded not in _AMBIGUOUS)
+                or folded in lower_names  # "spoke to ada lovelace" in another customer's note
+                or (
+                    folded in row_names
+                    and (
+                        is_capital
+                        or folded not in _AMBIGUOUS
+                        or _starts_sentence(before, match.start())
+                    )
                 )
             ):
                 held.add(index)
             elif folded in row_names:
                 weak.append(index)
+        if self.full_names and len(matches) > 1:
+            held.update(self._full_names_at(before, matches))
         while weak:
             beside = [
                 i

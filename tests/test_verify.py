@@ -800,6 +800,26 @@ def test_surviving_names_count_a_word_where_it_was_a_name() -> None:
     assert checker.surviving_names("Mr van der Berg", "Mr van Jackson Boyle", berg) == (1, 0)
 
 
+def test_surviving_names_of_other_customers_in_lower_case_are_found() -> None:
+    # Agents type names in lower case: "spoke to ada lovelace" in another customer's row passed.
+    originals = Originals(
+        {"FIRST_NAME": {"Ada", "Grace"}, "LAST_NAME": {"Lovelace", "Hopper"}},
+        full_names={"ada lovelace", "grace hopper"},
+    )
+    checker = _Checker(originals, default_safe_ranges(), REGIONS)
+    for note, kept in [
+        ("spoke to ada lovelace about it", 2),  # no English words: names in any case
+        ("asked for lovelace", 1),
+        ("will call grace hopper", 2),  # English words, but one of the run's full names
+        ("the hopper is full; grace period ends", 0),  # English words, no full name
+    ]:
+        assert checker.surviving_names(note, note) == (kept, 0), note
+    # Replaced, nothing survives.
+    assert checker.surviving_names("spoke to ada lovelace", "spoke to tony cherry") == (0, 0)
+    without = _Checker(Originals(originals.values), default_safe_ranges(), REGIONS)
+    assert without.surviving_names("will call grace hopper", "will call grace hopper") == (0, 0)
+
+
 def test_surviving_names_of_the_row_run_together_are_found() -> None:
     # "@bobmarley" or "user jsmith": the row's names run together, no name word of the run
     from sanitizer.tables import FrameBatch

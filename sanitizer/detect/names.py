@@ -22,7 +22,9 @@ from sanitizer.entities import (
     AMBIGUOUS_NAME_WORDS,
     NAME_ASCII_SPELLINGS,
     NAME_LETTER_SPELLINGS,
+    TITLE_WORDS,
     bare,
+    lower_case_names,
 )
 
 FIRST = 1
@@ -49,13 +51,7 @@ WORD = re.compile(
     r"|[\u00ad\u200b\u2060]+[^\W\d_]+)*"  # a soft hyphen or zero-width space inside a word
 )
 # Titles before a name, in the languages of the gazetteer (a title is itself a name only as the row's).
-_TITLES = frozenset(
-    """
-    mr mrs ms miss mx dr sir madam prof mister missus rev revd fr capt lady lord dame
-    herr frau señor senor señora senora señorita senorita sra srta
-    monsieur madame mme mlle signor signora signorina sig dott mevrouw meneer dhr mevr
-    """.split()
-)
+_TITLES = TITLE_WORDS
 # Words common in English prose that are also in the name lists: one of these alone is not a name.
 _COMMON_WORDS = AMBIGUOUS_NAME_WORDS
 
@@ -186,12 +182,18 @@ class NameFinder:
         self.first, self.last = gazetteer() if use_gazetteer else (frozenset(), frozenset())
         self._gazetteer = self.first | self.last
         self._learn_calls = 0  # `learn` may change what a known word is: see `mark`
+        # The name-column words that are names in lower case too (`entities.lower_case_names`), and
+        # the run's full names as the scrub holds them (see `Mapper.full_names`): "spoke to ada
+        # lovelace" in another customer's note, "grace hopper" when a customer is Grace Hopper.
+        self.lower: set[str] = set()
+        self.full_names: set[str] | frozenset[str] = frozenset()
 
     def learn(self, kind: int | None, values: Iterable[str]) -> None:
         """Remember name-column values in all their forms (`name_forms`); `kind` None means a full name
         (first token first, last token last)."""
         self._learn_calls += 1
         known = self.known
+        learned: set[str] = set()
         for value in values:
             words = [w.casefold() for w in WORD.findall(value) if len(w) > 1]
             for index, word in enumerate(words):
@@ -201,6 +203,8 @@ class NameFinder:
                     bit = LAST if index == len(words) - 1 and len(words) > 1 else FIRST
                 for form in name_forms(word):
                     known[form] = known.get(form, 0) | bit
+                    learned.add(form)
+        self.lower.update(lower_case_names(learned.difference(self.lower)))
 
     def mark(self) -> tuple[int, int]:
         """The state of what is known now, for `found_since`."""
@@ -277,8 +281,12 @@ class NameFinder:
         own: list[int] = []
         if row_names:
             own = [i for i, folded in enumerate(folded_words) if folded in row_names]
-            if own:
-                candidates = sorted(set(caps).union(own))
+        lower = self.lower
+        in_lower: list[int] = []
+        if lower and not lower.isdisjoint(folded_words):
+            in_lower = [i for i, f in enumerate(folded_words) if f in lower and not capitals[i]]
+        if own or in_lower:
+            candidates = sorted(set(caps).union(own, in_lower))
         for i in candidates:
             folded = folded_words[i]
             is_capital = capitals[i]
@@ -292,6 +300,8 @@ class NameFinder:
             ):
                 flags[i] = 1.0
             elif not is_capital:
+                if folded in lower:  # the run's name, no ordinary word ("asked for lovelace")
+                    flags[i] = 0.8
                 continue
             elif i > 0 and folded_words[i - 1] in _TITLES:
                 flags[i] = 0.85
@@ -310,6 +320,8 @@ class NameFinder:
                 folded_words[i] = stem
         if own:
             _join_own(text, words, flags, own)
+        if self.full_names and count > 1:
+            self._flag_full_names(text, words, folded_words, flags)
         if len(caps) < 2 and not any(flags):
             return []  # what follows joins capitalised words to names, or pairs two of them
         # A capitalised surname right after a recognised name extends it ("Priya Raman"); letters
@@ -366,10 +378,39 @@ class NameFinder:
                 and _adjacent(text, words[i], words[i + 1])
             ):
                 flags[i] = 0.6
-        flagged = [i for i in candidates if flags[i]]
+        flagged = [i for i, flag in enumerate(flags) if flag]
         if not flagged:
             return []
         return self._spans(text, words, folded_words, flags, flagged)
+
+    def _flag_full_names(
+        self,
+        text: str,
+        words: list[tuple[int, int, str]],
+        folded: list[str],
+        flags: list[float],
+    ) -> None:
+        """Two or three side by side words that spell one of the run's full names, in any case: "grace
+        hopper" is Grace Hopper when the run holds her, though either word alone is an ordinary one."""
+        known = self.known
+        if known.keys().isdisjoint(folded):
+            return
+        full_names, last = self.full_names, len(words) - 1
+        for i in range(last):
+            if folded[i] not in known or folded[i + 1] not in known:
+                continue
+            if not _adjacent(text, words[i], words[i + 1]):
+                continue
+            pair = f"{folded[i]} {folded[i + 1]}"
+            if pair in full_names:
+                flags[i] = flags[i + 1] = max(flags[i], flags[i + 1], 0.9)
+            elif (
+                i + 2 <= last
+                and folded[i + 2] in known
+                and _adjacent(text, words[i + 1], words[i + 2])
+                and f"{pair} {folded[i + 2]}" in full_names
+            ):
+                flags[i] = flags[i + 1] = flags[i + 2] = max(*flags[i : i + 3], 0.9)
 
     def _split_joined(
         self, words: list[tuple[int, int, str]], row_names: frozenset[str]

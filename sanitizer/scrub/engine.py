@@ -331,6 +331,7 @@ class Engine:
         ner = _ner(rules.nlp.model) if rules.nlp.model else None
         self.scanner = TextScanner(rules, self.ranges, self.names, ner)
         self.mapper = Mapper(keyring, rules, self.ranges, workers=workers)
+        self.names.full_names = self.mapper.full_names  # filled in pass 1, read in notes in pass 2
         self.planner = Planner(rules, self.ranges, self.names, self.scanner)
         self.stats: dict[tuple[str, str], ColumnStats] = defaultdict(ColumnStats)
         self.rows: dict[str, int] = {}
@@ -1031,7 +1032,11 @@ def run_scrub(
         staged=staged,
         formats=formats,
         verify_tables=verify_tables,
-        originals=Originals(engine.mapper.originals, pooled=_pooled(rules, tables)),
+        originals=Originals(
+            engine.mapper.originals,
+            pooled=_pooled(rules, tables),
+            full_names=engine.mapper.full_names,
+        ),
         timings=timings,
         mapper=engine.mapper,
     )

@@ -38,7 +38,14 @@ def _names(finder: NameFinder, text: str, row: set[str] | None = None) -> list[s
         ("Met Zoë at the branch", None, ["Zoë"], "non-ASCII names"),
         ("Brendan Okafor rang twice", None, ["Brendan Okafor"], "a learned full name"),
         ("ada lovelace called", {"ada", "lovelace"}, ["ada lovelace"], "the row's own, any case"),
-        ("ada lovelace called", None, [], "lower case, not this row's: too weak alone"),
+        (
+            "ada lovelace called",
+            None,
+            ["ada lovelace"],
+            "the run's names in lower case: no English word",
+        ),
+        ("asked for lovelace", None, ["lovelace"], "a run's surname alone, in lower case"),
+        ("the hopper was full, grace period", None, [], "the run's names that are English words"),
         ("Dr Smith called", None, ["Smith"], "a title before a gazetteer surname"),
         ("Dear Ms. Patel, thanks", None, ["Patel"], "a title with a full stop"),
         (
@@ -317,3 +324,26 @@ def test_find_other_spellings_joined_words_and_families(
 ) -> None:
     forms = {form for word in row or () for form in name_forms(word)}
     assert _names(spelled, text, forms) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("will call grace hopper tomorrow", ["grace hopper"]),
+        ("GRACE HOPPER phoned", ["GRACE HOPPER"]),
+        ("grace  hopper", ["grace  hopper"]),  # two blanks still join a name's words
+        ("the grace period of the hopper", []),  # both words, not side by side
+        ("hopper grace", []),  # not the full name's order
+        ("mary ann smith called", ["mary ann smith"]),  # three words
+        ("grace,\nhopper", []),  # not on one line
+    ],
+)
+def test_lower_case_words_spelling_a_run_full_name_are_a_name(
+    text: str, expected: list[str]
+) -> None:
+    # Either word alone is ordinary English; side by side they are a customer the run holds.
+    finder = NameFinder()
+    finder.learn(FIRST, ["Grace", "Mary Ann"])
+    finder.learn(LAST, ["Hopper", "Smith"])
+    finder.full_names = {"grace hopper", "mary ann smith"}
+    assert _names(finder, text) == expected

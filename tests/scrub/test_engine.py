@@ -155,6 +155,26 @@ def test_scrub_row_name_that_is_a_common_word_is_replaced_in_lower_case(
     assert out["Notes"] == f"{out['FirstName'].lower()} asked for a callback"
 
 
+def test_scrub_other_customers_names_in_lower_case_are_replaced(scrub_tables: ScrubTables) -> None:
+    # Published with exit 0 before: agents type names in lower case, in anyone's note.
+    rows = [
+        {"id": "1", "FirstName": "Ada", "LastName": "Lovelace", "Notes": "called back"},
+        {"id": "2", "FirstName": "Grace", "LastName": "Hopper", "Notes": "called"},
+        {
+            "id": "3",
+            "FirstName": "Alan",
+            "LastName": "Turing",
+            "Notes": "spoke to ada lovelace; asked for lovelace; will call grace hopper",
+        },
+        {"id": "4", "FirstName": "Edsger", "LastName": "Dijkstra", "Notes": "the hopper is full"},
+    ]
+    ada, grace, alan, edsger = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
+    first, last = ada["FirstName"].lower(), ada["LastName"].lower()
+    grace_full = f"{grace['FirstName']} {grace['LastName']}".lower()
+    assert alan["Notes"] == (f"spoke to {first} {last}; asked for {last}; will call {grace_full}")
+    assert edsger["Notes"] == "the hopper is full"  # an English word alone is no name
+
+
 def test_scrub_titles_and_gazetteer_names_in_notes_are_replaced(scrub_tables: ScrubTables) -> None:
     rows = [
         {
