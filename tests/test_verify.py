@@ -42,6 +42,7 @@ from sanitizer.verify import (
     _paired,
     _phone_key,
     _phone_keys,
+    full_name_keys,
     verify,
 )
 
@@ -803,14 +804,15 @@ def test_surviving_names_count_a_word_where_it_was_a_name() -> None:
 def test_surviving_names_of_other_customers_in_lower_case_are_found() -> None:
     # Agents type names in lower case: "spoke to ada lovelace" in another customer's row passed.
     originals = Originals(
-        {"FIRST_NAME": {"Ada", "Grace"}, "LAST_NAME": {"Lovelace", "Hopper"}},
-        full_names={"ada lovelace", "grace hopper"},
+        {"FIRST_NAME": {"Ada", "Grace", "Mary Ann"}, "LAST_NAME": {"Lovelace", "Hopper", "Smith"}},
+        full_names=full_name_keys({"ada lovelace", "grace hopper", "mary ann smith"}),
     )
     checker = _Checker(originals, default_safe_ranges(), REGIONS)
     for note, kept in [
         ("spoke to ada lovelace about it", 2),  # no English words: names in any case
         ("asked for lovelace", 1),
         ("will call grace hopper", 2),  # English words, but one of the run's full names
+        ("will call mary ann smith", 3),  # three words
         ("the hopper is full; grace period ends", 0),  # English words, no full name
     ]:
         assert checker.surviving_names(note, note) == (kept, 0), note

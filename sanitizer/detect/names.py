@@ -318,10 +318,10 @@ class NameFinder:
                 cut = len(folded) - len(stem)
                 words[i] = (start, end - cut, word[:-cut])
                 folded_words[i] = stem
-        if own:
-            _join_own(text, words, flags, own)
         if self.full_names and count > 1:
             self._flag_full_names(text, words, folded_words, flags)
+        if own:  # after the full names: a row's "will" beside "grace hopper" joins the name
+            _join_own(text, words, flags, own)
         if len(caps) < 2 and not any(flags):
             return []  # what follows joins capitalised words to names, or pairs two of them
         # A capitalised surname right after a recognised name extends it ("Priya Raman"); letters
@@ -401,16 +401,18 @@ class NameFinder:
                 continue
             if not _adjacent(text, words[i], words[i + 1]):
                 continue
-            pair = f"{folded[i]} {folded[i + 1]}"
-            if pair in full_names:
-                flags[i] = flags[i + 1] = max(flags[i], flags[i + 1], 0.9)
-            elif (
+            third = (
                 i + 2 <= last
                 and folded[i + 2] in known
                 and _adjacent(text, words[i + 1], words[i + 2])
-                and f"{pair} {folded[i + 2]}" in full_names
-            ):
+            )
+            if flags[i] and flags[i + 1] and (not third or flags[i + 2]):
+                continue  # flagged already (capitalised, as most names in notes)
+            pair = f"{folded[i]} {folded[i + 1]}"
+            if third and f"{pair} {folded[i + 2]}" in full_names:
                 flags[i] = flags[i + 1] = flags[i + 2] = max(*flags[i : i + 3], 0.9)
+            elif pair in full_names:
+                flags[i] = flags[i + 1] = max(flags[i], flags[i + 1], 0.9)
 
     def _split_joined(
         self, words: list[tuple[int, int, str]], row_names: frozenset[str]

@@ -37,7 +37,7 @@ from sanitizer.rules import RuleSet
 from sanitizer.scrub.mapping import Channel, Mapper
 from sanitizer.scrub.plan import ColumnPlan, Planner, TablePlan
 from sanitizer.tables import BATCH_ROWS, Batch, Format, RecordsBatch, RowCells, TableSource
-from sanitizer.verify import ColumnCheck, Originals, VerifyTable
+from sanitizer.verify import ColumnCheck, Originals, VerifyTable, full_name_keys
 
 log = logging.getLogger("sanitizer.scrub")
 Progress = Callable[[str, str, int], None]  # (stage, table, rows done)
@@ -1035,7 +1035,7 @@ def run_scrub(
         originals=Originals(
             engine.mapper.originals,
             pooled=_pooled(rules, tables),
-            full_names=engine.mapper.full_names,
+            full_names=full_name_keys(engine.mapper.full_names),
         ),
         timings=timings,
         mapper=engine.mapper,

@@ -167,12 +167,21 @@ def test_scrub_other_customers_names_in_lower_case_are_replaced(scrub_tables: Sc
             "Notes": "spoke to ada lovelace; asked for lovelace; will call grace hopper",
         },
         {"id": "4", "FirstName": "Edsger", "LastName": "Dijkstra", "Notes": "the hopper is full"},
+        # The row's own common-word name beside another customer's full name: scrubbed and verified
+        # alike (the finder and the verifier join them in the same order).
+        {
+            "id": "5",
+            "FirstName": "Will",
+            "LastName": "Smith",
+            "Notes": "tell grace hopper will ring",
+        },
     ]
-    ada, grace, alan, edsger = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
+    ada, grace, alan, edsger, will = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
     first, last = ada["FirstName"].lower(), ada["LastName"].lower()
     grace_full = f"{grace['FirstName']} {grace['LastName']}".lower()
     assert alan["Notes"] == (f"spoke to {first} {last}; asked for {last}; will call {grace_full}")
     assert edsger["Notes"] == "the hopper is full"  # an English word alone is no name
+    assert will["Notes"] == f"tell {grace_full} {will['FirstName'].lower()} ring"
 
 
 def test_scrub_titles_and_gazetteer_names_in_notes_are_replaced(scrub_tables: ScrubTables) -> None:
