@@ -393,8 +393,8 @@ class NameFinder:
         """Two or three side by side words that spell one of the run's full names, in any case: "grace
         hopper" is Grace Hopper when the run holds her, though either word alone is an ordinary one."""
         known = self.known
-        if known.keys().isdisjoint(folded):
-            return
+        if known.keys().isdisjoint([f for f, flag in zip(folded, flags, strict=True) if not flag]):
+            return  # every name word of the note is flagged already (the most common case)
         full_names, last = self.full_names, len(words) - 1
         for i in range(last):
             if folded[i] not in known or folded[i + 1] not in known:
