@@ -139,6 +139,18 @@ def lower_case_names(words: Iterable[str]) -> set[str]:
     }
 
 
+def is_handle_word(word: str) -> bool:
+    """Whether a run of letters of an email's user part (case-folded: "wexford" in "zq.wexford77")
+    names its holder in the row's notes ("skype: zq.wexford77"): four letters or more, no ordinary
+    word ("info", "sales"), no common-word name, no title."""
+    return (
+        len(word) > 3
+        and word not in ordinary_words()
+        and word not in AMBIGUOUS_NAME_WORDS
+        and word not in TITLE_WORDS
+    )
+
+
 def normalize_name(value: str) -> str:
     """Names compare case-folded, NFKC, without accents, with inner whitespace collapsed ("José
     García" and "jose garcia" are one name, with one pseudonym)."""

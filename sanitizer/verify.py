@@ -41,6 +41,7 @@ from sanitizer.entities import (
     AMBIGUOUS_NAME_WORDS,
     NAME_ASCII_SPELLINGS,
     NAME_LETTER_SPELLINGS,
+    is_handle_word,
     lower_case_names,
 )
 from sanitizer.errors import VerificationError
@@ -183,6 +184,7 @@ _ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")  # a URL escape ("%2E", "%40")
 # letter runs, a name word joined by "'" in pieces (see _ascii_words).
 _ASCII_WORD_BYTES = bytes(c if chr(c).isascii() and chr(c).isalpha() else 32 for c in range(256))
 _ASCII_PIECE = re.compile(r"[a-z]+")
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 _ACCENTS = re.compile("[\u0300-\u036f]")
@@ -425,6 +427,14 @@ class VerifyTable:
     def name_columns(self) -> list[str]:
         return [
             p for p, c in self.columns.items() if c.entity in NAME_ENTITIES and c.operator != "keep"
+        ]
+
+    @property
+    def email_columns(self) -> list[str]:
+        return [
+            p
+            for p, c in self.columns.items()
+            if c.entity == "EMAIL_ADDRESS" and c.operator != "keep"
         ]
 
 
@@ -1240,12 +1250,15 @@ def _kept_names(
 
 
 class _RowNames:
-    """The name words an input row holds in its name columns (row index within the batch), worked out
-    for a row when it is first asked about: most rows' checks never need them."""
+    """The name words an input row holds in its name columns (row index within the batch), and the
+    words of its email addresses' user parts that name the holder ("wexford" in
+    "zq.wexford77@example.com"), worked out for a row when it is first asked about: most rows' checks
+    never need them."""
 
     def __init__(self, table: VerifyTable, before: Batch) -> None:
         self._table, self._before = table, before
         self._columns: list[RowCells] | None = None  # made when first asked
+        self._emails: list[RowCells] = []
         # names repeat: each distinct one is split once, into its words' forms and its words
         self._words: dict[str, tuple[list[str], list[str]]] = {}
         self._joined: dict[int, set[bytes]] = {}
@@ -1254,6 +1267,7 @@ class _RowNames:
         """The row's name words in every form, and run together ("bobmarley": `joined`)."""
         if self._columns is None:
             self._columns = [RowCells(self._before, path) for path in self._table.name_columns]
+            self._emails = [RowCells(self._before, path) for path in self._table.email_columns]
         held: set[str] = set()
         plain: set[str] = set()
         for column in self._columns:
@@ -1275,6 +1289,16 @@ class _RowNames:
             for run in (first + second, first[0] + second)
             if len(run) >= 5
         }
+        # The user part's words ("skype: zq.wexford77"), as run-together names are: no name words.
+        for column in self._emails:
+            for value in column[row]:
+                if isinstance(value, str) and "@" in value:
+                    user = value.strip().rpartition("@")[0]
+                    joined.update(
+                        word
+                        for word in map(_name_word, _LETTERS.findall(user))
+                        if is_handle_word(word)
+                    )
         held.update(joined)
         self._joined[row] = {run.encode() for run in joined if run.isascii()}
         return held

@@ -844,6 +844,25 @@ def test_surviving_names_of_the_row_run_together_are_found() -> None:
     )
 
 
+def test_surviving_words_of_the_rows_email_user_part_are_found() -> None:
+    # "skype: zq.wexford77" in the note of the row whose address is zq.wexford77@example.com.
+    from sanitizer.tables import FrameBatch
+    from sanitizer.verify import _RowNames
+
+    frame = pd.DataFrame(
+        {"Email": ["zq.wexford77@example.com", "info.sales@example.com"]}, dtype=object
+    )
+    table = VerifyTable("t", None, Path("unused"), {"Email": ColumnCheck("EMAIL_ADDRESS", "email")})  # type: ignore[arg-type]
+    names = _RowNames(table, FrameBatch(frame, 0))
+    assert "wexford" in names(0) and b"wexford" in names.joined(0)
+    assert names(1) == set()  # ordinary words name nobody: "info", "sales"
+    checker = _Checker(Originals({}), default_safe_ranges(), REGIONS)
+    note = "skype: zq.wexford77, login zq.wexford77@"
+    assert checker.surviving_names(note, note, names(0), names.joined(0)) == (2, 0)
+    after = "skype: zq.tony77, login zq.tony77@"
+    assert checker.surviving_names(note, after, names(0), names.joined(0)) == (0, 0)
+
+
 def test_surviving_names_family_plurals_are_last_names_only() -> None:
     originals = Originals({"LAST_NAME": {"Smith", "Lovelace"}, "FIRST_NAME": {"Ada"}})
     checker = _Checker(originals, default_safe_ranges(), REGIONS)

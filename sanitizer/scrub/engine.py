@@ -26,7 +26,7 @@ from sanitizer.detect import (
     name_tokens,
     row_name_words,
 )
-from sanitizer.detect.names import NameSpan
+from sanitizer.detect.names import WORD, NameSpan
 from sanitizer.detect.text import ASCII_SPACES, PendingContacts, PendingScan, person_span
 from sanitizer.keyring import Keyring
 from sanitizer.memory import settled
@@ -760,23 +760,31 @@ class Engine:
         return get_operator("text").replace(cells.distinct, self.mapper.context(channel))
 
     def _row_names(self, table: TablePlan, batch: Batch) -> _RowNames | None:
-        """The name tokens each row of the batch holds in its name columns (before replacement)."""
+        """The name tokens each row of the batch holds in its name columns, and the words of its email
+        addresses' user parts (before replacement)."""
         paths = [
             c.path
             for c in table.columns.values()
             if c.entity in entities.NAME_ENTITIES and c.is_replacing
         ]
-        return _RowNames(batch, paths) if paths else None
+        emails = [
+            c.path
+            for c in table.columns.values()
+            if c.entity == entities.EMAIL_ADDRESS and c.is_replacing
+        ]
+        return _RowNames(batch, paths, emails) if paths or emails else None
 
 
 class _RowNames:
     """The name words each row of a batch holds in its name columns, in all their forms
-    (`detect.names.row_name_words`) and run together (`detect.names.handles`: "bobmarley"), as they
-    were when it was made (before replacement), worked out for a row when first asked for: only rows
-    with free text are."""
+    (`detect.names.row_name_words`) and run together (`detect.names.handles`: "bobmarley"), with the
+    words of its email addresses' user parts that name the holder (`entities.is_handle_word`:
+    "wexford" in "zq.wexford77@example.com", for "skype: zq.wexford77"), as they were when it was made
+    (before replacement), worked out for a row when first asked for: only rows with free text are."""
 
-    def __init__(self, batch: Batch, paths: list[str]) -> None:
+    def __init__(self, batch: Batch, paths: Sequence[str], email_paths: Sequence[str] = ()) -> None:
         self._columns = [RowCells(batch, path) for path in paths]
+        self._emails = [RowCells(batch, path) for path in email_paths]
         # names repeat: each value is split once, into its words' forms and its words
         self._tokens: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._rows: dict[int, frozenset[str]] = {}
@@ -799,8 +807,18 @@ class _RowNames:
                         words.extend(split[1])
             if len(words) > 1:
                 found.extend(handles(words))
+            for column in self._emails:
+                for value in column[row]:
+                    if isinstance(value, str) and "@" in value:
+                        found.extend(_handle_words(value))
             names = self._rows[row] = frozenset(found)
         return names
+
+
+def _handle_words(address: str) -> list[str]:
+    """The words of an address's user part that name its holder ("wexford" in "zq.wexford77@...")."""
+    user = address.strip().rpartition("@")[0]
+    return [w for w in (m.casefold() for m in WORD.findall(user)) if entities.is_handle_word(w)]
 
 
 @dataclass

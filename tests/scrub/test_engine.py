@@ -184,6 +184,24 @@ def test_scrub_other_customers_names_in_lower_case_are_replaced(scrub_tables: Sc
     assert will["Notes"] == f"tell {grace_full} {will['FirstName'].lower()} ring"
 
 
+def test_scrub_the_rows_email_user_part_in_its_note_is_replaced(scrub_tables: ScrubTables) -> None:
+    # "skype: zq.wexford77" kept the address's user part, exit 0.
+    rows = [
+        {
+            "id": "1",
+            "Email": "zq.wexford77@example.com",
+            "Notes": "skype: zq.wexford77, login zq.wexford77@ (desk: info)",
+        },
+        {"id": "2", "Email": "info.sales@example.org", "Notes": "asked the info desk for sales"},
+    ]
+    first, second = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
+    assert "wexford" not in first["Notes"].casefold()
+    assert re.fullmatch(
+        r"skype: zq\.(?P<h>\w+)77, login zq\.(?P=h)77@ \(desk: info\)", first["Notes"]
+    )
+    assert second["Notes"] == "asked the info desk for sales"  # ordinary words name nobody
+
+
 def test_scrub_titles_and_gazetteer_names_in_notes_are_replaced(scrub_tables: ScrubTables) -> None:
     rows = [
         {
