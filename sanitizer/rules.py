@@ -39,6 +39,13 @@ if TYPE_CHECKING:
     from sanitizer.ranges import SafeRanges
 
 SAFE_RANGES_FILE = "safe-ranges.yaml"
+# How `sanitize scan --suggest-rules` marks a proposed `keep` that a person must confirm.
+REVIEW_PREFIX = "REVIEW:"
+
+
+def is_review_reason(reason: str | None) -> bool:
+    """Whether a rule's reason is still the proposal a person must confirm (`REVIEW: ...`)."""
+    return reason is not None and reason.lstrip().upper().startswith(REVIEW_PREFIX)
 
 
 class _Strict(BaseModel):
@@ -276,6 +283,21 @@ class RuleSet:
                 match=column,
             )
         )
+
+    def undecided_keeps(self) -> list[tuple[str, str]]:
+        """(source, why) of every `keep` rule that states no reason, or still the `REVIEW:` reason
+        `sanitize scan --suggest-rules` proposes: columns passed through unchanged that no person has
+        vouched for (the report lists them for review)."""
+        found = []
+        for located in self._patterns + self._tables:
+            rule = located.rule
+            if rule.operator != "keep":
+                continue
+            if not (rule.reason or "").strip():
+                found.append((located.source, "keep without a reason"))
+            elif is_review_reason(rule.reason):
+                found.append((located.source, "keep still marked REVIEW:"))
+        return sorted(found)
 
     def table_columns(self) -> list[tuple[str, str, str]]:
         """(table glob, column, source) of every table rule, to report rules naming absent columns."""

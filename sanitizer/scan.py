@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sanitizer.detect import NameFinder, TextScanner
 from sanitizer.errors import ConfigError
-from sanitizer.rules import RuleSet
+from sanitizer.rules import REVIEW_PREFIX, RuleSet
 from sanitizer.scrub.plan import ColumnPlan, Planner, TablePlan
 from sanitizer.tables import FORMATS, TableSource
 
@@ -107,7 +107,9 @@ def suggest_rules(
             else "no evidence"
         )
         if plan.operator == "keep" or plan.entity is None:
-            reason = "REVIEW: no PII found in the sample; confirm this column is safe to keep"
+            reason = (
+                f"{REVIEW_PREFIX} no PII found in the sample; confirm this column is safe to keep"
+            )
             body = f"{{operator: keep, reason: {_quote(reason)}}}"
         elif plan.operator == "text":
             body = "{entity: FREE_TEXT}"

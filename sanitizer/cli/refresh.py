@@ -47,6 +47,10 @@ def show_run(result: RunResult) -> None:
     stdout.print(f"run {result.run_id}: {result.run_dir}")
     if (result.run_dir / "scrub-report.html").exists():
         stdout.print(f"report: {result.run_dir / 'scrub-report.html'}")
+    if result.report is not None:
+        from sanitizer.cli.scrub import note_unvouched
+
+        note_unvouched(result.report)
 
 
 @app.command("refresh")

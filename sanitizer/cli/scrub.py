@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from sanitizer.cli.app import app, progress_printer, report_errors, stdout
+from sanitizer.cli.app import app, progress_printer, report_errors, stderr, stdout
+
+if TYPE_CHECKING:
+    from sanitizer.report.model import ScrubReport
 
 # Library modules are imported inside the commands: `sanitize --help` must not load pandas or Presidio.
 
@@ -96,6 +100,21 @@ def scrub_command(
     for path in result.outputs:
         stdout.print(f"output: {path}")
     stdout.print(f"report: {result.report_dir / 'scrub-report.html'}")
+    note_unvouched(result.report)
+
+
+def note_unvouched(report: ScrubReport) -> None:
+    """One line on stderr when columns passed through unchanged that nobody vouched for (see the
+    report's list), so that an ad hoc run does not hide them behind "verified"."""
+    from sanitizer.report.figures import kept_unvouched
+
+    count = len(kept_unvouched(report))
+    if count:
+        stderr.print(
+            f"note: {count} column(s) passed through unchanged with no stated reason; the report "
+            "lists them for review",
+            highlight=False,
+        )
 
 
 def _scrub_snapshot(inputs: list[Path], config: Path) -> None:
@@ -183,3 +202,10 @@ def rules_check_command(
         f"rules OK: {len(rule_set.files)} file(s), {len(rule_set.recognizers)} recognizer(s), "
         f"policy unknown_columns={rule_set.policy.unknown_columns}, {rule_set.hash}"
     )
+    # Valid, but a column passed through unchanged that nobody vouched for: the reports list it too.
+    for source, why in rule_set.undecided_keeps():
+        stderr.print(
+            f"warning: {source}: {why} (say why the column holds no personal data in `reason:`; "
+            "the scrub report lists it for review)",
+            highlight=False,
+        )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sanitizer.report.model import ColumnReport, ScrubReport
+from sanitizer.rules import is_review_reason
 
 # A column classified from its content below this confidence deserves a person's look.
 LOW_CONFIDENCE = 0.6
@@ -172,6 +173,39 @@ def low_confidence(report: ScrubReport) -> list[LowConfidence]:
         score = column.detection.confidence if column.detection else None
         if score is not None and score < LOW_CONFIDENCE:
             rows.append(LowConfidence(table, column.name, column.entity, score))
+    return rows
+
+
+@dataclass(frozen=True)
+class Unvouched:
+    table: str
+    column: str
+    why: str
+
+
+def kept_unvouched(report: ScrubReport) -> list[Unvouched]:
+    """Columns passed through unchanged that no person has vouched for: a `keep` rule that states no
+    reason or still the `REVIEW:` reason `scan --suggest-rules` proposed, or no rule at all (non-text
+    values in which a sample found nothing). The check cannot prove such a column clean: it searches
+    for the values the tool found."""
+    rows = []
+    for table in report.tables:
+        for column in table.columns:
+            if column.operator != "keep":
+                continue
+            rule = column.rule
+            if rule.kind == "type":
+                sample = column.detection.sample_size if column.detection else 0
+                why = "no rule: kept for its non-text values (numbers, dates, booleans)"
+                if sample:
+                    why += f"; none of {sample} sampled held PII"
+            elif not (rule.reason or "").strip():
+                why = f"kept by the rule at {rule.source}, which states no reason"
+            elif is_review_reason(rule.reason):
+                why = f"kept by the rule at {rule.source}, still marked REVIEW:"
+            else:
+                continue
+            rows.append(Unvouched(table.name, column.name, why))
     return rows
 
 

@@ -53,6 +53,7 @@ def render_html(report: ScrubReport) -> str:
         headline=figures.headline(report),
         charts=_charts(report),
         low=figures.low_confidence(report),
+        unvouched=figures.kept_unvouched(report),
         is_truncated=report.verification.findings_total > len(report.verification.findings),
     )
 

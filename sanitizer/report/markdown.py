@@ -138,6 +138,19 @@ def _proof(report: ScrubReport) -> list[str]:
         "confidence.",
         "",
     ]
+    unvouched = figures.kept_unvouched(report)
+    if unvouched:
+        lines += [
+            f"**Columns passed through unchanged that no person has vouched for "
+            f"({len(unvouched)}).** Nothing in this report proves them clean: confirm each holds no "
+            "personal data, and say why in its rule's `reason`.",
+            "",
+            *(
+                f"- {_esc(item.table)} · {_code(item.column)}: {_esc(item.why)}"
+                for item in unvouched
+            ),
+            "",
+        ]
     return lines
 
 

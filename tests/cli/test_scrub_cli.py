@@ -408,6 +408,24 @@ def test_rules_check_shipped_and_demo_rules_are_ok() -> None:
     assert "3 file(s), 1 recognizer(s), policy unknown_columns=fail" in out
 
 
+def test_rules_check_warns_of_keeps_nobody_vouched_for(tmp_path: Path) -> None:
+    (tmp_path / "rules.yaml").write_text(
+        "tables:\n"
+        "  contacts:\n"
+        "    columns:\n"
+        "      Region: {operator: keep}\n"
+        "      Tier: {operator: keep, reason: 'REVIEW: no PII found in the sample'}\n"
+        "      Balance: {operator: keep, reason: an amount}\n",
+        encoding="utf-8",
+    )
+    code, out, err = _run("rules", "check", str(tmp_path / "rules.yaml"))
+    assert code == EXIT_OK and out.startswith("rules OK")
+    warnings = err.splitlines()
+    assert len(warnings) == 2, err
+    assert warnings[0].startswith("warning: ") and "rules.yaml:4: keep without a reason" in err
+    assert "rules.yaml:5: keep still marked REVIEW:" in err
+
+
 def test_scan_prints_a_row_per_column_and_needs_no_key(project: Path) -> None:
     code, out, err = _run("scan", str(project / "in" / "contacts.csv"), key=None)
     assert code == EXIT_OK, err

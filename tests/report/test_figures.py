@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sanitizer.report import figures
-from sanitizer.report.model import Detection, ScrubReport
+from sanitizer.report.model import Detection, RuleRef, ScrubReport
 
 
 @pytest.mark.parametrize(
@@ -35,6 +35,37 @@ def test_confidence_bins_score_lands_in_its_band(
 def test_low_confidence_lists_only_columns_below_the_line(verified: ScrubReport) -> None:
     low = figures.low_confidence(verified)
     assert [(item.table, item.column) for item in low] == [("dt_customers", "address")]
+
+
+def test_kept_unvouched_lists_keeps_without_a_reason_review_marks_and_type_keeps(
+    verified: ScrubReport,
+) -> None:
+    # A compliance officer signing "verified" must see the columns nothing proves clean.
+    for table in verified.tables:
+        for column in table.columns:
+            column.operator = "fake"
+    columns = verified.tables[0].columns
+    columns[0].operator = "keep"
+    columns[0].rule = RuleRef(kind="table", source="rules.yaml:7", match="a")  # no reason
+    columns[1].operator = "keep"
+    columns[1].rule = RuleRef(
+        kind="pattern", source="rules.yaml:9", match="b", reason="review: confirm it is safe"
+    )
+    columns[2].operator = "keep"
+    columns[2].rule = RuleRef(kind="type", reason="no rule; non-text values")
+    columns[2].detection = Detection(method="type", entity=None, sample_size=40)
+    columns[3].operator = "keep"
+    columns[3].rule = RuleRef(kind="table", source="rules.yaml:11", match="d", reason="a code")
+    listed = figures.kept_unvouched(verified)
+    table = verified.tables[0].name
+    assert [(item.table, item.column) for item in listed] == [
+        (table, columns[0].name),
+        (table, columns[1].name),
+        (table, columns[2].name),
+    ]
+    assert "rules.yaml:7, which states no reason" in listed[0].why
+    assert "still marked REVIEW:" in listed[1].why
+    assert "none of 40 sampled held PII" in listed[2].why
 
 
 def test_headline_failed_without_outputs_says_nothing_was_published(failed: ScrubReport) -> None:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from sanitizer.report import render_html
-from sanitizer.report.model import Detection, Finding, ScrubReport
+from sanitizer.report.model import Detection, Finding, RuleRef, ScrubReport
 
 from .hostile import SCRIPT, hostile
 
@@ -90,6 +90,20 @@ def test_render_html_low_confidence_columns_are_listed(verified: ScrubReport) ->
     page = render_html(verified)
     box = page[page.index('id="low-confidence"') :]
     assert "address" in box[: box.index("</div>")]
+
+
+def test_render_html_unvouched_keeps_are_listed(verified: ScrubReport) -> None:
+    column = verified.tables[0].columns[0]
+    column.operator = "keep"
+    column.rule = RuleRef(kind="table", source="rules.yaml:7", match=column.name)
+    page = render_html(verified)
+    box = page[page.index('id="kept-unvouched"') :]
+    assert (
+        f"<code>{column.name}</code>: kept by the rule at rules.yaml:7"
+        in box[: box.index("</div>")]
+    )
+    column.rule = RuleRef(kind="table", source="rules.yaml:7", match=column.name, reason="an id")
+    assert "kept by the rule at rules.yaml:7" not in render_html(verified)
 
 
 def test_render_html_no_low_confidence_no_warning(verified: ScrubReport) -> None:
