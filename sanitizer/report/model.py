@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -257,3 +257,35 @@ class ScrubReport(_Model):
         default_factory=list,
         description="Flows scrubbed in a refresh (retargeted to staging when loaded).",
     )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScrubReport:
+        """A report whose parts disagree (edited by hand, or damaged) is refused: a page that says
+        "verified" over failed columns must never reach a person who signs it."""
+        v = self.verification
+        failed = [
+            f"{t.name}.{c.name}"
+            for t in self.tables
+            for c in t.columns
+            if c.verification.status == "failed"
+        ] + [f"flow {f.name}" for f in self.flows if f.verification.status == "failed"]
+        problems = []
+        if (self.status == "verified") != (v.status == "passed"):
+            problems.append(f"status is {self.status} but verification.status is {v.status}")
+        if self.status == "verified" and (v.findings_total or failed):
+            problems.append(
+                f"status is verified but it counts {v.findings_total} finding(s) and "
+                f"{len(failed)} failed column(s) or flow(s)"
+            )
+        if self.summary.findings != v.findings_total:
+            problems.append(
+                f"summary.findings is {self.summary.findings} but verification.findings_total "
+                f"is {v.findings_total}"
+            )
+        if len(v.findings) > v.findings_total:
+            problems.append(
+                f"verification lists {len(v.findings)} finding(s) but counts {v.findings_total}"
+            )
+        if problems:
+            raise ValueError("the report contradicts itself: " + "; ".join(problems))
+        return self

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -128,6 +129,34 @@ def test_report_render_invalid_json_exits_input_error(tmp_path: Path) -> None:
     code, _, err = _run("report", "render", str(bad), "--out", str(tmp_path / "out"))
     assert code == EXIT_INPUT
     assert "not valid JSON" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        # a failed night's report edited to read "verified"
+        (lambda r: r.update(status="verified"), "status is verified but verification.status"),
+        (
+            lambda r: (r.update(status="verified"), r["verification"].update(status="passed")),
+            "counts 4 finding(s)",
+        ),
+        (lambda r: r["summary"].update(findings=0), "summary.findings is 0"),
+    ],
+)
+def test_report_render_refuses_a_report_that_contradicts_itself(
+    tmp_path: Path, edit: Any, says: str
+) -> None:
+    # A page saying "verified" over failed columns must never reach the person who signs it.
+    report = json.loads((RUNS / RUN_IDS[3] / "scrub-report.json").read_text(encoding="utf-8"))
+    assert report["status"] == "failed" and report["verification"]["findings_total"] == 4
+    edit(report)
+    path = tmp_path / "scrub-report.json"
+    path.write_text(json.dumps(report), encoding="utf-8")
+    code, _, err = _run("report", "render", str(path), "--out", str(tmp_path / "out"))
+    assert code == EXIT_INPUT
+    assert "the report contradicts itself" in err and says in err
+    assert err.count("error:") == 1
     assert not (tmp_path / "out").exists()
 
 
