@@ -301,6 +301,15 @@ def read_sources(inputs: Sequence[Path]) -> list[TableSource]:
             files.append(item)
         else:
             raise InputError(f"{item}: no such file or folder")
+    for number, path in enumerate(files, 1):
+        # The file's name becomes the table's: in the output's name and in every report.
+        held = pii_in_name(path.stem)
+        if held:
+            raise InputError(
+                f"input file {number} of {len(files)} (in {path.parent}): its name holds {held}, "
+                "which the output's name and the reports would show (the name is not printed here)",
+                hint="rename the file after what it holds (contacts.csv), not after whom",
+            )
     sources = [_inspect(path) for path in files]
     seen: dict[str, TableSource] = {}
     for source in sources:

@@ -408,6 +408,34 @@ def test_csv_header_of_name_words_is_a_header_unless_names_stand_below(
     assert source.header == content.split("\n")[0].split(",")
 
 
+@pytest.mark.parametrize(
+    ("stem", "held"),
+    [
+        ("calls for ada.lovelace@example.org", "an email address"),
+        ("Ada Lovelace notes", "a person's name"),
+        ("callbacks 212-555-0143", "a phone number"),
+    ],
+)
+def test_file_name_holding_personal_data_stops_before_reading_without_printing_it(
+    tmp_path: Path, stem: str, held: str
+) -> None:
+    # The name became the table's name: in the output's name and in all three reports.
+    _write(tmp_path / "contacts.csv", b"id\n1\n")
+    path = _write(tmp_path / f"{stem}.csv", b"id\n1\n")
+    with pytest.raises(InputError) as caught:
+        read_sources([tmp_path / "contacts.csv", path])
+    message = str(caught.value)
+    assert message.startswith(f"input file 2 of 2 (in {tmp_path}): its name holds {held}")
+    assert stem not in message and "lovelace" not in message.casefold()
+
+
+@pytest.mark.parametrize("stem", ["contacts", "Grace Period report", "Spring Campaign 2026"])
+def test_file_names_of_ordinary_words_are_table_names(tmp_path: Path, stem: str) -> None:
+    path = _write(tmp_path / f"{stem}.csv", b"id\n1\n")
+    (source,) = read_sources([path])
+    assert source.path == path
+
+
 def test_csv_header_that_is_data_is_not_shown_in_the_error(tmp_path: Path) -> None:
     path = _write(tmp_path / "t.csv", b"Ada,ada@example.org,+12125550187\n")
     with pytest.raises(InputError) as caught:
