@@ -238,8 +238,7 @@ class TableWriter:
         if isinstance(batch, RecordsBatch) and not batch.records:
             return  # no record shows a column: `close` writes the columns the source knows
         if isinstance(batch, RecordsBatch):
-            # Every record's fields: `Table.from_pylist` takes the columns of the first record only.
-            table = pa.Table.from_struct_array(pa.array(batch.records))
+            table = self._records_table(batch.records)
         else:
             assert isinstance(batch, FrameBatch)
             table = pa.Table.from_pandas(batch.frame, preserve_index=False)
@@ -271,6 +270,21 @@ class TableWriter:
         if self._parquet is None:
             self._parquet = pq.ParquetWriter(self.path, self._schema)
         self._parquet.write_table(table)
+
+    def _records_table(self, records: list[dict[str, Any]]) -> pa.Table:
+        """Records as a table of every record's fields (`Table.from_pylist` takes the first record's
+        only): in a Parquet input's own types where the values still fit them (a map's pairs cannot
+        be read back without its type: `map<string, int64>` failed), else as Arrow infers them."""
+        if self.source.format == "parquet":
+            schema = pq.read_schema(self.source.open())
+            present = set().union(*records)
+            if present <= set(schema.names):
+                fields = [f for f in schema if f.name in present]
+                try:
+                    return pa.Table.from_struct_array(pa.array(records, type=pa.struct(fields)))
+                except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+                    pass  # values that changed type (numbers replaced by text): inferred below
+        return pa.Table.from_struct_array(pa.array(records))
 
     def _in_source_types(self, table: pa.Table) -> pa.Table:
         """A Parquet input's columns in their own types again where the values allow it: pandas reads

@@ -399,6 +399,37 @@ def test_scrub_parquet_keeps_non_pii_types(tmp_path: Path, keyring_a: Keyring) -
     assert back.column("Email").to_pylist() != table.column("Email").to_pylist()
 
 
+def test_scrub_parquet_maps_dates_and_timestamps_keep_their_types(
+    tmp_path: Path, keyring_a: Keyring
+) -> None:
+    # A map<string, int64> column was an internal error; map<string, string> came back as lists.
+    import datetime as dt
+
+    (tmp_path / "in").mkdir()
+    table = pa.table(
+        {
+            "Email": ["ada@example.com", "grace@example.org", "alan@example.net"],
+            "counts": pa.array(
+                [[("calls", 1)], None, [("calls", 3), ("mails", 4)]],
+                pa.map_(pa.string(), pa.int64()),
+            ),
+            "tags": pa.array([[("tier", "gold")], [], None], pa.map_(pa.string(), pa.string())),
+            "created": pa.array(
+                [dt.datetime(2026, 1, 1, 12), None, dt.datetime(2026, 2, 1)], pa.timestamp("us")
+            ),
+            "day": pa.array([dt.date(2026, 1, 1), None, dt.date(2026, 3, 1)], pa.date32()),
+        }
+    )
+    pq.write_table(table, tmp_path / "in" / "t.parquet")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KEEP, encoding="utf-8")
+    scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
+    back = pq.read_table(tmp_path / "out" / "t.parquet")
+    assert back.schema.equals(table.schema)
+    assert back.drop_columns(["Email"]).to_pylist() == table.drop_columns(["Email"]).to_pylist()
+    assert back.column("Email").to_pylist() != table.column("Email").to_pylist()
+
+
 def test_scrub_phone_numbers_stored_as_numbers_stay_numbers(
     tmp_path: Path, keyring_a: Keyring
 ) -> None:
