@@ -1294,11 +1294,12 @@ class _RowNames:
             for value in column[row]:
                 if isinstance(value, str) and "@" in value:
                     user = value.strip().rpartition("@")[0]
-                    joined.update(
-                        word
-                        for word in map(_name_word, _LETTERS.findall(user))
-                        if is_handle_word(word)
+                    runs = (
+                        [w.decode() for w in _ascii_words(user) if len(w) > 3]
+                        if user.isascii()  # most addresses: their letter runs, in C
+                        else [_name_word(w) for w in _LETTERS.findall(user)]
                     )
+                    joined.update(run for run in runs if is_handle_word(run))
         held.update(joined)
         self._joined[row] = {run.encode() for run in joined if run.isascii()}
         return held

@@ -818,7 +818,14 @@ class _RowNames:
 def _handle_words(address: str) -> list[str]:
     """The words of an address's user part that name its holder ("wexford" in "zq.wexford77@...")."""
     user = address.strip().rpartition("@")[0]
+    if user.isascii():  # most addresses: their letter runs, split in C
+        runs = user.encode().lower().translate(_ASCII_LETTERS).split()
+        return [w for r in runs if len(r) > 3 and entities.is_handle_word(w := r.decode())]
     return [w for w in (m.casefold() for m in WORD.findall(user)) if entities.is_handle_word(w)]
+
+
+# Every byte that is no ASCII letter becomes a space (for `bytes.translate`).
+_ASCII_LETTERS = bytes(c if chr(c).isascii() and chr(c).isalpha() else 32 for c in range(256))
 
 
 @dataclass
