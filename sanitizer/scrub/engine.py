@@ -821,7 +821,9 @@ def _handle_words(address: str) -> list[str]:
     if user.isascii():  # most addresses: their letter runs, split in C
         runs = user.encode().lower().translate(_ASCII_LETTERS).split()
         return [w for r in runs if len(r) > 3 and entities.is_handle_word(w := r.decode())]
-    return [w for w in (m.casefold() for m in WORD.findall(user)) if entities.is_handle_word(w)]
+    # As the name finder folds a note that is not ASCII: without accents ("müller" reads "muller").
+    words = (entities.bare(m).casefold() for m in WORD.findall(user))
+    return [w for w in words if entities.is_handle_word(w)]
 
 
 # Every byte that is no ASCII letter becomes a space (for `bytes.translate`).
