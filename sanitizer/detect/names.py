@@ -2,7 +2,8 @@
 
 Three sources of evidence, strongest first:
 - the names this row holds in its name columns, wherever and however they are written;
-- the names the whole run holds in its name columns, when written as names (capitalised);
+- the names the whole run holds in its name columns, when written as names (capitalised), in any case
+  when they are no ordinary English word ("ada lovelace"), and as the run's full names ("grace hopper");
 - a gazetteer of first and last names (Faker's name lists for several locales, bundled offline),
   when a title ("Mr", "Dr") or a following surname makes a name likely.
 Common English words that are also names ("Will", "May", "Hope") need more evidence.
