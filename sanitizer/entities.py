@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sanitizer.arrowtext import ascii_digits
+from sanitizer.textkeys import has_key, keys_contain, string_keys
 
 PERSON = "PERSON"
 FIRST_NAME = "FIRST_NAME"
@@ -117,10 +118,10 @@ TITLE_WORDS = frozenset(
 
 @cache
 def _ordinary_keys() -> np.ndarray:
-    """The hashes of the ordinary words, sorted: half a megabyte where a set of the 65,576 strings
-    takes six, in a process whose peak at a million rows is close to 1.5 GB."""
+    """The ordinary words as `string_keys`: half a megabyte where a set of the 65,576 strings takes
+    six, in a process whose peak at a million rows is close to 1.5 GB."""
     text = files("sanitizer.data").joinpath("ordinary_words.txt").read_text(encoding="utf-8")
-    return np.unique(np.fromiter(map(hash, text.split()), dtype=np.int64))
+    return string_keys(text.split())
 
 
 def is_ordinary_word(word: str) -> bool:
@@ -129,9 +130,7 @@ def is_ordinary_word(word: str) -> bool:
     names however a note writes them ("spoke to ada lovelace"); the others ("hopper", "cash") only as
     names are written (capitalised), as the row's own or as one of the run's full names. (A word
     whose hash equals an ordinary word's, odds of one in 2^48, counts as ordinary.)"""
-    keys, key = _ordinary_keys(), hash(word)
-    at = int(np.searchsorted(keys, key))
-    return at < len(keys) and int(keys[at]) == key
+    return has_key(_ordinary_keys(), word)
 
 
 def lower_case_names(words: Iterable[str]) -> set[str]:
@@ -140,13 +139,8 @@ def lower_case_names(words: Iterable[str]) -> set[str]:
     candidates = [
         w for w in words if len(w) > 2 and w not in AMBIGUOUS_NAME_WORDS and w not in TITLE_WORDS
     ]
-    if not candidates:
-        return set()
-    keys = np.fromiter(map(hash, candidates), dtype=np.int64, count=len(candidates))
-    ordinary = np.isin(keys, _ordinary_keys())
-    return {
-        w for w, is_ordinary in zip(candidates, ordinary.tolist(), strict=True) if not is_ordinary
-    }
+    ordinary = keys_contain(_ordinary_keys(), candidates)
+    return {w for w, is_ordinary in zip(candidates, ordinary, strict=True) if not is_ordinary}
 
 
 @lru_cache(maxsize=1 << 16)

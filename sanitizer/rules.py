@@ -43,9 +43,14 @@ SAFE_RANGES_FILE = "safe-ranges.yaml"
 REVIEW_PREFIX = "REVIEW:"
 
 
-def is_review_reason(reason: str | None) -> bool:
-    """Whether a rule's reason is still the proposal a person must confirm (`REVIEW: ...`)."""
-    return reason is not None and reason.lstrip().upper().startswith(REVIEW_PREFIX)
+def unvouched_keep(reason: str | None) -> str | None:
+    """Why a `keep` with this reason is vouched for by nobody ("states no reason", or "is still marked
+    REVIEW:", the proposal `sanitize scan --suggest-rules` writes); None when a person gave one."""
+    if not (reason or "").strip():
+        return "states no reason"
+    if reason is not None and reason.lstrip().upper().startswith(REVIEW_PREFIX):
+        return f"is still marked {REVIEW_PREFIX}"
+    return None
 
 
 class _Strict(BaseModel):
@@ -288,16 +293,11 @@ class RuleSet:
         """(source, why) of every `keep` rule that states no reason, or still the `REVIEW:` reason
         `sanitize scan --suggest-rules` proposes: columns passed through unchanged that no person has
         vouched for (the report lists them for review)."""
-        found = []
-        for located in self._patterns + self._tables:
-            rule = located.rule
-            if rule.operator != "keep":
-                continue
-            if not (rule.reason or "").strip():
-                found.append((located.source, "keep without a reason"))
-            elif is_review_reason(rule.reason):
-                found.append((located.source, "keep still marked REVIEW:"))
-        return sorted(found)
+        return sorted(
+            (located.source, f"keep that {why}")
+            for located in self._patterns + self._tables
+            if located.rule.operator == "keep" and (why := unvouched_keep(located.rule.reason))
+        )
 
     def table_columns(self) -> list[tuple[str, str, str]]:
         """(table glob, column, source) of every table rule, to report rules naming absent columns."""

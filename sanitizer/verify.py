@@ -23,7 +23,7 @@ import unicodedata
 import urllib.parse
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, permutations
 from pathlib import Path
@@ -54,6 +54,7 @@ from sanitizer.tables import (
     TableSource,
     read_output,
 )
+from sanitizer.textkeys import ascii_letter_runs, has_key, string_keys
 
 if TYPE_CHECKING:
     from sanitizer.ranges import SafeRanges
@@ -182,7 +183,6 @@ def _four_numbers(text: str) -> str:
 _ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")  # a URL escape ("%2E", "%40")
 # An ASCII text's bytes with every byte that is not a letter made a space: its split is the text's
 # letter runs, a name word joined by "'" in pieces (see _ascii_words).
-_ASCII_WORD_BYTES = bytes(c if chr(c).isascii() and chr(c).isalpha() else 32 for c in range(256))
 _ASCII_PIECE = re.compile(r"[a-z]+")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
@@ -221,7 +221,7 @@ def _name_forms(word: str) -> set[str]:
 def _ascii_words(text: str) -> set[bytes]:
     """The lower-case letter runs of an ASCII text, in C: a _NAME_WORDS word's pieces (split at "'")
     are among them, so two texts that share no piece of a name share no name."""
-    return set(text.encode().lower().translate(_ASCII_WORD_BYTES).split())
+    return set(ascii_letter_runs(text))
 
 
 def _lines(before: str, after: str) -> list[tuple[str, str]] | None:
@@ -444,23 +444,11 @@ class Originals:
 
     values: dict[str, set[str]]
     pooled: set[str] = field(default_factory=set)  # entities replaced from a public pool (fake)
-    # The name columns' full names ("first last" case-folded without accents, `Mapper.full_names`),
-    # as `full_name_keys` keeps them.
-    full_names: np.ndarray = field(default_factory=lambda: full_name_keys(()))
-
-
-def full_name_keys(names: Iterable[str]) -> np.ndarray:
-    """Full names as the verifier keeps them: their hashes, sorted (8 bytes a name where a set of the
-    strings takes about a hundred, at a million names the difference between 1.4 and 1.5 GB). Two
-    names that share a hash (odds of 2^-64 per look-up) could only make a pair that is no name count
-    as one: a finding, never a pass."""
-    return np.unique(np.fromiter((hash(n) for n in names), dtype=np.int64))
-
-
-def _is_full_name(keys: np.ndarray, words: str) -> bool:
-    key = hash(words)
-    at = int(np.searchsorted(keys, key))
-    return at < len(keys) and int(keys[at]) == key
+    # The name columns' full names ("first last" case-folded without accents, `Mapper.full_names`)
+    # as `textkeys.string_keys`: 8 bytes a name where a set of the strings takes about a hundred, at a
+    # million names the difference between 1.4 and 1.5 GB. A pair that only shares a full name's hash
+    # counts as one: a finding, never a pass.
+    full_names: np.ndarray = field(default_factory=lambda: string_keys(()))
 
 
 @dataclass
@@ -929,9 +917,9 @@ class _Checker:
             if i in held and i + 1 in held and (not third or i + 2 in held):
                 continue  # held already (capitalised, as most names in notes)
             pair = f"{words[i]} {words[i + 1]}"
-            if third and _is_full_name(keys, f"{pair} {words[i + 2]}"):
+            if third and has_key(keys, f"{pair} {words[i + 2]}"):
                 places += [i, i + 1, i + 2]
-            elif _is_full_name(keys, pair):
+            elif has_key(keys, pair):
                 places += [i, i + 1]
         return places
 
@@ -1295,7 +1283,7 @@ class _RowNames:
                 if isinstance(value, str) and "@" in value:
                     user = value.strip().rpartition("@")[0]
                     runs = (
-                        [w.decode() for w in _ascii_words(user) if len(w) > 3]
+                        [w.decode() for w in ascii_letter_runs(user) if len(w) > 3]
                         if user.isascii()  # most addresses: their letter runs, in C
                         else [_name_word(w) for w in _LETTERS.findall(user)]
                     )

@@ -27,6 +27,7 @@ from sanitizer.report.model import Finding, VerificationReport
 from sanitizer.rules import read_rules
 from sanitizer.scrub import scrub
 from sanitizer.tables import read_sources
+from sanitizer.textkeys import string_keys
 from sanitizer.verify import (
     _EMAIL_LIKE,
     _NAME_WORDS,
@@ -42,7 +43,6 @@ from sanitizer.verify import (
     _paired,
     _phone_key,
     _phone_keys,
-    full_name_keys,
     verify,
 )
 
@@ -805,7 +805,7 @@ def test_surviving_names_of_other_customers_in_lower_case_are_found() -> None:
     # Agents type names in lower case: "spoke to ada lovelace" in another customer's row passed.
     originals = Originals(
         {"FIRST_NAME": {"Ada", "Grace", "Mary Ann"}, "LAST_NAME": {"Lovelace", "Hopper", "Smith"}},
-        full_names=full_name_keys({"ada lovelace", "grace hopper", "mary ann smith"}),
+        full_names=string_keys({"ada lovelace", "grace hopper", "mary ann smith"}),
     )
     checker = _Checker(originals, default_safe_ranges(), REGIONS)
     for note, kept in [

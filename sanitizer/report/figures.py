@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sanitizer.report.model import ColumnReport, ScrubReport
-from sanitizer.rules import is_review_reason
+from sanitizer.rules import unvouched_keep
 
 # A column classified from its content below this confidence deserves a person's look.
 LOW_CONFIDENCE = 0.6
@@ -199,10 +199,8 @@ def kept_unvouched(report: ScrubReport) -> list[Unvouched]:
                 why = "no rule: kept for its non-text values (numbers, dates, booleans)"
                 if sample:
                     why += f"; none of {sample} sampled held PII"
-            elif not (rule.reason or "").strip():
-                why = f"kept by the rule at {rule.source}, which states no reason"
-            elif is_review_reason(rule.reason):
-                why = f"kept by the rule at {rule.source}, still marked REVIEW:"
+            elif unvouched := unvouched_keep(rule.reason):
+                why = f"kept by the rule at {rule.source}, which {unvouched}"
             else:
                 continue
             rows.append(Unvouched(table.name, column.name, why))

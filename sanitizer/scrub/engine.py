@@ -37,7 +37,8 @@ from sanitizer.rules import RuleSet
 from sanitizer.scrub.mapping import Channel, Mapper
 from sanitizer.scrub.plan import ColumnPlan, Planner, TablePlan
 from sanitizer.tables import BATCH_ROWS, Batch, Format, RecordsBatch, RowCells, TableSource
-from sanitizer.verify import ColumnCheck, Originals, VerifyTable, full_name_keys
+from sanitizer.textkeys import ascii_letter_runs, string_keys
+from sanitizer.verify import ColumnCheck, Originals, VerifyTable
 
 log = logging.getLogger("sanitizer.scrub")
 Progress = Callable[[str, str, int], None]  # (stage, table, rows done)
@@ -819,15 +820,11 @@ def _handle_words(address: str) -> list[str]:
     """The words of an address's user part that name its holder ("wexford" in "zq.wexford77@...")."""
     user = address.strip().rpartition("@")[0]
     if user.isascii():  # most addresses: their letter runs, split in C
-        runs = user.encode().lower().translate(_ASCII_LETTERS).split()
+        runs = ascii_letter_runs(user)
         return [w for r in runs if len(r) > 3 and entities.is_handle_word(w := r.decode())]
     # As the name finder folds a note that is not ASCII: without accents ("müller" reads "muller").
     words = (entities.bare(m).casefold() for m in WORD.findall(user))
     return [w for w in words if entities.is_handle_word(w)]
-
-
-# Every byte that is no ASCII letter becomes a space (for `bytes.translate`).
-_ASCII_LETTERS = bytes(c if chr(c).isascii() and chr(c).isalpha() else 32 for c in range(256))
 
 
 @dataclass
@@ -1062,7 +1059,7 @@ def run_scrub(
         originals=Originals(
             engine.mapper.originals,
             pooled=_pooled(rules, tables),
-            full_names=full_name_keys(engine.mapper.full_names),
+            full_names=string_keys(engine.mapper.full_names),
         ),
         timings=timings,
         mapper=engine.mapper,

@@ -422,8 +422,8 @@ def test_rules_check_warns_of_keeps_nobody_vouched_for(tmp_path: Path) -> None:
     assert code == EXIT_OK and out.startswith("rules OK")
     warnings = err.splitlines()
     assert len(warnings) == 2, err
-    assert warnings[0].startswith("warning: ") and "rules.yaml:4: keep without a reason" in err
-    assert "rules.yaml:5: keep still marked REVIEW:" in err
+    assert warnings[0].startswith("warning: ") and "rules.yaml:4: keep that states no reason" in err
+    assert "rules.yaml:5: keep that is still marked REVIEW:" in err
 
 
 def test_scan_prints_a_row_per_column_and_needs_no_key(project: Path) -> None:

@@ -64,7 +64,7 @@ def test_kept_unvouched_lists_keeps_without_a_reason_review_marks_and_type_keeps
         (table, columns[2].name),
     ]
     assert "rules.yaml:7, which states no reason" in listed[0].why
-    assert "still marked REVIEW:" in listed[1].why
+    assert "rules.yaml:9, which is still marked REVIEW:" in listed[1].why
     assert "none of 40 sampled held PII" in listed[2].why
 
 
