@@ -36,6 +36,9 @@ class ReportPaths:
 
 def write_reports(report: ScrubReport, out_dir: Path) -> ReportPaths:
     """Write scrub-report.json, .html and .md into `out_dir`, each atomically (temp + rename)."""
+    # Checked again (`ScrubReport._consistent`): a refresh adds its flows' and definitions' findings
+    # to a report after it was built, and a page must never say "verified" over them.
+    report = ScrubReport.model_validate(report.model_dump())
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = ReportPaths(
         json=out_dir / REPORT_JSON, html=out_dir / REPORT_HTML, markdown=out_dir / REPORT_MARKDOWN

@@ -41,6 +41,17 @@ def test_write_reports_json_round_trips_to_the_same_report(
     assert read_report(tmp_path) == failed  # a run directory works as well as the file
 
 
+def test_write_reports_refuses_a_report_changed_into_a_contradiction(
+    tmp_path: Path, verified: ScrubReport
+) -> None:
+    # A refresh adds its flows' findings to a built report: "verified" must not survive them.
+    verified.verification.findings_total += 1
+    verified.summary.findings += 1
+    with pytest.raises(ValueError, match="the report contradicts itself: status is verified"):
+        write_reports(verified, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 def test_write_reports_render_failure_leaves_previous_files_and_no_temp(
     tmp_path: Path, verified: ScrubReport, failed: ScrubReport, monkeypatch: pytest.MonkeyPatch
 ) -> None:
