@@ -3,6 +3,7 @@
     SanitizerError                      1  unexpected failure (a bug: run again with --debug)
     ├── ConfigError                     3  run config, rules, mappings or key are invalid or missing
     │   ├── RulesError                     a rules file is invalid (file, line, key path, what was expected)
+    │   │   └── PatternTimeoutError        a recognizer's regex ran past policy.regex_timeout on one value
     │   ├── KeyMaterialError               no key, unreadable key file, key too short
     │   ├── KeyMismatchError               a run continued under another key than it was scrubbed with
     │   └── UnknownColumnsError            policy `fail` and columns no rule covers
@@ -28,6 +29,7 @@ rule location or endpoint, and say what was expected.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -84,6 +86,43 @@ class ConfigError(SanitizerError):
 
 class RulesError(ConfigError):
     """A rules file is invalid; the message names file, line, key path and what was expected."""
+
+
+class PatternTimeoutError(RulesError):
+    """A custom recognizer's regex ran longer than `policy.regex_timeout` on one value (it backtracks
+    catastrophically): the run stops. Names the rule and where the value is, never the value."""
+
+    def __init__(
+        self,
+        source: str,
+        recognizer: str,
+        pattern: str,
+        timeout: float,
+        place: str = "",
+        text_index: int | None = None,
+    ) -> None:
+        super().__init__(
+            f"{source}: recognizer {recognizer!r}, pattern {pattern!r}: the regex ran longer than "
+            f"policy.regex_timeout ({timeout:g} s) on {place or 'one value'} and was stopped; "
+            "nothing was published",
+            hint="it backtracks catastrophically, as a repeat inside a repeat may ((a+)+, "
+            "(a|aa)+): rewrite it; if the values are only long, raise policy.regex_timeout",
+        )
+        self.source = source
+        self.recognizer = recognizer
+        self.pattern = pattern
+        self.timeout = timeout
+        self.place = place
+        # Which text of the ones a scan was given (the caller knows its table, column and row).
+        self.text_index = text_index
+
+    def at(self, place: str) -> PatternTimeoutError:
+        """The same error, saying where the value is ("table claims, column notes, row 3")."""
+        return PatternTimeoutError(self.source, self.recognizer, self.pattern, self.timeout, place)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses from worker processes whole
+        fields = (self.source, self.recognizer, self.pattern, self.timeout, self.place)
+        return type(self), (*fields, self.text_index)
 
 
 class KeyMaterialError(ConfigError):

@@ -4,7 +4,8 @@ A rules file (YAML) has these top-level keys, all optional:
 
     version: 1
     extends: [default, genesys]     # shipped rule files (or relative paths) loaded before this one
-    policy:   {unknown_columns: detect|fail, sample_size, column_share, min_score, regions, default_region, locale}
+    policy:   {unknown_columns: detect|fail, sample_size, column_share, min_score, regions, default_region, locale,
+               regex_timeout}
     nlp:      {model: en_core_web_lg}   # an installed spaCy pipeline (name or path); none by default
     entities: {EMAIL_ADDRESS: {operator: email, params: {...}}, ...}   # default operator per entity
     columns:  [{match: '<regex>', tables: '<glob>', entity: ..., operator: ..., params: ..., reason: ...}]
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sanitizer import entities
@@ -32,8 +34,9 @@ from sanitizer.entities import bare
 from sanitizer.errors import RulesError
 from sanitizer.operators import OPERATOR_NAMES, get_operator
 from sanitizer.operators.base import OperatorParams
+from sanitizer.patterns import DEFAULT_TIMEOUT, BoundedPattern, catastrophic_input, compile_pattern
 from sanitizer.shipped import rules_dir
-from sanitizer.yamlfile import KeyPath, YamlDocument, read_yaml
+from sanitizer.yamlfile import KeyPath, YamlDocument, format_path, read_yaml
 
 if TYPE_CHECKING:
     from sanitizer.ranges import SafeRanges
@@ -69,6 +72,12 @@ class PolicyConfig(_Strict):
     regions: list[str] = Field(default_factory=lambda: ["US", "GB", "AU", "CA", "IE", "FR", "DE"])
     default_region: str = "US"
     locale: str = "en_US"
+    regex_timeout: float = Field(
+        DEFAULT_TIMEOUT,
+        gt=0,
+        le=3600,
+        description="Seconds one recognizer pattern may spend on one value before the run stops.",
+    )
 
     @field_validator("regions", "default_region")
     @classmethod
@@ -93,6 +102,14 @@ def _check_regex(value: str) -> str:
     try:
         re.compile(value, re.IGNORECASE)
     except re.error as exc:
+        raise ValueError(f"invalid regex: {exc}") from None
+    return value
+
+
+def _check_recognizer_regex(value: str) -> str:
+    try:
+        compile_pattern(value)  # with `regex`, as Presidio compiles it
+    except regex.error as exc:
         raise ValueError(f"invalid regex: {exc}") from None
     return value
 
@@ -155,7 +172,7 @@ class PatternConfig(_Strict):
     regex: str
     score: float = Field(ge=0, le=1)
 
-    _regex = field_validator("regex")(_check_regex)
+    _regex = field_validator("regex")(_check_recognizer_regex)
 
 
 class RecognizerRule(_Strict):
@@ -228,6 +245,8 @@ class RuleSet:
     personas: dict[str, PersonaRule] = field(default_factory=dict)
     files: list[tuple[str, str]] = field(default_factory=list)  # (shown path, sha256)
     safe_ranges_path: Path | None = None
+    # Where each recognizer's patterns are written, by (recognizer, pattern index; -1: its deny list).
+    pattern_sources: dict[tuple[str, int], str] = field(default_factory=dict)
     _patterns: list[_Located] = field(default_factory=list)
     _tables: list[_Located] = field(default_factory=list)
     _derived: list[_Located] = field(default_factory=list)
@@ -251,6 +270,27 @@ class RuleSet:
             f"entity {entity} has no default operator; add it under `entities:` in the rules, or start "
             "the file with `extends: [default]` to take the shipped defaults"
         )
+
+    def bounded_patterns(self, recognizer: RecognizerRule) -> list[tuple[BoundedPattern, float]]:
+        """A recognizer's patterns, compiled as Presidio compiles them and bounded by
+        `policy.regex_timeout`, each with its score."""
+        return [
+            (
+                BoundedPattern.of(
+                    p.regex,
+                    self.pattern_source(recognizer.name, index),
+                    recognizer.name,
+                    p.name,
+                    self.policy.regex_timeout,
+                ),
+                p.score,
+            )
+            for index, p in enumerate(recognizer.patterns)
+        ]
+
+    def pattern_source(self, recognizer: str, index: int) -> str:
+        """`file:line: key path` of a recognizer's pattern (index -1: its deny list)."""
+        return self.pattern_sources.get((recognizer, index), f"recognizer {recognizer!r}")
 
     def known_entities(self) -> set[str]:
         """Entities with a default operator or a recognizer, plus free text."""
@@ -406,6 +446,7 @@ def read_rules(path: Path | None = None) -> RuleSet:
                 f"recognizer {located_rule.name!r}: entity {entity} has no operator; give the recognizer "
                 f"`operator:` or add {entity} under `entities:`"
             )
+    _refuse_catastrophic(rules)
     # Resolve every rule once now so that a bad entity, operator or params fails at load, not mid-run.
     for located in rules._patterns + rules._tables:
         rules._decide(located, "pattern")
@@ -419,6 +460,24 @@ def read_rules(path: Path | None = None) -> RuleSet:
     ):
         rules.safe_ranges_path = folder / SAFE_RANGES_FILE
     return rules
+
+
+def _refuse_catastrophic(rules: RuleSet) -> None:
+    """Refuse a recognizer pattern that runs past the time budget on a thousand characters of its own
+    repeated parts: the nightly job would stop on the first note like that (see sanitizer.patterns)."""
+    timeout = rules.policy.regex_timeout
+    for recognizer in rules.recognizers:
+        for index, pattern in enumerate(recognizer.patterns):
+            described = catastrophic_input(pattern.regex, timeout)
+            if described is not None:
+                raise RulesError(
+                    f"{rules.pattern_source(recognizer.name, index)}.regex: pattern {pattern.name!r} "
+                    f"backtracks catastrophically: it ran longer than policy.regex_timeout "
+                    f"({timeout:g} s) on {described}, and a run would stop on the first value "
+                    "like that",
+                    hint="rewrite it so that no repeat holds another repeat or alternatives that "
+                    "match the same text: (a|aa)+ as a+, (\\w+\\s?)+ as [\\w\\s]+",
+                )
 
 
 def _load(file: Path, rules: RuleSet, loaded: list[Path], chain: tuple[Path, ...]) -> None:
@@ -463,6 +522,13 @@ def _merge(config: RulesFileConfig, doc: YamlDocument, rules: RuleSet, file: Pat
         config.recognizers
     )
     for index, recognizer in enumerate(config.recognizers):
+        for number, _pattern in enumerate(recognizer.patterns):
+            path: KeyPath = ("recognizers", index, "patterns", number)
+            rules.pattern_sources[(recognizer.name, number)] = (
+                f"{doc.where(path)}: {format_path(path)}"
+            )
+        path = ("recognizers", index, "deny_list")
+        rules.pattern_sources[(recognizer.name, -1)] = f"{doc.where(path)}: {format_path(path)}"
         if recognizer.operator:
             _validate_params(
                 recognizer.operator, recognizer.params, doc, ("recognizers", index, "params")

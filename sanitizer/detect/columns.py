@@ -29,10 +29,12 @@ from sanitizer.detect.evidence import WHOLE_VALUE, ColumnEvidence, sample
 from sanitizer.detect.names import FIRST, LAST, NameFinder, name_tokens
 from sanitizer.detect.offline import spacy_pipeline_path, use_bundled_suffix_list
 from sanitizer.detect.text import PRESIDIO_FLAGS, TextScanner
+from sanitizer.errors import PatternTimeoutError
+from sanitizer.patterns import BoundedPattern
 from sanitizer.rules import RuleSet
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
 
 class NameGazetteerRecognizer(EntityRecognizer):
@@ -94,21 +96,54 @@ def build_analyzer(rules: RuleSet, finder: NameFinder) -> AnalyzerEngine:
             "deny_list": custom.deny_list or None,
             "context": custom.context or None,
         }
-        registry.add_recognizer(
-            PatternRecognizer(
-                supported_entity=custom.supported_entity,
-                name=custom.name,
-                supported_language=custom.supported_language,
-                deny_list_score=custom.deny_list_score,
-                global_regex_flags=PRESIDIO_FLAGS,
-                **optional,
-            )
+        custom_recognizer = PatternRecognizer(
+            supported_entity=custom.supported_entity,
+            name=custom.name,
+            supported_language=custom.supported_language,
+            deny_list_score=custom.deny_list_score,
+            global_regex_flags=PRESIDIO_FLAGS,
+            **optional,
         )
+        _bound(custom_recognizer, rules)
+        registry.add_recognizer(custom_recognizer)
     if rules.nlp.model:
         from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
         registry.add_recognizer(SpacyRecognizer(supported_entities=["PERSON"]))
     return AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
+
+
+class _PresidioRegex:
+    """What a Presidio `Pattern` holds as its compiled regex, bounded as the scanner bounds it.
+
+    Presidio gives a pattern 60 seconds per text (`REGEX_TIMEOUT_SECONDS`) and then skips it with a
+    warning: a column could be classified without it, and a sample of 200 values could take hours.
+    Here the rules' budget applies and a timeout stops the run (`PatternTimeoutError`, which Presidio
+    does not catch)."""
+
+    def __init__(self, bounded: BoundedPattern) -> None:
+        self.bounded = bounded
+
+    def finditer(self, text: str, timeout: float | None = None) -> Iterable[Any]:
+        return self.bounded.finditer(text)  # the rules' budget, not Presidio's
+
+
+def _bound(recognizer: Any, rules: RuleSet) -> None:
+    """Give a recognizer's patterns (and its deny list's, which Presidio appends last) their compiled
+    regexes now, bounded: Presidio compiles a pattern only when it has none for the flags in use."""
+    name: str = recognizer.name
+    patterns: list[Any] = recognizer.patterns  # Presidio types `compiled_regex` as None
+    for index, pattern in enumerate(patterns):
+        is_deny = pattern.name == "deny_list" and index == len(patterns) - 1
+        bounded = BoundedPattern.of(
+            pattern.regex,
+            rules.pattern_source(name, -1 if is_deny and recognizer.deny_list else index),
+            name,
+            pattern.name,
+            rules.policy.regex_timeout,
+        )
+        pattern.compiled_regex = _PresidioRegex(bounded)
+        pattern.compiled_with_flags = PRESIDIO_FLAGS
 
 
 def classify(
@@ -129,9 +164,14 @@ def classify(
         rules.known_entities() - {entities.FREE_TEXT} | {entities.PERSON, "US_SSN"}
     )
     for value in picked:
-        results = analyzer.analyze(
-            text=value, language="en", entities=entities_wanted, context=context
-        )
+        try:
+            results = analyzer.analyze(
+                text=value, language="en", entities=entities_wanted, context=context
+            )
+            spans = scanner.scan(value)
+        except PatternTimeoutError as exc:
+            exc.text_index = values.index(value)  # the caller knows its table, column and row
+            raise
         found = [
             (
                 r.entity_type,
@@ -144,7 +184,7 @@ def classify(
             if r.score >= rules.policy.min_score or r.entity_type == entities.PHONE_NUMBER
         ]
         # The fast scanner also knows the fictional phone ranges Presidio's validator rejects.
-        found += [(s.entity, s.start, s.end, s.score, s.recognizer) for s in scanner.scan(value)]
+        found += [(s.entity, s.start, s.end, s.score, s.recognizer) for s in spans]
         if not found and scanner.names.is_name_value(value):
             # A cell that is only a name ("Priya", "Ada Lovelace"): the name finder wants context in prose.
             found = [(entities.PERSON, 0, len(value), 0.7, "NameValueRecognizer")]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from sanitizer import entities
 from sanitizer.detect.text import TextScanner
+from sanitizer.errors import PatternTimeoutError
 from sanitizer.rules import RuleSet
 
 WHOLE_VALUE = 0.8  # a span covering this share of a value makes the whole value that entity
@@ -68,7 +69,11 @@ def corroborate(
     scores: dict[str, list[float]] = defaultdict(list)
     recognizers: set[str] = set()
     for value in picked:
-        spans = scanner.scan(value)
+        try:
+            spans = scanner.scan(value)
+        except PatternTimeoutError as exc:
+            exc.text_index = values.index(value)  # the caller knows its table, column and row
+            raise
         stripped = len(value.strip()) or 1
         whole = [s for s in spans if (s.end - s.start) / stripped >= WHOLE_VALUE]
         if not whole and wanted == entities.PERSON and scanner.names.is_name_value(value):

@@ -25,6 +25,8 @@ import pyarrow.compute as pc
 
 from sanitizer import entities, parallel
 from sanitizer.detect.names import NameFinder, NameSpan
+from sanitizer.errors import PatternTimeoutError
+from sanitizer.patterns import BoundedPattern
 from sanitizer.rules import RecognizerRule, RuleSet
 
 if TYPE_CHECKING:
@@ -272,8 +274,8 @@ class Span(NamedTuple):
 @dataclass
 class _Custom:
     rule: RecognizerRule
-    patterns: list[tuple[re.Pattern[str], float]]
-    deny: re.Pattern[str] | None
+    patterns: list[tuple[BoundedPattern, float]]  # `regex` patterns within policy.regex_timeout
+    deny: BoundedPattern | None
     context: frozenset[str]
 
 
@@ -333,13 +335,17 @@ class TextScanner:
             deny = None
             if rule.deny_list:
                 words = "|".join(re.escape(w) for w in rule.deny_list)
-                deny = re.compile(rf"(?:^|(?<=\W))({words})(?:(?=\W)|$)", PRESIDIO_FLAGS)
+                deny = BoundedPattern.of(
+                    rf"(?:^|(?<=\W))({words})(?:(?=\W)|$)",  # Presidio's deny-list pattern
+                    self.rules.pattern_source(rule.name, -1),
+                    rule.name,
+                    "deny_list",
+                    self.rules.policy.regex_timeout,
+                )
             self._custom.append(
                 _Custom(
                     rule=rule,
-                    patterns=[
-                        (re.compile(p.regex, PRESIDIO_FLAGS), p.score) for p in rule.patterns
-                    ],
+                    patterns=self.rules.bounded_patterns(rule),
                     deny=deny,
                     context=frozenset(w.casefold() for w in rule.context),
                 )
@@ -598,13 +604,14 @@ class TextScanner:
             found = self.names.found_since(mark)  # what scans collected since the fork taught
             size = _chunk_size(len(texts), forked.workers)
             submitted = forked.submit(
-                (found, list(texts[i : i + size]), names[i : i + size])
+                (found, i, list(texts[i : i + size]), names[i : i + size])
                 for i in range(0, len(texts), size)
             )
         elif len(texts) >= PARALLEL_MIN_TEXTS and parallel.can_fork(workers):
             size = _chunk_size(len(texts), workers)
             chunks = [
-                (list(texts[i : i + size]), names[i : i + size]) for i in range(0, len(texts), size)
+                (i, list(texts[i : i + size]), names[i : i + size])
+                for i in range(0, len(texts), size)
             ]
             submitted = parallel.fork_submit(_scan_chunk, self, chunks, workers)
         return PendingScan(self, texts, names, submitted)
@@ -638,7 +645,13 @@ class TextScanner:
             spans = [[make(s) for s in found] for part in submitted.results() for found in part]
         else:
             hints = _hints_of(texts)
-            spans = [self.scan(text, names[i], hints[i]) for i, text in enumerate(texts)]
+            spans = []
+            try:
+                for i, text in enumerate(texts):
+                    spans.append(self.scan(text, names[i], hints[i]))
+            except PatternTimeoutError as exc:
+                exc.text_index = len(spans)  # the caller knows that text's table, column and row
+                raise
         # A name found in one text (with evidence: "Spoke to Stephanie") is a name in the others too
         # ("Stephanie called"): learn it, then scan again the texts that mention it.
         person = entities.PERSON
@@ -658,7 +671,11 @@ class TextScanner:
             )
             for index, text in enumerate(texts):
                 if mention.search(entities.bare(text)):  # learned words are without accents
-                    spans[index] = self.scan(text, names[index])
+                    try:
+                        spans[index] = self.scan(text, names[index])
+                    except PatternTimeoutError as exc:
+                        exc.text_index = index
+                        raise
         if self.ner is not None and texts:
             for index, found in enumerate(self.ner(list(texts))):
                 if found:
@@ -803,23 +820,29 @@ def _chunk_size(texts: int, workers: int) -> int:
 
 
 def _scan_chunk(
-    scanner: TextScanner, chunk: tuple[list[str], list[frozenset[str]]]
+    scanner: TextScanner, chunk: tuple[int, Sequence[str], list[frozenset[str]]]
 ) -> list[list[tuple[Any, ...]]]:
-    texts, names = chunk
+    """The spans of the texts of a chunk that starts at text `offset` of a scan."""
+    offset, texts, names = chunk
     hints = _hints_of(texts)
-    return [
-        [tuple(s) for s in scanner.scan(text, names[i], hints[i])] for i, text in enumerate(texts)
-    ]
+    found: list[list[tuple[Any, ...]]] = []
+    try:
+        for i, text in enumerate(texts):
+            found.append([tuple(s) for s in scanner.scan(text, names[i], hints[i])])
+    except PatternTimeoutError as exc:
+        exc.text_index = offset + len(found)  # the caller knows that text's table, column and row
+        raise
+    return found
 
 
 def _scan_chunk_since(
     scanner: TextScanner,
-    item: tuple[dict[str, int], list[str], list[frozenset[str]]],
+    item: tuple[dict[str, int], int, list[str], list[frozenset[str]]],
 ) -> list[list[tuple[Any, ...]]]:
     """`_scan_chunk` in workers forked once: first learn the name words found since the fork."""
-    found, texts, names = item
+    found, offset, texts, names = item
     scanner.names.known.update(found)
-    return _scan_chunk(scanner, (texts, names))
+    return _scan_chunk(scanner, (offset, texts, names))
 
 
 class _ContactWorkers:

@@ -28,6 +28,7 @@ from sanitizer.detect import (
 )
 from sanitizer.detect.names import WORD, NameSpan
 from sanitizer.detect.text import ASCII_SPACES, PendingContacts, PendingScan, person_span
+from sanitizer.errors import PatternTimeoutError
 from sanitizer.keyring import Keyring
 from sanitizer.memory import settled
 from sanitizer.operators import get_operator
@@ -661,7 +662,16 @@ class Engine:
         if not column.is_replacing:
             return
         if column.is_text:
-            replaced = self._replace_text(column, cells, row_names, stats, scan, waiting, scanned)
+            try:
+                replaced = self._replace_text(
+                    column, cells, row_names, stats, scan, waiting, scanned
+                )
+            except PatternTimeoutError as exc:
+                row = _row_of(batch, cells, exc.text_index)
+                place = f"table {table.name}, column {column.path}" + (
+                    f", row {row}" if row else ""
+                )
+                raise exc.at(place) from exc
         else:
             replaced = self.mapper.replace(self._channel(column), distinct)
             if column.entity not in entities.NAME_ENTITIES and column.operator != "fake":
@@ -739,7 +749,13 @@ class Engine:
                 except BaseException:
                     pending.cancel()
                     raise
-            found = pending.result()
+            try:
+                found = pending.result()
+            except PatternTimeoutError as exc:  # say which of the column's distinct values it was
+                if texts is not cells.distinct and exc.text_index is not None:
+                    at = {text: i for i, text in enumerate(cells.distinct)}
+                    exc.text_index = at.get(texts[exc.text_index])
+                raise
             if scanned is not None:
                 scanned()
             # Spans count once per cell that holds them (texts are distinct within a batch): the figure
@@ -919,6 +935,17 @@ def _numbers_kept(values: pd.Series, out: np.ndarray, is_records: bool) -> pd.Se
             if type(old) is int and _is_number_text(new):
                 series.iat[index] = int(new)
     return series
+
+
+def _row_of(batch: Batch, cells: _Cells, distinct_index: int | None) -> int | None:
+    """The 1-based data row of the first cell holding the column's `distinct_index`th distinct value."""
+    if distinct_index is None:
+        return None
+    first = np.flatnonzero(cells.codes == distinct_index)
+    if not len(first):
+        return None
+    cell = np.flatnonzero(cells.present.to_numpy())[first[0]]
+    return batch.start_row + int(cells.rows[cell]) + 1
 
 
 def _names_of(cells: _Cells, row_names: _RowNames | None) -> list[frozenset[str]]:

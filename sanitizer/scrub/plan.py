@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sanitizer.detect import NameFinder, TextScanner
-from sanitizer.errors import RulesError, UnknownColumnsError
+from sanitizer.errors import PatternTimeoutError, RulesError, UnknownColumnsError
 from sanitizer.operators import get_operator
 from sanitizer.operators.base import OperatorParams
 from sanitizer.report.model import Detection, RuleRef
@@ -84,7 +84,12 @@ class Planner:
         for path in batch.paths():
             if path in table.columns:
                 continue
-            decided = self.decide(table.name, path, batch)
+            try:
+                decided = self.decide(table.name, path, batch)
+            except PatternTimeoutError as exc:  # on a sampled value
+                row = _row_of_text(batch, path, exc.text_index)
+                place = f"table {table.name}, column {path}" + (f", row {row}" if row else "")
+                raise exc.at(place) from exc
             if decided is not None:
                 if "unique" in type(decided.params).model_fields and (
                     path in table.unique or getattr(decided.params, "unique", False)
@@ -217,6 +222,19 @@ class Planner:
                             f"tables.{glob}.persona: column {missing[0]!r} is not in table {table.name}"
                         )
                     table.persona = persona
+
+
+def _row_of_text(batch: Batch, path: str, index: int | None) -> int | None:
+    """The 1-based data row of the `index`th of a column's values as `_texts` lists them."""
+    if index is None:
+        return None
+    values, rows = batch.cells(path)
+    held = [
+        row
+        for value, row in zip(values.tolist(), rows.tolist(), strict=True)
+        if value is not None and not (isinstance(value, float) and pd.isna(value))
+    ]
+    return batch.start_row + int(held[index]) + 1 if index < len(held) else None
 
 
 def _texts(batch: Batch, path: str) -> list[str]:
