@@ -501,3 +501,42 @@ def test_read_rules_relative_paths_show_relative_to_cwd(
     with pytest.raises(RulesError) as caught:
         read_rules(Path("conf") / "rules.yaml")
     assert str(caught.value).startswith(f"conf{os.sep}rules.yaml:2: colums")
+
+
+CATASTROPHIC = """\
+version: 1
+policy: {regex_timeout: 0.2}
+recognizers:
+  - name: PolicyRecognizer
+    supported_entity: POLICY_NUMBER
+    operator: redact
+    patterns:
+      - {name: policy, regex: '\\bPOL-\\d{8}\\b', score: 0.9}
+      - {name: bad, regex: '(a|aa)+b', score: 0.9}
+"""
+
+
+def test_read_rules_catastrophic_recognizer_regex_is_refused_with_its_line(tmp_path: Path) -> None:
+    # The nightly job would stop on the first long run of a's; the rules are refused before any data.
+    with pytest.raises(RulesError) as caught:
+        read_rules(_rules(tmp_path, CATASTROPHIC))
+    message = str(caught.value)
+    assert message.removeprefix(str(tmp_path) + "/").startswith(
+        "rules.yaml:9: recognizers[0].patterns[1].regex: pattern 'bad' backtracks catastrophically: "
+        "it ran longer than policy.regex_timeout (0.2 s) on 'a' repeated 1000 times"
+    )
+
+
+def test_read_rules_regex_timeout_defaults_to_one_second_and_must_be_positive(
+    tmp_path: Path,
+) -> None:
+    assert read_rules(_rules(tmp_path, "version: 1\n")).policy.regex_timeout == 1.0
+    with pytest.raises(RulesError, match=r"2: policy\.regex_timeout: .*greater than 0"):
+        read_rules(_rules(tmp_path, "version: 1\npolicy: {regex_timeout: 0}\n"))
+
+
+def test_read_rules_recognizer_regex_uses_presidio_syntax(tmp_path: Path) -> None:
+    # `regex` syntax Python's `re` lacks (Unicode properties) is what Presidio accepts.
+    text = CATASTROPHIC.replace("(a|aa)+b", "\\p{Lu}{2}\\d{6}")
+    pattern = read_rules(_rules(tmp_path, text)).recognizers[0].patterns[1]
+    assert pattern.regex == "\\p{Lu}{2}\\d{6}"

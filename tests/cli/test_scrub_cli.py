@@ -637,3 +637,131 @@ def test_scrub_stopped_by_sigterm_exits_143_and_leaves_nothing(tmp_path: Path) -
     assert "Traceback" not in stderr
     assert stdout == ""
     assert not out.exists()  # no staging folder, no output, not even the folder the run made
+
+
+# A scrub in a fresh interpreter, with the check of the rules for catastrophic patterns bypassed (it is
+# a test, not a proof: the run-time budget must hold on its own) and a small table taking the worker
+# path; it records which worker pools it forked.
+SCRUB_MISSING_CHECK = """
+import os, sys
+from pathlib import Path
+
+import sanitizer.rules
+from sanitizer import parallel
+from sanitizer.cli import main
+from sanitizer.detect import text
+
+sanitizer.rules.catastrophic_input = lambda pattern, timeout: None
+text.PARALLEL_MIN_TEXTS = 50
+forked = []
+
+
+class Counted(parallel.Workers):
+    def __init__(self, function, state, workers):
+        forked.append(function.__name__)
+        super().__init__(function, state, workers)
+
+
+parallel.Workers = Counted
+sys.argv = ["sanitize", *sys.argv[1:]]
+try:
+    main()
+finally:
+    Path(os.environ["FORKED_LOG"]).write_text(",".join(forked))
+"""
+SLOW_PATTERN_RULES = """\
+version: 1
+extends: [default, genesys]
+policy: {unknown_columns: fail}
+recognizers:
+  - name: PolicyRecognizer
+    supported_entity: POLICY_NUMBER
+    patterns:
+      - {name: policy, regex: '\\bPOL-\\d{8}\\b', score: 0.9}
+      - {name: runs, regex: '(a|aa)+b', score: 0.9}
+    operator: hmac
+tables:
+  claims:
+    columns:
+      id: {operator: keep, reason: row id}
+"""
+BACKTRACKING_NOTE = "a" * 200 + "c"  # (a|aa)+b tries about 2^140 ways here
+
+
+def _scrub_with_slow_pattern(tmp_path: Path, rows: int, bad_row: int, workers: int) -> Any:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    lines = ["id,first_name,last_name,notes"]
+    for i in range(1, rows + 1):
+        note = BACKTRACKING_NOTE if i == bad_row else f"Spoke to Ada about POL-{i:08d} case {i}"
+        lines.append(f"{i},Ada,Lovelace,{note}")
+    (tmp_path / "claims.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(SLOW_PATTERN_RULES, encoding="utf-8")
+    env = {
+        **os.environ,
+        "SANITIZER_KEY": KEY,
+        "SANITIZER_WORKERS": str(workers),
+        "FORKED_LOG": str(tmp_path / "forked.txt"),
+    }
+    command = [sys.executable, "-c", SCRUB_MISSING_CHECK, "scrub", str(tmp_path / "claims.csv")]
+    process = subprocess.Popen(
+        [*command, "--rules", str(tmp_path / "rules.yaml"), "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,  # its workers too can be stopped, should it hang
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        # Before the budget the scrub ran for hours: a failure, not a hang (workers busy in a match
+        # never read that their caller is gone, so the whole group goes).
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail("the scrub did not stop within 90 s")
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def _assert_stopped_at(done: Any, tmp_path: Path, row: int) -> None:
+    assert done.returncode == EXIT_CONFIG, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, done.stderr
+    assert errors[0].startswith(
+        f"error: {tmp_path / 'rules.yaml'}:9: recognizers[0].patterns[1]: recognizer "
+        "'PolicyRecognizer', pattern 'runs': the regex ran longer than policy.regex_timeout (1 s) "
+        f"on table claims, column notes, row {row} and was stopped; nothing was published ("
+    )
+    assert "aaaaaaaa" not in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
+    out = tmp_path / "out"
+    assert not out.exists() or list(out.iterdir()) == []  # no output, no staging folder, no report
+
+
+def test_scrub_catastrophic_pattern_stops_within_seconds_exit_3_nothing_published(
+    tmp_path: Path,
+) -> None:
+    done = _scrub_with_slow_pattern(tmp_path, rows=6, bad_row=4, workers=1)
+    _assert_stopped_at(done, tmp_path, row=4)
+    assert (tmp_path / "forked.txt").read_text() == ""
+
+
+def test_scrub_catastrophic_pattern_in_a_worker_process_stops_the_same_way(tmp_path: Path) -> None:
+    done = _scrub_with_slow_pattern(tmp_path, rows=300, bad_row=250, workers=2)
+    _assert_stopped_at(done, tmp_path, row=250)
+    assert "_scan_chunk_since" in (tmp_path / "forked.txt").read_text()  # the notes' scan workers
+
+
+def test_rules_check_catastrophic_pattern_exits_3_naming_its_line(tmp_path: Path) -> None:
+    (tmp_path / "rules.yaml").write_text(SLOW_PATTERN_RULES, encoding="utf-8")
+    code, out, err = _run("rules", "check", str(tmp_path / "rules.yaml"))
+    assert code == EXIT_CONFIG
+    assert out == ""
+    assert err.startswith(
+        f"error: {tmp_path / 'rules.yaml'}:9: recognizers[0].patterns[1].regex: pattern 'runs' "
+        "backtracks catastrophically: it ran longer than policy.regex_timeout (1 s) on 'a' repeated "
+        "1000 times, then '!', and a run would stop on the first value like that ("
+    )

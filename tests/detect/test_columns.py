@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from sanitizer import entities
 from sanitizer.detect import NameFinder, TextScanner, build_analyzer, classify
 from sanitizer.detect.columns import sample
 from sanitizer.detect.offline import spacy_pipeline_path, use_bundled_suffix_list
-from sanitizer.errors import ConfigError
+from sanitizer.errors import ConfigError, PatternTimeoutError
 from sanitizer.rules import RuleSet, read_rules
 
 
@@ -280,3 +281,34 @@ def test_build_analyzer_with_installed_pipeline_finds_person(
     )
     assert any(r.entity_type == "PERSON" and r.score >= 0.5 for r in results)
     assert no_network == []
+
+
+def test_classify_catastrophic_pattern_stops_within_the_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Presidio alone gives a pattern 60 s per value and then skips it (the column classified without
+    # it); here the rules' budget applies and the run stops.
+    monkeypatch.setattr("sanitizer.rules.catastrophic_input", lambda pattern, timeout: None)
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "version: 1\nextends: [default]\npolicy: {regex_timeout: 0.2}\nrecognizers:\n"
+        "  - name: ClaimRecognizer\n    supported_entity: CLAIM_NUMBER\n"
+        "    patterns: [{name: bad, regex: '(a|aa)+b', score: 0.85}]\n"
+        "    operator: hmac\n",
+        encoding="utf-8",
+    )
+    rules = read_rules(path)
+    finder = NameFinder()
+    values = ["CLM-000001", "a" * 200 + "c", "CLM-999999"]
+    started = time.monotonic()
+    with pytest.raises(PatternTimeoutError) as caught:
+        classify(
+            "c",
+            values,
+            build_analyzer(rules, finder),
+            TextScanner(rules, rules.safe_ranges(), finder),
+            rules,
+        )
+    assert time.monotonic() - started < 10
+    assert caught.value.text_index == 1
+    assert caught.value.source.endswith("rules.yaml:7: recognizers[0].patterns[0]")

@@ -4,6 +4,7 @@ custom Presidio-style recognizers and names, offline; the optional NER pipeline.
 from __future__ import annotations
 
 import itertools
+import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from sanitizer.detect.text import (
     text_hints,
 )
 from sanitizer.detect.text import Span as TextSpan
+from sanitizer.errors import PatternTimeoutError
 from sanitizer.rules import RuleSet, read_rules
 
 
@@ -390,3 +392,35 @@ def test_phone_candidates_are_the_finditer_matches(text: str) -> None:
     """The candidates tried only before digit runs are exactly the pattern's own matches."""
     expected = [m.span() for m in text_module.PHONE_CANDIDATE.finditer(text)]
     assert [m.span() for m in text_module.phone_candidates(text)] == expected
+
+
+SLOW_RULES = """\
+version: 1
+extends: [default]
+policy: {regex_timeout: 0.2}
+recognizers:
+  - name: PolicyRecognizer
+    supported_entity: POLICY_NUMBER
+    patterns: [{name: bad, regex: '(a|aa)+b', score: 0.9}]
+    operator: redact
+"""
+
+
+@pytest.fixture
+def slow_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RuleSet:
+    """Rules whose pattern backtracks catastrophically, as if the check when reading them missed it."""
+    monkeypatch.setattr("sanitizer.rules.catastrophic_input", lambda pattern, timeout: None)
+    path = tmp_path / "rules.yaml"
+    path.write_text(SLOW_RULES, encoding="utf-8")
+    return read_rules(path)
+
+
+def test_scan_many_catastrophic_pattern_stops_at_its_text(slow_rules: RuleSet) -> None:
+    scanner = TextScanner(slow_rules, slow_rules.safe_ranges(), NameFinder(use_gazetteer=False))
+    texts = ["ref aab open", "No answer", "a" * 200 + "c", "fine"]
+    started = time.monotonic()
+    with pytest.raises(PatternTimeoutError) as caught:
+        scanner.scan_many(texts)
+    assert time.monotonic() - started < 5  # the budget, not hours
+    assert caught.value.text_index == 2  # the caller turns it into a table, column and row
+    assert caught.value.source.endswith("rules.yaml:7: recognizers[0].patterns[0]")
