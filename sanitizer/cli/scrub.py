@@ -194,8 +194,9 @@ def rules_check_command(
         None, help="Rules file or folder (default: the shipped rules)."
     ),
 ) -> None:
-    """Validate rules: errors name the file, line, key path and what was expected; warnings name each
-    `keep` that states no reason (or still `REVIEW:`)."""
+    """Validate rules: errors name the file, line, key path and what was expected (a recognizer regex
+    that backtracks catastrophically is one); warnings name each `keep` that states no reason (or
+    still `REVIEW:`)."""
     from sanitizer.rules import read_rules
 
     rule_set = read_rules(path)
