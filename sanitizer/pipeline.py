@@ -36,6 +36,7 @@ from sanitizer.errors import (
     InputError,
     KeyMaterialError,
     KeyMismatchError,
+    PatternTimeoutError,
     VerificationError,
 )
 from sanitizer.extract import extract, row_schema
@@ -256,9 +257,12 @@ def _scrub(
         # Flows and object definitions are scrubbed with the tables' replacements (the run's mapper).
         scrubber = FlowScrubber(rules, keyring, mappings_for(loaded))
         in_flows: dict[str, set[str]] = {}
-        for text in flow_texts.values():
-            for entity, value in scrubber.contacts(text):
-                in_flows.setdefault(entity, set()).add(value)
+        for file, text in flow_texts.items():
+            try:
+                for entity, value in scrubber.contacts(text):
+                    in_flows.setdefault(entity, set()).add(value)
+            except PatternTimeoutError as exc:
+                raise exc.at(f"flow file {file}") from exc
         try:
             result = scrub(
                 sources,
@@ -359,7 +363,10 @@ def _scrub_flows(
     ]
     flows = []
     for flow in raw.flows:
-        scrubbed = scrubber.scrub_names(scrubber.scrub(texts[flow.file]), flow.name)
+        try:
+            scrubbed = scrubber.scrub_names(scrubber.scrub(texts[flow.file]), flow.name)
+        except PatternTimeoutError as exc:
+            raise exc.at(f"flow file {flow.file}") from exc
         check_flow(scrubbed.text.encode(), flow.name)
         problems = check_text(
             scrubbed.text,
