@@ -28,9 +28,9 @@ from sanitizer import entities
 from sanitizer.detect.evidence import WHOLE_VALUE, ColumnEvidence, sample
 from sanitizer.detect.names import FIRST, LAST, NameFinder, name_tokens
 from sanitizer.detect.offline import spacy_pipeline_path, use_bundled_suffix_list
-from sanitizer.detect.text import PRESIDIO_FLAGS, TextScanner
+from sanitizer.detect.text import TextScanner
 from sanitizer.errors import PatternTimeoutError
-from sanitizer.patterns import BoundedPattern
+from sanitizer.patterns import PRESIDIO_FLAGS, BoundedPattern
 from sanitizer.rules import RuleSet
 
 if TYPE_CHECKING:

@@ -32,8 +32,7 @@ from sanitizer.rules import RecognizerRule, RuleSet
 if TYPE_CHECKING:
     from sanitizer.ranges import SafeRanges
 
-# Presidio's defaults: PatternRecognizer.global_regex_flags, LemmaContextAwareEnhancer parameters.
-PRESIDIO_FLAGS = re.DOTALL | re.MULTILINE | re.IGNORECASE
+# Presidio's defaults: LemmaContextAwareEnhancer parameters (its regex flags: sanitizer.patterns).
 CONTEXT_FACTOR = 0.35
 CONTEXT_MIN_SCORE = 0.4
 CONTEXT_WORDS_BEFORE = 5
