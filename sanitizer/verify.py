@@ -343,6 +343,11 @@ def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def _same_or(original: str, form: str) -> str:
+    """`form`, or `original` itself where the two are equal (one string in memory, not two)."""
+    return original if form == original else form
+
+
 _COUNTRY_CODES = frozenset(str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 
 
@@ -484,10 +489,11 @@ class _Checker:
         self.ranges = ranges
         self.regions = regions
         values = originals.values
-        self.emails = {_fold(v) for v in values.get("EMAIL_ADDRESS", ())}
+        # An original already in its folded form (most addresses) is held once, not twice.
+        self.emails = {_same_or(v, _fold(v)) for v in values.get("EMAIL_ADDRESS", ())}
         self.phones = {k for k in _phone_keys(list(values.get("PHONE_NUMBER", ()))) if len(k) >= 7}
         self.specific = {
-            _fold(v)
+            _same_or(v, _fold(v))
             for entity, group in values.items()
             if entity not in originals.pooled | NAME_ENTITIES | {"EMAIL_ADDRESS", "PHONE_NUMBER"}
             for v in group
@@ -986,14 +992,20 @@ def verify(
     regions: list[str],
     batch_rows: int = 100_000,
     workers: int = 1,
+    consume: bool = False,
 ) -> tuple[VerificationReport, dict[tuple[str, str], int]]:
     """Scan every staged output against its input; return the report section and findings per column.
 
     Outputs are read in pieces of at most VERIFY_BATCH_ROWS rows. With `workers` > 1 and more than one
     piece, pieces are checked in worker processes (the parent reads them) and their results merged in
-    order: the same report as a sequential scan.
+    order: the same report as a sequential scan. With `consume`, `originals.values` is emptied once the
+    search sets are built from it: at a million rows its strings are a few hundred megabytes that the
+    reading of the outputs, and the workers forked for it, can have instead.
     """
     checker = _Checker(originals, ranges, regions)
+    originals_checked = sum(len(v) for v in originals.values.values())
+    if consume:
+        originals.values.clear()
     scan = _Scan()
     step = min(batch_rows, VERIFY_BATCH_ROWS)
     pairs = (
@@ -1017,7 +1029,7 @@ def verify(
     report = VerificationReport(
         status="passed" if scan.total == 0 else "failed",
         checks=["original-values", "email-domains", "phone-ranges"],
-        originals_checked=sum(len(v) for v in originals.values.values()),
+        originals_checked=originals_checked,
         cells_scanned=scan.cells,
         findings_total=scan.total,
         findings=scan.findings,

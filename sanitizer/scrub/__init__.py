@@ -134,6 +134,7 @@ def scrub(
                 regions=regions,
                 batch_rows=batch_rows,
                 workers=workers,
+                consume=not keep_mapper,  # nothing reads the originals after a standalone scrub
             )
         verification.safe_ranges = safe_ranges_info(rules, ranges)
         scrubbed.timings["verify_s"] = time.perf_counter() - mark

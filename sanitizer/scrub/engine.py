@@ -30,7 +30,7 @@ from sanitizer.detect.names import WORD, NameSpan
 from sanitizer.detect.text import ASCII_SPACES, PendingContacts, PendingScan, person_span
 from sanitizer.errors import PatternTimeoutError
 from sanitizer.keyring import Keyring
-from sanitizer.memory import settled
+from sanitizer.memory import own_pages_for_large_blocks, settled
 from sanitizer.operators import get_operator
 from sanitizer.operators.text import TextParams
 from sanitizer.outputs import Staging, TableWriter
@@ -1018,6 +1018,7 @@ def run_scrub(
     """Plan, collect, replace and stage every table; verify the staged outputs. Nothing is published here."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    own_pages_for_large_blocks()  # before any worker is forked (see sanitizer.memory)
     engine = Engine(rules, keyring, batch_rows=batch_rows, progress=progress, workers=workers)
     for entity, values in (extra_originals or {}).items():
         engine.mapper.remember(
