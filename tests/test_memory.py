@@ -1,12 +1,20 @@
-"""Garbage-collection settings for a scrub: applied inside the block, restored after it, also on error."""
+"""Memory settings for a scrub: garbage-collection thresholds applied inside the block and restored
+after it (also on error), and glibc's pages of their own for large blocks."""
 
 from __future__ import annotations
 
 import gc
+import platform
+import subprocess
+import sys
 
 import pytest
 
-from sanitizer.memory import BULK_THRESHOLDS, bulk_work, settled
+from sanitizer.memory import (
+    BULK_THRESHOLDS,
+    bulk_work,
+    settled,
+)
 
 
 def test_bulk_work_sets_and_restores_thresholds() -> None:
@@ -38,3 +46,36 @@ def test_scrub_runs_inside_bulk_work(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(RuntimeError):
         scrub_module.scrub([], None, None, None)  # type: ignore[arg-type]
     assert seen == [BULK_THRESHOLDS]
+
+
+_GLIBC = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+
+
+_PROBE = """
+import ctypes, ctypes.util, sys
+from sanitizer.memory import own_pages_for_large_blocks
+if sys.argv[1] == "set":
+    assert own_pages_for_large_blocks()
+libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+libc.free(libc.malloc(8 << 20))  # glibc's own rule raises its threshold to 8 MiB here
+block = libc.malloc(4 << 20)
+print(bool(ctypes.c_size_t.from_address(block - ctypes.sizeof(ctypes.c_size_t)).value & 0x2))
+"""
+
+
+@pytest.mark.skipif(not _GLIBC, reason="mallopt is glibc's")
+@pytest.mark.parametrize(("setting", "own_pages"), [("set", True), ("unset", False)])
+def test_large_blocks_keep_pages_of_their_own_after_a_larger_one_was_freed(
+    setting: str, own_pages: bool
+) -> None:
+    """glibc raises its threshold for pages of their own to the size of each such block freed: a
+    later large block then grows the heap, whose free gaps the forked workers share. With the setting
+    it stays at LARGE_BLOCK_BYTES. (A fresh process, whose heap has no gap that large; the "unset"
+    case shows the probe tells the two apart.)"""
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE, setting], capture_output=True, text=True, check=True
+    )
+    assert probe.stdout.strip() == str(own_pages)

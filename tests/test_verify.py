@@ -185,6 +185,24 @@ def test_verify_clean_output_passes(tmp_path: Path) -> None:
     assert report.originals_checked == 12
 
 
+@pytest.mark.parametrize("consume", [False, True])
+def test_verify_consumes_the_originals_only_when_asked_and_finds_the_same(
+    tmp_path: Path, consume: bool
+) -> None:
+    """A standalone scrub hands its originals over (their memory goes to reading the outputs): the
+    search sets are built first, so a leak is still found, and the report still counts them."""
+    originals = _originals()
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    source = read_sources([_csv(tmp_path / "in" / "contacts.csv", BEFORE)])[0]
+    leaked = _csv(tmp_path / "out" / "contacts.csv", _with(1, Notes=f"mail {BEFORE[0]['Email']}"))
+    table = VerifyTable(name="contacts", source=source, output=leaked, columns=CHECKS)
+    report, _ = verify([table], originals, default_safe_ranges(), regions=REGIONS, consume=consume)
+    assert report.originals_checked == 12
+    assert [(f.column, f.row, f.kind) for f in report.findings] == [("Notes", 2, "original-value")]
+    assert (originals.values == {}) is consume
+
+
 # (case, the output row changed, the change, the expected finding: column, kind, entity)
 LEAKS = [
     (
