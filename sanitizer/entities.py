@@ -57,6 +57,13 @@ AMBIGUOUS_NAME_WORDS = frozenset(
     will wise wolf wood young
     """.split()
 )
+# The particles of surnames ("van der Berg", "de la Cruz", "bin Rashid"): alone, no name; notes also run
+# them together with the word they belong to ("vanderberg", "DelaCruz"), as the scanner and the verifier
+# each read a name cell's words.
+NAME_PARTICLES = frozenset(
+    "van von der den de del della da das dos do du di la le ten ter zu af av al el bin ibn ben".split()
+)
+AMBIGUOUS_NAME_WORDS |= NAME_PARTICLES
 
 # How a name's letters are also written: agents type "Mueller" or "Muller" for "Müller", "Odegaard" for
 # "Ødegård", "Lukasiewicz" for "Łukasiewicz", "ONeill" for "O'Neill" (the accents `bare` drops need no
@@ -79,6 +86,20 @@ NAME_LETTER_SPELLINGS = {
     "’": ("'", ""),
 }
 NAME_ASCII_SPELLINGS = {"ae": ("a",), "oe": ("o",), "ue": ("u",), "aa": ("a",)}
+# Cyrillic and Greek letters that look like one Latin letter (their prototype in Unicode's confusables,
+# UTS #39): "Lоvelace" with a Cyrillic "о" reads as Lovelace. A word is read in Latin letters only when
+# these are all it holds besides Latin ones (a Russian word keeps its other letters, and its script).
+LATIN_LOOKALIKES = {
+    # Cyrillic
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
+    "Т": "T", "У": "Y", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "Ү": "Y", "Һ": "H", "Ӏ": "I",
+    "Ԛ": "Q", "Ԝ": "W", "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x",
+    "ѕ": "s", "і": "i", "ј": "j", "ү": "y", "һ": "h", "ӏ": "l", "ԁ": "d", "ԛ": "q", "ԝ": "w",
+    # Greek
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "Ϲ": "C", "Ϳ": "J", "α": "a", "ι": "i",
+    "ν": "v", "ο": "o", "ρ": "p", "ϲ": "c", "ϳ": "j",
+}  # fmt: skip
 
 _SPACES = re.compile(r"\s+")
 _NON_DIGITS = re.compile(r"\D+")

@@ -39,9 +39,12 @@ from sanitizer import parallel
 from sanitizer.arrowtext import ascii_digits
 from sanitizer.entities import (
     AMBIGUOUS_NAME_WORDS,
+    LATIN_LOOKALIKES,
     NAME_ASCII_SPELLINGS,
     NAME_LETTER_SPELLINGS,
+    NAME_PARTICLES,
     is_handle_word,
+    is_ordinary_word,
     lower_case_names,
 )
 from sanitizer.errors import VerificationError
@@ -188,6 +191,17 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 
 
 _ACCENTS = re.compile("[\u0300-\u036f]")
+# Cyrillic and Greek letters that look like Latin ones (the shared policy's list): a word whose letters
+# of those scripts all do is read in Latin letters ("Lоvelace" with a Cyrillic "о" is Lovelace).
+_TO_LATIN = str.maketrans(LATIN_LOOKALIKES)
+_LOOKALIKE = re.compile("[" + "".join(LATIN_LOOKALIKES) + "]")
+_CYRILLIC_GREEK = re.compile("[\u0370-\u03ff\u0400-\u052f]")
+# A title glued to a name ("MsLovelace", "MRSMITH"), longest first; how a text holding one looks.
+_GLUED_TITLES = ("miss", "mrs", "mr", "ms", "mx", "dr")
+_GLUED_STARTS = frozenset(title[:2] for title in _GLUED_TITLES)
+_GLUED_TITLE = re.compile(r"(?:M(?:rs?|s|x|iss)|Dr|MRS?|MS|MX|MISS|DR)[A-Z]")
+# A word hyphenated at a line end ("Love-\nlace"): its two parts.
+_LINE_END_HYPHEN = re.compile(r"([^\W\d_]+)-[ \t]*\r?\n[ \t]*([^\W\d_]+)")
 # Texts of more words are compared a line at a time, or between anchors: runs of this many words found
 # once in each text (see `_Checker.surviving_names`).
 _LONG_TEXT_WORDS = 400
@@ -201,7 +215,27 @@ def _name_word(word: str) -> str:
         return word.casefold()
     # Invisible characters go, letters in another width or style are the letters they show.
     folded = unicodedata.normalize("NFKC", _INVISIBLE.sub("", word)).casefold()
-    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", folded)))
+    folded = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", folded)))
+    if _LOOKALIKE.search(folded):  # "lоvelace" (a Cyrillic "о") is lovelace; "клиент" stays
+        latin = folded.translate(_TO_LATIN)
+        if not _CYRILLIC_GREEK.search(latin):
+            return latin
+    return folded
+
+
+def _cell_words(value: str) -> list[str]:
+    """The name words of a name cell, and its particles run together with their word as notes also
+    write them ("van der Berg": "van", "der", "Berg" and "vanderBerg"; "de la Cruz": "delaCruz")."""
+    words = _NAME_WORDS.findall(value)
+    joined: list[str] = []
+    run = ""
+    for word in words:
+        if word.casefold() in NAME_PARTICLES:
+            run += word
+        elif run:
+            joined.append(run + word)
+            run = ""
+    return words + joined if joined else words
 
 
 def _name_forms(word: str) -> set[str]:
@@ -522,7 +556,7 @@ class _Checker:
             form
             for e in NAME_ENTITIES
             for v in values.get(e, ())
-            for w in _NAME_WORDS.findall(v)
+            for w in _cell_words(v)
             for form in _name_forms(w)
         }
         self.name_words = {w for w in self.name_words if len(w) > 1 and w not in _TITLES}
@@ -846,13 +880,20 @@ class _Checker:
         # "%2Elovelace%40": a URL escape parts words (blanked to the same length, places kept).
         if "%" in before or "%" in after:
             before, after = _ESCAPE.sub("   ", before), _ESCAPE.sub("   ", after)
+        if "\n" in before and "-" in before:  # "Love-\nlace" in both, read whole
+            before = self._line_ends_joined(before, row_names)
+            after = self._line_ends_joined(after, row_names)
         # Most notes keep no original name word at all: one set intersection says so, in C for ASCII
         # text. It compares word pieces, so it never settles a pair that shares a name word; a pair it
         # lets through may still share none (the word-by-word test below decides).
         # `joined`: the row's names run together ("bobmarley"), which are no name word's pieces.
         if before.isascii() and after.isascii():
             pieces = _ascii_words(before) & _ascii_words(after)
-            if self.name_pieces.isdisjoint(pieces) and joined.isdisjoint(pieces):
+            if (
+                self.name_pieces.isdisjoint(pieces)
+                and joined.isdisjoint(pieces)
+                and not _GLUED_TITLE.search(before)  # "MsLovelace" is the piece "mslovelace"
+            ):
                 return 0, 0
         words_after = [_name_word(w) for w in _NAME_WORDS.findall(after)]
         shared = {_name_word(w) for w in _NAME_WORDS.findall(before)}.intersection(words_after)
@@ -861,6 +902,7 @@ class _Checker:
             name_words.isdisjoint(shared)
             and plurals.keys().isdisjoint(shared)
             and row_names.isdisjoint(shared)
+            and not _GLUED_TITLE.search(before)
         ):
             return 0, 0
         matches = list(_NAME_WORDS.finditer(before))
@@ -901,6 +943,34 @@ class _Checker:
                 elif source in held_at:  # not the same word in place where it was no name ("van")
                     survivors += 1
         return survivors, coincidences
+
+    def _line_ends_joined(self, text: str, row_names: set[str] | frozenset[str]) -> str:
+        """`text` with each word a line end hyphenates made whole where whole it is an original name
+        word ("Love-\nlace" → "Lovelace"); other such words stay as they are ("follow-\nup")."""
+
+        def join(match: re.Match[str]) -> str:
+            whole = match.group(1) + match.group(2)
+            folded = _name_word(whole)
+            return whole if folded in self.name_words or folded in row_names else match.group()
+
+        return _LINE_END_HYPHEN.sub(join, text)
+
+    def _glued(self, word: str, folded: str, row_names: set[str] | frozenset[str]) -> bool:
+        """A title glued to an original name word: "MsLovelace" (the name capitalised), or in capitals
+        ("MRSMITH") where the whole is no English word ("DRAKE") and a common word is the row's."""
+        for title in _GLUED_TITLES:
+            size = len(title)
+            rest = folded[size:]
+            if not folded.startswith(title) or len(rest) < 3:
+                continue
+            if rest not in self.name_words and rest not in row_names:
+                continue
+            if word.isupper():
+                if (rest not in _AMBIGUOUS or rest in row_names) and not is_ordinary_word(folded):
+                    return True
+            elif word[size : size + 1].isupper() and word[1:size].islower():
+                return True
+        return False
 
     def _full_names_at(
         self, before: str, matches: list[re.Match[str]], held: set[int]
@@ -953,6 +1023,12 @@ class _Checker:
                 family = stem and is_capital and (stem not in _AMBIGUOUS or stem in row_names)
                 if folded in row_names or family:
                     held.add(index)
+                elif (
+                    is_capital
+                    and folded[:2] in _GLUED_STARTS
+                    and self._glued(word, folded, row_names)
+                ):
+                    held.add(index)  # "MsLovelace"
             elif (
                 (is_capital and folded not in _AMBIGUOUS)
                 or folded in lower_names  # "spoke to ada lovelace" in another customer's note
@@ -1277,7 +1353,12 @@ class _RowNames:
                     if split is None:
                         words = [w for w in _NAME_WORDS.findall(value) if len(w) > 1]
                         split = self._words[value] = (
-                            [form for w in words for form in _name_forms(w)],
+                            [
+                                form
+                                for w in _cell_words(value)
+                                if len(w) > 1
+                                for form in _name_forms(w)
+                            ],
                             [_name_word(w).replace("'", "").replace("’", "") for w in words],
                         )
                     held.update(split[0])

@@ -840,6 +840,81 @@ def test_surviving_names_of_other_customers_in_lower_case_are_found() -> None:
     assert without.surviving_names("will call grace hopper", "will call grace hopper") == (0, 0)
 
 
+SPELLED_OTHERWISE = [
+    # (note, a scrub that kept it, the same note scrubbed, why)
+    ("Spoke to L\u043evelace today", "Spoke to Cherry today", "a Cyrillic o inside a Latin name"),
+    ("\u0410da called", "Tony called", "a Cyrillic capital A"),
+    ("asked for l\u039fvelace", "asked for cherry", "a Greek capital omicron, lower case"),
+    ("Called MsLovelace back", "Called MsCherry back", "a title glued to the name"),
+    ("MrsLovelace and DrHopper rang", "MrsCherry and DrKeller rang", "Mrs and Dr"),
+    ("Spoke to Love-\nlace today", "Spoke to Cherry today", "hyphenated at a line end"),
+    ("Spoke to Love- \r\n lace today", "Spoke to Cherry today", "a Windows line end, blanks"),
+    ("Spoke to vanderberg", "Spoke to armstrong", "particles run together"),
+    ("VanDerBerg called", "Armstrong called", "particles run together, capitalised"),
+    ("delacruz called", "hill called", "de la Cruz"),
+]
+
+
+@pytest.mark.parametrize(("note", "scrubbed", "why"), SPELLED_OTHERWISE)
+def test_surviving_names_spelled_otherwise_are_found(note: str, scrubbed: str, why: str) -> None:
+    # Published with exit 0 before: neither the scanner nor the verifier read these as the names.
+    originals = Originals(
+        {
+            "FIRST_NAME": {"Ada", "Grace"},
+            "LAST_NAME": {"Lovelace", "Hopper", "van der Berg", "de la Cruz"},
+        }
+    )
+    checker = _Checker(originals, default_safe_ranges(), REGIONS)
+    survivors, _ = checker.surviving_names(note, note)
+    assert survivors >= 1, why
+    assert checker.surviving_names(note, scrubbed) == (0, 0), why
+
+
+@pytest.mark.parametrize(
+    ("note", "why"),
+    [
+        ("\u0410\u0434\u0430 \u0437\u0432\u043e\u043d\u0438\u043b\u0430", "Russian text"),
+        ("please follow-\nup tomorrow", "a hyphenated word, no name"),
+        ("Drake dropped the call", "no title glued to a name"),
+        ("de auto van der buren is rood", "Dutch words, no name"),
+    ],
+)
+def test_surviving_names_spelled_otherwise_need_the_name(note: str, why: str) -> None:
+    originals = Originals({"FIRST_NAME": {"Ada"}, "LAST_NAME": {"Lovelace", "van der Berg", "Ake"}})
+    checker = _Checker(originals, default_safe_ranges(), REGIONS)
+    assert checker.surviving_names(note, note) == (0, 0), why
+
+
+def test_verify_finds_names_spelled_otherwise_kept_in_notes(tmp_path: Path) -> None:
+    # A scrub that replaced the name columns and kept each note as it was.
+    names = [("Ada", "Lovelace"), ("Pieter", "van der Berg"), ("Maria", "de la Cruz")]
+    notes = [
+        "Spoke to L\u043evelace; called MsLovelace back; Love-\nlace agreed",
+        "Spoke to vanderberg",
+        "delacruz called",
+    ]
+    before = [
+        {"id": str(i), "First": first, "Last": last, "Notes": note}
+        for i, ((first, last), note) in enumerate(zip(names, notes, strict=True))
+    ]
+    after = [
+        {"id": str(i), "First": "Tony", "Last": f"Cherry{i}", "Notes": note}
+        for i, note in enumerate(notes)
+    ]
+    checks = {"id": KEEP, "First": FIRST, "Last": LAST, "Notes": TEXT}
+    originals = Originals(
+        {"FIRST_NAME": {f for f, _ in names}, "LAST_NAME": {last for _, last in names}},
+        pooled={"FIRST_NAME", "LAST_NAME"},
+    )
+    report, _ = _verify(tmp_path, after, before=before, checks=checks, originals=originals)
+    assert report.status == "failed"
+    assert {(f.column, f.row) for f in report.findings} == {
+        ("Notes", 1),
+        ("Notes", 2),
+        ("Notes", 3),
+    }
+
+
 def test_surviving_names_of_the_row_run_together_are_found() -> None:
     # "@bobmarley" or "user jsmith": the row's names run together, no name word of the run
     from sanitizer.tables import FrameBatch

@@ -21,10 +21,13 @@ from typing import NamedTuple
 
 from sanitizer.entities import (
     AMBIGUOUS_NAME_WORDS,
+    LATIN_LOOKALIKES,
     NAME_ASCII_SPELLINGS,
     NAME_LETTER_SPELLINGS,
+    NAME_PARTICLES,
     TITLE_WORDS,
     bare,
+    is_ordinary_word,
     lower_case_names,
 )
 
@@ -53,6 +56,9 @@ WORD = re.compile(
 )
 # Titles before a name, in the languages of the gazetteer (a title is itself a name only as the row's).
 _TITLES = TITLE_WORDS
+# Titles a note may glue to a name ("MsLovelace", "MrsLovelace"), longest first; how such words start.
+_GLUED_TITLES = ("miss", "mrs", "mr", "ms", "mx", "dr")
+_GLUE_STARTS = frozenset(["Mr", "Ms", "Mx", "Dr", "Mi", "MR", "MS", "MX", "DR", "MI"])
 # Words common in English prose that are also in the name lists: one of these alone is not a name.
 _COMMON_WORDS = AMBIGUOUS_NAME_WORDS
 
@@ -110,6 +116,50 @@ def spellings(word: str) -> set[str]:
     return {form for form in forms if len(form) > 2} | {bare(word)}
 
 
+def particles_joined(words: list[str]) -> list[str]:
+    """The case-folded words of a name cell whose particles are run together with the word they belong
+    to, as notes also write them: "van der berg" → "vanderberg", "maria de la cruz" → "delacruz"
+    (`entities.NAME_PARTICLES`). One more way a name is spelled: each gets its `name_forms` too."""
+    joined: list[str] = []
+    run = ""
+    for word in words:
+        if word in NAME_PARTICLES:
+            run += word
+        elif run:
+            joined.append(run + word)
+            run = ""
+    return joined
+
+
+_TO_LATIN = str.maketrans(LATIN_LOOKALIKES)
+_LOOKALIKE = re.compile("[" + "".join(LATIN_LOOKALIKES) + "]")
+_CYRILLIC_GREEK = re.compile("[\u0370-\u03ff\u0400-\u052f]")
+_LATIN = re.compile("[a-z]")
+
+
+def in_latin(word: str) -> str | None:
+    """`word` in the Latin letters it shows, when every Cyrillic or Greek letter of it looks like a Latin
+    one (`entities.LATIN_LOOKALIKES`: "Lоvelace" with a Cyrillic "о" → "Lovelace"); None when it has no
+    such letter, or letters of those scripts that look like none ("Клиент" stays Cyrillic)."""
+    if not _LOOKALIKE.search(word):
+        return None
+    latin = word.translate(_TO_LATIN)
+    return None if _CYRILLIC_GREEK.search(latin) else latin
+
+
+# A word hyphenated at a line end: the hyphen, the line break and any blanks around it ("Love-\nlace").
+_LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_])")
+
+
+def as_read(word: str) -> str:
+    """A name word of a note as a reader reads it: in Latin letters where its Cyrillic or Greek ones look
+    like them (`in_latin`), and whole where a line end hyphenated it ("Love-\nlace" → "Lovelace")."""
+    if word.isascii() and "\n" not in word:
+        return word
+    word = _LINE_END_HYPHEN.sub("", word)
+    return in_latin(word) or word
+
+
 def name_forms(word: str) -> set[str]:
     """What a case-folded name word matches in free text: its `spellings`, and for a joined name
     ("mary-jane", "smith-jones") each part's too ("Jane" alone is her name as well)."""
@@ -158,8 +208,10 @@ def looks_like_person(value: str, words_at_least: int = 1) -> bool:
 
 
 def row_name_words(value: str) -> set[str]:
-    """Every form (`name_forms`) of the words of a name cell: what its row's free text is searched for."""
-    return {form for w in WORD.findall(value) if len(w) > 1 for form in name_forms(w.casefold())}
+    """Every form (`name_forms`) of the words of a name cell, and of its particles run together with
+    their word (`particles_joined`): what its row's free text is searched for."""
+    words = [w.casefold() for w in WORD.findall(value) if len(w) > 1]
+    return {form for w in (*words, *particles_joined(words)) for form in name_forms(w)}
 
 
 class NameSpan(NamedTuple):
@@ -205,6 +257,10 @@ class NameFinder:
                 for form in name_forms(word):
                     known[form] = known.get(form, 0) | bit
                     learned.add(form)
+            for word in particles_joined(words):  # "vanderberg": a surname's, unless `kind` says
+                for form in name_forms(word):
+                    known[form] = known.get(form, 0) | (LAST if kind is None else kind)
+                    learned.add(form)
         self.lower.update(lower_case_names(learned.difference(self.lower)))
 
     def mark(self) -> tuple[int, int]:
@@ -239,7 +295,7 @@ class NameFinder:
         new: set[str] = set()
         known = self.known
         for word, kind in words:
-            token = bare(word.casefold())
+            token = bare(as_read(word).casefold())
             if len(token) > 1 and token not in known and token not in _TITLES:
                 new.add(token)
                 known[token] = known.get(token, 0) | kind
@@ -267,17 +323,24 @@ class NameFinder:
             return []
         if "-" in text:
             words = self._split_joined(words, row_names)
-        count = len(words)
-        flags = [0.0] * count
         known, first = self.known, self.first
         if text.isascii():
             folded_words = [w[2].casefold() for w in words]
         else:  # "Jose" in a note is the row's "José"; "𝐋𝐨𝐯𝐞𝐥𝐚𝐜𝐞" (styled letters) its "Lovelace"
             folded_words = [bare(w[2]).casefold() for w in words]
+            if _LOOKALIKE.search(text):  # "Lоvelace" with a Cyrillic "о"
+                self._read_lookalikes(folded_words, row_names)
+        if "\n" in text and "-" in text and _LINE_END_HYPHEN.search(text):
+            words, folded_words = self._join_line_ends(text, words, folded_words, row_names)
+        count = len(words)
+        flags = [0.0] * count
         capitals = [w[2][0].isupper() for w in words]
         # Only capitalised words can be flagged by what follows the first loop, and only they and the
         # row's own name words by that loop: most words of a note are lower-case words, nobody's name.
         caps = list(compress(range(count), capitals))
+        for i in caps:
+            if words[i][2][:2] in _GLUE_STARTS:  # "MsLovelace", "DRHOPPER"
+                self._unglue_title(words, folded_words, i, row_names)
         candidates = caps
         own: list[int] = []
         if row_names:
@@ -415,6 +478,70 @@ class NameFinder:
             elif pair in full_names:
                 flags[i] = flags[i + 1] = max(flags[i], flags[i + 1], 0.9)
 
+    def _read_lookalikes(self, folded: list[str], row_names: frozenset[str]) -> None:
+        """Words whose Cyrillic or Greek letters all look like Latin ones, read in Latin letters
+        (`in_latin`): a word that mixes them with Latin letters always ("lоvelace"), a word wholly of
+        them only where it then spells a name of the row or the run (other words keep their script)."""
+        for i, word in enumerate(folded):
+            latin = None if word.isascii() else in_latin(word)
+            if latin is not None and (
+                _LATIN.search(word) or latin in self.known or latin in row_names
+            ):
+                folded[i] = latin
+
+    def _join_line_ends(
+        self,
+        text: str,
+        words: list[tuple[int, int, str]],
+        folded: list[str],
+        row_names: frozenset[str],
+    ) -> tuple[list[tuple[int, int, str]], list[str]]:
+        """Two words a line end hyphenates ("Love-\nlace") as one word, where together they spell a name
+        of the row or the run (other hyphenated words stay two: "follow-\nup")."""
+        ends = {end: i for i, (_, end, _) in enumerate(words)}
+        joined: list[int] = []
+        for match in _LINE_END_HYPHEN.finditer(text):
+            i = ends.get(match.start())
+            if i is None or i + 1 == len(words) or words[i + 1][0] != match.end():
+                continue
+            whole = folded[i] + folded[i + 1]
+            if (whole in row_names or whole in self.known) and not (joined and joined[-1] == i - 1):
+                joined.append(i)
+        if not joined:
+            return words, folded
+        words, folded = list(words), list(folded)
+        for i in reversed(joined):
+            start, end = words[i][0], words[i + 1][1]
+            words[i : i + 2] = [(start, end, text[start:end])]
+            folded[i : i + 2] = [folded[i] + folded[i + 1]]
+        return words, folded
+
+    def _unglue_title(
+        self,
+        words: list[tuple[int, int, str]],
+        folded: list[str],
+        i: int,
+        row_names: frozenset[str],
+    ) -> None:
+        """A title glued to a name of the row or the run ("MsLovelace", "MrSmith", "DRHOPPER"): the name
+        is the word, the title stays. In capitals, not where the whole is an English word ("DRAKE")."""
+        start, end, word = words[i]
+        for title in _GLUED_TITLES:
+            size = len(title)
+            rest = folded[i][size:]
+            if not folded[i].startswith(title) or len(rest) < 3:
+                continue
+            if rest not in self.known and rest not in row_names:
+                continue
+            if word.isupper():
+                if (rest in _COMMON_WORDS and rest not in row_names) or is_ordinary_word(folded[i]):
+                    continue
+            elif not (word[size].isupper() and word[1:size].islower()):
+                continue  # "MsLovelace", not "Mslovelace" or "Drake"
+            words[i] = (start + size, end, word[size:])
+            folded[i] = rest
+            return
+
     def _split_joined(
         self, words: list[tuple[int, int, str]], row_names: frozenset[str]
     ) -> list[tuple[int, int, str]]:
@@ -497,7 +624,8 @@ def _join_own(
 ) -> None:
     """The row's own name words that are also common words, in lower case ("bob marley", "mr van der
     berg"), count beside another name word: the row's name written out is the strongest evidence.
-    Two of them side by side count together ("callback for rose brown" in Rose Brown's row)."""
+    Two of them side by side count together ("callback for rose brown" in Rose Brown's row), unless
+    both are particles ("van der")."""
     weak = [i for i in own if not flags[i]]
     last = len(words) - 1
     held = set(weak)
@@ -505,7 +633,8 @@ def _join_own(
         if (
             i < last
             and i + 1 in held
-            and words[i][2].casefold() != words[i + 1][2].casefold()
+            and (pair := (words[i][2].casefold(), words[i + 1][2].casefold()))[0] != pair[1]
+            and not NAME_PARTICLES.issuperset(pair)  # "van der" alone is Dutch, not the name
             and _adjacent(text, words[i], words[i + 1])
         ):
             flags[i] = flags[i + 1] = 1.0

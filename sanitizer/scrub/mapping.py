@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from sanitizer import entities, parallel
-from sanitizer.detect.names import WORD, spellings
+from sanitizer.detect.names import WORD, as_read, spellings
 from sanitizer.operators import get_operator
 from sanitizer.operators.base import Operator, OperatorContext, OperatorParams
 from sanitizer.operators.fake import name_pool, same_case
@@ -290,6 +290,8 @@ class Mapper:
         """
         channel = self.entity_channel(entity)
         if entity in entities.NAME_ENTITIES:
+            # "Lоvelace" (a Cyrillic "о") and "Love-\nlace" in a note get Lovelace's replacement.
+            values = [as_read(v) for v in values]
             # "Mueller" in a note, where the column says "Müller", gets Müller's replacement.
             spelled = self._spelled_as_in_columns()
             if spelled:

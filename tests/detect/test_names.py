@@ -12,6 +12,7 @@ from sanitizer.detect.names import (
     handles,
     name_forms,
     name_tokens,
+    particles_joined,
     row_name_words,
     spellings,
 )
@@ -347,3 +348,72 @@ def test_lower_case_words_spelling_a_run_full_name_are_a_name(
     finder.learn(LAST, ["Hopper", "Smith"])
     finder.full_names = {"grace hopper", "mary ann smith"}
     assert _names(finder, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "expected", "why"),
+    [
+        (
+            "Spoke to L\u043evelace today",
+            None,
+            ["L\u043evelace"],
+            "a Cyrillic o inside a Latin name",
+        ),
+        ("\u0410da called", None, ["\u0410da"], "a Cyrillic capital A"),
+        ("L\u039fVELACE called", None, ["L\u039fVELACE"], "a Greek capital omicron"),
+        ("asked for l\u043evelace", None, ["l\u043evelace"], "in lower case, as the Latin word"),
+        (
+            "\u0410\u0434\u0430 \u0437\u0432\u043e\u043d\u0438\u043b\u0430",
+            None,
+            [],
+            "Russian text keeps its script",
+        ),
+        (
+            "\u0421\u043e\u0441\u043e \u0438 \u0410\u0441\u0435",
+            None,
+            [],
+            "look-alikes only, no name",
+        ),
+        ("Called MsLovelace back", None, ["Lovelace"], "a title glued to the run's name"),
+        ("MrsLovelace and DrHopper rang", None, ["Lovelace", "Hopper"], "Mrs and Dr"),
+        ("MISSLOVELACE RANG", None, ["LOVELACE"], "in capitals"),
+        ("MrSmith called", {"smith"}, ["Smith"], "the row's common-word name"),
+        ("Drake dropped the call; Mrs Hopper rang", None, ["Hopper"], "no title glued to a name"),
+        ("Spoke to Love-\nlace today", None, ["Love-\nlace"], "hyphenated at a line end"),
+        ("Spoke to Love-\r\nlace today", None, ["Love-\r\nlace"], "a Windows line end"),
+        ("Spoke to Love- \n lace today", None, ["Love- \n lace"], "blanks around the line end"),
+        ("please follow-\nup tomorrow", None, [], "joined, no name"),
+        ("Ada-Lovelace called", None, ["Ada", "Lovelace"], "a joined name still in its parts"),
+    ],
+)
+def test_find_names_spelled_otherwise(
+    finder: NameFinder, text: str, row: set[str] | None, expected: list[str], why: str
+) -> None:
+    assert _names(finder, text, row) == expected, why
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "why"),
+    [
+        ("Spoke to vanderberg", ["vanderberg"], "particles run together, lower case"),
+        ("VanDerBerg called", ["VanDerBerg"], "run together, each capitalised"),
+        ("Vanderberg rang", ["Vanderberg"], "run together, capitalised"),
+        ("delacruz called", ["delacruz"], "de la Cruz"),
+        ("de auto van der buren is rood", [], "Dutch words, no name"),
+    ],
+)
+def test_find_a_surname_with_its_particles_run_together(
+    text: str, expected: list[str], why: str
+) -> None:
+    finder = NameFinder()
+    finder.learn(LAST, ["van der Berg", "de la Cruz"])
+    assert _names(finder, text) == expected, why
+    row = row_name_words("van der Berg")
+    assert _names(finder, text, row) == expected, f"{why}, in van der Berg's row"
+
+
+def test_particles_joined_runs_a_surnames_particles_into_its_word() -> None:
+    assert particles_joined(["pieter", "van", "der", "berg"]) == ["vanderberg"]
+    assert particles_joined(["maria", "de", "la", "cruz", "lopez"]) == ["delacruz"]
+    assert particles_joined(["ada", "lovelace"]) == []
+    assert {"van", "der", "berg", "vanderberg"} <= row_name_words("van der Berg")

@@ -202,6 +202,87 @@ def test_scrub_the_rows_email_user_part_in_its_note_is_replaced(scrub_tables: Sc
     assert second["Notes"] == "asked the info desk for sales"  # ordinary words name nobody
 
 
+def test_scrub_names_in_lookalike_letters_get_the_columns_replacement(
+    scrub_tables: ScrubTables,
+) -> None:
+    # Published with exit 0 before: a Cyrillic "о" or "А", a Greek "Ο" inside a Latin name.
+    rows = [
+        {
+            "id": "1",
+            "FirstName": "Ada",
+            "LastName": "Lovelace",
+            "Notes": "Spoke to L\u043evelace and \u0410da; L\u039fVELACE rang",
+        },
+        {
+            "id": "2",
+            "FirstName": "Ivan",
+            "LastName": "Petrov",
+            "Notes": "\u041a\u043b\u0438\u0435\u043d\u0442 \u0434\u043e\u0432\u043e\u043b\u0435\u043d",
+        },
+    ]
+    ada, ivan = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
+    last, first = ada["LastName"], ada["FirstName"]
+    assert ada["Notes"] == f"Spoke to {last} and {first}; {last.upper()} rang"
+    assert ivan["Notes"] == rows[1]["Notes"]  # Russian text stays as it was
+
+
+def test_scrub_names_behind_a_glued_title_are_replaced(scrub_tables: ScrubTables) -> None:
+    # Published with exit 0 before: "MsLovelace", "MrSmith" (no space after the title).
+    rows = [
+        {"id": "1", "FirstName": "Ada", "LastName": "Lovelace", "Notes": "Called MsLovelace back"},
+        {"id": "2", "FirstName": "John", "LastName": "Smith", "Notes": "MrSmith and DrLovelace"},
+        {
+            "id": "3",
+            "FirstName": "Edsger",
+            "LastName": "Dijkstra",
+            "Notes": "Drake dropped; Mr. Dijkstra",
+        },
+    ]
+    ada, john, edsger = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
+    assert ada["Notes"] == f"Called Ms{ada['LastName']} back"
+    assert john["Notes"] == f"Mr{john['LastName']} and Dr{ada['LastName']}"
+    assert edsger["Notes"] == f"Drake dropped; Mr. {edsger['LastName']}"
+
+
+def test_scrub_names_hyphenated_at_a_line_end_are_replaced(scrub_tables: ScrubTables) -> None:
+    # Published with exit 0 before: "Love-" at a line end, "lace" on the next.
+    rows = [
+        {
+            "id": "1",
+            "FirstName": "Ada",
+            "LastName": "Lovelace",
+            "Notes": "Spoke to Love-\nlace today; follow-\nup",
+        },
+        {"id": "2", "FirstName": "Grace", "LastName": "Hopper", "Notes": "met Love- \r\n lace"},
+    ]
+    ada, grace = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
+    last = ada["LastName"]
+    assert ada["Notes"] == f"Spoke to {last} today; follow-\nup"
+    assert grace["Notes"] == f"met {last}"
+
+
+def test_scrub_surnames_with_their_particles_run_together_are_replaced(
+    scrub_tables: ScrubTables,
+) -> None:
+    # Published with exit 0 before: "vanderberg" for van der Berg, "delacruz" for de la Cruz.
+    rows = [
+        {
+            "id": "1",
+            "FirstName": "Pieter",
+            "LastName": "van der Berg",
+            "Notes": "Spoke to vanderberg; VanDerBerg called; de auto van der buren",
+        },
+        {"id": "2", "FirstName": "Maria", "LastName": "de la Cruz", "Notes": "delacruz called"},
+        {"id": "3", "FirstName": "Ada", "LastName": "Lovelace", "Notes": "de auto van der buren"},
+    ]
+    run = scrub_tables({"contacts.csv": rows}, KEEP)
+    pieter, maria, ada = run.rows("contacts")
+    assert re.fullmatch(r"Spoke to \w+; \w+ called; de auto van der buren", pieter["Notes"])
+    assert re.fullmatch(r"\w+ called", maria["Notes"])
+    assert ada["Notes"] == "de auto van der buren"  # Dutch words without the name stay
+    assert not re.search("(?i)vanderberg|delacruz", run.text())
+
+
 def test_scrub_titles_and_gazetteer_names_in_notes_are_replaced(scrub_tables: ScrubTables) -> None:
     rows = [
         {
