@@ -320,16 +320,23 @@ def phone_key(value: str) -> str:
 
 def _north_american(values: list[str]) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     """For many values at once (Arrow, RE2): which are North American numbers written plainly (ASCII;
-    "+1" then ten digits, or no "+" and ten digits or 1 and ten), which carry "+1", and the last ten
+    "+1" then ten digits, or no "+" and ten digits or 1 and ten; the ten not starting with 0 or 1),
+    which carry "+1", and the last ten
     digits of each (meaningful where the first mask is set). The rest take the one-by-one path."""
     array = pa.array(values, type=pa.large_string())
     digits = ascii_digits(array)
     length = pc.utf8_length(digits).to_numpy(zero_copy_only=False)
     first = pc.utf8_slice_codeunits(digits, 0, 1)
+    second = pc.utf8_slice_codeunits(digits, 1, 2)
     plus_one = pc.match_substring_regex(array, r"^[ \t]*\+1").to_numpy(zero_copy_only=False)
     no_plus = pc.invert(pc.match_substring(array, "+")).to_numpy(zero_copy_only=False)
     ten = (length == 10) & ~pc.is_in(first, pa.array(["0", "1"])).to_numpy(zero_copy_only=False)
-    eleven = (length == 11) & pc.equal(first, "1").to_numpy(zero_copy_only=False)
+    # After the 1, an area code, which never starts with 0 or 1 ("11000000000" is no such number).
+    eleven = (
+        (length == 11)
+        & pc.equal(first, "1").to_numpy(zero_copy_only=False)
+        & ~pc.is_in(second, pa.array(["0", "1"])).to_numpy(zero_copy_only=False)
+    )
     ascii_only = pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
     plain = ascii_only & (plus_one | no_plus) & (ten | eleven)
     return plain, plus_one, pc.utf8_slice_codeunits(digits, -10)
