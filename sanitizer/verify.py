@@ -223,10 +223,9 @@ def _name_word(word: str) -> str:
     return folded
 
 
-def _cell_words(value: str) -> list[str]:
-    """The name words of a name cell, and its particles run together with their word as notes also
-    write them ("van der Berg": "van", "der", "Berg" and "vanderBerg"; "de la Cruz": "delaCruz")."""
-    words = _NAME_WORDS.findall(value)
+def _cell_words(words: list[str]) -> list[str]:
+    """The name words of a name cell (`_NAME_WORDS.findall`), and its particles run together with their
+    word as notes also write them ("van der Berg": "van", "der", "Berg" and "vanderBerg")."""
     joined: list[str] = []
     run = ""
     for word in words:
@@ -556,7 +555,7 @@ class _Checker:
             form
             for e in NAME_ENTITIES
             for v in values.get(e, ())
-            for w in _cell_words(v)
+            for w in _cell_words(_NAME_WORDS.findall(v))
             for form in _name_forms(w)
         }
         self.name_words = {w for w in self.name_words if len(w) > 1 and w not in _TITLES}
@@ -1351,11 +1350,12 @@ class _RowNames:
                 if isinstance(value, str):
                     split = self._words.get(value)
                     if split is None:
-                        words = [w for w in _NAME_WORDS.findall(value) if len(w) > 1]
+                        found = _NAME_WORDS.findall(value)
+                        words = [w for w in found if len(w) > 1]
                         split = self._words[value] = (
                             [
                                 form
-                                for w in _cell_words(value)
+                                for w in _cell_words(found)
                                 if len(w) > 1
                                 for form in _name_forms(w)
                             ],

@@ -228,20 +228,20 @@ def _row_of_text(batch: Batch, path: str, index: int | None) -> int | None:
     """The 1-based data row of the `index`th of a column's values as `_texts` lists them."""
     if index is None:
         return None
-    values, rows = batch.cells(path)
-    held = [
-        row
-        for value, row in zip(values.tolist(), rows.tolist(), strict=True)
-        if value is not None and not (isinstance(value, float) and pd.isna(value))
-    ]
-    return batch.start_row + int(held[index]) + 1 if index < len(held) else None
+    held = _held(batch, path)
+    return batch.start_row + held[index][1] + 1 if index < len(held) else None
 
 
 def _texts(batch: Batch, path: str) -> list[str]:
     """A column's non-null values as text."""
-    values, _rows = batch.cells(path)
+    return [str(value) for value, _row in _held(batch, path)]
+
+
+def _held(batch: Batch, path: str) -> list[tuple[object, int]]:
+    """A column's non-null values, each with its row in the batch."""
+    values, rows = batch.cells(path)
     return [
-        str(v)
-        for v in values.tolist()
-        if v is not None and not (isinstance(v, float) and pd.isna(v))
+        (value, row)
+        for value, row in zip(values.tolist(), rows.tolist(), strict=True)
+        if value is not None and not (isinstance(value, float) and pd.isna(value))
     ]
