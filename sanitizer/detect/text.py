@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sanitizer import entities, parallel
+from sanitizer.detect import parts
 from sanitizer.detect.names import NameFinder, NameSpan
 from sanitizer.rules import RecognizerRule, RuleSet
 
@@ -267,6 +268,8 @@ class Span(NamedTuple):
     recognizer: str
     kinds: tuple[int, ...] = ()
     words: tuple[tuple[int, int], ...] = ()
+    # The row's own value of which the span is a piece ("(212) 555-0143" for "555-0143"; see parts.py).
+    whole: str = ""
 
 
 @dataclass
@@ -565,9 +568,34 @@ class TextScanner:
                                 "KnownValueRecognizer",
                             )
                         )
+        if row_names and (own := parts.entries_in(row_names)):
+            if not hints & HAS_DIGIT:
+                own = [o for o in own if o[0] != parts.PHONE_PART]
+            found.extend(self._part_spans(text, own, found))
         for name in self.names.find(text, row_names):
             found.append(person_span(name, "NameFinder"))
         return resolve_overlaps(found)
+
+    @staticmethod
+    def _part_spans(text: str, own: list[tuple[str, str, str]], found: list[Span]) -> list[Span]:
+        """The row's own phones and addresses written partly ("555-0143", "skype zq1985"), outside the
+        phones and addresses found whole."""
+        taken = [
+            (s.start, s.end)
+            for s in found
+            if s.entity in (entities.PHONE_NUMBER, entities.EMAIL_ADDRESS)
+        ]
+        return [
+            Span(
+                start,
+                end,
+                entities.PHONE_NUMBER if kind == parts.PHONE_PART else entities.EMAIL_ADDRESS,
+                1.0,
+                "RowPartRecognizer",
+                whole=whole,
+            )
+            for start, end, kind, whole in parts.part_spans(text, own, taken)
+        ]
 
     def scan_many(
         self,

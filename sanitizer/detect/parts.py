@@ -1,0 +1,204 @@
+"""A row's own phones and addresses written partly in its free text: "call her on 555-0143" in the row
+whose HomePhone is (212) 555-0143, "skype zq1985" in the row whose Email is zq1985@example.org.
+
+Such a piece is too short or too plain to be found on its own (a seven-digit run is an order number
+in another row's note), so it counts only in its own row's text. The scrub engine adds each row's
+pieces (`entry`) to the set of name words it hands the scanner with each text; `part_spans` finds
+them there, and the text operator gives each the matching piece of its whole value's replacement.
+The verifier reads the same pieces its own way (verify.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+import phonenumbers
+
+from sanitizer.entities import read_phone
+
+PHONE_PART = "#"
+EMAIL_PART = "@"
+# No name word holds it: the entries ride in a row's set of name words, which the name finder only
+# asks whether a word of the text is in.
+_MARK = "\x00"
+
+MIN_SUBSCRIBER_DIGITS = 6
+MIN_USER_PART = 5
+
+_NON_DIGITS = re.compile(r"\D")
+_DIGIT_GROUP = re.compile(r"\d+")
+# Between the groups of a number written by hand: "555-0143", "555 0143", "555.0143", "555 - 0143".
+_GROUP_GAP = re.compile(r"[ \t\u00a0\-.\u2010-\u2015\u2212]{1,3}")
+# Beside a piece of a number, these bind it to a digit next to them into a longer number: "5550143.25",
+# "415-555-0143", "(415)555-0143", "5550143/44", "09:30".
+_JOINERS = frozenset("-./()_,:+\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
+_USER_SEPARATORS = re.compile(r"[._+-]")
+# Beside a user part written as a token, these make it part of a longer one ("zq1985x", "a.zq1985",
+# "zq1985@", "zq1985-2"); a dot after it ends a sentence unless a word goes on.
+_TOKEN_BEFORE = frozenset(".+%-@")
+_TOKEN_AFTER = frozenset("@-")
+
+
+def entry(kind: str, piece: str, whole: str) -> str:
+    """A row's set entry saying its free text may hold `piece` of its value `whole` (kind
+    `PHONE_PART`: a phone's subscriber digits; `EMAIL_PART`: an address's user part in lower case)."""
+    return f"{_MARK}{kind}{piece}{_MARK}{whole}"
+
+
+def entries_in(row_names: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(kind, piece, whole) of the entries among a row's name words."""
+    found: list[tuple[str, str, str]] = []
+    for word in row_names:
+        if word[:1] == _MARK:
+            piece, _, whole = word[2:].partition(_MARK)
+            found.append((word[1], piece, whole))
+    return found
+
+
+@lru_cache(maxsize=262_144)
+def subscriber_digits(value: str, default_region: str, regions: tuple[str, ...]) -> str | None:
+    """A phone's digits after its area code, six or more: "5550143" for "(212) 555-0143" (a North
+    American number's exchange and line), "900143" for "07700 900143" (the national significant
+    number without the national destination code, as phonenumbers splits it). None for a value that
+    is no number, or whose number has no area code to leave out."""
+    stripped = value.strip()
+    digits = _NON_DIGITS.sub("", stripped)
+    if (default_region in {"US", "CA"} and not stripped.startswith("+")) or stripped.startswith(
+        "+1"
+    ):
+        if len(digits) == 11 and digits[0] == "1":
+            digits = digits[1:]
+        if len(digits) == 10 and digits[0] not in "01":
+            return digits[3:]  # the common case, without a parse
+    if len(digits) < MIN_SUBSCRIBER_DIGITS + 1:
+        return None
+    number = read_phone(stripped, default_region, regions)
+    if number is None:
+        return None
+    national = phonenumbers.national_significant_number(number)
+    area = phonenumbers.length_of_national_destination_code(number)
+    local = national[area:]
+    return local if area and len(local) >= MIN_SUBSCRIBER_DIGITS else None
+
+
+def user_parts(address: str) -> list[str]:
+    """The pieces of an address's user part that stand for its holder in a note, in lower case: the
+    whole user part when it has five characters or more, a letter, and a digit or a separator
+    ("zq1985", "zq.1985x", "ada.lovelace"; not "sales": one plain word is the name finder's), and
+    each piece between its separators (. _ + -) with five characters or more, a letter and a digit
+    ("1985x" of "zq.1985x"; never a plain number such as a year)."""
+    user = address.strip().rpartition("@")[0].lower()
+    if len(user) < MIN_USER_PART or not any(c.isalpha() for c in user):
+        return []
+    pieces = _USER_SEPARATORS.split(user)
+    found: list[str] = []
+    if len(pieces) > 1 or any(c.isdigit() for c in user):
+        found.append(user)
+    if len(pieces) > 1:
+        found.extend(
+            piece
+            for piece in pieces
+            if len(piece) >= MIN_USER_PART
+            and any(c.isdigit() for c in piece)
+            and any(c.isalpha() for c in piece)
+        )
+    return found
+
+
+def part_spans(
+    text: str, parts: list[tuple[str, str, str]], taken: list[tuple[int, int]]
+) -> list[tuple[int, int, str, str]]:
+    """(start, end, kind, whole) of the row's pieces (`entries_in`) in `text`, outside the `taken`
+    spans (the phones and addresses found whole): a phone's subscriber digits however grouped, not
+    inside a longer number; a user part as a token of its own, in any case."""
+    found: list[tuple[int, int, str, str]] = []
+    phones = {piece: whole for kind, piece, whole in parts if kind == PHONE_PART}
+    if phones:
+        digits = _NON_DIGITS.sub("", text)
+        wanted = {piece: whole for piece, whole in phones.items() if piece in digits}
+        if wanted:
+            found.extend((s, e, PHONE_PART, wanted[d]) for s, e, d in _digit_pieces(text, wanted))
+    emails = [(piece, whole) for kind, piece, whole in parts if kind == EMAIL_PART]
+    if emails:
+        lowered = text.lower() if text.isascii() else None
+        for piece, whole in sorted(emails, key=lambda pair: -len(pair[0])):
+            if lowered is not None and piece not in lowered:
+                continue  # most notes: a substring test in C
+            for match in re.finditer(re.escape(piece), text, re.IGNORECASE):
+                start, end = match.span()
+                if _is_token(text, start, end):
+                    found.append((start, end, EMAIL_PART, whole))
+    return [f for f in found if not any(s < f[1] and f[0] < e for s, e in taken)]
+
+
+def _digit_pieces(text: str, wanted: dict[str, str]) -> list[tuple[int, int, str]]:
+    """(start, end, digits) of the stretches of whole digit groups, apart by a short gap, that spell
+    one of the `wanted` digit strings and stand apart from other digits."""
+    longest = max(map(len, wanted))
+    groups = [m.span() for m in _DIGIT_GROUP.finditer(text)]
+    found: list[tuple[int, int, str]] = []
+    at = 0
+    while at < len(groups):
+        start = groups[at][0]
+        if not _apart_before(text, start):
+            at += 1
+            continue
+        digits = ""
+        last = at
+        hit: tuple[int, int, str, int] | None = None
+        while last < len(groups):
+            digits += text[groups[last][0] : groups[last][1]]
+            if len(digits) > longest:
+                break
+            if digits in wanted and _apart_after(text, groups[last][1]):
+                hit = (start, groups[last][1], digits, last)
+            if last + 1 == len(groups) or not _GROUP_GAP.fullmatch(
+                text, groups[last][1], groups[last + 1][0]
+            ):
+                break
+            last += 1
+        if hit is None:
+            at += 1
+            continue
+        found.append(hit[:3])
+        at = hit[3] + 1
+    return found
+
+
+def _apart_before(text: str, start: int) -> bool:
+    if start == 0:
+        return True
+    before = text[start - 1]
+    if before.isalnum() or before == "+":  # "+555 0143" is an international number's start
+        return False
+    return not (before in _JOINERS and start >= 2 and text[start - 2].isdigit())
+
+
+def _apart_after(text: str, end: int) -> bool:
+    if end == len(text):
+        return True
+    after = text[end]
+    if after.isalnum():
+        return False
+    return not (after in _JOINERS and end + 1 < len(text) and text[end + 1].isdigit())
+
+
+def _is_token(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` stands as a token of its own (no word, address or handle goes on)."""
+    if start > 0:
+        before = text[start - 1]
+        if before.isalnum() or before == "_" or before in _TOKEN_BEFORE:
+            return False
+    if end < len(text):
+        after = text[end]
+        if after.isalnum() or after == "_" or after in _TOKEN_AFTER:
+            return False
+        if (
+            after == "."
+            and end + 1 < len(text)
+            and (text[end + 1].isalnum() or text[end + 1] == "_")
+        ):
+            return False
+    return True
