@@ -1084,3 +1084,55 @@ def test_surviving_names_behind_url_escapes_are_found() -> None:
     row = frozenset({"ada", "lovelace"})
     assert checker.surviving_names(note, note, row) == (2, 0)
     assert checker.surviving_names(note, "mailto:tony%2Echerry%40example%2Ecom", row) == (0, 0)
+
+
+# The rows' own phones without their area codes, and their addresses' user parts, written alone.
+PARTS_BEFORE = [
+    {**BEFORE[0], "Email": "zq1985@example.org", "Notes": "call her on 555-0185, skype zq1985"},
+    {**BEFORE[1], "Notes": "order 5550185 for zq1985"},  # another row's: an order number, a word
+    {**BEFORE[2], "Email": "zq.1985x@example.net", "Notes": "ring 7946 0123, ref 1985x"},
+]
+
+
+@pytest.mark.parametrize(
+    ("row", "note", "entity"),
+    [
+        (0, "call her on 555-0185, skype user-1a2b", "PHONE_NUMBER"),
+        (0, "call her on 555 0185, skype user-1a2b", "PHONE_NUMBER"),
+        (0, "call her on 5550185, skype user-1a2b", "PHONE_NUMBER"),
+        (0, "call her on 555-0101, skype zq1985", "EMAIL_ADDRESS"),
+        (0, "call her on 555-0101, skype ZQ1985.", "EMAIL_ADDRESS"),
+        (2, "ring 7946 0123, ref 3c4d", "PHONE_NUMBER"),  # London: after the 20
+        (2, "ring 7946 0999, ref 1985x", "EMAIL_ADDRESS"),  # a piece of the user part
+        (2, "ring 7946 0999, login zq.1985x", "EMAIL_ADDRESS"),
+    ],
+)
+def test_verify_the_rows_phone_or_user_part_written_alone_is_a_finding(
+    tmp_path: Path, row: int, note: str, entity: str
+) -> None:
+    clean = {0: "call her on 555-0101, skype user-1a2b", 2: "ring 7946 0999, ref 3c4d"}
+    after = [dict(r) for r in AFTER]
+    after[1]["Notes"] = "order 5550185 for zq1985"  # kept: not row 2's own (no finding)
+    for index, text in clean.items():
+        after[index]["Notes"] = text
+    after[row]["Notes"] = note
+    report, _ = _verify(tmp_path, after, before=PARTS_BEFORE, batch_rows=2)  # rows of batch 2 too
+    assert [(f.column, f.row, f.kind, f.entity) for f in report.findings] == [
+        ("Notes", row + 1, "original-value", entity)
+    ]
+    assert "0185" not in report.model_dump_json() and "1985" not in report.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "order 25550185, paid 5550185.25",  # inside a longer number, an amount
+        "call 415-555-0185 or ref 555-0185-12",  # the rest of longer numbers
+        "born 1985, zq1985x, a.zq1985, zq1985-2",  # a year, longer handles
+    ],
+)
+def test_verify_pieces_inside_other_numbers_and_words_pass(tmp_path: Path, note: str) -> None:
+    after = _with(0, Notes=note)
+    after[1]["Notes"] = "order 5550185 for zq1985"  # another row's note: its own pieces only
+    report, _ = _verify(tmp_path, after, before=PARTS_BEFORE)
+    assert report.findings == [], note
