@@ -114,23 +114,34 @@ def part_spans(
     spans (the phones and addresses found whole): a phone's subscriber digits however grouped, not
     inside a longer number; a user part as a token of its own, in any case."""
     found: list[tuple[int, int, str, str]] = []
+    # Most notes that hold a piece hold it inside its whole (found already): read what is outside.
+    outside = _outside(text, taken) if taken else text
     phones = {piece: whole for kind, piece, whole in parts if kind == PHONE_PART}
     if phones:
-        digits = _NON_DIGITS.sub("", text)
+        digits = _NON_DIGITS.sub("", outside)
         wanted = {piece: whole for piece, whole in phones.items() if piece in digits}
         if wanted:
             found.extend((s, e, PHONE_PART, wanted[d]) for s, e, d in _digit_pieces(text, wanted))
     emails = [(piece, whole) for kind, piece, whole in parts if kind == EMAIL_PART]
     if emails:
-        lowered = text.lower() if text.isascii() else None
+        lowered = outside.lower() if text.isascii() else None
         for piece, whole in sorted(emails, key=lambda pair: -len(pair[0])):
             if lowered is not None and piece not in lowered:
-                continue  # most notes: a substring test in C
+                continue  # most notes: substring tests in C
             for match in re.finditer(re.escape(piece), text, re.IGNORECASE):
                 start, end = match.span()
                 if _is_token(text, start, end):
                     found.append((start, end, EMAIL_PART, whole))
     return [f for f in found if not any(s < f[1] and f[0] < e for s, e in taken)]
+
+
+def _outside(text: str, taken: list[tuple[int, int]]) -> str:
+    """The parts of `text` between the `taken` spans, apart by a space (a piece that is not inside
+    a taken span lies in one of them)."""
+    cuts = sorted(taken)
+    starts = [0] + [end for _, end in cuts]
+    ends = [start for start, _ in cuts] + [len(text)]
+    return " ".join(text[a:b] for a, b in zip(starts, ends, strict=True) if a < b)
 
 
 def _digit_pieces(text: str, wanted: dict[str, str]) -> list[tuple[int, int, str]]:
