@@ -1372,15 +1372,13 @@ def _user_pieces(address: str) -> set[str]:
     """An address's user part in lower case when it is five characters or more with a letter and a
     digit or separator, and its pieces between separators of five or more with a letter and a digit."""
     user = address.strip().rpartition("@")[0].lower()
-    if len(user) < _USER_MIN or not any(c.isalpha() for c in user):
+    if len(user) < _USER_MIN or not _LETTERS.search(user):
         return set()
     pieces = _USER_SPLIT.split(user)
     if len(pieces) == 1:
-        return {user} if any(c.isdigit() for c in user) else set()
+        return {user} if _A_DIGIT.search(user) else set()
     return {user} | {
-        p
-        for p in pieces
-        if len(p) >= _USER_MIN and any(c.isdigit() for c in p) and any(c.isalpha() for c in p)
+        p for p in pieces if len(p) >= _USER_MIN and _A_DIGIT.search(p) and _LETTERS.search(p)
     }
 
 
@@ -1395,10 +1393,16 @@ class _RowParts:
         self.is_wanted = bool(self._phone_paths or self._email_paths)
         self.size = before.num_rows
         self._read: dict[str, str | None] = {}  # numbers that are not plain North American ones
+        self._columns: tuple[list[list[str]], list[list[str]]] | None = None
 
     def columns(self) -> tuple[list[list[str]], list[list[str]]]:
         """For each phone column, each row's subscriber digits; for each email column, each row's user
         parts and pieces (`_user_candidates`); a row's several cells joined by newlines."""
+        if self._columns is None:
+            self._columns = self._read_columns()
+        return self._columns
+
+    def _read_columns(self) -> tuple[list[list[str]], list[list[str]]]:
         size = self._before.num_rows
         digits = []
         for path in self._phone_paths:

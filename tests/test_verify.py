@@ -7,6 +7,7 @@ import csv
 import json
 import random
 import re
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -1136,3 +1137,36 @@ def test_verify_pieces_inside_other_numbers_and_words_pass(tmp_path: Path, note:
     after[1]["Notes"] = "order 5550185 for zq1985"  # another row's note: its own pieces only
     report, _ = _verify(tmp_path, after, before=PARTS_BEFORE)
     assert report.findings == [], note
+
+
+@st.composite
+def _notes_around(draw: st.DrawFn, piece: str) -> str:
+    """A note holding `piece` (grouped by the note's writer when digits) amid digits, letters, spaces
+    and the characters that join or part numbers and handles."""
+    if piece.isdigit():
+        cuts = sorted(draw(st.sets(st.integers(1, len(piece) - 1), max_size=3)))
+        gaps = [draw(st.sampled_from([" ", "-", ".", " - ", "  ", "/", "\u2013"])) for _ in cuts]
+        bounds = [0, *cuts, len(piece)]
+        groups = [piece[a:b] for a, b in pairwise(bounds)]
+        written = groups[0] + "".join(g + s for g, s in zip(gaps, groups[1:], strict=True))
+    else:
+        written = draw(st.sampled_from([piece, piece.upper()]))
+    around = st.text(alphabet="0123456789 -./()_,:+@xZq\u00a0é", max_size=6)
+    return draw(around) + written + draw(around)
+
+
+@given(st.data())
+def test_verify_reads_the_rows_pieces_as_the_scanner_finds_them(data: st.DataObject) -> None:
+    # The verifier's own reading must agree with the scanner's: a piece it finds that the scanner
+    # left would fail a clean run, a piece the scanner finds that it misses would pass a leak.
+    from sanitizer.detect.parts import EMAIL_PART, PHONE_PART, entry, part_spans
+    from sanitizer.verify import _number_pieces, _user_token
+
+    local = data.draw(st.sampled_from(["5550143", "900143"]))
+    note = data.draw(_notes_around(local))
+    found = part_spans(note, [entry(PHONE_PART, local, "(212) 555-0143")], [])
+    assert bool(found) == _number_pieces(note, {local}), note
+    user = data.draw(st.sampled_from(["zq1985", "zq.1985x", "1985x"]))
+    note = data.draw(_notes_around(user))
+    found = part_spans(note, [entry(EMAIL_PART, user, "zq.1985x@example.org")], [])
+    assert bool(found) == _user_token(note, user), note

@@ -28,6 +28,7 @@ MIN_SUBSCRIBER_DIGITS = 6
 MIN_USER_PART = 5
 
 _NON_DIGITS = re.compile(r"\D")
+_NO_DIGITS = str.maketrans("", "", "0123456789")
 _DIGIT_GROUP = re.compile(r"\d+")
 # Between the groups of a number written by hand: "555-0143", "555 0143", "555.0143", "555 - 0143".
 _GROUP_GAP = re.compile(r"[ \t\u00a0\-.\u2010-\u2015\u2212]{1,3}")
@@ -35,6 +36,8 @@ _GROUP_GAP = re.compile(r"[ \t\u00a0\-.\u2010-\u2015\u2212]{1,3}")
 # "415-555-0143", "(415)555-0143", "5550143/44", "09:30".
 _JOINERS = frozenset("-./()_,:+\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 _USER_SEPARATORS = re.compile(r"[._+-]")
+_LETTER = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
 # Beside a user part written as a token, these make it part of a longer one ("zq1985x", "a.zq1985",
 # "zq1985@", "zq1985-2"); a dot after it ends a sentence unless a word goes on.
 _TOKEN_BEFORE = frozenset(".+%-@")
@@ -47,14 +50,15 @@ def entry(kind: str, piece: str, whole: str) -> str:
     return f"{_MARK}{kind}{piece}{_MARK}{whole}"
 
 
-def entries_in(row_names: Iterable[str]) -> list[tuple[str, str, str]]:
-    """(kind, piece, whole) of the entries among a row's name words."""
-    found: list[tuple[str, str, str]] = []
-    for word in row_names:
-        if word[:1] == _MARK:
-            piece, _, whole = word[2:].partition(_MARK)
-            found.append((word[1], piece, whole))
-    return found
+def entries_in(row_names: Iterable[str]) -> list[str]:
+    """The entries (`entry`) among a row's name words."""
+    return [word for word in row_names if word[:1] == _MARK]
+
+
+def read_entry(raw: str) -> tuple[str, str, str]:
+    """(kind, piece, whole) of an entry."""
+    piece, _, whole = raw[2:].partition(_MARK)
+    return raw[1], piece, whole
 
 
 @lru_cache(maxsize=262_144)
@@ -90,48 +94,51 @@ def user_parts(address: str) -> list[str]:
     each piece between its separators (. _ + -) with five characters or more, a letter and a digit
     ("1985x" of "zq.1985x"; never a plain number such as a year)."""
     user = address.strip().rpartition("@")[0].lower()
-    if len(user) < MIN_USER_PART or not any(c.isalpha() for c in user):
+    if len(user) < MIN_USER_PART or not _LETTER.search(user):
         return []
     pieces = _USER_SEPARATORS.split(user)
-    found: list[str] = []
-    if len(pieces) > 1 or any(c.isdigit() for c in user):
-        found.append(user)
-    if len(pieces) > 1:
-        found.extend(
-            piece
-            for piece in pieces
-            if len(piece) >= MIN_USER_PART
-            and any(c.isdigit() for c in piece)
-            and any(c.isalpha() for c in piece)
-        )
-    return found
+    if len(pieces) == 1:
+        return [user] if _DIGIT.search(user) else []
+    return [user] + [
+        piece
+        for piece in pieces
+        if len(piece) >= MIN_USER_PART and _DIGIT.search(piece) and _LETTER.search(piece)
+    ]
 
 
 def part_spans(
-    text: str, parts: list[tuple[str, str, str]], taken: list[tuple[int, int]]
+    text: str, entries: list[str], taken: list[tuple[int, int]], *, has_digits: bool = True
 ) -> list[tuple[int, int, str, str]]:
     """(start, end, kind, whole) of the row's pieces (`entries_in`) in `text`, outside the `taken`
     spans (the phones and addresses found whole): a phone's subscriber digits however grouped, not
     inside a longer number; a user part as a token of its own, in any case."""
-    found: list[tuple[int, int, str, str]] = []
     # Most notes that hold a piece hold it inside its whole (found already): read what is outside.
     outside = _outside(text, taken) if taken else text
-    phones = {piece: whole for kind, piece, whole in parts if kind == PHONE_PART}
+    digits: str | None = None if has_digits else ""
+    lowered: str | None = None
+    phones: dict[str, str] = {}
+    found: list[tuple[int, int, str, str]] = []
+    for raw in entries:
+        kind, piece, whole = read_entry(raw)
+        if kind == PHONE_PART:
+            if digits is None:  # substring tests in C on the digits, where there are enough
+                count = len(outside) - len(outside.translate(_NO_DIGITS))
+                digits = _NON_DIGITS.sub("", outside) if count >= MIN_SUBSCRIBER_DIGITS else ""
+            if piece in digits:
+                phones[piece] = whole
+            continue
+        if lowered is None:
+            lowered = outside.lower() if text.isascii() else ""
+        if lowered and piece not in lowered:
+            continue  # most notes: a substring test in C
+        for match in re.finditer(re.escape(piece), text, re.IGNORECASE):
+            start, end = match.span()
+            if _is_token(text, start, end):
+                found.append((start, end, EMAIL_PART, whole))
     if phones:
-        digits = _NON_DIGITS.sub("", outside)
-        wanted = {piece: whole for piece, whole in phones.items() if piece in digits}
-        if wanted:
-            found.extend((s, e, PHONE_PART, wanted[d]) for s, e, d in _digit_pieces(text, wanted))
-    emails = [(piece, whole) for kind, piece, whole in parts if kind == EMAIL_PART]
-    if emails:
-        lowered = outside.lower() if text.isascii() else None
-        for piece, whole in sorted(emails, key=lambda pair: -len(pair[0])):
-            if lowered is not None and piece not in lowered:
-                continue  # most notes: substring tests in C
-            for match in re.finditer(re.escape(piece), text, re.IGNORECASE):
-                start, end = match.span()
-                if _is_token(text, start, end):
-                    found.append((start, end, EMAIL_PART, whole))
+        found.extend((s, e, PHONE_PART, phones[d]) for s, e, d in _digit_pieces(text, phones))
+    if not found or not taken:
+        return found
     return [f for f in found if not any(s < f[1] and f[0] < e for s, e in taken)]
 
 

@@ -569,15 +569,15 @@ class TextScanner:
                             )
                         )
         if row_names and (own := parts.entries_in(row_names)):
-            if not hints & HAS_DIGIT:
-                own = [o for o in own if o[0] != parts.PHONE_PART]
-            found.extend(self._part_spans(text, own, found))
+            found.extend(self._part_spans(text, own, found, has_digits=bool(hints & HAS_DIGIT)))
         for name in self.names.find(text, row_names):
             found.append(person_span(name, "NameFinder"))
         return resolve_overlaps(found)
 
     @staticmethod
-    def _part_spans(text: str, own: list[tuple[str, str, str]], found: list[Span]) -> list[Span]:
+    def _part_spans(
+        text: str, own: list[str], found: list[Span], *, has_digits: bool
+    ) -> list[Span]:
         """The row's own phones and addresses written partly ("555-0143", "skype zq1985"), outside the
         phones and addresses found whole."""
         taken = [
@@ -594,7 +594,7 @@ class TextScanner:
                 "RowPartRecognizer",
                 whole=whole,
             )
-            for start, end, kind, whole in parts.part_spans(text, own, taken)
+            for start, end, kind, whole in parts.part_spans(text, own, taken, has_digits=has_digits)
         ]
 
     def scan_many(

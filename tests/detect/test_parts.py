@@ -12,6 +12,7 @@ from sanitizer.detect.parts import (
     PHONE_PART,
     entries_in,
     entry,
+    read_entry,
     subscriber_digits,
     user_parts,
 )
@@ -76,7 +77,7 @@ def test_user_parts_are_the_whole_user_part_and_its_pieces_with_digits(
 
 
 def test_entries_ride_with_the_row_names_and_read_back() -> None:
-    assert sorted(entries_in(ROW)) == [
+    assert sorted(map(read_entry, entries_in(ROW))) == [
         (PHONE_PART, "5550143", PHONE),
         (PHONE_PART, "900143", "07700 900143"),
         (EMAIL_PART, "zq1985", EMAIL),
