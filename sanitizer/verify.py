@@ -1173,6 +1173,7 @@ def _check_batch(
                 _parts_kept(
                     table.name,
                     column,
+                    in_values,
                     out_paired,
                     paired_rows + after.start_row,
                     before.start_row,
@@ -1489,6 +1490,7 @@ def _user_candidates(addresses: pa.Array) -> list[str]:
 def _parts_kept(
     table: str,
     column: str,
+    before: pd.Series,
     after: pd.Series,
     rows: np.ndarray,
     start_row: int,
@@ -1496,8 +1498,10 @@ def _parts_kept(
     scan: _Scan,
 ) -> None:
     """Findings for the free-text cells that still hold their row's phone without its area code or its
-    address's user part, written alone. Substring tests on the notes' digits and lower-case text pick
-    the few cells worth the exact reading."""
+    address's user part, written alone, where the input cell held it too (elsewhere it is a
+    replacement that happens to spell it: a coincidence, as with names; fiction lines are few).
+    Substring tests on the notes' digits and lower-case text pick the few cells worth the exact
+    reading."""
     array = _arrow_text(after.reset_index(drop=True))
     digits = ascii_digits(array).to_pylist()
     lowered = pc.utf8_lower(array).to_pylist()
@@ -1516,10 +1520,14 @@ def _parts_kept(
                 phones[position].update(d for d in local.split("\n") if d in spelled)
             elif local in spelled:
                 phones[position].add(local)
+    olds = before.tolist()
     for position, wanted in phones.items():
-        text = texts[position]
-        if wanted and isinstance(text, str) and _number_pieces(text, wanted):
+        text, old = texts[position], olds[position]
+        kept = [d for d in wanted if isinstance(text, str) and _number_pieces(text, {d})]
+        if any(isinstance(old, str) and _number_pieces(old, {d}) for d in kept):
             scan.add(table, column, int(rows[position]), "original-value", "PHONE_NUMBER")
+        elif kept:
+            scan.coincidences += 1
     users: dict[int, list[str]] = defaultdict(list)
     for per_row in email_columns:
         held = per_row if in_order else [per_row[r] for r in at.tolist()]
@@ -1530,22 +1538,31 @@ def _parts_kept(
             if not is_ascii[position] or any(piece in note for piece in pieces):
                 users[position].extend(pieces)
     for position, pieces in users.items():
-        text = texts[position]
-        if isinstance(text, str) and any(_user_token(text, piece) for piece in pieces):
+        text, old = texts[position], olds[position]
+        kept = [p for p in pieces if isinstance(text, str) and _user_token(text, p)]
+        if any(isinstance(old, str) and _user_token(old, p) for p in kept):
             scan.add(table, column, int(rows[position]), "original-value", "EMAIL_ADDRESS")
+        elif kept:
+            scan.coincidences += 1
 
 
 def _number_pieces(text: str, wanted: set[str]) -> bool:
     """Whether whole digit runs of `text`, apart by a short gap (a space, a hyphen, a dot), spell one
-    of the `wanted` digits with no digit bound to them (by "-", ".", "/", ":"... or a letter)."""
+    of the `wanted` digits with no digit bound to them (by such a gap, "/", ":"... or a letter): a
+    number of its own, not the end of "+1 317 555 0143"."""
     runs = [m.span() for m in _DIGIT_RUN.finditer(text)]
     longest = max(map(len, wanted))
+
+    def grouped(left: int) -> bool:  # runs `left` and `left + 1` are groups of one number
+        return bool(_NUMBER_GAP.fullmatch(text, runs[left][1], runs[left + 1][0]))
+
     for first, (start, _) in enumerate(runs):
         before = text[start - 1] if start else " "
         if (
             before.isalnum()
             or before == "+"
             or (before in _NUMBER_GLUE and start >= 2 and text[start - 2].isdigit())
+            or (first > 0 and grouped(first - 1))
         ):
             continue
         spelled = ""
@@ -1560,6 +1577,7 @@ def _number_pieces(text: str, wanted: set[str]) -> bool:
             if spelled in wanted and not (
                 after.isalnum()
                 or (after in _NUMBER_GLUE and end + 1 < len(text) and text[end + 1].isdigit())
+                or (last + 1 < len(runs) and grouped(last))
             ):
                 return True
     return False

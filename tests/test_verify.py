@@ -1091,7 +1091,11 @@ def test_surviving_names_behind_url_escapes_are_found() -> None:
 PARTS_BEFORE = [
     {**BEFORE[0], "Email": "zq1985@example.org", "Notes": "call her on 555-0185, skype zq1985"},
     {**BEFORE[1], "Notes": "order 5550185 for zq1985"},  # another row's: an order number, a word
-    {**BEFORE[2], "Email": "zq.1985x@example.net", "Notes": "ring 7946 0123, ref 1985x"},
+    {
+        **BEFORE[2],
+        "Email": "zq.1985x@example.net",
+        "Notes": "ring 7946 0123, ref 1985x, login zq.1985x",
+    },
 ]
 
 
@@ -1103,15 +1107,18 @@ PARTS_BEFORE = [
         (0, "call her on 5550185, skype user-1a2b", "PHONE_NUMBER"),
         (0, "call her on 555-0101, skype zq1985", "EMAIL_ADDRESS"),
         (0, "call her on 555-0101, skype ZQ1985.", "EMAIL_ADDRESS"),
-        (2, "ring 7946 0123, ref 3c4d", "PHONE_NUMBER"),  # London: after the 20
-        (2, "ring 7946 0999, ref 1985x", "EMAIL_ADDRESS"),  # a piece of the user part
-        (2, "ring 7946 0999, login zq.1985x", "EMAIL_ADDRESS"),
+        (2, "ring 7946 0123, ref 3c4d, login user-5e6f", "PHONE_NUMBER"),  # London: after the 20
+        (2, "ring 7946 0999, ref 1985x, login user-5e6f", "EMAIL_ADDRESS"),  # a piece of it
+        (2, "ring 7946 0999, ref 3c4d, login zq.1985x", "EMAIL_ADDRESS"),
     ],
 )
 def test_verify_the_rows_phone_or_user_part_written_alone_is_a_finding(
     tmp_path: Path, row: int, note: str, entity: str
 ) -> None:
-    clean = {0: "call her on 555-0101, skype user-1a2b", 2: "ring 7946 0999, ref 3c4d"}
+    clean = {
+        0: "call her on 555-0101, skype user-1a2b",
+        2: "ring 7946 0999, ref 3c4d, login user-5e6f",
+    }
     after = [dict(r) for r in AFTER]
     after[1]["Notes"] = "order 5550185 for zq1985"  # kept: not row 2's own (no finding)
     for index, text in clean.items():
@@ -1129,6 +1136,7 @@ def test_verify_the_rows_phone_or_user_part_written_alone_is_a_finding(
     [
         "order 25550185, paid 5550185.25",  # inside a longer number, an amount
         "call 415-555-0185 or ref 555-0185-12",  # the rest of longer numbers
+        "call +1 317 555 0185 or 555 0185 12",  # grouped with other digits by spaces
         "born 1985, zq1985x, a.zq1985, zq1985-2",  # a year, longer handles
     ],
 )
@@ -1137,6 +1145,17 @@ def test_verify_pieces_inside_other_numbers_and_words_pass(tmp_path: Path, note:
     after[1]["Notes"] = "order 5550185 for zq1985"  # another row's note: its own pieces only
     report, _ = _verify(tmp_path, after, before=PARTS_BEFORE)
     assert report.findings == [], note
+
+
+def test_verify_a_replacement_that_spells_the_rows_piece_is_a_coincidence(tmp_path: Path) -> None:
+    # Fiction lines are few: another number's replacement may end in the row's own line, and a
+    # handle's replacement may spell its user part. Where the input held no such piece, it is no
+    # survivor.
+    before = [dict(r) for r in PARTS_BEFORE]
+    before[0]["Notes"] = "call 555-0147, skype zq0000"
+    report, _ = _verify(tmp_path, _with(0, Notes="call 555-0185, skype zq1985"), before=before)
+    assert report.findings == []
+    assert report.coincidences >= 2
 
 
 @st.composite

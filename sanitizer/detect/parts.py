@@ -32,6 +32,7 @@ _NO_DIGITS = str.maketrans("", "", "0123456789")
 _DIGIT_GROUP = re.compile(r"\d+")
 # Between the groups of a number written by hand: "555-0143", "555 0143", "555.0143", "555 - 0143".
 _GROUP_GAP = re.compile(r"[ \t\u00a0\-.\u2010-\u2015\u2212]{1,3}")
+_GAP_CHARS = frozenset(" \t\u00a0-.\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 # Beside a piece of a number, these bind it to a digit next to them into a longer number: "5550143.25",
 # "415-555-0143", "(415)555-0143", "5550143/44", "09:30".
 _JOINERS = frozenset("-./()_,:+\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
@@ -191,7 +192,12 @@ def _apart_before(text: str, start: int) -> bool:
     before = text[start - 1]
     if before.isalnum() or before == "+":  # "+555 0143" is an international number's start
         return False
-    return not (before in _JOINERS and start >= 2 and text[start - 2].isdigit())
+    if before in _JOINERS and start >= 2 and text[start - 2].isdigit():
+        return False
+    at = start  # a group of digits a short gap before: "317 555 0143" is another number
+    while at > 0 and start - at < 3 and text[at - 1] in _GAP_CHARS:
+        at -= 1
+    return not (at < start and at > 0 and text[at - 1].isdigit())
 
 
 def _apart_after(text: str, end: int) -> bool:
@@ -200,7 +206,12 @@ def _apart_after(text: str, end: int) -> bool:
     after = text[end]
     if after.isalnum():
         return False
-    return not (after in _JOINERS and end + 1 < len(text) and text[end + 1].isdigit())
+    if after in _JOINERS and end + 1 < len(text) and text[end + 1].isdigit():
+        return False
+    at = end  # a group of digits a short gap after: "555 0143 12" is a longer number
+    while at < len(text) and at - end < 3 and text[at] in _GAP_CHARS:
+        at += 1
+    return not (end < at < len(text) and text[at].isdigit())
 
 
 def _is_token(text: str, start: int, end: int) -> bool:

@@ -119,6 +119,8 @@ def test_scan_the_rows_phone_and_user_part_written_partly_are_found(
         ("paid 5550143.25 today", "an amount"),
         ("call 415-555-0143", "another area's number: the rest of a longer number"),
         ("ref 555-0143-12", "a longer code"),
+        ("call +1 317 555 0143", "another number's end, grouped by spaces"),
+        ("call 555 0143 12 times", "grouped with the digits after it"),
         ("ref5550143", "glued to a word"),
         ("+5550143", "an international number's start"),
         ("born 1985, zq1985x", "a year alone, a longer handle"),
