@@ -24,6 +24,7 @@ import urllib.parse
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import chain, permutations
 from pathlib import Path
@@ -473,6 +474,14 @@ class VerifyTable:
             p
             for p, c in self.columns.items()
             if c.entity == "EMAIL_ADDRESS" and c.operator != "keep"
+        ]
+
+    @property
+    def phone_columns(self) -> list[str]:
+        return [
+            p
+            for p, c in self.columns.items()
+            if c.entity == "PHONE_NUMBER" and c.operator != "keep"
         ]
 
 
@@ -1198,6 +1207,7 @@ def _check_batch(
     table: VerifyTable, before: Batch, after: Batch, checker: _Checker, scan: _Scan
 ) -> None:
     row_names = _RowNames(table, before)
+    row_parts = _RowParts(table, before, checker.regions)
     for column in after.paths():
         check = table.columns.get(column, ColumnCheck(None, "keep"))
         out_values, out_rows = after.cells(column)
@@ -1246,6 +1256,17 @@ def _check_batch(
                 before.start_row,
                 row_names,
             )
+            if check.operator == "text" and row_parts.is_wanted:
+                _parts_kept(
+                    table.name,
+                    column,
+                    in_values,
+                    out_paired,
+                    paired_rows + after.start_row,
+                    before.start_row,
+                    row_parts,
+                    scan,
+                )
 
 
 def _paired(
@@ -1390,6 +1411,286 @@ class _RowNames:
         if row not in self._joined:
             self(row)
         return self._joined[row]
+
+
+# A row's phone written without its area code, and its address's user part written alone ("call her
+# on 555-0143", "skype zq1985" in the row of (212) 555-0143 and zq1985@example.org). Read here again on
+# purpose (see sanitizer/detect/parts.py, which the scrub reads them by): the same pieces, the same
+# borders.
+_SUBSCRIBER_MIN = 6
+_USER_MIN = 5
+_DIGIT_RUN = re.compile(r"\d+")
+_NUMBER_GAP = re.compile(r"[ \t\u00a0\-.\u2010-\u2015\u2212]{1,3}")  # between "555" and "0143"
+_NUMBER_GLUE = frozenset("-./()_,:+\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
+_USER_SPLIT = re.compile(r"[._+-]")
+
+
+def _subscriber(value: str, regions: list[str]) -> str | None:
+    """A phone's digits after its area code when six or more: a North American number's last seven,
+    another number's national significant number after its national destination code."""
+    text = value.strip()
+    digits = _NOT_DIGIT.sub("", text)
+    if (regions[0] in {"US", "CA"} and not text.startswith("+")) or text.startswith("+1"):
+        if len(digits) == 11 and digits.startswith("1"):
+            digits = digits[1:]
+        if len(digits) == 10 and digits[0] not in "01":
+            return digits[3:]
+    if len(digits) <= _SUBSCRIBER_MIN:
+        return None
+    text = text.replace("_", "-")
+    order: list[str | None] = [None]
+    if not text.startswith("+"):
+        order = list(regions if text.lstrip("(").startswith("0") else regions[:1])
+    readings = []
+    for region in order:
+        try:
+            readings.append(phonenumbers.parse(text, region))
+        except phonenumbers.NumberParseException:
+            continue
+    valid = any(phonenumbers.is_valid_number(n) for n in readings)
+    if not valid and text.isdigit() and len(text) >= 11 and text[0] not in "01":
+        with suppress(phonenumbers.NumberParseException):  # E.164 without its "+" (447700900393)
+            readings.append(phonenumbers.parse("+" + text, None))
+    number = next(
+        (n for n in readings if phonenumbers.is_valid_number(n)),
+        next((n for n in readings if phonenumbers.is_possible_number(n)), None),
+    )
+    if number is None:
+        return None
+    national = phonenumbers.national_significant_number(number)
+    cut = phonenumbers.length_of_national_destination_code(number)
+    return national[cut:] if cut and len(national) - cut >= _SUBSCRIBER_MIN else None
+
+
+def _user_pieces(address: str) -> set[str]:
+    """An address's user part in lower case when it is five characters or more with a letter and a
+    digit or separator, and its pieces between separators of five or more with a letter and a digit."""
+    user = address.strip().rpartition("@")[0].lower()
+    if len(user) < _USER_MIN or not _LETTERS.search(user):
+        return set()
+    pieces = _USER_SPLIT.split(user)
+    if len(pieces) == 1:
+        return {user} if _A_DIGIT.search(user) else set()
+    return {user} | {
+        p for p in pieces if len(p) >= _USER_MIN and _A_DIGIT.search(p) and _LETTERS.search(p)
+    }
+
+
+class _RowParts:
+    """The subscriber digits of an input row's phones and the user parts of its addresses (row index
+    within the batch), read for a whole column at once when first asked for: most rows' notes hold
+    none of them, which a substring test on the note's digits or lower-case text settles."""
+
+    def __init__(self, table: VerifyTable, before: Batch, regions: list[str]) -> None:
+        self._before, self._regions = before, regions
+        self._phone_paths, self._email_paths = table.phone_columns, table.email_columns
+        self.is_wanted = bool(self._phone_paths or self._email_paths)
+        self.size = before.num_rows
+        self._read: dict[str, str | None] = {}  # numbers that are not plain North American ones
+        self._columns: tuple[list[list[str]], list[list[str]]] | None = None
+
+    def columns(self) -> tuple[list[list[str]], list[list[str]]]:
+        """For each phone column, each row's subscriber digits; for each email column, each row's user
+        parts and pieces (`_user_candidates`); a row's several cells joined by newlines."""
+        if self._columns is None:
+            self._columns = self._read_columns()
+        return self._columns
+
+    def _read_columns(self) -> tuple[list[list[str]], list[list[str]]]:
+        size = self._before.num_rows
+        digits = []
+        for path in self._phone_paths:
+            values, rows = self._before.cells(path)
+            digits.append(_by_row(rows, self._subscribers(values), size))
+        users = []
+        for path in self._email_paths:
+            values, rows = self._before.cells(path)
+            users.append(_by_row(rows, _user_candidates(_arrow_text(values)), size))
+        return digits, users
+
+    def _subscribers(self, values: pd.Series) -> list[str]:
+        """`_subscriber` of each cell ("" for none): plain North American numbers in Arrow (ASCII;
+        ten digits, or 1 and ten, at home; "+1" and ten anywhere), the others one by one."""
+        text = _arrow_text(values)
+        digits = ascii_digits(text)
+        length = pc.utf8_length(digits).to_numpy(zero_copy_only=False)
+        plus = pc.match_substring_regex(text, r"^[ \t\n\r\f\v]*\+").to_numpy(zero_copy_only=False)
+        plus_one = pc.match_substring_regex(text, r"^[ \t\n\r\f\v]*\+1").to_numpy(
+            zero_copy_only=False
+        )
+        one = pc.starts_with(digits, "1").to_numpy(zero_copy_only=False)
+        area = pc.utf8_slice_codeunits(digits, -10, -9)  # the area code's first digit
+        trunk = pc.is_in(area, pa.array(["0", "1"], pa.large_string())).to_numpy(
+            zero_copy_only=False
+        )
+        home = self._regions[0] in {"US", "CA"}
+        plain = (
+            pc.string_is_ascii(text).to_numpy(zero_copy_only=False)
+            & np.where(plus, plus_one, home)
+            & ((length == 10) | ((length == 11) & one))
+            & ~trunk
+        )
+        out: list[str] = pc.utf8_slice_codeunits(digits, -7).to_pylist()
+        other = np.flatnonzero(~plain & (length > _SUBSCRIBER_MIN))
+        if len(other):
+            spelled = text.take(pa.array(other)).to_pylist()
+            for index, value in zip(other.tolist(), spelled, strict=True):
+                if value not in self._read:
+                    self._read[value] = _subscriber(value, self._regions)
+                out[index] = self._read[value] or ""
+        for index in np.flatnonzero(~plain & (length <= _SUBSCRIBER_MIN)).tolist():
+            out[index] = ""
+        return out
+
+
+def _by_row(rows: np.ndarray, values: list[str], size: int) -> list[str]:
+    """Values worked out for a column's cells, one per row of the batch (a nested record's several
+    joined by newlines, "" for none)."""
+    if len(rows) == size and np.array_equal(rows, np.arange(size)):
+        return values
+    out = [""] * size
+    for row, value in zip(rows.tolist(), values, strict=True):
+        if value:
+            out[row] = f"{out[row]}\n{value}" if out[row] else value
+    return out
+
+
+# A user part with a piece of five characters or more (between separators) holding a letter and a digit.
+_USER_PIECE_LIKE = r"(?:^|[._+-])[^._+-]*(?:\pL[^._+-]*[0-9]|[0-9][^._+-]*\pL)[^._+-]*(?:$|[._+-])"
+
+
+def _user_candidates(addresses: pa.Array) -> list[str]:
+    """For each address, its user part and pieces that `_user_pieces` gives, joined by newlines ("" for
+    none): decided in Arrow, split in Python only where a piece holds a letter and a digit."""
+    users = pc.utf8_lower(pc.replace_substring_regex(addresses, r"^\s+|@[^@]*$", ""))
+    whole = pc.and_(
+        pc.and_(
+            pc.match_substring(addresses, "@"),
+            pc.greater_equal(pc.utf8_length(users), _USER_MIN),
+        ),
+        pc.and_(
+            pc.match_substring_regex(users, r"\pL"),
+            pc.match_substring_regex(users, r"[0-9._+-]"),
+        ),
+    )
+    split = pc.and_(whole, pc.match_substring_regex(users, _USER_PIECE_LIKE))
+    out: list[str] = pc.if_else(whole, users, pa.scalar("", pa.large_string())).to_pylist()
+    for index in np.flatnonzero(split.to_numpy(zero_copy_only=False)).tolist():
+        out[index] = "\n".join(sorted(_user_pieces(out[index] + "@"), key=len, reverse=True))
+    return out
+
+
+def _parts_kept(
+    table: str,
+    column: str,
+    before: pd.Series,
+    after: pd.Series,
+    rows: np.ndarray,
+    start_row: int,
+    row_parts: _RowParts,
+    scan: _Scan,
+) -> None:
+    """Findings for the free-text cells that still hold their row's phone without its area code or its
+    address's user part, written alone, where the input cell held it too (elsewhere it is a
+    replacement that happens to spell it: a coincidence, as with names; fiction lines are few).
+    Substring tests on the notes' digits and lower-case text pick the few cells worth the exact
+    reading."""
+    array = _arrow_text(after.reset_index(drop=True))
+    digits = ascii_digits(array).to_pylist()
+    lowered = pc.utf8_lower(array).to_pylist()
+    is_ascii = pc.string_is_ascii(array).to_numpy(zero_copy_only=False).tolist()
+    texts = after.tolist()
+    at = rows - start_row  # each cell's row within the batch
+    in_order = len(at) == row_parts.size and np.array_equal(at, np.arange(len(at)))
+    phone_columns, email_columns = row_parts.columns()
+    phones: dict[int, set[str]] = defaultdict(set)
+    for per_row in phone_columns:
+        held = per_row if in_order else [per_row[r] for r in at.tolist()]
+        for position, (local, spelled) in enumerate(zip(held, digits, strict=True)):
+            if not local or len(spelled) < _SUBSCRIBER_MIN:
+                continue
+            if "\n" in local:
+                phones[position].update(d for d in local.split("\n") if d in spelled)
+            elif local in spelled:
+                phones[position].add(local)
+    olds = before.tolist()
+    for position, wanted in phones.items():
+        text, old = texts[position], olds[position]
+        kept = [d for d in wanted if isinstance(text, str) and _number_pieces(text, {d})]
+        if any(isinstance(old, str) and _number_pieces(old, {d}) for d in kept):
+            scan.add(table, column, int(rows[position]), "original-value", "PHONE_NUMBER")
+        elif kept:
+            scan.coincidences += 1
+    users: dict[int, list[str]] = defaultdict(list)
+    for per_row in email_columns:
+        held = per_row if in_order else [per_row[r] for r in at.tolist()]
+        for position, (user, note) in enumerate(zip(held, lowered, strict=True)):
+            if not user:
+                continue
+            pieces = user.split("\n") if "\n" in user else [user]
+            if not is_ascii[position] or any(piece in note for piece in pieces):
+                users[position].extend(pieces)
+    for position, pieces in users.items():
+        text, old = texts[position], olds[position]
+        kept = [p for p in pieces if isinstance(text, str) and _user_token(text, p)]
+        if any(isinstance(old, str) and _user_token(old, p) for p in kept):
+            scan.add(table, column, int(rows[position]), "original-value", "EMAIL_ADDRESS")
+        elif kept:
+            scan.coincidences += 1
+
+
+def _number_pieces(text: str, wanted: set[str]) -> bool:
+    """Whether whole digit runs of `text`, apart by a short gap (a space, a hyphen, a dot), spell one
+    of the `wanted` digits with no digit bound to them (by such a gap, "/", ":"... or a letter): a
+    number of its own, not the end of "+1 317 555 0143"."""
+    runs = [m.span() for m in _DIGIT_RUN.finditer(text)]
+    longest = max(map(len, wanted))
+
+    def grouped(left: int) -> bool:  # runs `left` and `left + 1` are groups of one number
+        return bool(_NUMBER_GAP.fullmatch(text, runs[left][1], runs[left + 1][0]))
+
+    for first, (start, _) in enumerate(runs):
+        before = text[start - 1] if start else " "
+        if (
+            before.isalnum()
+            or before == "+"
+            or (before in _NUMBER_GLUE and start >= 2 and text[start - 2].isdigit())
+            or (first > 0 and grouped(first - 1))
+        ):
+            continue
+        spelled = ""
+        for last in range(first, len(runs)):
+            if last > first and not _NUMBER_GAP.fullmatch(text, runs[last - 1][1], runs[last][0]):
+                break
+            spelled += text[runs[last][0] : runs[last][1]]
+            if len(spelled) > longest:
+                break
+            end = runs[last][1]
+            after = text[end] if end < len(text) else " "
+            if spelled in wanted and not (
+                after.isalnum()
+                or (after in _NUMBER_GLUE and end + 1 < len(text) and text[end + 1].isdigit())
+                or (last + 1 < len(runs) and grouped(last))
+            ):
+                return True
+    return False
+
+
+def _user_token(text: str, user: str) -> bool:
+    """Whether `user` stands in `text` as a token of its own, in any case ("skype ZQ1985.", not
+    "zq1985x", "a.zq1985" or the address "zq1985@...")."""
+    for match in re.finditer(re.escape(user), text, re.IGNORECASE):
+        start, end = match.span()
+        before = text[start - 1] if start else " "
+        after = text[end : end + 2] or " "
+        if before.isalnum() or before in "_.+%-@":
+            continue
+        if after[0].isalnum() or after[0] in "_@-" or (after[0] == "." and after[1:2].isalnum()):
+            continue
+        if after[:2] == "._":
+            continue
+        return True
+    return False
 
 
 def _arrow_text(values: pd.Series) -> pa.Array:

@@ -7,6 +7,7 @@ import csv
 import json
 import random
 import re
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -1177,3 +1178,107 @@ def test_surviving_names_behind_url_escapes_are_found() -> None:
     row = frozenset({"ada", "lovelace"})
     assert checker.surviving_names(note, note, row) == (2, 0)
     assert checker.surviving_names(note, "mailto:tony%2Echerry%40example%2Ecom", row) == (0, 0)
+
+
+# The rows' own phones without their area codes, and their addresses' user parts, written alone.
+PARTS_BEFORE = [
+    {**BEFORE[0], "Email": "zq1985@example.org", "Notes": "call her on 555-0185, skype zq1985"},
+    {**BEFORE[1], "Notes": "order 5550185 for zq1985"},  # another row's: an order number, a word
+    {
+        **BEFORE[2],
+        "Email": "zq.1985x@example.net",
+        "Notes": "ring 7946 0123, ref 1985x, login zq.1985x",
+    },
+]
+
+
+@pytest.mark.parametrize(
+    ("row", "note", "entity"),
+    [
+        (0, "call her on 555-0185, skype user-1a2b", "PHONE_NUMBER"),
+        (0, "call her on 555 0185, skype user-1a2b", "PHONE_NUMBER"),
+        (0, "call her on 5550185, skype user-1a2b", "PHONE_NUMBER"),
+        (0, "call her on 555-0101, skype zq1985", "EMAIL_ADDRESS"),
+        (0, "call her on 555-0101, skype ZQ1985.", "EMAIL_ADDRESS"),
+        (2, "ring 7946 0123, ref 3c4d, login user-5e6f", "PHONE_NUMBER"),  # London: after the 20
+        (2, "ring 7946 0999, ref 1985x, login user-5e6f", "EMAIL_ADDRESS"),  # a piece of it
+        (2, "ring 7946 0999, ref 3c4d, login zq.1985x", "EMAIL_ADDRESS"),
+    ],
+)
+def test_verify_the_rows_phone_or_user_part_written_alone_is_a_finding(
+    tmp_path: Path, row: int, note: str, entity: str
+) -> None:
+    clean = {
+        0: "call her on 555-0101, skype user-1a2b",
+        2: "ring 7946 0999, ref 3c4d, login user-5e6f",
+    }
+    after = [dict(r) for r in AFTER]
+    after[1]["Notes"] = "order 5550185 for zq1985"  # kept: not row 2's own (no finding)
+    for index, text in clean.items():
+        after[index]["Notes"] = text
+    after[row]["Notes"] = note
+    report, _ = _verify(tmp_path, after, before=PARTS_BEFORE, batch_rows=2)  # rows of batch 2 too
+    assert [(f.column, f.row, f.kind, f.entity) for f in report.findings] == [
+        ("Notes", row + 1, "original-value", entity)
+    ]
+    assert "0185" not in report.model_dump_json() and "1985" not in report.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "order 25550185, paid 5550185.25",  # inside a longer number, an amount
+        "call 415-555-0185 or ref 555-0185-12",  # the rest of longer numbers
+        "call +1 317 555 0185 or 555 0185 12",  # grouped with other digits by spaces
+        "born 1985, zq1985x, a.zq1985, zq1985-2",  # a year, longer handles
+    ],
+)
+def test_verify_pieces_inside_other_numbers_and_words_pass(tmp_path: Path, note: str) -> None:
+    after = _with(0, Notes=note)
+    after[1]["Notes"] = "order 5550185 for zq1985"  # another row's note: its own pieces only
+    report, _ = _verify(tmp_path, after, before=PARTS_BEFORE)
+    assert report.findings == [], note
+
+
+def test_verify_a_replacement_that_spells_the_rows_piece_is_a_coincidence(tmp_path: Path) -> None:
+    # Fiction lines are few: another number's replacement may end in the row's own line, and a
+    # handle's replacement may spell its user part. Where the input held no such piece, it is no
+    # survivor.
+    before = [dict(r) for r in PARTS_BEFORE]
+    before[0]["Notes"] = "call 555-0147, skype zq0000"
+    report, _ = _verify(tmp_path, _with(0, Notes="call 555-0185, skype zq1985"), before=before)
+    assert report.findings == []
+    assert report.coincidences >= 2
+
+
+@st.composite
+def _notes_around(draw: st.DrawFn, piece: str) -> str:
+    """A note holding `piece` (grouped by the note's writer when digits) amid digits, letters, spaces
+    and the characters that join or part numbers and handles."""
+    if piece.isdigit():
+        cuts = sorted(draw(st.sets(st.integers(1, len(piece) - 1), max_size=3)))
+        gaps = [draw(st.sampled_from([" ", "-", ".", " - ", "  ", "/", "\u2013"])) for _ in cuts]
+        bounds = [0, *cuts, len(piece)]
+        groups = [piece[a:b] for a, b in pairwise(bounds)]
+        written = groups[0] + "".join(g + s for g, s in zip(gaps, groups[1:], strict=True))
+    else:
+        written = draw(st.sampled_from([piece, piece.upper()]))
+    around = st.text(alphabet="0123456789 -./()_,:+@xZq\u00a0é", max_size=6)
+    return draw(around) + written + draw(around)
+
+
+@given(st.data())
+def test_verify_reads_the_rows_pieces_as_the_scanner_finds_them(data: st.DataObject) -> None:
+    # The verifier's own reading must agree with the scanner's: a piece it finds that the scanner
+    # left would fail a clean run, a piece the scanner finds that it misses would pass a leak.
+    from sanitizer.detect.parts import EMAIL_PART, PHONE_PART, entry, part_spans
+    from sanitizer.verify import _number_pieces, _user_token
+
+    local = data.draw(st.sampled_from(["5550143", "900143"]))
+    note = data.draw(_notes_around(local))
+    found = part_spans(note, [entry(PHONE_PART, local, "(212) 555-0143")], [])
+    assert bool(found) == _number_pieces(note, {local}), note
+    user = data.draw(st.sampled_from(["zq1985", "zq.1985x", "1985x"]))
+    note = data.draw(_notes_around(user))
+    found = part_spans(note, [entry(EMAIL_PART, user, "zq.1985x@example.org")], [])
+    assert bool(found) == _user_token(note, user), note

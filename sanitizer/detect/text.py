@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sanitizer import entities, parallel
+from sanitizer.detect import parts
 from sanitizer.detect.names import NameFinder, NameSpan
 from sanitizer.errors import PatternTimeoutError
 from sanitizer.patterns import BoundedPattern
@@ -268,6 +269,8 @@ class Span(NamedTuple):
     recognizer: str
     kinds: tuple[int, ...] = ()
     words: tuple[tuple[int, int], ...] = ()
+    # The row's own value of which the span is a piece ("(212) 555-0143" for "555-0143"; see parts.py).
+    whole: str = ""
 
 
 @dataclass
@@ -570,9 +573,34 @@ class TextScanner:
                                 "KnownValueRecognizer",
                             )
                         )
+        if row_names and (own := parts.entries_in(row_names)):
+            found.extend(self._part_spans(text, own, found, has_digits=bool(hints & HAS_DIGIT)))
         for name in self.names.find(text, row_names):
             found.append(person_span(name, "NameFinder"))
         return resolve_overlaps(found)
+
+    @staticmethod
+    def _part_spans(
+        text: str, own: list[str], found: list[Span], *, has_digits: bool
+    ) -> list[Span]:
+        """The row's own phones and addresses written partly ("555-0143", "skype zq1985"), outside the
+        phones and addresses found whole."""
+        taken = [
+            (s.start, s.end)
+            for s in found
+            if s.entity in (entities.PHONE_NUMBER, entities.EMAIL_ADDRESS)
+        ]
+        return [
+            Span(
+                start,
+                end,
+                entities.PHONE_NUMBER if kind == parts.PHONE_PART else entities.EMAIL_ADDRESS,
+                1.0,
+                "RowPartRecognizer",
+                whole=whole,
+            )
+            for start, end, kind, whole in parts.part_spans(text, own, taken, has_digits=has_digits)
+        ]
 
     def scan_many(
         self,

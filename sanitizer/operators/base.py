@@ -38,6 +38,9 @@ class OperatorContext:
     # with the rest of the run (both supplied by the scrub engine).
     find_spans: Callable[[Sequence[str]], list[list[Any]]] | None = None  # list of spans per text
     substitute: Callable[[str, list[str]], list[str]] | None = None
+    # ... and pieces of a row's own values written alone ((piece, whole): "555-0143" of its phone
+    # "(212) 555-0143"), each as the matching piece of the whole's replacement.
+    substitute_part: Callable[[str, list[tuple[str, str]]], list[str]] | None = None
     # Keeps fake name words from spelling an original full name (original words, fake words) -> words.
     apart: Callable[[list[str], list[str]], list[str]] | None = None
     # Replacements of values through the run's map of this context's channel (the scrub engine's): the
@@ -70,6 +73,11 @@ class Operator(ABC):
 
     def respell(self, value: str, replacement: str, ctx: OperatorContext) -> str:
         """`replacement` (chosen for another spelling of the same value) in `value`'s own layout."""
+        return replacement
+
+    def respell_part(self, piece: str, whole: str, replacement: str, ctx: OperatorContext) -> str:
+        """What stands for `piece` of the value `whole` (written alone in free text) when `whole` is
+        replaced by `replacement`: by default the replacement itself."""
         return replacement
 
     def parts(self, values: list[str], ctx: OperatorContext) -> list[str]:

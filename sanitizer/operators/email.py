@@ -19,6 +19,7 @@ from sanitizer.operators.base import Operator, OperatorContext, OperatorParams
 from sanitizer.operators.fake import name_pool
 
 _NOT_LOCAL = re.compile(r"[^a-z0-9-]+")
+_USER_PIECES = re.compile(r"[._+-]")
 _HYPHENS = re.compile(r"-{2,}")
 _PART_MAX = 20
 _MAX_ATTEMPTS = 64
@@ -58,6 +59,15 @@ class EmailOperator(Operator):
     def is_independent(self, params: OperatorParams) -> bool:
         """Without `unique`, an address depends on the value, the key and `ctx.avoid` only."""
         return not getattr(params, "unique", False)
+
+    def respell_part(self, piece: str, whole: str, replacement: str, ctx: OperatorContext) -> str:
+        """An address's user part written alone ("skype zq1985" for zq1985@example.org): the user part
+        of its replacement ("jane.doe.3f9a"); a piece of it ("1985x" of zq.1985x@...): the
+        replacement's last piece, its keyed one ("3f9a")."""
+        user = replacement.rpartition("@")[0] or replacement
+        if piece.lower() == whole.strip().rpartition("@")[0].lower():
+            return user
+        return _USER_PIECES.split(user)[-1] or user
 
     def replace_persona(
         self,

@@ -117,6 +117,18 @@ class PhoneOperator(Operator):
         """The safe number of `replacement` written in `value`'s layout ((212) 555-0177 or +12125550177)."""
         return _respell(value, replacement, ctx)
 
+    def respell_part(self, piece: str, whole: str, replacement: str, ctx: OperatorContext) -> str:
+        """A number's digits after its area code written alone ("555-0143" of (212) 555-0143): the
+        last as many digits of its replacement, in the piece's layout ("555-0177" of (212) 555-0177).
+        Failing that (a replacement too short, or one that ends in the same digits), a partial
+        number's replacement (see `_partial`)."""
+        digits = _NON_DIGITS.sub("", piece)
+        fresh = _NON_DIGITS.sub("", replacement)[-len(digits) :]
+        if len(fresh) == len(digits) and fresh != digits:
+            spread = iter(fresh)
+            return "".join(next(spread) if "0" <= ch <= "9" else ch for ch in piece)
+        return _partial(piece, ctx, _plan_for(ctx.ranges), home_country_code(ctx.default_region))
+
 
 def _replace_each(
     values: list[str], ctx: OperatorContext, params: PhoneParams, plan: _Plan, home_cc: str

@@ -23,6 +23,7 @@ class SpanLike(Protocol):
     entity: str
     kinds: tuple[int, ...]
     words: tuple[tuple[int, int], ...]
+    whole: str  # the row's own value of which the span is a piece ("" for a value found whole)
 
 
 class TextParams(OperatorParams):
@@ -49,6 +50,7 @@ class TextOperator(Operator):
         )
         found = ctx.find_spans(values)
         pieces: dict[str, set[str]] = defaultdict(set)
+        parts: dict[str, set[tuple[str, str]]] = defaultdict(set)
         for text, spans in zip(values, found, strict=True):
             for span in spans:
                 if wanted is not None and span.entity not in wanted:
@@ -56,15 +58,26 @@ class TextOperator(Operator):
                 if span.entity == entities.PERSON and span.words:
                     for (start, end), kind in zip(span.words, span.kinds, strict=True):
                         pieces[_name_entity(kind)].add(text[start:end])
+                elif span.whole:
+                    parts[span.entity].add((text[span.start : span.end], span.whole))
                 else:
                     pieces[span.entity].add(text[span.start : span.end])
         replaced: dict[str, dict[str, str]] = {}
         for entity, originals in pieces.items():
             ordered = sorted(originals)
             replaced[entity] = dict(zip(ordered, ctx.substitute(entity, ordered), strict=True))
+        replaced_parts: dict[str, dict[tuple[str, str], str]] = {}
+        if parts:
+            if ctx.substitute_part is None:
+                raise SanitizerError("the text operator needs the scrub engine's part substitution")
+            for entity, pairs in parts.items():
+                ordered_pairs = sorted(pairs)
+                replaced_parts[entity] = dict(
+                    zip(ordered_pairs, ctx.substitute_part(entity, ordered_pairs), strict=True)
+                )
         out = []
         for text, spans in zip(values, found, strict=True):
-            out.append(_splice(text, spans, replaced, wanted, ctx.apart))
+            out.append(_splice(text, spans, replaced, wanted, ctx.apart, replaced_parts))
         return out
 
 
@@ -78,6 +91,7 @@ def _splice(
     replaced: dict[str, dict[str, str]],
     wanted: set[str] | None,
     apart: Callable[[list[str], list[str]], list[str]] | None = None,
+    replaced_parts: dict[str, dict[tuple[str, str], str]] | None = None,
 ) -> str:
     parts: list[str] = []
     cursor = 0
@@ -97,7 +111,11 @@ def _splice(
                 cursor = end
             continue
         parts.append(text[cursor : span.start])
-        parts.append(replaced[span.entity][text[span.start : span.end]])
+        original = text[span.start : span.end]
+        if span.whole and replaced_parts is not None:
+            parts.append(replaced_parts[span.entity][(original, span.whole)])
+        else:
+            parts.append(replaced[span.entity][original])
         cursor = span.end
     parts.append(text[cursor:])
     return "".join(parts)

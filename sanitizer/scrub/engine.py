@@ -24,6 +24,7 @@ from sanitizer.detect import (
     handles,
     load_spacy,
     name_tokens,
+    parts,
     row_name_words,
 )
 from sanitizer.detect.names import WORD, NameSpan
@@ -768,7 +769,9 @@ class Engine:
             for text, spans, count in zip(texts, found, cells_of, strict=True):
                 for span in spans:
                     stats.spans[span.entity] += count
-                    if span.entity not in entities.NAME_ENTITIES:  # names: see Mapper.substitute
+                    # Names: see Mapper.substitute. A piece of a row's own value (its phone without
+                    # the area code) is no value the output must lack everywhere: its whole is one.
+                    if span.entity not in entities.NAME_ENTITIES and not span.whole:
                         self.mapper.originals[span.entity].add(text[span.start : span.end])
             return found  # type: ignore[return-value]
 
@@ -777,8 +780,9 @@ class Engine:
         return get_operator("text").replace(cells.distinct, self.mapper.context(channel))
 
     def _row_names(self, table: TablePlan, batch: Batch) -> _RowNames | None:
-        """The name tokens each row of the batch holds in its name columns, and the words of its email
-        addresses' user parts (before replacement)."""
+        """The name tokens each row of the batch holds in its name columns, the words of its email
+        addresses' user parts, and the pieces of its phones and addresses a note may hold alone
+        (before replacement)."""
         paths = [
             c.path
             for c in table.columns.values()
@@ -789,19 +793,39 @@ class Engine:
             for c in table.columns.values()
             if c.entity == entities.EMAIL_ADDRESS and c.is_replacing
         ]
-        return _RowNames(batch, paths, emails) if paths or emails else None
+        phones = [
+            c.path
+            for c in table.columns.values()
+            if c.entity == entities.PHONE_NUMBER and c.is_replacing
+        ]
+        if not (paths or emails or phones):
+            return None
+        policy = self.rules.policy
+        regions = (policy.default_region, tuple(policy.regions))
+        return _RowNames(batch, paths, emails, phones, regions)
 
 
 class _RowNames:
     """The name words each row of a batch holds in its name columns, in all their forms
     (`detect.names.row_name_words`) and run together (`detect.names.handles`: "bobmarley"), with the
     words of its email addresses' user parts that name the holder (`entities.is_handle_word`:
-    "wexford" in "zq.wexford77@example.com", for "skype: zq.wexford77"), as they were when it was made
-    (before replacement), worked out for a row when first asked for: only rows with free text are."""
+    "wexford" in "zq.wexford77@example.com", for "skype: zq.wexford77"), and the pieces of its phones
+    and addresses a note may hold alone (`detect.parts`: "555-0143", "zq1985"), as they were when it
+    was made (before replacement), worked out for a row when first asked for: only rows with free text
+    are."""
 
-    def __init__(self, batch: Batch, paths: Sequence[str], email_paths: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        batch: Batch,
+        paths: Sequence[str],
+        email_paths: Sequence[str] = (),
+        phone_paths: Sequence[str] = (),
+        regions: tuple[str, tuple[str, ...]] = ("US", ()),
+    ) -> None:
         self._columns = [RowCells(batch, path) for path in paths]
         self._emails = [RowCells(batch, path) for path in email_paths]
+        self._phones = [RowCells(batch, path) for path in phone_paths]
+        self._regions = regions
         # names repeat: each value is split once, into its words' forms and its words
         self._tokens: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._rows: dict[int, frozenset[str]] = {}
@@ -828,6 +852,17 @@ class _RowNames:
                 for value in column[row]:
                     if isinstance(value, str) and "@" in value:
                         found.extend(_handle_words(value))
+                        found.extend(
+                            parts.entry(parts.EMAIL_PART, piece, value)
+                            for piece in parts.user_parts(value)
+                        )
+            for column in self._phones:
+                for value in column[row]:
+                    if isinstance(value, str | int) and not isinstance(value, bool):
+                        number = str(value)
+                        local = parts.subscriber_digits(number, *self._regions)
+                        if local is not None:
+                            found.append(parts.entry(parts.PHONE_PART, local, number))
             names = self._rows[row] = frozenset(found)
         return names
 

@@ -136,6 +136,7 @@ class Mapper:
             avoid=self._avoid[channel.entity],
             find_spans=self.find_spans,
             substitute=self.substitute,
+            substitute_part=self.substitute_part,
             apart=self.apart,
             replace_own=lambda values: self.replace(channel, values),
         )
@@ -303,6 +304,17 @@ class Mapper:
         if entity == entities.PHONE_NUMBER:
             self._phones_as_in_columns(channel, values)
         return self.replace(channel, values)
+
+    def substitute_part(self, entity: str, pairs: list[tuple[str, str]]) -> list[str]:
+        """Replacements for pieces of a row's own values written alone in its free text ((piece,
+        whole): "555-0143" of its phone "(212) 555-0143", "zq1985" of its address
+        "zq1985@example.org"): the matching piece of what the whole gets in free text ("555-0177"
+        of "(212) 555-0177"), so a note and its row's columns still agree."""
+        wholes = sorted({whole for _, whole in pairs})
+        replaced = dict(zip(wholes, self.substitute(entity, wholes), strict=True))
+        channel = self.entity_channel(entity)
+        operator, context = get_operator(channel.operator), self.context(channel)
+        return [operator.respell_part(piece, w, replaced[w], context) for piece, w in pairs]
 
     def _phones_as_in_columns(self, channel: Channel, values: list[str]) -> None:
         """A run's own number written in a note in a way no reading of it gives back (the column's

@@ -196,9 +196,9 @@ def test_scrub_the_rows_email_user_part_in_its_note_is_replaced(scrub_tables: Sc
     ]
     first, second = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
     assert "wexford" not in first["Notes"].casefold()
-    assert re.fullmatch(
-        r"skype: zq\.(?P<h>\w+)77, login zq\.(?P=h)77@ \(desk: info\)", first["Notes"]
-    )
+    # The whole user part as a token is the replacement's user part; glued to "@" its words are names.
+    user = re.escape(first["Email"].rpartition("@")[0])
+    assert re.fullmatch(rf"skype: {user}, login zq\.\w+77@ \(desk: info\)", first["Notes"])
     assert second["Notes"] == "asked the info desk for sales"  # ordinary words name nobody
 
 
@@ -281,6 +281,54 @@ def test_scrub_surnames_with_their_particles_run_together_are_replaced(
     assert re.fullmatch(r"\w+ called", maria["Notes"])
     assert ada["Notes"] == "de auto van der buren"  # Dutch words without the name stay
     assert not re.search("(?i)vanderberg|delacruz", run.text())
+
+
+def test_scrub_the_rows_phone_without_its_area_code_in_its_note_is_replaced(
+    scrub_tables: ScrubTables,
+) -> None:
+    # "call her on 555-0143" beside HomePhone (212) 555-0143 kept the number's local part, exit 0.
+    rows = [
+        {
+            "id": "1",
+            "HomePhone": "(212) 555-0143",
+            "Notes": "call her on 555-0143 after six, or 555 0143, or 5550143",
+        },
+        {"id": "2", "HomePhone": "07700 900143", "Notes": "ring 900 143 after six"},
+        {"id": "3", "HomePhone": "(415) 555-0199", "Notes": "order 5550143 shipped"},
+    ]
+    first, second, third = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
+    local = re.sub(r"\D", "", first["HomePhone"])[-7:]  # the column's replacement's local digits
+    assert local != "5550143"
+    line = f"{local[:3]}-{local[3:]}"
+    assert first["Notes"] == (
+        f"call her on {line} after six, or {local[:3]} {local[3:]}, or {local}"
+    )
+    mobile = re.sub(r"\D", "", second["HomePhone"])[-6:]
+    assert mobile != "900143"
+    assert second["Notes"] == f"ring {mobile[:3]} {mobile[3:]} after six"
+    assert third["Notes"] == "order 5550143 shipped"  # another row's number: an order number
+
+
+def test_scrub_the_rows_whole_email_user_part_in_its_note_is_replaced(
+    scrub_tables: ScrubTables,
+) -> None:
+    # "skype zq1985" beside zq1985@example.org kept the user part (no word of four letters), exit 0.
+    rows = [
+        {
+            "id": "1",
+            "Email": "zq1985@example.org",
+            "Notes": "skype zq1985 or handle: ZQ1985. Born 1985",
+        },
+        {"id": "2", "Email": "zq.1985x@example.net", "Notes": "ref 1985x, login zq.1985x"},
+        {"id": "3", "Email": "ab@example.com", "Notes": "asked for zq1985 at the desk"},
+    ]
+    first, second, third = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
+    user = first["Email"].rpartition("@")[0]
+    assert first["Notes"] == f"skype {user} or handle: {user}. Born 1985"  # a year stays
+    other = second["Email"].rpartition("@")[0]
+    piece = re.split(r"[._+-]", other)[-1]  # a piece of it: the replacement's keyed piece
+    assert second["Notes"] == f"ref {piece}, login {other}"
+    assert third["Notes"] == "asked for zq1985 at the desk"  # another row's handle
 
 
 def test_scrub_titles_and_gazetteer_names_in_notes_are_replaced(scrub_tables: ScrubTables) -> None:
