@@ -2,20 +2,28 @@
 whose HomePhone is (212) 555-0143, "skype zq1985" in the row whose Email is zq1985@example.org.
 
 Such a piece is too short or too plain to be found on its own (a seven-digit run is an order number
-in another row's note), so it counts only in its own row's text. The scrub engine adds each row's
-pieces (`entry`) to the set of name words it hands the scanner with each text; `part_spans` finds
-them there, and the text operator gives each the matching piece of its whole value's replacement.
-The verifier reads the same pieces its own way (verify.py).
+in another row's note), so it counts only in its own row's text. The scrub engine reads a batch's
+pieces a column at a time (`phone_pieces`, `email_pieces`) and adds a row's pieces (`entry`) to the
+set of name words it hands the scanner with a text only where a substring test says the text may hold
+one (`held`: most notes hold none); `part_spans` finds them there, and the text operator gives each
+the matching piece of its whole value's replacement. The verifier reads the same pieces its own way
+(verify.py).
 """
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from sanitizer.arrowtext import ascii_digits
 from sanitizer.entities import read_phone
 
 PHONE_PART = "#"
@@ -23,6 +31,9 @@ EMAIL_PART = "@"
 # No name word holds it: the entries ride in a row's set of name words, which the name finder only
 # asks whether a word of the text is in.
 _MARK = "\x00"
+# Beside a row's entries in its set: the scanner looks for entries only where this is (most sets hold
+# none, and looking means reading every word of the set).
+HELD = _MARK
 
 MIN_SUBSCRIBER_DIGITS = 6
 MIN_USER_PART = 5
@@ -51,9 +62,16 @@ def entry(kind: str, piece: str, whole: str) -> str:
     return f"{_MARK}{kind}{piece}{_MARK}{whole}"
 
 
-def entries_in(row_names: Iterable[str]) -> list[str]:
-    """The entries (`entry`) among a row's name words."""
-    return [word for word in row_names if word[:1] == _MARK]
+def attached(row_names: frozenset[str], entries: Iterable[str]) -> frozenset[str]:
+    """A row's name words with `entries` (`entry`) beside them, and `HELD`, which says they are there."""
+    return row_names.union(entries, (HELD,))
+
+
+def entries_in(row_names: frozenset[str]) -> list[str]:
+    """The entries (`entry`) among a row's name words (`attached`)."""
+    if HELD not in row_names:
+        return []
+    return [word for word in row_names if word[:1] == _MARK and word != HELD]
 
 
 def read_entry(raw: str) -> tuple[str, str, str]:
@@ -107,20 +125,302 @@ def user_parts(address: str) -> list[str]:
     ]
 
 
+@dataclass
+class PieceSource:
+    """A phone or email column of a batch: its cells' values as Arrow text (null where no piece can
+    be) and each cell's row."""
+
+    kind: str  # PHONE_PART or EMAIL_PART
+    texts: pa.Array
+    rows: np.ndarray
+
+
+@dataclass
+class PieceColumn:
+    """Some cells of a phone or email column as `held` reads them: their values (`wholes`), and each
+    one's piece (`subscriber_digits`) or lower-case user part where Arrow reads it (`quick`); the
+    `slow` cells' pieces are read one by one (`pieces_at`)."""
+
+    kind: str  # PHONE_PART or EMAIL_PART
+    wholes: pa.Array
+    quick: pa.Array
+    slow: np.ndarray  # boolean, per cell
+    regions: tuple[str, tuple[str, ...]] = ("US", ())
+    # A plain North American number's last ten digits (area code and `quick`) as a number (-1: none).
+    numbers: np.ndarray | None = None
+
+    def pieces_at(self, cells: np.ndarray) -> list[tuple[str, ...]]:
+        """The exact pieces of these cells: `subscriber_digits` or `user_parts`."""
+        taken = pa.array(cells, pa.int64())
+        wholes = self.wholes.take(taken).to_pylist()
+        if self.kind == PHONE_PART:
+            quick = self.quick.take(taken).to_pylist()
+            return [
+                _phone_piece(whole, self.regions) if slow else ((q,) if q else ())
+                for whole, q, slow in zip(wholes, quick, self.slow[cells].tolist(), strict=True)
+            ]
+        return [tuple(user_parts(whole)) if whole is not None else () for whole in wholes]
+
+
+def _phone_piece(whole: str | None, regions: tuple[str, tuple[str, ...]]) -> tuple[str, ...]:
+    local = subscriber_digits(whole, *regions) if whole is not None else None
+    return () if local is None else (local,)
+
+
+def phone_pieces(texts: pa.Array, default_region: str, regions: tuple[str, ...]) -> PieceColumn:
+    """Phone cells (Arrow text, null where no number can be), their subscriber digits read in Arrow
+    where the number is plainly North American (ASCII; ten digits, or 1 and ten, with no "+" at home
+    or starting "+1" anywhere: the last seven), the others' left to `subscriber_digits`."""
+    digits = ascii_digits(texts)
+    length = pc.fill_null(pc.binary_length(digits), 0).to_numpy(zero_copy_only=False)
+    ten = pc.if_else(
+        pc.fill_null(pc.is_in(pc.binary_length(digits), pa.array([10, 11])), False),
+        pc.utf8_slice_codeunits(digits, -11),
+        pa.scalar(None, pa.large_string()),
+    )
+    number = pc.fill_null(pc.cast(ten, pa.int64()), -1).to_numpy(zero_copy_only=False)
+    # Ten digits starting an area code (2-9), or 1 and such ten.
+    plain = ((length == 10) & (number >= 2 * 10**9)) | (
+        (length == 11) & (number // 10**10 == 1) & (number % 10**10 >= 2 * 10**9)
+    )
+    signed = _flags(pc.starts_with(texts, "+1"))  # Python's strip() may find it too: one by one
+    if default_region in {"US", "CA"}:
+        signed |= ~_flags(pc.match_substring(texts, "+"))
+    plain &= signed & _flags(pc.string_is_ascii(texts))
+    numbers = np.where(plain, number % 10**10, -1)
+    quick = pc.if_else(plain, pc.utf8_slice_codeunits(digits, -7), "")
+    # Python reads the rest that may be a number: six digits or more (or digits Arrow does not see).
+    slow = ~plain & _flags(pc.is_valid(texts))
+    slow &= ~_flags(pc.string_is_ascii(texts)) | (length > MIN_SUBSCRIBER_DIGITS)
+    return PieceColumn(PHONE_PART, texts, quick, slow, (default_region, regions), numbers)
+
+
+# A piece between separators holding a letter and a digit (`user_parts` keeps those of five or more).
+_PIECE_LIKE = r"(?:^|[._+-])[^._+-]*(?:[a-z][^._+-]*[0-9]|[0-9][^._+-]*[a-z])"
+
+
+def email_pieces(texts: pa.Array) -> PieceColumn:
+    """Email cells (Arrow text, null where no address can be), with each address's user part in lower
+    case read in Arrow where the address is ASCII and starts with a visible character (what
+    `user_parts` may keep whole); `user_parts` reads the rest, and those with a piece holding a
+    letter and a digit."""
+    users = pc.ascii_lower(
+        pc.list_element(pc.split_pattern(texts, "@", max_splits=1, reverse=True), 0)
+    )
+    fast = (
+        _flags(pc.string_is_ascii(texts))
+        & _flags(pc.match_substring_regex(texts, r"^[!-~]"))
+        & _flags(pc.match_substring(texts, "@"))
+    )
+    split = _flags(pc.match_substring_regex(users, _PIECE_LIKE))
+    quick = pc.if_else(fast, users, "")
+    return PieceColumn(EMAIL_PART, texts, quick, _flags(pc.is_valid(texts)) & (~fast | split))
+
+
+def held(
+    texts: Sequence[str],
+    codes: np.ndarray,
+    rows: np.ndarray,
+    sources: Sequence[PieceSource],
+    regions: tuple[str, tuple[str, ...]] = ("US", ()),
+) -> dict[int, set[str]]:
+    """For each text (by index) that may hold a piece of a row that holds it, the entries of those
+    pieces. A phone's subscriber digits: among the text's digits (where it has six ASCII digits or
+    more), not only where they follow the rest of the whole (`_after_area`); a user part: in the
+    lower-case text (any piece where the text is not ASCII), not only right before an "@". Whatever
+    `part_spans` finds passes these tests; most notes pass none, and carry no entry to the scanner.
+
+    `codes` and `rows`: for each cell of the text column, its text and its row. Only the phone and
+    email cells of the rows of such texts are read (of texts with six digits or more, for phones)."""
+    array = pa.array(texts, type=pa.large_string())
+    windows: _Windows | None = None
+    lowered: np.ndarray | None = None
+    is_ascii: np.ndarray | None = None
+    found: dict[int, set[str]] = {}
+    for source in sources:
+        text_of, cell_of = _pairs(codes, rows, source.rows)
+        if source.kind == PHONE_PART:  # no six digits, no phone piece
+            if windows is None:
+                windows = _Windows(array)
+            keep = windows.counts[text_of] >= MIN_SUBSCRIBER_DIGITS
+            text_of, cell_of = text_of[keep], cell_of[keep]
+        if not len(cell_of):
+            continue
+        cells = source.texts.take(pa.array(cell_of))
+        # The common cells in bulk (a plain number, an ASCII address); the others one by one below.
+        if source.kind == PHONE_PART:
+            assert windows is not None
+            column = phone_pieces(cells, *regions)
+            assert column.numbers is not None
+            maybe = windows.hold_apart(text_of, column.numbers)
+        else:
+            if lowered is None:
+                lowered = pc.ascii_lower(array).to_numpy(zero_copy_only=False)
+                is_ascii = pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
+            assert is_ascii is not None
+            column = email_pieces(cells)
+            users = column.quick.to_numpy(zero_copy_only=False)
+            notes = lowered[text_of]
+            known, plain = _flags(pc.not_equal(column.quick, "")), is_ascii[text_of]
+            maybe = known & ~plain  # a text not in ASCII: the scanner reads it case-blind
+            inside = np.fromiter(map(operator.contains, notes, users), bool, len(users))
+            for index in np.flatnonzero(inside & known & plain).tolist():
+                maybe[index] = _free_user(notes[index], users[index])
+        at = np.flatnonzero(maybe | column.slow)
+        if not len(at):
+            continue
+        wholes = column.wholes.take(pa.array(at)).to_pylist()
+        phone = source.kind == PHONE_PART
+        for code, whole, pieces in zip(
+            text_of[at].tolist(), wholes, column.pieces_at(at), strict=True
+        ):
+            text = texts[code]
+            for piece in pieces:
+                if phone:
+                    is_held = piece in _digits_of(text)
+                else:
+                    is_held = not text.isascii() or _free_user(text.lower(), piece)
+                if is_held:
+                    found.setdefault(code, set()).add(entry(source.kind, piece, whole or ""))
+    return found
+
+
+def _free_user(lowered: str, piece: str) -> bool:
+    """Whether `piece` is in the lower-case text `lowered` somewhere other than right before an "@"
+    (there it is an address's, never a token of its own: `_is_token`)."""
+    at = lowered.find(piece)
+    while at >= 0:
+        if lowered[at + len(piece) : at + len(piece) + 1] != "@":
+            return True
+        at = lowered.find(piece, at + 1)
+    return False
+
+
+class _Windows:
+    """The runs of seven ASCII digits of many texts (among each one's ASCII digits), each as text index
+    * 10**7 + the digits as a number; and those that follow three digits across at most three
+    characters (`_after_area`), as text index * 10**10 + the ten digits."""
+
+    def __init__(self, array: pa.Array) -> None:
+        _validity, offsets_buffer, data_buffer = array.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
+            array.offset : array.offset + len(array) + 1
+        ]
+        start, end = int(offsets[0]), int(offsets[-1])
+        data = np.frombuffer(data_buffer, dtype=np.uint8)[start:end] if end > start else _NONE
+        at = np.flatnonzero((data >= ord("0")) & (data <= ord("9")))  # each digit's byte
+        text = np.searchsorted(offsets - start, at, "right") - 1
+        self.counts = np.bincount(text, minlength=len(array))  # each text's ASCII digits
+        self.sevens = self.tens = np.zeros(0, dtype=np.int64)
+        if len(at) < 7:
+            return
+        digit = data[at].astype(np.int64) - ord("0")
+        first = np.arange(len(at) - 6)  # each window's first digit
+        whole = text[first] == text[first + 6]
+        value = digit[:-6] * 10**6
+        for place in range(1, 7):
+            value += digit[place : len(digit) - 6 + place] * 10 ** (6 - place)
+        self.sevens = np.sort(text[first][whole] * 10**7 + value[whole])
+        # The area code before: three digits of the same text, the last at most three bytes (so at
+        # most three characters) before the window.
+        area = first[first >= 3]
+        near = (text[area - 3] == text[area + 6]) & (at[area] - at[area - 1] <= 4)
+        area = area[near]
+        code = (digit[area - 3] * 100 + digit[area - 2] * 10 + digit[area - 1]) * 10**7
+        self.tens = np.sort(text[area] * 10**10 + code + value[area])
+
+    def hold_apart(self, text: np.ndarray, number: np.ndarray) -> np.ndarray:
+        """For each text and plain number's ten digits (-1: none), whether the text's digits hold its
+        last seven somewhere other than right after its area code (`_after_area`)."""
+        known = number >= 0
+        sevens = _count(self.sevens, text * 10**7 + number % 10**7)
+        tens = _count(self.tens, text * 10**10 + number)
+        return known & (sevens > tens)
+
+
+_NONE = np.zeros(0, dtype=np.uint8)
+
+
+def _count(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """How many times each key is in the sorted `values`."""
+    right = np.searchsorted(values, keys, "right")
+    left = np.searchsorted(values, keys, "left")
+    counted: np.ndarray = right - left
+    return counted
+
+
+def _after_area(text: str, start: int, piece: str, whole: str) -> bool:
+    """Whether the digits of a phone piece at `start` follow the rest of its whole as the whole writes
+    it: the three ASCII digits before them are the whole's before the piece (its area code), the last
+    at most three characters before ("(212) 555-0143": that is the whole's place, not a piece's)."""
+    digits = _ascii_digits_of(whole)
+    area = digits[: -len(piece)][-3:] if digits.endswith(piece) else ""
+    if len(area) < 3:
+        return False
+    at = start - 1
+    while at >= 0 and not "0" <= text[at] <= "9":
+        if start - at > 3:
+            return False
+        at -= 1
+    return at >= 0 and _ascii_digits_of(text[: at + 1]).endswith(area)
+
+
+def _ascii_digits_of(text: str) -> str:
+    """The ASCII digits of `text`, in order."""
+    if text.isascii():
+        return _digits_of(text)
+    return _NOT_ASCII_DIGIT_RUN.sub("", text)
+
+
+def _digits_of(text: str) -> str:
+    """The decimal digits of `text`, in order (any script's, as `\\d` reads them)."""
+    if text.isascii():
+        return text.encode("ascii").translate(None, _NOT_DIGIT_BYTES).decode("ascii")
+    return _NON_DIGIT_RUN.sub("", text)
+
+
+_NOT_DIGIT_BYTES = bytes(c for c in range(128) if not 48 <= c <= 57)
+_NON_DIGIT_RUN = re.compile(r"\D+")
+_NOT_ASCII_DIGIT_RUN = re.compile(r"[^0-9]+")
+
+
+def _pairs(
+    codes: np.ndarray, rows: np.ndarray, piece_rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(text, piece cell) for each text cell and each cell of a piece column in the same row."""
+    if np.array_equal(piece_rows, np.arange(len(piece_rows))):  # a flat batch: cell i is row i
+        inside = rows < len(piece_rows)
+        return codes[inside], rows[inside]
+    order = np.argsort(piece_rows, kind="stable")
+    sorted_rows = piece_rows[order]
+    left = np.searchsorted(sorted_rows, rows, "left")
+    many = np.searchsorted(sorted_rows, rows, "right") - left
+    total = int(many.sum())
+    starts = np.repeat(left - (np.cumsum(many) - many), many)
+    return np.repeat(codes, many), order[np.arange(total) + starts]
+
+
+def _flags(mask: pa.Array) -> np.ndarray:
+    """A boolean Arrow array as numpy, null as False."""
+    flags: np.ndarray = pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+    return flags
+
+
 def part_spans(
     text: str, entries: list[str], taken: list[tuple[int, int]], *, has_digits: bool = True
 ) -> list[tuple[int, int, str, str]]:
     """(start, end, kind, whole) of the row's pieces (`entries_in`) in `text`, outside the `taken`
     spans (the phones and addresses found whole): a phone's subscriber digits however grouped, not
-    inside a longer number; a user part as a token of its own, in any case."""
+    inside a longer number nor right after the rest of its whole (`_after_area`); a user part as a
+    token of its own, in any case."""
+    read = [read_entry(raw) for raw in entries]
     # Most notes that hold a piece hold it inside its whole (found already): read what is outside.
     outside = _outside(text, taken) if taken else text
     digits: str | None = None if has_digits else ""
     lowered: str | None = None
     phones: dict[str, str] = {}
     found: list[tuple[int, int, str, str]] = []
-    for raw in entries:
-        kind, piece, whole = read_entry(raw)
+    for kind, piece, whole in read:
         if kind == PHONE_PART:
             if digits is None:  # substring tests in C on the digits, where there are enough
                 count = len(outside) - len(outside.translate(_NO_DIGITS))
@@ -137,7 +437,13 @@ def part_spans(
             if _is_token(text, start, end):
                 found.append((start, end, EMAIL_PART, whole))
     if phones:
-        found.extend((s, e, PHONE_PART, phones[d]) for s, e, d in _digit_pieces(text, phones))
+        # A piece right after its area code is the whole's place ("(212) 555-0143"), found whole by
+        # the scanner or not at all: the engine's substring tests (`held`) leave such notes out.
+        found.extend(
+            (s, e, PHONE_PART, phones[d])
+            for s, e, d in _digit_pieces(text, phones)
+            if not _after_area(text, s, d, phones[d])
+        )
     if not found or not taken:
         return found
     return [f for f in found if not any(s < f[1] and f[0] < e for s, e in taken)]

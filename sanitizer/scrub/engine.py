@@ -592,7 +592,9 @@ class Engine:
         early = prepared.early
         if early is not None and early.distinct and prepared.scan is None:
             prepared.scan = self.scanner.start_scan(
-                early.distinct, _names_of(early, prepared.row_names), workers=self.workers
+                early.distinct,
+                _names_of(early, prepared.row_names, with_pieces=True),
+                workers=self.workers,
             )
 
     def transform(
@@ -740,7 +742,8 @@ class Engine:
         def find(texts: Sequence[str]) -> list[list[object]]:
             pending = scan  # the first text column's: started before the other columns
             if pending is None or texts is not cells.distinct or pending.texts is not texts:
-                by_text = dict(zip(cells.distinct, _names_of(cells, row_names), strict=True))
+                names = _names_of(cells, row_names, with_pieces=True)
+                by_text = dict(zip(cells.distinct, names, strict=True))
                 pending = self.scanner.start_scan(
                     texts, [by_text.get(t, frozenset()) for t in texts], workers=self.workers
                 )
@@ -809,10 +812,9 @@ class _RowNames:
     """The name words each row of a batch holds in its name columns, in all their forms
     (`detect.names.row_name_words`) and run together (`detect.names.handles`: "bobmarley"), with the
     words of its email addresses' user parts that name the holder (`entities.is_handle_word`:
-    "wexford" in "zq.wexford77@example.com", for "skype: zq.wexford77"), and the pieces of its phones
-    and addresses a note may hold alone (`detect.parts`: "555-0143", "zq1985"), as they were when it
-    was made (before replacement), worked out for a row when first asked for: only rows with free text
-    are."""
+    "wexford" in "zq.wexford77@example.com", for "skype: zq.wexford77"), as they were when it was made
+    (before replacement), worked out for a row when first asked for: only rows with free text are.
+    `pieces`: the pieces of its phones and addresses a note may hold alone (`_RowPieces`)."""
 
     def __init__(
         self,
@@ -824,8 +826,7 @@ class _RowNames:
     ) -> None:
         self._columns = [RowCells(batch, path) for path in paths]
         self._emails = [RowCells(batch, path) for path in email_paths]
-        self._phones = [RowCells(batch, path) for path in phone_paths]
-        self._regions = regions
+        self.pieces = _RowPieces(batch, phone_paths, email_paths, regions)
         # names repeat: each value is split once, into its words' forms and its words
         self._tokens: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._rows: dict[int, frozenset[str]] = {}
@@ -852,19 +853,65 @@ class _RowNames:
                 for value in column[row]:
                     if isinstance(value, str) and "@" in value:
                         found.extend(_handle_words(value))
-                        found.extend(
-                            parts.entry(parts.EMAIL_PART, piece, value)
-                            for piece in parts.user_parts(value)
-                        )
-            for column in self._phones:
-                for value in column[row]:
-                    if isinstance(value, str | int) and not isinstance(value, bool):
-                        number = str(value)
-                        local = parts.subscriber_digits(number, *self._regions)
-                        if local is not None:
-                            found.append(parts.entry(parts.PHONE_PART, local, number))
             names = self._rows[row] = frozenset(found)
         return names
+
+
+class _RowPieces:
+    """The pieces of a batch's rows' phones and addresses a note may hold alone (`detect.parts`:
+    "555-0143" of (212) 555-0143, "zq1985" of zq1985@example.org), as they were before replacement,
+    read a column at a time when a free-text column first asks for them."""
+
+    def __init__(
+        self,
+        batch: Batch,
+        phone_paths: Sequence[str],
+        email_paths: Sequence[str],
+        regions: tuple[str, tuple[str, ...]],
+    ) -> None:
+        self._batch, self._regions = batch, regions
+        self._phone_paths, self._email_paths = phone_paths, email_paths
+        self._sources: list[parts.PieceSource] | None = None
+
+    def entries(self, cells: _Cells) -> dict[int, set[str]]:
+        """For each distinct text of a free-text column that may hold a piece of a row holding it, the
+        entries (`detect.parts.held`) to give the scanner with it."""
+        if not (self._phone_paths or self._email_paths) or not cells.distinct:
+            return {}
+        if self._sources is None:
+            self._sources = self._read()
+        rows = cells.rows[cells.present.to_numpy()]
+        return parts.held(cells.distinct, cells.codes, rows, self._sources, self._regions)
+
+    def _read(self) -> list[parts.PieceSource]:
+        sources = []
+        for path in self._phone_paths:
+            values, rows = self._batch.cells(path)
+            texts = _as_text(values, numbers=True)
+            sources.append(parts.PieceSource(parts.PHONE_PART, texts, rows))
+        for path in self._email_paths:
+            values, rows = self._batch.cells(path)
+            texts = _as_text(values, numbers=False)
+            sources.append(parts.PieceSource(parts.EMAIL_PART, texts, rows))
+        return sources
+
+
+def _as_text(values: pd.Series, *, numbers: bool) -> pa.Array:
+    """A phone or email column's cells as Arrow text: strings as they are, integers (`numbers`) as
+    `str()` writes them, anything else null."""
+    if pd.api.types.infer_dtype(values, skipna=True) in {"string", "empty"}:
+        return pa.array(values, type=pa.large_string(), from_pandas=True)
+    return pa.array(
+        [
+            v
+            if isinstance(v, str)
+            else str(v)
+            if numbers and isinstance(v, int) and not isinstance(v, bool)
+            else None
+            for v in values.tolist()
+        ],
+        type=pa.large_string(),
+    )
 
 
 def _handle_words(address: str) -> list[str]:
@@ -983,8 +1030,11 @@ def _row_of(batch: Batch, cells: _Cells, distinct_index: int | None) -> int | No
     return batch.start_row + int(cells.rows[cell]) + 1
 
 
-def _names_of(cells: _Cells, row_names: _RowNames | None) -> list[frozenset[str]]:
-    """For each distinct text, the name words of the rows that hold it (a name there is a name here)."""
+def _names_of(
+    cells: _Cells, row_names: _RowNames | None, *, with_pieces: bool = False
+) -> list[frozenset[str]]:
+    """For each distinct text, the name words of the rows that hold it (a name there is a name here);
+    `with_pieces`, also the pieces of their phones and addresses the text may hold (`_RowPieces`)."""
     if row_names is None:
         return [frozenset()] * len(cells.distinct)
     rows = cells.rows[cells.present.to_numpy()]
@@ -1001,6 +1051,9 @@ def _names_of(cells: _Cells, row_names: _RowNames | None) -> list[frozenset[str]
                 names.update(row_names[row])
         for code, names in merged.items():
             out[code] = frozenset(names)
+    if with_pieces:
+        for code, entries in row_names.pieces.entries(cells).items():
+            out[code] = parts.attached(out[code], entries)
     return out
 
 

@@ -3,15 +3,28 @@ scanner finding them in that row's text only, however grouped, never inside a lo
 
 from __future__ import annotations
 
+import re
+from itertools import pairwise
+
+import numpy as np
+import pyarrow as pa
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from sanitizer import entities
 from sanitizer.detect import NameFinder, TextScanner
 from sanitizer.detect.parts import (
     EMAIL_PART,
     PHONE_PART,
+    PieceSource,
+    attached,
+    email_pieces,
     entries_in,
     entry,
+    held,
+    part_spans,
+    phone_pieces,
     read_entry,
     subscriber_digits,
     user_parts,
@@ -21,13 +34,13 @@ from sanitizer.rules import RuleSet
 REGIONS = ("US", "GB", "AU", "FR")
 PHONE = "(212) 555-0143"
 EMAIL = "zq1985@example.org"
-ROW = frozenset(
-    {
-        "ada",
+ROW = attached(
+    frozenset({"ada"}),
+    [
         entry(PHONE_PART, "5550143", PHONE),
         entry(PHONE_PART, "900143", "07700 900143"),
         entry(EMAIL_PART, "zq1985", EMAIL),
-    }
+    ],
 )
 
 
@@ -96,6 +109,7 @@ def _parts(scanner: TextScanner, text: str, row: frozenset[str] = ROW) -> list[t
         ("call her on 5550143 after six", "5550143", PHONE),
         ("call her on 555.0143.", "555.0143", PHONE),
         ("cell: 555 - 0143", "555 - 0143", PHONE),
+        ("room 212, then 555-0143", "555-0143", PHONE),  # the area code, but not in its place
         ("mobile 900 143 or", "900 143", "07700 900143"),
         ("skype zq1985", "zq1985", EMAIL),
         ("handle: zq1985.", "zq1985", EMAIL),
@@ -140,3 +154,169 @@ def test_scan_a_seven_digit_run_in_another_rows_note_is_no_phone(scanner: TextSc
     note = "order 5550143 for zq1985"
     assert _parts(scanner, note, frozenset({"ada"})) == []
     assert scanner.scan(note) == []
+
+
+def test_entries_are_read_only_beside_the_mark_that_says_they_are_there() -> None:
+    # Most rows' sets hold no entry: the scanner does not read their words to find none.
+    bare = frozenset({"ada", entry(PHONE_PART, "5550143", PHONE)})
+    assert entries_in(bare) == []
+    assert entries_in(frozenset({"ada"})) == []
+    assert len(entries_in(ROW)) == 3
+
+
+_PHONE_TEXT = st.one_of(
+    st.sampled_from(
+        [
+            "(212) 555-0143",
+            "+1 212 555 0143",
+            "12125550143",
+            "11000000000",  # a 1 and ten digits that are no North American number
+            "2125550143 ",
+            " +1 (212) 555-0143",
+            "\x1c+12125550143",  # whitespace to Python, not to RE2
+            "07700 900143",
+            "+44 20 7946 0018",
+            "+61 491 570 156",
+            "＋1 212 555 0143",
+            "(２１２) ５５５-０１４３",
+            "212+5550143",
+            "555-0143",
+        ]
+    ),
+    st.text(alphabet="0123456789 +-()1\x1c\t５", max_size=16),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), _PHONE_TEXT), max_size=8))
+@example(values=["11000000000", "+12125550143", None, "\x1c+12125550143"])
+def test_phone_pieces_read_in_arrow_are_subscriber_digits(values: list[str | None]) -> None:
+    # The engine reads a batch's phones a column at a time: the same pieces as one by one, and the
+    # ten digits it compares with a note's are the whole's last ten.
+    for default in ("US", "GB"):
+        column = phone_pieces(pa.array(values, pa.large_string()), default, REGIONS)
+        expected = [
+            () if v is None or (d := subscriber_digits(v, default, REGIONS)) is None else (d,)
+            for v in values
+        ]
+        assert column.pieces_at(np.arange(len(values))) == expected
+        assert column.numbers is not None
+        for value, number, slow in zip(values, column.numbers, column.slow, strict=True):
+            if number >= 0:
+                assert not slow and value is not None
+                assert re.sub(r"[^0-9]", "", value).endswith(f"{number:010d}"), value
+
+
+_ADDRESS_TEXT = st.one_of(
+    st.sampled_from(
+        [
+            "zq1985@example.org",
+            "ZQ.1985x@example.org",
+            "mark.ferrell.43254@example.com",
+            "sales@example.org",
+            " zq1985@example.org",
+            "\x1czq1985@example.org",
+            "zq1985@a@example.org",
+            "zq1985",
+            "İstanbul85@example.org",
+            "jose.müller77@example.org",
+        ]
+    ),
+    st.text(alphabet="abzAZ019._+-@ \x1cé", max_size=16),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), _ADDRESS_TEXT), max_size=8))
+def test_email_pieces_read_in_arrow_hold_the_user_parts(values: list[str | None]) -> None:
+    # Where Arrow reads the user part, it is all `user_parts` may keep: a note without it holds none.
+    column = email_pieces(pa.array(values, pa.large_string()))
+    quick = column.quick.to_pylist()
+    for value, user, slow in zip(values, quick, column.slow.tolist(), strict=True):
+        if value is not None and not slow:
+            assert set(user_parts(value)) <= {user}, value
+            assert user in ("", value.strip().rpartition("@")[0].lower()), value
+
+
+def _local_of(phone: str) -> list[str]:
+    local = subscriber_digits(phone, "US", REGIONS)
+    return [local] if local else []
+
+
+@st.composite
+def _written(draw: st.DrawFn, piece: str) -> str:
+    """`piece` as a note's writer may write it: digits grouped, letters in any case."""
+    if not piece.isdigit():
+        return draw(st.sampled_from([piece, piece.upper(), piece.title()]))
+    cuts = sorted(draw(st.sets(st.integers(1, len(piece) - 1), max_size=3)))
+    gaps = [draw(st.sampled_from([" ", "-", ".", " - ", "\u2013"])) for _ in cuts]
+    groups = [piece[a:b] for a, b in pairwise([0, *cuts, len(piece)])]
+    return groups[0] + "".join(g + s for g, s in zip(gaps, groups[1:], strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_held_passes_every_note_the_scanner_finds_a_piece_in(data: st.DataObject) -> None:
+    # The substring tests only spare the scanner notes it would find nothing in: a note it finds a
+    # piece in that they failed would keep the piece.
+    phone = data.draw(
+        st.sampled_from([PHONE, "+1 212 555 0143", "07700 900143", "(２１２) ５５５-０１４３"])
+    )
+    address = data.draw(
+        st.sampled_from([EMAIL, "zq.1985x@example.org", "Jose.Muller77@example.org"])
+    )
+    sources = [
+        PieceSource(PHONE_PART, pa.array([phone], pa.large_string()), np.arange(1)),
+        PieceSource(EMAIL_PART, pa.array([address], pa.large_string()), np.arange(1)),
+    ]
+    read = [(PHONE_PART, p, phone) for p in _local_of(phone)] + [
+        (EMAIL_PART, p, address) for p in user_parts(address)
+    ]
+    own = [entry(*r) for r in read]
+    pieces = [p for _kind, p, _whole in read]
+    around = st.one_of(
+        st.text(alphabet="0123456789 -./()_,:+@xZq\u00a0é５", max_size=8),
+        # the rest of a whole before its piece, near or not: "(212) 555-0143", "Room 212: call ..."
+        st.sampled_from(["(212) ", "212", "212-", "2 1 2) ", "(07700) ", "Room 212: call ", "@"]),
+    )
+    note = "".join(
+        data.draw(around) + data.draw(_written(p))
+        for p in data.draw(st.lists(st.sampled_from([*pieces, phone, address]), max_size=4))
+    ) + data.draw(around)
+    expected = {raw for raw in own if part_spans(note, [raw], [])}  # as if no whole were found
+    one = np.zeros(1, dtype=np.intp)
+    assert expected <= held([note], one, one, sources, ("US", REGIONS)).get(0, set()), note
+
+
+def test_held_gives_a_note_only_its_own_rows_pieces_where_it_may_hold_them() -> None:
+    notes = ["call her on 555-0143", "order 5550143 shipped", "skype ZQ1985", "no answer"]
+    phones = pa.array([PHONE, "(415) 555-0199", None, PHONE], pa.large_string())
+    emails = pa.array([None, None, EMAIL, EMAIL], pa.large_string())
+    sources = [
+        PieceSource(PHONE_PART, phones, np.arange(4)),
+        PieceSource(EMAIL_PART, emails, np.arange(4)),
+    ]
+    codes = rows = np.arange(4)
+    assert held(notes, codes, rows, sources, ("US", REGIONS)) == {
+        0: {entry(PHONE_PART, "5550143", PHONE)},
+        2: {entry(EMAIL_PART, "zq1985", EMAIL)},
+    }
+
+
+@pytest.mark.parametrize(
+    ("note", "whole"),
+    [
+        ("call (212) 555-0143 now", PHONE),
+        ("call (212)  555 0143 now", PHONE),  # a wider gap, still the whole's place
+        ("call 07700 900143 now", "07700 900143"),
+        ("mail ZQ1985@EXAMPLE.ORG today", EMAIL),  # an address in any case
+    ],
+)
+def test_part_spans_a_piece_in_its_wholes_place_is_the_wholes(note: str, whole: str) -> None:
+    # Even with no span found whole: the whole's recognizers decide there (a piece right after its
+    # area code, a user part right before an "@"), and the engine's substring tests leave such
+    # notes out.
+    piece = subscriber_digits(whole, "US", REGIONS) or user_parts(whole)[0]
+    kind = PHONE_PART if piece.isdigit() else EMAIL_PART
+    assert part_spans(note, [entry(kind, piece, whole)], []) == []
+    assert part_spans(f"{note}, or {piece}", [entry(kind, piece, whole)], [])

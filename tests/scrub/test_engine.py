@@ -309,6 +309,33 @@ def test_scrub_the_rows_phone_without_its_area_code_in_its_note_is_replaced(
     assert third["Notes"] == "order 5550143 shipped"  # another row's number: an order number
 
 
+def test_scrub_the_rows_phone_piece_in_a_nested_record_is_replaced(
+    scrub_tables: ScrubTables,
+) -> None:
+    # Records without the phone have no cell of it, others have several: each note gets its own
+    # record's pieces only.
+    records = [
+        {
+            "id": "1",
+            "contact": {"HomePhone": "(212) 555-0143", "phones": ["(212) 555-0144"]},
+            "Notes": "call her on 555-0143",
+        },
+        {"id": "2", "Notes": "order 5550143 shipped"},
+        {
+            "id": "3",
+            "contact": {"phones": ["(415) 555-0199", "(415) 555-0198"]},
+            "Notes": "ring 555 0198 or 5550143",
+        },
+    ]
+    first, second, third = scrub_tables({"contacts.json": records}, KEEP).rows("contacts")
+    local = re.sub(r"\D", "", first["contact"]["HomePhone"])[-7:]
+    assert first["Notes"] == f"call her on {local[:3]}-{local[3:]}"
+    assert second["Notes"] == "order 5550143 shipped"  # no phone of its own
+    other = re.sub(r"\D", "", third["contact"]["phones"][1])[-7:]
+    assert other != "5550198"
+    assert third["Notes"] == f"ring {other[:3]} {other[3:]} or 5550143"
+
+
 def test_scrub_the_rows_whole_email_user_part_in_its_note_is_replaced(
     scrub_tables: ScrubTables,
 ) -> None:
