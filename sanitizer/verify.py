@@ -18,6 +18,7 @@ Findings carry table, column, 1-based row and kind: never the value.
 from __future__ import annotations
 
 import difflib
+import operator
 import re
 import unicodedata
 import urllib.parse
@@ -1477,38 +1478,41 @@ def _user_pieces(address: str) -> set[str]:
 
 
 class _RowParts:
-    """The subscriber digits of an input row's phones and the user parts of its addresses (row index
-    within the batch), read for a whole column at once when first asked for: most rows' notes hold
-    none of them, which a substring test on the note's digits or lower-case text settles."""
+    """The subscriber digits of an input row's phones and the user parts of its addresses (by row
+    within the batch), read in Arrow for the rows asked about: those whose notes hold enough digits,
+    or any text. Most rows' notes hold none of them, which a substring test on the note's digits or
+    lower-case text settles."""
 
     def __init__(self, table: VerifyTable, before: Batch, regions: list[str]) -> None:
         self._before, self._regions = before, regions
-        self._phone_paths, self._email_paths = table.phone_columns, table.email_columns
-        self.is_wanted = bool(self._phone_paths or self._email_paths)
+        self.phone_paths, self.email_paths = table.phone_columns, table.email_columns
+        self.is_wanted = bool(self.phone_paths or self.email_paths)
         self.size = before.num_rows
         self._read: dict[str, str | None] = {}  # numbers that are not plain North American ones
-        self._columns: tuple[list[list[str]], list[list[str]]] | None = None
+        self._nested: dict[str, pa.Array] = {}  # a nested batch's columns, for all rows
 
-    def columns(self) -> tuple[list[list[str]], list[list[str]]]:
-        """For each phone column, each row's subscriber digits; for each email column, each row's user
-        parts and pieces (`_user_candidates`); a row's several cells joined by newlines."""
-        if self._columns is None:
-            self._columns = self._read_columns()
-        return self._columns
+    def phones_at(self, at: np.ndarray) -> list[pa.Array]:
+        """For each phone column, the subscriber digits of the rows `at` ("" for none; a row's several
+        cells joined by newlines)."""
+        return [self._at(path, at, self._subscribers) for path in self.phone_paths]
 
-    def _read_columns(self) -> tuple[list[list[str]], list[list[str]]]:
-        size = self._before.num_rows
-        digits = []
-        for path in self._phone_paths:
-            values, rows = self._before.cells(path)
-            digits.append(_by_row(rows, self._subscribers(values), size))
-        users = []
-        for path in self._email_paths:
-            values, rows = self._before.cells(path)
-            users.append(_by_row(rows, _user_candidates(_arrow_text(values)), size))
-        return digits, users
+    def users_at(self, at: np.ndarray) -> list[pa.Array]:
+        """For each email column, the user parts and pieces (`_user_candidates`) of the rows `at`."""
+        return [
+            self._at(path, at, lambda values: _user_candidates(_arrow_text(values)))
+            for path in self.email_paths
+        ]
 
-    def _subscribers(self, values: pd.Series) -> list[str]:
+    def _at(self, path: str, at: np.ndarray, read: Callable[[pd.Series], pa.Array]) -> pa.Array:
+        values, rows = self._before.cells(path)
+        if len(rows) == self.size and np.array_equal(rows, np.arange(self.size)):
+            return read(values.iloc[at])  # a flat batch: read only the rows asked about
+        if path not in self._nested:
+            per_row = _by_row(rows, read(values).to_pylist(), self.size)
+            self._nested[path] = pa.array(per_row, pa.large_string())
+        return self._nested[path].take(pa.array(at))
+
+    def _subscribers(self, values: pd.Series) -> pa.Array:
         """`_subscriber` of each cell ("" for none): plain North American numbers in Arrow (ASCII;
         ten digits, or 1 and ten, at home; "+1" and ten anywhere), the others one by one."""
         text = _arrow_text(values)
@@ -1530,24 +1534,23 @@ class _RowParts:
             & ((length == 10) | ((length == 11) & one))
             & ~trunk
         )
-        out: list[str] = pc.utf8_slice_codeunits(digits, -7).to_pylist()
+        out = pc.if_else(plain, pc.utf8_slice_codeunits(digits, -7), "")
         other = np.flatnonzero(~plain & (length > _SUBSCRIBER_MIN))
         if len(other):
             spelled = text.take(pa.array(other)).to_pylist()
-            for index, value in zip(other.tolist(), spelled, strict=True):
+            for value in spelled:
                 if value not in self._read:
                     self._read[value] = _subscriber(value, self._regions)
-                out[index] = self._read[value] or ""
-        for index in np.flatnonzero(~plain & (length <= _SUBSCRIBER_MIN)).tolist():
-            out[index] = ""
+            found = pa.array([self._read[v] or "" for v in spelled], pa.large_string())
+            mask = np.zeros(len(out), dtype=bool)
+            mask[other] = True
+            out = pc.replace_with_mask(out, pa.array(mask), found)
         return out
 
 
 def _by_row(rows: np.ndarray, values: list[str], size: int) -> list[str]:
     """Values worked out for a column's cells, one per row of the batch (a nested record's several
     joined by newlines, "" for none)."""
-    if len(rows) == size and np.array_equal(rows, np.arange(size)):
-        return values
     out = [""] * size
     for row, value in zip(rows.tolist(), values, strict=True):
         if value:
@@ -1559,7 +1562,7 @@ def _by_row(rows: np.ndarray, values: list[str], size: int) -> list[str]:
 _USER_PIECE_LIKE = r"(?:^|[._+-])[^._+-]*(?:\pL[^._+-]*[0-9]|[0-9][^._+-]*\pL)[^._+-]*(?:$|[._+-])"
 
 
-def _user_candidates(addresses: pa.Array) -> list[str]:
+def _user_candidates(addresses: pa.Array) -> pa.Array:
     """For each address, its user part and pieces that `_user_pieces` gives, joined by newlines ("" for
     none): decided in Arrow, split in Python only where a piece holds a letter and a digit."""
     users = pc.utf8_lower(pc.replace_substring_regex(addresses, r"^\s+|@[^@]*$", ""))
@@ -1574,9 +1577,16 @@ def _user_candidates(addresses: pa.Array) -> list[str]:
         ),
     )
     split = pc.and_(whole, pc.match_substring_regex(users, _USER_PIECE_LIKE))
-    out: list[str] = pc.if_else(whole, users, pa.scalar("", pa.large_string())).to_pylist()
-    for index in np.flatnonzero(split.to_numpy(zero_copy_only=False)).tolist():
-        out[index] = "\n".join(sorted(_user_pieces(out[index] + "@"), key=len, reverse=True))
+    out = pc.if_else(whole, users, pa.scalar("", pa.large_string()))
+    at = np.flatnonzero(split.to_numpy(zero_copy_only=False))
+    if len(at):
+        pieces = [
+            "\n".join(sorted(_user_pieces(user + "@"), key=len, reverse=True))
+            for user in users.take(pa.array(at)).to_pylist()
+        ]
+        mask = np.zeros(len(out), dtype=bool)
+        mask[at] = True
+        out = pc.replace_with_mask(out, pa.array(mask), pa.array(pieces, pa.large_string()))
     return out
 
 
@@ -1594,49 +1604,67 @@ def _parts_kept(
     address's user part, written alone, where the input cell held it too (elsewhere it is a
     replacement that happens to spell it: a coincidence, as with names; fiction lines are few).
     Substring tests on the notes' digits and lower-case text pick the few cells worth the exact
-    reading."""
+    reading; the rows' pieces are read only for notes with six digits or more, or five characters."""
     array = _arrow_text(after.reset_index(drop=True))
-    digits = ascii_digits(array).to_pylist()
-    lowered = pc.utf8_lower(array).to_pylist()
-    is_ascii = pc.string_is_ascii(array).to_numpy(zero_copy_only=False).tolist()
-    texts = after.tolist()
     at = rows - start_row  # each cell's row within the batch
-    in_order = len(at) == row_parts.size and np.array_equal(at, np.arange(len(at)))
-    phone_columns, email_columns = row_parts.columns()
     phones: dict[int, set[str]] = defaultdict(set)
-    for per_row in phone_columns:
-        held = per_row if in_order else [per_row[r] for r in at.tolist()]
-        for position, (local, spelled) in enumerate(zip(held, digits, strict=True)):
-            if not local or len(spelled) < _SUBSCRIBER_MIN:
-                continue
-            if "\n" in local:
-                phones[position].update(d for d in local.split("\n") if d in spelled)
-            elif local in spelled:
-                phones[position].add(local)
-    olds = before.tolist()
+    digits = ascii_digits(array)
+    many = np.flatnonzero(
+        pc.binary_length(digits).to_numpy(zero_copy_only=False) >= _SUBSCRIBER_MIN
+    )
+    if row_parts.phone_paths and len(many):
+        spelled = digits.take(pa.array(many)).to_numpy(zero_copy_only=False)
+        for held in row_parts.phones_at(at[many]):
+            for index in np.flatnonzero(_holding(spelled, held)).tolist():
+                local = held[index].as_py()
+                position = int(many[index])
+                if "\n" in local:
+                    phones[position].update(d for d in local.split("\n") if d in spelled[index])
+                else:
+                    phones[position].add(local)
     for position, wanted in phones.items():
-        text, old = texts[position], olds[position]
+        text, old = after.iat[position], before.iat[position]
         kept = [d for d in wanted if isinstance(text, str) and _number_pieces(text, {d})]
         if any(isinstance(old, str) and _number_pieces(old, {d}) for d in kept):
             scan.add(table, column, int(rows[position]), "original-value", "PHONE_NUMBER")
         elif kept:
             scan.coincidences += 1
     users: dict[int, list[str]] = defaultdict(list)
-    for per_row in email_columns:
-        held = per_row if in_order else [per_row[r] for r in at.tolist()]
-        for position, (user, note) in enumerate(zip(held, lowered, strict=True)):
-            if not user:
-                continue
-            pieces = user.split("\n") if "\n" in user else [user]
-            if not is_ascii[position] or any(piece in note for piece in pieces):
-                users[position].extend(pieces)
+    long = np.flatnonzero(pc.binary_length(array).to_numpy(zero_copy_only=False) >= _USER_MIN)
+    if row_parts.email_paths and len(long):
+        notes = array.take(pa.array(long))
+        lowered = pc.utf8_lower(notes).to_numpy(zero_copy_only=False)
+        is_ascii = pc.string_is_ascii(notes).to_numpy(zero_copy_only=False)
+        for held in row_parts.users_at(at[long]):
+            maybe = _holding(lowered, held) | (~is_ascii & _flags(pc.not_equal(held, "")))
+            for index in np.flatnonzero(maybe).tolist():
+                user = held[index].as_py()
+                pieces = user.split("\n") if "\n" in user else [user]
+                if not is_ascii[index] or any(piece in lowered[index] for piece in pieces):
+                    users[int(long[index])].extend(pieces)
     for position, pieces in users.items():
-        text, old = texts[position], olds[position]
+        text, old = after.iat[position], before.iat[position]
         kept = [p for p in pieces if isinstance(text, str) and _user_token(text, p)]
         if any(isinstance(old, str) and _user_token(old, p) for p in kept):
             scan.add(table, column, int(rows[position]), "original-value", "EMAIL_ADDRESS")
         elif kept:
             scan.coincidences += 1
+
+
+def _holding(texts: np.ndarray, wanted: pa.Array) -> np.ndarray:
+    """Where the text holds its wanted value ("" for none) whole, or the value is several joined by
+    newlines (the caller tests each): substring tests in C."""
+    values = wanted.to_numpy(zero_copy_only=False)
+    inside = np.fromiter(map(operator.contains, texts, values), bool, len(values))
+    several = _flags(pc.match_substring(wanted, "\n"))
+    held: np.ndarray = (inside | several) & _flags(pc.not_equal(wanted, ""))
+    return held
+
+
+def _flags(mask: pa.Array) -> np.ndarray:
+    """A boolean Arrow array as numpy, null as False."""
+    flags: np.ndarray = pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+    return flags
 
 
 def _number_pieces(text: str, wanted: set[str]) -> bool:

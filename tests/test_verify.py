@@ -1224,6 +1224,39 @@ def test_verify_the_rows_phone_or_user_part_written_alone_is_a_finding(
     assert "0185" not in report.model_dump_json() and "1985" not in report.model_dump_json()
 
 
+def test_verify_the_rows_pieces_in_nested_records_are_each_records_own(tmp_path: Path) -> None:
+    # A record without the phone has no cell of it: a note is read against its own record's pieces.
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    before = [
+        {"id": "1", "contact": {"phones": ["(212) 555-0185", "+44 20 7946 0123"]}, "Notes": "a"},
+        {"id": "2", "Notes": "b"},
+        {"id": "3", "contact": {"phones": ["(415) 555-0186"]}, "Notes": "c"},
+    ]
+    after = [
+        {"id": "1", "contact": {"phones": ["(212) 555-0101", "+44 20 7946 0999"]}},
+        {"id": "2", "Notes": "order 5550185 and 79460123"},  # no phone of its own
+        {"id": "3", "contact": {"phones": ["(415) 555-0102"]}},
+    ]
+    after[0]["Notes"] = "ring 7946 0123"
+    after[2]["Notes"] = "call 555-0186"
+    before[0]["Notes"], before[2]["Notes"] = after[0]["Notes"], after[2]["Notes"]
+    (tmp_path / "in" / "ext.json").write_text(json.dumps(before), encoding="utf-8")
+    (tmp_path / "out" / "ext.json").write_text(json.dumps(after), encoding="utf-8")
+    table = VerifyTable(
+        name="ext",
+        source=read_sources([tmp_path / "in" / "ext.json"])[0],
+        output=tmp_path / "out" / "ext.json",
+        columns={"id": KEEP, "contact.phones[]": PHONE, "Notes": TEXT},
+    )
+    originals = Originals({"PHONE_NUMBER": set()}, pooled=set())  # only the row pieces can tell
+    report, _ = verify([table], originals, default_safe_ranges(), regions=REGIONS)
+    assert [(f.column, f.row, f.entity) for f in report.findings] == [
+        ("Notes", 1, "PHONE_NUMBER"),
+        ("Notes", 3, "PHONE_NUMBER"),
+    ]
+
+
 @pytest.mark.parametrize(
     "note",
     [
