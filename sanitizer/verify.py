@@ -1422,6 +1422,8 @@ _SUBSCRIBER_MIN = 6
 _USER_MIN = 5
 _DIGIT_RUN = re.compile(r"\d+")
 _NUMBER_GAP = re.compile(r"[ \t\u00a0\-.\u2010-\u2015\u2212]{1,3}")  # between "555" and "0143"
+# Before a number's groups, also an area code's bracket: "(212) 555-0143" is one number.
+_NUMBER_GAP_BEFORE = re.compile(r"[ \t\u00a0\-.\u2010-\u2015\u2212)]{1,3}")
 _NUMBER_GLUE = frozenset("-./()_,:+\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 _USER_SPLIT = re.compile(r"[._+-]")
 
@@ -1683,7 +1685,7 @@ def _number_pieces(text: str, wanted: set[str]) -> bool:
             before.isalnum()
             or before == "+"
             or (before in _NUMBER_GLUE and start >= 2 and text[start - 2].isdigit())
-            or (first > 0 and grouped(first - 1))
+            or (first > 0 and _NUMBER_GAP_BEFORE.fullmatch(text, runs[first - 1][1], start))
         ):
             continue
         spelled = ""

@@ -44,6 +44,7 @@ _DIGIT_GROUP = re.compile(r"\d+")
 # Between the groups of a number written by hand: "555-0143", "555 0143", "555.0143", "555 - 0143".
 _GROUP_GAP = re.compile(r"[ \t\u00a0\-.\u2010-\u2015\u2212]{1,3}")
 _GAP_CHARS = frozenset(" \t\u00a0-.\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
+_BEFORE_GAP = _GAP_CHARS | {")"}  # before a number's groups, also an area code's bracket
 # Beside a piece of a number, these bind it to a digit next to them into a longer number: "5550143.25",
 # "415-555-0143", "(415)555-0143", "5550143/44", "09:30".
 _JOINERS = frozenset("-./()_,:+\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
@@ -146,7 +147,7 @@ class PieceColumn:
     quick: pa.Array
     slow: np.ndarray  # boolean, per cell
     regions: tuple[str, tuple[str, ...]] = ("US", ())
-    # A plain North American number's last ten digits (area code and `quick`) as a number (-1: none).
+    # A plain North American number's `quick` digits as a number (-1: none).
     numbers: np.ndarray | None = None
 
     def pieces_at(self, cells: np.ndarray) -> list[tuple[str, ...]]:
@@ -187,7 +188,7 @@ def phone_pieces(texts: pa.Array, default_region: str, regions: tuple[str, ...])
     if default_region in {"US", "CA"}:
         signed |= ~_flags(pc.match_substring(texts, "+"))
     plain &= signed & _flags(pc.string_is_ascii(texts))
-    numbers = np.where(plain, number % 10**10, -1)
+    numbers = np.where(plain, number % 10**7, -1)
     quick = pc.if_else(plain, pc.utf8_slice_codeunits(digits, -7), "")
     # Python reads the rest that may be a number: six digits or more (or digits Arrow does not see).
     slow = ~plain & _flags(pc.is_valid(texts))
@@ -204,13 +205,17 @@ def email_pieces(texts: pa.Array) -> PieceColumn:
     case read in Arrow where the address is ASCII and starts with a visible character (what
     `user_parts` may keep whole); `user_parts` reads the rest, and those with a piece holding a
     letter and a digit."""
-    users = pc.ascii_lower(
-        pc.list_element(pc.split_pattern(texts, "@", max_splits=1, reverse=True), 0)
-    )
+    halves = pc.split_pattern(texts, "@", max_splits=1, reverse=True)
+    users = pc.ascii_lower(pc.list_element(halves, 0))
+    offsets, data = _utf8(texts)
+    filled = np.diff(offsets) > 0
+    first = np.zeros(len(texts), dtype=np.uint8)
+    first[filled] = data[offsets[:-1][filled]]
     fast = (
         _flags(pc.string_is_ascii(texts))
-        & _flags(pc.match_substring_regex(texts, r"^[!-~]"))
-        & _flags(pc.match_substring(texts, "@"))
+        & (first > ord(" "))  # what Python's strip() keeps: a visible character first
+        & (first < 127)
+        & (pc.fill_null(pc.list_value_length(halves), 0).to_numpy(zero_copy_only=False) == 2)
     )
     split = _flags(pc.match_substring_regex(users, _PIECE_LIKE))
     quick = pc.if_else(fast, users, "")
@@ -226,9 +231,10 @@ def held(
 ) -> dict[int, set[str]]:
     """For each text (by index) that may hold a piece of a row that holds it, the entries of those
     pieces. A phone's subscriber digits: among the text's digits (where it has six ASCII digits or
-    more), not only where they follow the rest of the whole (`_after_area`); a user part: in the
-    lower-case text (any piece where the text is not ASCII), not only right before an "@". Whatever
-    `part_spans` finds passes these tests; most notes pass none, and carry no entry to the scanner.
+    more), not only right after other digits (`_apart_before`: "(212) 555-0143", "+1 212 555 0143"
+    hold the number whole); a user part: in the lower-case text (any piece where the text is not
+    ASCII), not only right before an "@". Whatever `part_spans` finds passes these tests; most notes
+    pass none, and carry no entry to the scanner.
 
     `codes` and `rows`: for each cell of the text column, its text and its row. Only the phone and
     email cells of the rows of such texts are read (of texts with six digits or more, for phones)."""
@@ -297,79 +303,62 @@ def _free_user(lowered: str, piece: str) -> bool:
 
 
 class _Windows:
-    """The runs of seven ASCII digits of many texts (among each one's ASCII digits), each as text index
-    * 10**7 + the digits as a number; and those that follow three digits across at most three
-    characters (`_after_area`), as text index * 10**10 + the ten digits."""
+    """The runs of seven ASCII digits of many texts (among each one's ASCII digits) whose first digit
+    may stand apart from the digits before it (`_apart_before`: no digit right before, nor across at
+    most three spaces, hyphens, dots or a closing bracket, nor across one joiner), each as text index
+    * 10**7 + the digits as a number, sorted; and each text's count of ASCII digits."""
 
     def __init__(self, array: pa.Array) -> None:
-        _validity, offsets_buffer, data_buffer = array.buffers()
-        offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
-            array.offset : array.offset + len(array) + 1
-        ]
-        start, end = int(offsets[0]), int(offsets[-1])
-        data = np.frombuffer(data_buffer, dtype=np.uint8)[start:end] if end > start else _NONE
+        offsets, data = _utf8(array)
         at = np.flatnonzero((data >= ord("0")) & (data <= ord("9")))  # each digit's byte
-        text = np.searchsorted(offsets - start, at, "right") - 1
-        self.counts = np.bincount(text, minlength=len(array))  # each text's ASCII digits
-        self.sevens = self.tens = np.zeros(0, dtype=np.int64)
+        self.counts = np.diff(np.searchsorted(at, offsets))  # each text's ASCII digits
+        self.sevens = np.zeros(0, dtype=np.int64)
         if len(at) < 7:
             return
+        text = np.repeat(np.arange(len(array)), self.counts)
         digit = data[at].astype(np.int64) - ord("0")
         first = np.arange(len(at) - 6)  # each window's first digit
-        whole = text[first] == text[first + 6]
         value = digit[:-6] * 10**6
         for place in range(1, 7):
             value += digit[place : len(digit) - 6 + place] * 10 ** (6 - place)
-        self.sevens = np.sort(text[first][whole] * 10**7 + value[whole])
-        # The area code before: three digits of the same text, the last at most three bytes (so at
-        # most three characters) before the window.
-        area = first[first >= 3]
-        near = (text[area - 3] == text[area + 6]) & (at[area] - at[area - 1] <= 4)
-        area = area[near]
-        code = (digit[area - 3] * 100 + digit[area - 2] * 10 + digit[area - 1]) * 10**7
-        self.tens = np.sort(text[area] * 10**10 + code + value[area])
+        keep = text[first] == text[first + 6]
+        # Not apart: the digit before in the same text, at most three bytes before (so at most three
+        # characters), and only gap bytes between, or one joiner.
+        gap = at[first] - np.concatenate([[-10], at[:-7]]) - 1
+        near = (first > 0) & (gap <= 3) & (text[first] == text[np.maximum(first - 1, 0)])
+        between = np.ones(len(first), dtype=bool)
+        for back in (1, 2, 3):
+            inside = near & (gap >= back)
+            between[inside] &= _IS_GAP[data[at[first[inside]] - back]]
+        joined = near & (gap == 1) & _IS_JOINER[data[np.maximum(at[first] - 1, 0)]]
+        keep &= ~(near & (between | joined))
+        self.sevens = np.sort(text[first][keep] * 10**7 + value[keep])
 
     def hold_apart(self, text: np.ndarray, number: np.ndarray) -> np.ndarray:
-        """For each text and plain number's ten digits (-1: none), whether the text's digits hold its
-        last seven somewhere other than right after its area code (`_after_area`)."""
-        known = number >= 0
-        sevens = _count(self.sevens, text * 10**7 + number % 10**7)
-        tens = _count(self.tens, text * 10**10 + number)
-        return known & (sevens > tens)
+        """For each text and number of seven digits (-1: none), whether the text holds them apart."""
+        keys = text * 10**7 + number
+        found = np.searchsorted(self.sevens, keys)
+        held: np.ndarray = (found < len(self.sevens)) & (number >= 0)
+        held[held] = self.sevens[found[held]] == keys[held]
+        return held
+
+
+def _utf8(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A large_string array's value offsets (from 0) and UTF-8 bytes, without a copy."""
+    _validity, offsets_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    start, end = int(offsets[0]), int(offsets[-1])
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[start:end] if end > start else _NONE
+    return offsets - start, data
 
 
 _NONE = np.zeros(0, dtype=np.uint8)
-
-
-def _count(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """How many times each key is in the sorted `values`."""
-    right = np.searchsorted(values, keys, "right")
-    left = np.searchsorted(values, keys, "left")
-    counted: np.ndarray = right - left
-    return counted
-
-
-def _after_area(text: str, start: int, piece: str, whole: str) -> bool:
-    """Whether the digits of a phone piece at `start` follow the rest of its whole as the whole writes
-    it: the three ASCII digits before them are the whole's before the piece (its area code), the last
-    at most three characters before ("(212) 555-0143": that is the whole's place, not a piece's)."""
-    digits = _ascii_digits_of(whole)
-    area = digits[: -len(piece)][-3:] if digits.endswith(piece) else ""
-    if len(area) < 3:
-        return False
-    at = start - 1
-    while at >= 0 and not "0" <= text[at] <= "9":
-        if start - at > 3:
-            return False
-        at -= 1
-    return at >= 0 and _ascii_digits_of(text[: at + 1]).endswith(area)
-
-
-def _ascii_digits_of(text: str) -> str:
-    """The ASCII digits of `text`, in order."""
-    if text.isascii():
-        return _digits_of(text)
-    return _NOT_ASCII_DIGIT_RUN.sub("", text)
+_IS_GAP = np.zeros(256, dtype=bool)  # the ASCII ones of `_BEFORE_GAP`
+_IS_GAP[[ord(c) for c in " \t-.)"]] = True
+_IS_JOINER = np.zeros(256, dtype=bool)  # the ASCII ones of `_JOINERS`
+_IS_JOINER[[ord(c) for c in "-./()_,:+"]] = True
 
 
 def _digits_of(text: str) -> str:
@@ -381,7 +370,6 @@ def _digits_of(text: str) -> str:
 
 _NOT_DIGIT_BYTES = bytes(c for c in range(128) if not 48 <= c <= 57)
 _NON_DIGIT_RUN = re.compile(r"\D+")
-_NOT_ASCII_DIGIT_RUN = re.compile(r"[^0-9]+")
 
 
 def _pairs(
@@ -411,8 +399,7 @@ def part_spans(
 ) -> list[tuple[int, int, str, str]]:
     """(start, end, kind, whole) of the row's pieces (`entries_in`) in `text`, outside the `taken`
     spans (the phones and addresses found whole): a phone's subscriber digits however grouped, not
-    inside a longer number nor right after the rest of its whole (`_after_area`); a user part as a
-    token of its own, in any case."""
+    inside a longer number; a user part as a token of its own, in any case."""
     read = [read_entry(raw) for raw in entries]
     # Most notes that hold a piece hold it inside its whole (found already): read what is outside.
     outside = _outside(text, taken) if taken else text
@@ -437,13 +424,7 @@ def part_spans(
             if _is_token(text, start, end):
                 found.append((start, end, EMAIL_PART, whole))
     if phones:
-        # A piece right after its area code is the whole's place ("(212) 555-0143"), found whole by
-        # the scanner or not at all: the engine's substring tests (`held`) leave such notes out.
-        found.extend(
-            (s, e, PHONE_PART, phones[d])
-            for s, e, d in _digit_pieces(text, phones)
-            if not _after_area(text, s, d, phones[d])
-        )
+        found.extend((s, e, PHONE_PART, phones[d]) for s, e, d in _digit_pieces(text, phones))
     if not found or not taken:
         return found
     return [f for f in found if not any(s < f[1] and f[0] < e for s, e in taken)]
@@ -500,8 +481,9 @@ def _apart_before(text: str, start: int) -> bool:
         return False
     if before in _JOINERS and start >= 2 and text[start - 2].isdigit():
         return False
-    at = start  # a group of digits a short gap before: "317 555 0143" is another number
-    while at > 0 and start - at < 3 and text[at - 1] in _GAP_CHARS:
+    # A group of digits a short gap before: "317 555 0143", "(317) 555-0143" are another number.
+    at = start
+    while at > 0 and start - at < 3 and text[at - 1] in _BEFORE_GAP:
         at -= 1
     return not (at < start and at > 0 and text[at - 1].isdigit())
 

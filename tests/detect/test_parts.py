@@ -132,6 +132,7 @@ def test_scan_the_rows_phone_and_user_part_written_partly_are_found(
         ("order 25550143 shipped", "inside a longer digit run"),
         ("paid 5550143.25 today", "an amount"),
         ("call 415-555-0143", "another area's number: the rest of a longer number"),
+        ("call (415) 555-0143", "another area's number, the area code in brackets"),
         ("ref 555-0143-12", "a longer code"),
         ("call +1 317 555 0143", "another number's end, grouped by spaces"),
         ("call 555 0143 12 times", "grouped with the digits after it"),
@@ -192,7 +193,7 @@ _PHONE_TEXT = st.one_of(
 @example(values=["11000000000", "+12125550143", None, "\x1c+12125550143"])
 def test_phone_pieces_read_in_arrow_are_subscriber_digits(values: list[str | None]) -> None:
     # The engine reads a batch's phones a column at a time: the same pieces as one by one, and the
-    # ten digits it compares with a note's are the whole's last ten.
+    # seven digits it compares with a note's are the whole's last seven.
     for default in ("US", "GB"):
         column = phone_pieces(pa.array(values, pa.large_string()), default, REGIONS)
         expected = [
@@ -204,7 +205,7 @@ def test_phone_pieces_read_in_arrow_are_subscriber_digits(values: list[str | Non
         for value, number, slow in zip(values, column.numbers, column.slow, strict=True):
             if number >= 0:
                 assert not slow and value is not None
-                assert re.sub(r"[^0-9]", "", value).endswith(f"{number:010d}"), value
+                assert re.sub(r"[^0-9]", "", value).endswith(f"{number:07d}"), value
 
 
 _ADDRESS_TEXT = st.one_of(
@@ -307,15 +308,16 @@ def test_held_gives_a_note_only_its_own_rows_pieces_where_it_may_hold_them() -> 
     ("note", "whole"),
     [
         ("call (212) 555-0143 now", PHONE),
-        ("call (212)  555 0143 now", PHONE),  # a wider gap, still the whole's place
+        ("call (212)  555 0143 now", PHONE),  # a wider gap, still one number
         ("call 07700 900143 now", "07700 900143"),
         ("mail ZQ1985@EXAMPLE.ORG today", EMAIL),  # an address in any case
     ],
 )
-def test_part_spans_a_piece_in_its_wholes_place_is_the_wholes(note: str, whole: str) -> None:
-    # Even with no span found whole: the whole's recognizers decide there (a piece right after its
-    # area code, a user part right before an "@"), and the engine's substring tests leave such
-    # notes out.
+def test_part_spans_finds_no_piece_inside_its_whole_even_where_no_whole_was_found(
+    note: str, whole: str
+) -> None:
+    # With no span found whole: the digits before the piece make it a longer number's, an "@"
+    # after the user part an address's. The engine's substring tests leave such notes out.
     piece = subscriber_digits(whole, "US", REGIONS) or user_parts(whole)[0]
     kind = PHONE_PART if piece.isdigit() else EMAIL_PART
     assert part_spans(note, [entry(kind, piece, whole)], []) == []
