@@ -1507,9 +1507,7 @@ def _split(batch: Batch, size: int) -> tuple[Batch, Batch | None]:
     if batch.num_rows == size:
         return batch, None
     if isinstance(batch, FrameBatch):
-        head = FrameBatch(batch.frame.iloc[:size].reset_index(drop=True), batch.start_row)
-        tail = FrameBatch(batch.frame.iloc[size:].reset_index(drop=True), batch.start_row + size)
-        return head, tail
+        return batch.split(size)
     assert isinstance(batch, RecordsBatch)
     return RecordsBatch(batch.records[:size], batch.start_row), RecordsBatch(
         batch.records[size:], batch.start_row + size
