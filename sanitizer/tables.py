@@ -37,7 +37,10 @@ FORMATS: dict[str, Format] = {
     ".ndjson": "jsonl",
     ".json": "json",
 }
-BATCH_ROWS = 100_000
+# Rows per streamed batch. Pass 2 holds two batches (one replaced, the next read while its notes are
+# scanned): at a million rows, all processes peaked at about 1,420 MiB with 100,000 rows a batch and
+# about 1,330 with 50,000, in about the same CPU time (benchmarks/README.md).
+BATCH_ROWS = 50_000
 _INVISIBLE = re.compile(
     r"^[\ufeff\u200b\u200c\u200d\u2060\s]+|[\ufeff\u200b\u200c\u200d\u2060\s]+$"
 )

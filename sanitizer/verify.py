@@ -50,6 +50,7 @@ from sanitizer.entities import (
 from sanitizer.errors import VerificationError
 from sanitizer.report.model import Finding, VerificationReport
 from sanitizer.tables import (
+    BATCH_ROWS,
     Batch,
     FrameBatch,
     RecordsBatch,
@@ -1065,7 +1066,7 @@ def verify(
     ranges: SafeRanges,
     *,
     regions: list[str],
-    batch_rows: int = 100_000,
+    batch_rows: int = BATCH_ROWS,
     workers: int = 1,
     consume: bool = False,
 ) -> tuple[VerificationReport, dict[tuple[str, str], int]]:
