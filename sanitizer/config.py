@@ -201,7 +201,7 @@ class RunConfig(_Strict):
         7, ge=1, description="Clean snapshots kept; older ones are removed."
     )
     retry: RetryConfig = Field(default_factory=RetryConfig)
-    batch_rows: int = Field(100_000, ge=1)
+    batch_rows: int = Field(50_000, ge=1)  # tables.BATCH_ROWS (that module loads pandas)
 
     @field_validator("source")
     @classmethod

@@ -13,7 +13,11 @@ collector would have touched them.
 `own_pages_for_large_blocks` keeps glibc from placing large blocks (a batch's arrays, the pickles sent
 to and from the workers) in the free gaps of the heap that forked workers share: each such write made
 the kernel copy a shared page, once in the writer, while the other processes kept the old one. At a
-million rows the processes together peaked at 1.7 to 1.9 GB (benchmarks/README.md).
+million rows the processes together peaked at 1.7 to 1.9 GB (benchmarks/README.md). Arrow's buffers
+(the CSV reader's blocks, a batch's columns) then go through glibc too: Arrow's default allocator,
+mimalloc, keeps freed memory in its own segments and hands it out again, so the main process went on
+rewriting pages its workers shared after each fork (a million rows, all processes: 1,528 MiB with
+mimalloc, 1,379 MiB with glibc).
 """
 
 from __future__ import annotations
@@ -21,10 +25,13 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import os
 import platform
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+
+import pyarrow as pa
 
 # Young objects per collection, and collections between older ones (defaults: 700, 10, 10).
 BULK_THRESHOLDS = (10_000, 10, 1_000)
@@ -41,9 +48,10 @@ TRIM_BYTES = 64 << 20
 
 @cache
 def own_pages_for_large_blocks() -> bool:
-    """Blocks of LARGE_BLOCK_BYTES or more get pages of their own, returned to the system when freed
-    (glibc only; elsewhere nothing changes). For this process and the workers it forks later; whether
-    it took effect is returned."""
+    """Blocks of LARGE_BLOCK_BYTES or more get pages of their own, returned to the system when freed,
+    and Arrow allocates through glibc (unless ARROW_DEFAULT_MEMORY_POOL chose an allocator). glibc
+    only; elsewhere nothing changes. For this process and the workers it forks later; whether it took
+    effect is returned."""
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False
     try:
@@ -51,7 +59,11 @@ def own_pages_for_large_blocks() -> bool:
     except OSError:
         return False
     trim = libc.mallopt(_M_TRIM_THRESHOLD, TRIM_BYTES)
-    return bool(libc.mallopt(_M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES) and trim)
+    if not (libc.mallopt(_M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES) and trim):
+        return False
+    if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        pa.set_memory_pool(pa.system_memory_pool())
+    return True
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from sanitizer.detect import NameFinder, TextScanner
 from sanitizer.errors import ConfigError
 from sanitizer.rules import REVIEW_PREFIX, RuleSet
 from sanitizer.scrub.plan import ColumnPlan, Planner, TablePlan
-from sanitizer.tables import FORMATS, TableSource
+from sanitizer.tables import BATCH_ROWS, FORMATS, TableSource
 
 
 @dataclass
@@ -27,7 +27,7 @@ class ColumnScan:
 
 
 def scan(
-    sources: Sequence[TableSource], rules: RuleSet, *, batch_rows: int = 100_000
+    sources: Sequence[TableSource], rules: RuleSet, *, batch_rows: int = BATCH_ROWS
 ) -> list[ColumnScan]:
     """Plan every column as a scrub would (content detection for columns no rule covers), write nothing."""
     detecting = replace(rules, policy=rules.policy.model_copy(update={"unknown_columns": "detect"}))

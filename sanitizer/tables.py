@@ -37,7 +37,10 @@ FORMATS: dict[str, Format] = {
     ".ndjson": "jsonl",
     ".json": "json",
 }
-BATCH_ROWS = 100_000
+# Rows per streamed batch. Pass 2 holds two batches (one replaced, the next read while its notes are
+# scanned): at a million rows, all processes peaked at about 1,420 MiB with 100,000 rows a batch and
+# about 1,330 with 50,000, in about the same CPU time (benchmarks/README.md).
+BATCH_ROWS = 50_000
 _INVISIBLE = re.compile(
     r"^[\ufeff\u200b\u200c\u200d\u2060\s]+|[\ufeff\u200b\u200c\u200d\u2060\s]+$"
 )
@@ -104,14 +107,73 @@ class RowCells:
 
 
 class FrameBatch(Batch):
-    """A flat batch: one pandas column per table column."""
+    """A flat batch: one pandas column per table column.
+
+    Read from a file, it stays in Arrow until its cells are first read (`frame`): a batch that is only
+    passed on, to a worker process that verifies it, is converted there, and crosses the process
+    boundary in Arrow's own format. A pickled frame is every cell as a Python string, built, held and
+    sent by the process that reads the file (at a million rows, the verification's main process held
+    a few hundred megabytes of them, and spent its time making them).
+    """
 
     def __init__(self, frame: pd.DataFrame, start_row: int) -> None:
-        self.frame = frame
+        self._frame: pd.DataFrame | None = frame
+        self._arrow: pa.Table | None = None
         self.start_row = start_row
         self.num_rows = len(frame)
 
+    @classmethod
+    def of_arrow(cls, table: pa.Table, start_row: int) -> FrameBatch:
+        """A batch of `table`'s rows, converted to pandas when its cells are first read."""
+        batch = cls.__new__(cls)
+        batch._frame = None
+        batch._arrow = table
+        batch.start_row = start_row
+        batch.num_rows = table.num_rows
+        return batch
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            assert self._arrow is not None
+            self._frame, self._arrow = _frame(self._arrow), None
+        return self._frame
+
+    @frame.setter
+    def frame(self, frame: pd.DataFrame) -> None:
+        self._frame, self._arrow = frame, None
+
+    def split(self, size: int) -> tuple[FrameBatch, FrameBatch]:
+        """The first `size` rows and the rest, as two batches (without converting an Arrow batch)."""
+        if self._arrow is not None:
+            return (
+                FrameBatch.of_arrow(self._arrow.slice(0, size), self.start_row),
+                FrameBatch.of_arrow(self._arrow.slice(size), self.start_row + size),
+            )
+        return (
+            FrameBatch(self.frame.iloc[:size].reset_index(drop=True), self.start_row),
+            FrameBatch(self.frame.iloc[size:].reset_index(drop=True), self.start_row + size),
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        if self._arrow is not None:
+            # Arrow pickles a slice with all of its parent's buffers; its stream format holds the
+            # slice's rows only.
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, self._arrow.schema) as writer:
+                writer.write_table(self._arrow)
+            state["_arrow"] = sink.getvalue()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if state.get("_arrow") is not None:
+            state["_arrow"] = pa.ipc.open_stream(state["_arrow"]).read_all()
+        self.__dict__.update(state)
+
     def paths(self) -> list[str]:
+        if self._arrow is not None:
+            return [str(c) for c in self._arrow.column_names]
         return [str(c) for c in self.frame.columns]
 
     def cells(self, path: str) -> tuple[pd.Series, np.ndarray]:
@@ -637,14 +699,14 @@ def _csv_batches(source: TableSource, rows: int) -> Iterator[Batch]:
             held += record_batch.num_rows
             while held >= rows:
                 table = pa.Table.from_batches(pending)
-                yield FrameBatch(table.slice(0, rows).to_pandas(), start)
+                yield FrameBatch.of_arrow(table.slice(0, rows), start)
                 start += rows
                 rest = table.slice(rows)
                 pending, held = rest.to_batches(), rest.num_rows
         if bad:
             raise _ragged(source)
         if held:
-            yield FrameBatch(pa.Table.from_batches(pending).to_pandas(), start)
+            yield FrameBatch.of_arrow(pa.Table.from_batches(pending), start)
             start += held
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc) or "utf8" in str(exc).lower():
@@ -710,7 +772,7 @@ def _parquet_batches(source: TableSource, rows: int) -> Iterator[Batch]:
             if source.is_nested:
                 yield RecordsBatch(record_batch.to_pylist(), start)
             else:
-                yield FrameBatch(_frame(record_batch), start)
+                yield FrameBatch.of_arrow(pa.Table.from_batches([record_batch]), start)
             start += record_batch.num_rows
         if start == 0:
             empty = parquet.schema_arrow.empty_table()
@@ -719,12 +781,12 @@ def _parquet_batches(source: TableSource, rows: int) -> Iterator[Batch]:
         raise InputError(f"{source.path}: unreadable Parquet file ({type(exc).__name__})") from None
 
 
-def _frame(record_batch: pa.RecordBatch) -> pd.DataFrame:
-    """A pandas frame of a batch in which integers and booleans with nulls keep their exact type
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """A pandas frame of a table in which integers and booleans with nulls keep their exact type
     (pandas would make them floats: a phone 2125550185 with a null beside it reads 2125550185.0)."""
-    frame = record_batch.to_pandas()
-    for index, schema_field in enumerate(record_batch.schema):
-        column = record_batch.column(index)
+    frame = table.to_pandas()
+    for index, schema_field in enumerate(table.schema):
+        column = table.column(index)
         kind = schema_field.type
         if column.null_count and (pa.types.is_integer(kind) or pa.types.is_boolean(kind)):
             frame[schema_field.name] = pd.Series(

@@ -52,6 +52,7 @@ from sanitizer.entities import (
 from sanitizer.errors import VerificationError
 from sanitizer.report.model import Finding, VerificationReport
 from sanitizer.tables import (
+    BATCH_ROWS,
     Batch,
     FrameBatch,
     RecordsBatch,
@@ -1075,7 +1076,7 @@ def verify(
     ranges: SafeRanges,
     *,
     regions: list[str],
-    batch_rows: int = 100_000,
+    batch_rows: int = BATCH_ROWS,
     workers: int = 1,
     consume: bool = False,
 ) -> tuple[VerificationReport, dict[tuple[str, str], int]]:
@@ -1838,9 +1839,7 @@ def _split(batch: Batch, size: int) -> tuple[Batch, Batch | None]:
     if batch.num_rows == size:
         return batch, None
     if isinstance(batch, FrameBatch):
-        head = FrameBatch(batch.frame.iloc[:size].reset_index(drop=True), batch.start_row)
-        tail = FrameBatch(batch.frame.iloc[size:].reset_index(drop=True), batch.start_row + size)
-        return head, tail
+        return batch.split(size)
     assert isinstance(batch, RecordsBatch)
     return RecordsBatch(batch.records[:size], batch.start_row), RecordsBatch(
         batch.records[size:], batch.start_row + size

@@ -1,9 +1,11 @@
 """Memory settings for a scrub: garbage-collection thresholds applied inside the block and restored
-after it (also on error), and glibc's pages of their own for large blocks."""
+after it (also on error), glibc's pages of their own for large blocks, and Arrow's buffers through
+glibc."""
 
 from __future__ import annotations
 
 import gc
+import os
 import platform
 import subprocess
 import sys
@@ -79,3 +81,27 @@ def test_large_blocks_keep_pages_of_their_own_after_a_larger_one_was_freed(
         [sys.executable, "-c", _PROBE, setting], capture_output=True, text=True, check=True
     )
     assert probe.stdout.strip() == str(own_pages)
+
+
+_POOL_PROBE = """
+import pyarrow as pa
+from sanitizer.memory import own_pages_for_large_blocks
+assert own_pages_for_large_blocks()
+print(pa.default_memory_pool().backend_name)
+"""
+
+
+@pytest.mark.skipif(not _GLIBC, reason="mallopt is glibc's")
+@pytest.mark.parametrize(("chosen", "backend"), [("", "system"), ("mimalloc", "mimalloc")])
+def test_arrow_allocates_through_glibc_unless_an_allocator_was_chosen(
+    chosen: str, backend: str
+) -> None:
+    """Arrow's buffers get glibc's pages of their own (mimalloc would reuse freed segments the workers
+    share); an operator who set ARROW_DEFAULT_MEMORY_POOL keeps that allocator."""
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    probe = subprocess.run(
+        [sys.executable, "-c", _POOL_PROBE], capture_output=True, text=True, check=True, env=env
+    )
+    assert probe.stdout.strip() == backend

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -751,3 +753,29 @@ def test_source_from_bytes_extracted_table_without_rows_is_one_empty_batch(
     # The same bytes given by a user are a mistake.
     with pytest.raises(InputError, match=r"raw:t\.jsonl: empty file"):
         source_from_bytes("t", b"", "jsonl", label="raw:t.jsonl")
+
+
+def test_an_arrow_batch_converts_where_its_cells_are_read_and_travels_with_its_rows_only() -> None:
+    """A verifying worker converts the batch it is sent; the batch carries its own rows, not the
+    block it was cut from (Arrow pickles a slice with all of its parent's buffers)."""
+    table = pa.table(
+        {
+            "name": [f"Person {i}" for i in range(10_000)],
+            "count": pa.array([7, None] * 5_000, type=pa.int64()),
+        }
+    )
+    head, tail = FrameBatch.of_arrow(table, 100).split(2_500)
+    sent = pickle.dumps(head)
+    assert len(sent) < len(pickle.dumps(table)) / 3
+    received = pickle.loads(sent)
+    assert (received.start_row, received.num_rows, tail.start_row, tail.num_rows) == (
+        100,
+        2_500,
+        2_600,
+        7_500,
+    )
+    assert received.paths() == ["name", "count"]
+    expected = FrameBatch.of_arrow(table, 100).frame
+    pd.testing.assert_frame_equal(received.frame, expected.iloc[:2_500])
+    pd.testing.assert_frame_equal(tail.frame, expected.iloc[2_500:].reset_index(drop=True))
+    assert str(tail.frame["count"].dtype) == "int64[pyarrow]"  # nulls do not make it a float

@@ -58,7 +58,12 @@ def scrub_command(
             "leaf path (cellPhone.e164), lists, numbers and booleans as JSON text."
         ),
     ),
-    batch_rows: int = typer.Option(100_000, "--batch-rows", min=1, help="Rows per streamed batch."),
+    batch_rows: int = typer.Option(
+        50_000,  # tables.BATCH_ROWS: importing it would load pandas before a command runs
+        "--batch-rows",
+        min=1,
+        help="Rows per streamed batch (bounds memory).",
+    ),
     config: Path | None = typer.Option(
         None,
         "--config",

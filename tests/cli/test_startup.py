@@ -45,3 +45,16 @@ def test_importing_the_cli_loads_no_command_library() -> None:
 def test_report_threshold_default_matches_the_library() -> None:
     # cli/report.py spells the default out (it shows in --help) rather than importing sanitizer.report.
     assert cli_report.DEFAULT_THRESHOLD == DEFAULT_THRESHOLD
+
+
+def test_batch_rows_defaults_match_the_library() -> None:
+    # The scrub command and the run config spell the default out rather than importing sanitizer.tables.
+    import inspect
+
+    from sanitizer.cli.scrub import scrub_command
+    from sanitizer.config import RunConfig
+    from sanitizer.tables import BATCH_ROWS
+
+    option = inspect.signature(scrub_command).parameters["batch_rows"].default
+    assert option.default == BATCH_ROWS
+    assert RunConfig.model_fields["batch_rows"].default == BATCH_ROWS
