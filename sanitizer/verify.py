@@ -1521,10 +1521,10 @@ class _RowParts:
         text = _arrow_text(values)
         digits = ascii_digits(text)
         length = pc.utf8_length(digits).to_numpy(zero_copy_only=False)
-        plus = pc.match_substring_regex(text, r"^[ \t\n\r\f\v]*\+").to_numpy(zero_copy_only=False)
-        plus_one = pc.match_substring_regex(text, r"^[ \t\n\r\f\v]*\+1").to_numpy(
-            zero_copy_only=False
-        )
+        # What RE2 reads as ^[ \t\n\r\f\v]*\+ and ...\+1, without a regex compiled for each call.
+        trimmed = pc.utf8_ltrim(text, characters=" \t\n\r\f\v")
+        plus = pc.starts_with(trimmed, "+").to_numpy(zero_copy_only=False)
+        plus_one = pc.starts_with(trimmed, "+1").to_numpy(zero_copy_only=False)
         one = pc.starts_with(digits, "1").to_numpy(zero_copy_only=False)
         area = pc.utf8_slice_codeunits(digits, -10, -9)  # the area code's first digit
         trunk = pc.is_in(area, pa.array(["0", "1"], pa.large_string())).to_numpy(
@@ -1563,23 +1563,31 @@ def _by_row(rows: np.ndarray, values: list[str], size: int) -> list[str]:
 
 # A user part with a piece of five characters or more (between separators) holding a letter and a digit.
 _USER_PIECE_LIKE = r"(?:^|[._+-])[^._+-]*(?:\pL[^._+-]*[0-9]|[0-9][^._+-]*\pL)[^._+-]*(?:$|[._+-])"
+# The same for a user part in ASCII (lower case): RE2 builds its automaton anew for each call, and
+# for \pL that costs more than the match.
+_ASCII_PIECE_LIKE = _USER_PIECE_LIKE.replace(r"\pL", "[a-z]")
 
 
 def _user_candidates(addresses: pa.Array) -> pa.Array:
     """For each address, its user part and pieces that `_user_pieces` gives, joined by newlines ("" for
     none): decided in Arrow, split in Python only where a piece holds a letter and a digit."""
     users = pc.utf8_lower(pc.replace_substring_regex(addresses, r"^\s+|@[^@]*$", ""))
+    is_ascii = _flags(pc.string_is_ascii(users))
+    letter = _flags(pc.match_substring_regex(users, "[a-z]"))
+    piece_like = _flags(pc.match_substring_regex(users, _ASCII_PIECE_LIKE))
+    other = np.flatnonzero(~is_ascii & _flags(pc.is_valid(users)))
+    if len(other):  # letters of any script
+        some = users.take(pa.array(other))
+        letter[other] = _flags(pc.match_substring_regex(some, r"\pL"))
+        piece_like[other] = _flags(pc.match_substring_regex(some, _USER_PIECE_LIKE))
     whole = pc.and_(
         pc.and_(
             pc.match_substring(addresses, "@"),
             pc.greater_equal(pc.utf8_length(users), _USER_MIN),
         ),
-        pc.and_(
-            pc.match_substring_regex(users, r"\pL"),
-            pc.match_substring_regex(users, r"[0-9._+-]"),
-        ),
+        pc.and_(pa.array(letter), pc.match_substring_regex(users, r"[0-9._+-]")),
     )
-    split = pc.and_(whole, pc.match_substring_regex(users, _USER_PIECE_LIKE))
+    split = pc.and_(whole, pa.array(piece_like))
     out = pc.if_else(whole, users, pa.scalar("", pa.large_string()))
     at = np.flatnonzero(split.to_numpy(zero_copy_only=False))
     if len(at):

@@ -23,7 +23,6 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sanitizer.arrowtext import ascii_digits
 from sanitizer.entities import read_phone
 
 PHONE_PART = "#"
@@ -138,62 +137,72 @@ class PieceSource:
 
 @dataclass
 class PieceColumn:
-    """Some cells of a phone or email column as `held` reads them: their values (`wholes`), and each
-    one's piece (`subscriber_digits`) or lower-case user part where Arrow reads it (`quick`); the
-    `slow` cells' pieces are read one by one (`pieces_at`)."""
+    """Some cells of a phone or email column as `held` reads them: their values (`wholes`), and where
+    read in bulk a phone's subscriber digits as a number (`numbers`) or an address's lower-case user
+    part (`users`); the `slow` cells' pieces are read one by one (`pieces_at`)."""
 
     kind: str  # PHONE_PART or EMAIL_PART
     wholes: pa.Array
-    quick: pa.Array
     slow: np.ndarray  # boolean, per cell
+    numbers: np.ndarray | None = (
+        None  # a plain North American number's last seven digits (-1: none)
+    )
+    users: pa.Array | None = None  # "" for none
     regions: tuple[str, tuple[str, ...]] = ("US", ())
-    # A plain North American number's `quick` digits as a number (-1: none).
-    numbers: np.ndarray | None = None
 
     def pieces_at(self, cells: np.ndarray) -> list[tuple[str, ...]]:
         """The exact pieces of these cells: `subscriber_digits` or `user_parts`."""
-        taken = pa.array(cells, pa.int64())
-        wholes = self.wholes.take(taken).to_pylist()
-        if self.kind == PHONE_PART:
-            quick = self.quick.take(taken).to_pylist()
-            return [
-                _phone_piece(whole, self.regions) if slow else ((q,) if q else ())
-                for whole, q, slow in zip(wholes, quick, self.slow[cells].tolist(), strict=True)
-            ]
-        return [tuple(user_parts(whole)) if whole is not None else () for whole in wholes]
-
-
-def _phone_piece(whole: str | None, regions: tuple[str, tuple[str, ...]]) -> tuple[str, ...]:
-    local = subscriber_digits(whole, *regions) if whole is not None else None
-    return () if local is None else (local,)
+        wholes = self.wholes.take(pa.array(cells, pa.int64())).to_pylist()
+        if self.numbers is None:
+            return [tuple(user_parts(whole)) if whole is not None else () for whole in wholes]
+        out: list[tuple[str, ...]] = []
+        for whole, number, slow in zip(
+            wholes, self.numbers[cells].tolist(), self.slow[cells].tolist(), strict=True
+        ):
+            if slow:
+                local = subscriber_digits(whole, *self.regions) if whole is not None else None
+                out.append(() if local is None else (local,))
+            else:
+                out.append((f"{number:07d}",) if number >= 0 else ())
+        return out
 
 
 def phone_pieces(texts: pa.Array, default_region: str, regions: tuple[str, ...]) -> PieceColumn:
-    """Phone cells (Arrow text, null where no number can be), their subscriber digits read in Arrow
-    where the number is plainly North American (ASCII; ten digits, or 1 and ten, with no "+" at home
-    or starting "+1" anywhere: the last seven), the others' left to `subscriber_digits`."""
-    digits = ascii_digits(texts)
-    length = pc.fill_null(pc.binary_length(digits), 0).to_numpy(zero_copy_only=False)
-    ten = pc.if_else(
-        pc.fill_null(pc.is_in(pc.binary_length(digits), pa.array([10, 11])), False),
-        pc.utf8_slice_codeunits(digits, -11),
-        pa.scalar(None, pa.large_string()),
-    )
-    number = pc.fill_null(pc.cast(ten, pa.int64()), -1).to_numpy(zero_copy_only=False)
+    """Phone cells (large_string, null where no number can be), their subscriber digits read from the
+    UTF-8 bytes where the number is plainly North American (ASCII; ten digits, or 1 and ten, with no
+    "+" at home or starting "+1" anywhere: the last seven), the others' left to `subscriber_digits`."""
+    offsets, data = _utf8(texts)
+    size = len(texts)
+    length = np.diff(offsets)
+    owner = np.repeat(np.arange(size), length)  # each byte's cell
+    is_ascii = np.bincount(owner[data >= 0x80], minlength=size) == 0
+    signs = np.bincount(owner[data == ord("+")], minlength=size)
+    at = np.flatnonzero((data >= ord("0")) & (data <= ord("9")))
+    count = np.diff(np.searchsorted(at, offsets))  # each cell's ASCII digits
+    end = np.cumsum(count)
+    digit = data[at].astype(np.int64) - ord("0")
+    number = np.zeros(size, dtype=np.int64)  # what the last eleven digits spell
+    for place in range(11):
+        has = count > place
+        number[has] += digit[end[has] - 1 - place] * 10**place
     # Ten digits starting an area code (2-9), or 1 and such ten.
-    plain = ((length == 10) & (number >= 2 * 10**9)) | (
-        (length == 11) & (number // 10**10 == 1) & (number % 10**10 >= 2 * 10**9)
+    plain = ((count == 10) & (number >= 2 * 10**9)) | (
+        (count == 11) & (number // 10**10 == 1) & (number % 10**10 >= 2 * 10**9)
     )
-    signed = _flags(pc.starts_with(texts, "+1"))  # Python's strip() may find it too: one by one
+    two = length >= 2
+    first = np.zeros(size, dtype=np.uint8)
+    second = np.zeros(size, dtype=np.uint8)
+    first[two] = data[offsets[:-1][two]]
+    second[two] = data[offsets[:-1][two] + 1]
+    signed = (first == ord("+")) & (second == ord("1"))  # Python's strip() may find more: slow
     if default_region in {"US", "CA"}:
-        signed |= ~_flags(pc.match_substring(texts, "+"))
-    plain &= signed & _flags(pc.string_is_ascii(texts))
+        signed |= signs == 0
+    valid = _flags(pc.is_valid(texts))
+    plain &= signed & is_ascii & valid
+    # Python reads the rest that may be a number: six digits or more (or digits not in ASCII).
+    slow = ~plain & valid & (~is_ascii | (count > MIN_SUBSCRIBER_DIGITS))
     numbers = np.where(plain, number % 10**7, -1)
-    quick = pc.if_else(plain, pc.utf8_slice_codeunits(digits, -7), "")
-    # Python reads the rest that may be a number: six digits or more (or digits Arrow does not see).
-    slow = ~plain & _flags(pc.is_valid(texts))
-    slow &= ~_flags(pc.string_is_ascii(texts)) | (length > MIN_SUBSCRIBER_DIGITS)
-    return PieceColumn(PHONE_PART, texts, quick, slow, (default_region, regions), numbers)
+    return PieceColumn(PHONE_PART, texts, slow, numbers=numbers, regions=(default_region, regions))
 
 
 # A piece between separators holding a letter and a digit (`user_parts` keeps those of five or more).
@@ -219,7 +228,7 @@ def email_pieces(texts: pa.Array) -> PieceColumn:
     )
     split = _flags(pc.match_substring_regex(users, _PIECE_LIKE))
     quick = pc.if_else(fast, users, "")
-    return PieceColumn(EMAIL_PART, texts, quick, _flags(pc.is_valid(texts)) & (~fast | split))
+    return PieceColumn(EMAIL_PART, texts, _flags(pc.is_valid(texts)) & (~fast | split), users=quick)
 
 
 def held(
@@ -265,9 +274,10 @@ def held(
                 is_ascii = pc.string_is_ascii(array).to_numpy(zero_copy_only=False)
             assert is_ascii is not None
             column = email_pieces(cells)
-            users = column.quick.to_numpy(zero_copy_only=False)
+            assert column.users is not None
+            users = column.users.to_numpy(zero_copy_only=False)
             notes = lowered[text_of]
-            known, plain = _flags(pc.not_equal(column.quick, "")), is_ascii[text_of]
+            known, plain = _flags(pc.not_equal(column.users, "")), is_ascii[text_of]
             maybe = known & ~plain  # a text not in ASCII: the scanner reads it case-blind
             inside = np.fromiter(map(operator.contains, notes, users), bool, len(users))
             for index in np.flatnonzero(inside & known & plain).tolist():

@@ -191,7 +191,7 @@ _PHONE_TEXT = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(values=st.lists(st.one_of(st.none(), _PHONE_TEXT), max_size=8))
 @example(values=["11000000000", "+12125550143", None, "\x1c+12125550143"])
-def test_phone_pieces_read_in_arrow_are_subscriber_digits(values: list[str | None]) -> None:
+def test_phone_pieces_read_in_bulk_are_subscriber_digits(values: list[str | None]) -> None:
     # The engine reads a batch's phones a column at a time: the same pieces as one by one, and the
     # seven digits it compares with a note's are the whole's last seven.
     for default in ("US", "GB"):
@@ -232,7 +232,8 @@ _ADDRESS_TEXT = st.one_of(
 def test_email_pieces_read_in_arrow_hold_the_user_parts(values: list[str | None]) -> None:
     # Where Arrow reads the user part, it is all `user_parts` may keep: a note without it holds none.
     column = email_pieces(pa.array(values, pa.large_string()))
-    quick = column.quick.to_pylist()
+    assert column.users is not None
+    quick = column.users.to_pylist()
     for value, user, slow in zip(values, quick, column.slow.tolist(), strict=True):
         if value is not None and not slow:
             assert set(user_parts(value)) <= {user}, value
