@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain, permutations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -224,6 +225,13 @@ def _name_word(word: str) -> str:
         if not _CYRILLIC_GREEK.search(latin):
             return latin
     return folded
+
+
+@lru_cache(maxsize=65_536)
+def _with_titles(word: str) -> tuple[str, ...]:
+    """A name word (as names compare) with a title glued before it in lower case, as handles write it
+    ("mslovelace"); none for a word of one or two letters. Names repeat across rows: cached."""
+    return tuple(title + word for title in _GLUED_TITLES) if len(word) >= 3 else ()
 
 
 def _cell_words(words: list[str]) -> list[str]:
@@ -1374,7 +1382,6 @@ class _RowNames:
                     split = self._words.get(value)
                     if split is None:
                         found = _NAME_WORDS.findall(value)
-                        words = [w for w in found if len(w) > 1]
                         split = self._words[value] = (
                             [
                                 form
@@ -1382,17 +1389,25 @@ class _RowNames:
                                 if len(w) > 1
                                 for form in _name_forms(w)
                             ],
-                            [_name_word(w).replace("'", "").replace("’", "") for w in words],
+                            # particles run together with their word: "janvanderberg", not "janvan"
+                            [
+                                _name_word(w).replace("'", "").replace("’", "")
+                                for w in _cell_words(found)
+                                if len(w) > 1 and w.casefold() not in NAME_PARTICLES
+                            ],
                         )
                     held.update(split[0])
                     plain.update(split[1])
-        # As user names and handles write a name: "bobmarley", "marleybob", "bmarley".
+        # As user names and handles write a name: "bobmarley", "marleybob", "bmarley", "marleyb",
+        # and with a title glued on in lower case, "mrmarley" (capitalised: `_glued`).
         joined = {
             run
             for first, second in permutations(plain, 2)
-            for run in (first + second, first[0] + second)
+            for run in (first + second, first[0] + second, first + second[0])
             if len(run) >= 5
         }
+        for word in plain:
+            joined.update(_with_titles(word))
         # The user part's words ("skype: zq.wexford77"), as run-together names are: no name words.
         for column in self._emails:
             for value in column[row]:

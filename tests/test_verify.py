@@ -938,6 +938,26 @@ def test_surviving_names_of_the_row_run_together_are_found() -> None:
     )
 
 
+def test_surviving_handles_with_particles_titles_or_an_initial_after_are_found() -> None:
+    # "janvanderberg", "mrsvanderberg", "mslovelace", "lovelacea": the scrubber kept all four before
+    from sanitizer.tables import FrameBatch
+    from sanitizer.verify import _RowNames
+
+    frame = pd.DataFrame(
+        {"First": ["Jan", "Ada"], "Last": ["van der Berg", "Lovelace"]}, dtype=object
+    )
+    checks = {"First": ColumnCheck("FIRST_NAME", "fake"), "Last": ColumnCheck("LAST_NAME", "fake")}
+    table = VerifyTable("t", None, Path("unused"), checks)  # type: ignore[arg-type]
+    names = _RowNames(table, FrameBatch(frame, 0))
+    originals = {"FIRST_NAME": {"Jan", "Ada"}, "LAST_NAME": {"van der Berg", "Lovelace"}}
+    checker = _Checker(Originals(originals), default_safe_ranges(), REGIONS)
+    for row, note in [(0, "dm @janvanderberg; user mrsvanderberg"), (1, "mslovelace, lovelacea")]:
+        assert checker.surviving_names(note, note, names(row), names.joined(row)) == (2, 0), note
+    assert not {"janvan", "mrvan", "drder"} & names(0)  # a particle alone is no name
+    # another row's handles are no finding: each row is checked for its own
+    assert checker.surviving_names("mslovelace", "mslovelace", names(0), names.joined(0)) == (0, 0)
+
+
 def test_surviving_words_of_the_rows_email_user_part_are_found() -> None:
     # "skype: zq.wexford77" in the note of the row whose address is zq.wexford77@example.com.
     from sanitizer.tables import FrameBatch
@@ -1020,9 +1040,10 @@ def test_row_names_are_the_name_words_of_each_rows_cells_flat_or_nested() -> Non
     frame = pd.DataFrame({"First": ["Ada", None], "Last": ["Lovelace", "Hopper"]}, dtype=object)
     flat = VerifyTable("t", None, Path("unused"), {"First": first, "Last": last})  # type: ignore[arg-type]
     names = _RowNames(flat, FrameBatch(frame, 0))
+    titled = {t + w for t in ("mr", "mrs", "ms", "miss", "mx", "dr") for w in ("ada", "lovelace")}
     assert [names(1), names(0)] == [
-        {"hopper"},
-        {"ada", "lovelace", "adalovelace", "alovelace", "lovelaceada"},
+        {"hopper", "mrhopper", "mrshopper", "mshopper", "misshopper", "mxhopper", "drhopper"},
+        {"ada", "lovelace", "adalovelace", "alovelace", "lovelaceada", "lovelacea"} | titled,
     ]
 
 

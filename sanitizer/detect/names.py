@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from functools import cache
+from collections.abc import Iterable, Sequence
+from functools import cache, lru_cache
 from importlib import import_module
 from itertools import compress, islice, product
 from typing import NamedTuple
@@ -171,24 +171,38 @@ def name_forms(word: str) -> set[str]:
     return forms
 
 
-def handles(words: Iterable[str]) -> set[str]:
+def handles(words: Sequence[str]) -> set[str]:
     """A person's name words run together, as in user names and social handles: "bobmarley",
-    "marleybob" and "bmarley" for the words "bob" and "marley" (of five letters or more; apostrophes
-    left out, joined names in their parts)."""
+    "marleybob", "bmarley" and "marleyb" for the words "bob" and "marley", and a title glued to each
+    word ("mrmarley", "drmarley"), all of five letters or more; apostrophes left out, joined names in
+    their parts, a name's particles run together with their word instead of alone ("janvanderberg"
+    for "jan", "van", "der", "berg")."""
     plain: set[str] = set()
-    for word in words:
+    for word in (*words, *particles_joined(list(words))):
         if "'" in word or "’" in word:
             word = word.replace("'", "").replace("’", "")
         plain.update(word.split("-") if "-" in word else (word,))
+    plain -= NAME_PARTICLES  # alone, no name ("van", "de")
     plain.discard("")
-    return {
-        joined
+    joined = {
+        run
         for a in plain
         for b in plain
         if a != b
-        for joined in (a + b, a[0] + b)
-        if len(joined) >= 5
+        for run in (a + b, a[0] + b, a + b[0])
+        if len(run) >= 5
     }
+    # A title glued to a name in lower case, as handles write it ("mslovelace"; the scanner reads
+    # "MsLovelace" in any row: `_unglue_title`).
+    for word in plain:
+        joined.update(_titled(word))
+    return joined
+
+
+@lru_cache(maxsize=65_536)
+def _titled(word: str) -> tuple[str, ...]:
+    """A name word with each title glued before it ("mslovelace"): names repeat across rows."""
+    return tuple(title + word for title in _GLUED_TITLES) if len(word) >= 3 else ()
 
 
 def looks_like_person(value: str, words_at_least: int = 1) -> bool:

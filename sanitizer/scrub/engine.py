@@ -847,7 +847,7 @@ class _RowNames:
                             )
                         found.extend(split[0])
                         words.extend(split[1])
-            if len(words) > 1:
+            if words:
                 found.extend(handles(words))
             for column in self._emails:
                 for value in column[row]:

@@ -255,8 +255,15 @@ def test_spellings_are_the_ways_a_name_word_is_also_written(word: str, expected:
 
 
 def test_handles_run_a_persons_name_words_together() -> None:
-    assert handles(["bob", "marley"]) == {"bobmarley", "marleybob", "bmarley"}  # "mbob" is short
-    assert handles(["ada"]) == set()
+    titled = {t + w for t in ("mr", "mrs", "ms", "miss", "mx", "dr") for w in ("bob", "marley")}
+    # "mbob" and "bobm" are short
+    assert handles(["bob", "marley"]) == {"bobmarley", "marleybob", "bmarley", "marleyb"} | titled
+    assert handles(["ada"]) == {"mrada", "mrsada", "msada", "missada", "mxada", "drada"}
+    assert handles(["bo"]) == set()
+    # a surname's particles are no name alone: run together with their word
+    jan = handles(["jan", "van", "der", "berg"])
+    assert {"janvanderberg", "jvanderberg", "vanderbergj", "mrsvanderberg", "drberg"} <= jan
+    assert not {"janvan", "mrvan", "drder"} & jan
     assert handles(["zoe", "smith-jones"]) >= {"smithjones", "zoesmith", "zsmith", "jonessmith"}
     assert handles(["chris", "o'neill"]) >= {"chrisoneill", "coneill"}
 
