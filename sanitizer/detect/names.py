@@ -199,6 +199,23 @@ def handles(words: Sequence[str]) -> set[str]:
     return joined
 
 
+def _handle_cuts(word: str, row_names: frozenset[str]) -> list[tuple[int, int]]:
+    """The name words of the row that `word` (a handle of `handles`, case-folded) runs together, as
+    (start, end) within it: after a glued title ("ms|lovelace"), or two ("bob|marley"). None found
+    (an initial joined on, "bmarley"): empty."""
+    for title in _GLUED_TITLES:
+        if (
+            word.startswith(title)
+            and len(word) - len(title) >= 3
+            and word[len(title) :] in row_names
+        ):
+            return [(len(title), len(word))]
+    for cut in range(2, len(word) - 1):
+        if word[:cut] in row_names and word[cut:] in row_names:
+            return [(0, cut), (cut, len(word))]
+    return []
+
+
 @lru_cache(maxsize=65_536)
 def _titled(word: str) -> tuple[str, ...]:
     """A name word with each title glued before it ("mslovelace"): names repeat across rows."""
@@ -456,10 +473,42 @@ class NameFinder:
                 and _adjacent(text, words[i], words[i + 1])
             ):
                 flags[i] = 0.6
+        if own:
+            words, folded_words, flags = self._split_handles(
+                words, folded_words, flags, own, row_names
+            )
         flagged = [i for i, flag in enumerate(flags) if flag]
         if not flagged:
             return []
         return self._spans(text, words, folded_words, flags, flagged)
+
+    def _split_handles(
+        self,
+        words: list[tuple[int, int, str]],
+        folded: list[str],
+        flags: list[float],
+        own: list[int],
+        row_names: frozenset[str],
+    ) -> tuple[list[tuple[int, int, str]], list[str], list[float]]:
+        """The row's names run together ("bobmarley", "janvanderberg", "mslovelace") as the name words
+        they join, so each gets its column's replacement ("karinawilson", "mswilson"), the title kept.
+        A word with an initial ("bmarley", "smithj") stays whole and gets a fake name."""
+        parts: dict[int, list[tuple[int, int]]] = {}
+        for i in own:
+            word = folded[i]
+            if flags[i] and word not in self.known and len(word) == len(words[i][2]):
+                cuts = _handle_cuts(word, row_names)
+                if cuts:
+                    parts[i] = cuts
+        if not parts:
+            return words, folded, flags
+        new_words, new_folded, new_flags = [], [], []
+        for i, (start, end, text) in enumerate(words):
+            for a, b in parts.get(i, [(0, end - start)]):
+                new_words.append((start + a, start + b, text[a:b]))
+                new_folded.append(folded[i][a:b])
+                new_flags.append(flags[i])
+        return new_words, new_folded, new_flags
 
     def _flag_full_names(
         self,

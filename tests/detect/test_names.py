@@ -95,6 +95,29 @@ def test_find_names_behind_url_escapes(finder: NameFinder) -> None:
     assert [text[s.start : s.end] for s in spans] == ["ada", "lovelace", "Ada", "Lovelace"]
 
 
+def test_find_splits_the_rows_names_run_together_into_its_name_words(finder: NameFinder) -> None:
+    # Each name word of a handle gets its column's replacement ("karinawilson", "mswilson"); the
+    # title stays; a handle with an initial ("alovelace") stays whole; a name-column word made of two
+    # others (a "Marybeth" column value) is one word.
+    row = {"ada", "lovelace"} | handles(["ada", "lovelace"])
+    text = "dm @AdaLovelace, LOVELACEADA, mslovelace, drada or alovelace"
+    spans = finder.find(text, frozenset(row))
+    assert [[text[a:b] for a, b in s.words] for s in spans] == [
+        ["Ada"],
+        ["Lovelace"],
+        ["LOVELACE"],
+        ["ADA"],
+        ["lovelace"],
+        ["ada"],
+        ["alovelace"],
+    ]
+    assert [s.kinds for s in spans][:4] == [(FIRST,), (LAST,), (LAST,), (FIRST,)]
+    marybeth = NameFinder()
+    marybeth.learn(FIRST, ["Marybeth", "Mary", "Beth"])
+    row = {"marybeth", "mary", "beth"} | handles(["mary", "beth"])  # "marybeth" is a handle too
+    assert _names(marybeth, "marybeth rang", row) == ["marybeth"]
+
+
 def test_find_row_name_that_is_a_common_word_needs_a_capital(finder: NameFinder) -> None:
     # "grace" written in lower case could be the word, so only "Grace" counts, even for the row.
     assert _names(finder, "Grace asked for a callback", {"grace"}) == ["Grace"]

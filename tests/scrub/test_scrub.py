@@ -1044,6 +1044,13 @@ def test_scrub_name_typed_without_accents_gets_the_columns_replacement(
             "dm @{handle}; user {handle2}",
         ),
         ("Ada", "Lovelace", "dm @mslovelace; user lovelacea", "dm @{handle}; user {handle2}"),
+        # a handle of two name words, or a title and one, gets the columns' replacements run together
+        (
+            "Bob",
+            "Marley",
+            "dm @bobmarley, MarleyBob or mrsmarley",
+            "dm @{lf}{lower}, {last}{first} or mrs{lower}",
+        ),
     ],
 )
 def test_scrub_name_in_another_spelling_gets_the_columns_replacement(
