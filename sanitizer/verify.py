@@ -203,6 +203,13 @@ _CYRILLIC_GREEK = re.compile("[\u0370-\u03ff\u0400-\u052f]")
 # A title glued to a name ("MsLovelace", "MRSMITH"), longest first; how a text holding one looks.
 _GLUED_TITLES = ("miss", "mrs", "mr", "ms", "mx", "dr")
 _GLUED_STARTS = frozenset(title[:2] for title in _GLUED_TITLES)
+# A word spelled out letter by letter ("S-M-I-T-H", "S M I T H", "S.M.I.T.H", "s. m. i. t. h"): four
+# letters or more, one separator throughout; and what stands between its letters.
+_SPELLED_RUN = re.compile(r"(?<![^\W\d_])[^\W\d_]([-. ]|\. )[^\W\d_](?:\1[^\W\d_]){2,}(?![^\W\d_])")
+_SPELLING_GAPS = re.compile(r"[-. ]")
+# What RE2 finds wherever `_SPELLED_RUN` matches (without its borders and its one separator; \pN for
+# the numerals Python counts as letters there), a column at a time.
+_MAY_SPELL = r"[\pL\pN](?:[-. ]|\. )[\pL\pN](?:[-. ]|\. )[\pL\pN](?:[-. ]|\. )[\pL\pN]"
 _GLUED_TITLE = re.compile(r"(?:M(?:rs?|s|x|iss)|Dr|MRS?|MS|MX|MISS|DR)[A-Z]")
 # A word hyphenated at a line end ("Love-\nlace"): its two parts.
 _LINE_END_HYPHEN = re.compile(r"([^\W\d_]+)-[ \t]*\r?\n[ \t]*([^\W\d_]+)")
@@ -885,6 +892,33 @@ class _Checker:
         after: str,
         row_names: set[str] | frozenset[str] = frozenset(),
         joined: set[bytes] | frozenset[bytes] = frozenset(),
+        *,
+        may_spell: bool = True,
+    ) -> tuple[int, int]:
+        """(survivors, coincidences): original name words of `before` still in `after` in place, or
+        re-made (`_surviving_words`), and original names spelled out letter by letter in `after`
+        ("R-A-G-H-U", "S M I T H"): a survivor where `before` spells it the same way, else a
+        coincidence (the replacement of another name, spelled out). `may_spell` False: the caller
+        knows `after` spells out no word (`_MAY_SPELL`)."""
+        found = self._surviving_words(before, after, row_names, joined)
+        if not may_spell or _SPELLED_RUN.search(after) is None:  # most notes
+            return found
+        survivors, coincidences = found
+        for match in _SPELLED_RUN.finditer(after):
+            word = _name_word(_SPELLING_GAPS.sub("", match.group()))
+            if word in row_names or (word in self.name_words and word not in _AMBIGUOUS):
+                if match.group() in before:
+                    survivors += 1
+                else:
+                    coincidences += 1
+        return survivors, coincidences
+
+    def _surviving_words(
+        self,
+        before: str,
+        after: str,
+        row_names: set[str] | frozenset[str] = frozenset(),
+        joined: set[bytes] | frozenset[bytes] = frozenset(),
     ) -> tuple[int, int]:
         """(survivors, coincidences): original name words of `before` still in `after` in place, or re-made.
 
@@ -934,7 +968,7 @@ class _Checker:
         elif pairs := _lines(before, after):
             # A long text (a call transcript) is aligned line by line: difflib's alignment takes time
             # that grows with the square of the length.
-            found = [self.surviving_names(b, a, row_names, joined) for b, a in pairs]
+            found = [self._surviving_words(b, a, row_names, joined) for b, a in pairs]
             return sum(s for s, _ in found), sum(c for _, c in found)
         else:
             blocks = _anchored_blocks(words_before, words_after)
@@ -1823,12 +1857,13 @@ def _names_kept(
 ) -> None:
     """Findings for the cells at `positions` whose output keeps one of the original names in place."""
     olds, news = before.tolist(), after.tolist()
+    may_spell = _flags(pc.match_substring_regex(_arrow_text(after), _MAY_SPELL)).tolist()
     for position in positions.tolist():
         old, new = olds[position], news[position]
         if isinstance(old, str) and isinstance(new, str) and old.strip():
             row = int(rows[position]) - start_row
             survivors, coincidences = checker.surviving_names(
-                old, new, row_names(row), row_names.joined(row)
+                old, new, row_names(row), row_names.joined(row), may_spell=may_spell[position]
             )
             scan.coincidences += coincidences
             if survivors:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import example, given, settings
@@ -936,6 +937,46 @@ def test_surviving_names_of_the_row_run_together_are_found() -> None:
         0,
         0,
     )
+
+
+def test_names_spelled_out_letter_by_letter_are_found() -> None:
+    # "spelled R-A-G-H-U-N-A-T-H-A-N": the scrubber kept a spelled-out name before, and so did the
+    # verifier. Another original's name spelled out where the input spelled this one is a replacement.
+    originals = {"FIRST_NAME": {"Priya", "Will"}, "LAST_NAME": {"Raghunathan", "Okafor"}}
+    checker = _Checker(Originals(originals), default_safe_ranges(), REGIONS)
+    row = {"priya", "raghunathan"}
+    for note, count in [
+        ("spelled R-A-G-H-U-N-A-T-H-A-N", 1),
+        ("surname r a g h u n a t h a n, first P. R. I. Y. A", 2),
+        ("O.K.A.F.O.R is another customer", 1),
+    ]:
+        assert checker.surviving_names(note, note, row) == (count, 0), note
+    assert checker.surviving_names("spelled R-A-G-H-U", "spelled O-K-A-F-O-R", row) == (0, 1)
+    # a common word spelled out is no name unless the row's; three letters are no spelling
+    assert checker.surviving_names("W-I-L-L do", "W-I-L-L do", row) == (0, 0)
+    assert checker.surviving_names("W-I-L-L do", "W-I-L-L do", {"will"}) == (1, 0)
+    assert checker.surviving_names("the U-S-A", "the U-S-A", row) == (0, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(
+        st.text(alphabet="aZé²ß Ω-. 1\n_", max_size=24)
+        | st.sampled_from(
+            ["S-M-I-T-H", "s m i t h", "O.K.A.F.O.R", "P. R. I. Y. A", "É-L-O-Ï-S-E"]
+        ),
+        max_size=12,
+    )
+)
+def test_the_column_test_for_spelled_words_misses_none(texts: list[str]) -> None:
+    # The verifier reads spelled-out words only in cells RE2 flags: every cell Python's pattern
+    # matches is flagged.
+    from sanitizer.verify import _MAY_SPELL, _SPELLED_RUN
+
+    flagged = pc.match_substring_regex(pa.array(texts, pa.large_string()), _MAY_SPELL).to_pylist()
+    for text, flag in zip(texts, flagged, strict=True):
+        if _SPELLED_RUN.search(text):
+            assert flag, text
 
 
 def test_surviving_handles_with_particles_titles_or_an_initial_after_are_found() -> None:

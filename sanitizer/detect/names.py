@@ -160,6 +160,25 @@ def as_read(word: str) -> str:
     return in_latin(word) or word
 
 
+# A word spelled out letter by letter, as agents write what a caller spelled: "S-M-I-T-H", "S M I T H",
+# "S.M.I.T.H", "s. m. i. t. h" (four letters or more, one separator throughout).
+SPELLED = re.compile(r"(?<![^\W\d_])[^\W\d_]([-. ]|\. )[^\W\d_](?:\1[^\W\d_]){2,}(?![^\W\d_])")
+
+
+def spelled_out(value: str) -> tuple[str, str] | None:
+    """(letters, separator) of a word spelled out ("S-M-I-T-H" → ("SMITH", "-")); None for another."""
+    match = SPELLED.fullmatch(value)
+    if match is None:
+        return None
+    separator = match.group(1)
+    return value[:: len(separator) + 1], separator
+
+
+def spell_out(word: str, separator: str) -> str:
+    """`word`'s letters spelled out with `separator` between them ("Wilson", "-" → "W-i-l-s-o-n")."""
+    return separator.join(c for c in word if c.isalpha())
+
+
 def name_forms(word: str) -> set[str]:
     """What a case-folded name word matches in free text: its `spellings`, and for a joined name
     ("mary-jane", "smith-jones") each part's too ("Jane" alone is her name as well)."""
@@ -345,8 +364,11 @@ class NameFinder:
             return LAST
         return FIRST
 
-    def find(self, text: str, row_names: frozenset[str] = frozenset()) -> list[NameSpan]:
-        """Name spans in `text`; adjacent name words form one span."""
+    def find(
+        self, text: str, row_names: frozenset[str] = frozenset(), *, may_spell: bool = True
+    ) -> list[NameSpan]:
+        """Name spans in `text`; adjacent name words form one span. `may_spell` False: the caller
+        knows the text spells out no word letter by letter (`SPELLED`)."""
         if "%" in text:  # "ada%2Elovelace%40example.org": an escape parts words, as "." and "@" do
             text = _PERCENT_ESCAPE.sub("   ", text)
         words = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
@@ -354,6 +376,9 @@ class NameFinder:
             return []
         if "-" in text:
             words = self._split_joined(words, row_names)
+        spelled: dict[int, str] = {}
+        if may_spell and (match := SPELLED.search(text)) is not None:  # "S-M-I-T-H"
+            words, spelled = self._join_spelled(text, match, words, row_names)
         known, first = self.known, self.first
         if text.isascii():
             folded_words = [w[2].casefold() for w in words]
@@ -361,6 +386,8 @@ class NameFinder:
             folded_words = [bare(w[2]).casefold() for w in words]
             if _LOOKALIKE.search(text):  # "Lоvelace" with a Cyrillic "о"
                 self._read_lookalikes(folded_words, row_names)
+        for i, folded in spelled.items():
+            folded_words[i] = folded
         if "\n" in text and "-" in text and _LINE_END_HYPHEN.search(text):
             words, folded_words = self._join_line_ends(text, words, folded_words, row_names)
         count = len(words)
@@ -604,6 +631,40 @@ class NameFinder:
             words[i] = (start + size, end, word[size:])
             folded[i] = rest
             return
+
+    def _join_spelled(
+        self,
+        text: str,
+        match: re.Match[str] | None,
+        words: list[tuple[int, int, str]],
+        row_names: frozenset[str],
+    ) -> tuple[list[tuple[int, int, str]], dict[int, str]]:
+        """The words of `text` with each name spelled out letter by letter ("R-A-G-H-U", "S M I T H")
+        as one word, where its letters spell a name word of the row or of the run (not a common word):
+        the words, and for each joined one (by index) its letters as name words compare."""
+        runs: list[tuple[int, int, str]] = []
+        while match is not None:
+            letters = match.group()[:: len(match.group(1)) + 1]
+            folded = bare(letters.casefold())
+            if folded in row_names or (folded in self.known and folded not in _COMMON_WORDS):
+                runs.append((match.start(), match.end(), folded))
+            match = SPELLED.search(text, match.end())
+        if not runs:
+            return words, {}
+        out: list[tuple[int, int, str]] = []
+        spelled: dict[int, str] = {}
+        run = 0
+        for word in words:
+            while run < len(runs) and runs[run][1] <= word[0]:
+                run += 1
+            if run < len(runs) and runs[run][0] <= word[0] < runs[run][1]:
+                start, end, folded = runs[run]
+                if word[0] == start:
+                    spelled[len(out)] = folded
+                    out.append((start, end, text[start:end]))
+                continue  # a letter of the spelled word
+            out.append(word)
+        return out, spelled
 
     def _split_joined(
         self, words: list[tuple[int, int, str]], row_names: frozenset[str]

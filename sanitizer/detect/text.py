@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from sanitizer import entities, parallel
 from sanitizer.detect import parts
-from sanitizer.detect.names import NameFinder, NameSpan
+from sanitizer.detect.names import SPELLED, NameFinder, NameSpan
 from sanitizer.errors import PatternTimeoutError
 from sanitizer.patterns import BoundedPattern
 from sanitizer.rules import RecognizerRule, RuleSet
@@ -211,7 +211,7 @@ IPV6_HINT = re.compile(r"[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:")
 # where it is exact: in ASCII texts. There RE2 reads each of these patterns as Python's re reads its
 # counterpart above (\d is [0-9]; Python's \s is spelled out, see ASCII_SPACES). A text that is not
 # ASCII gets no hints: Python's patterns decide, as without hints.
-HAS_DIGIT, MAY_PHONE, NUMBER_LIKE, ADDRESS_LIKE = 1, 2, 4, 8
+HAS_DIGIT, MAY_PHONE, NUMBER_LIKE, ADDRESS_LIKE, MAY_SPELL = 1, 2, 4, 8, 16
 # What Python's \s and `str.split()` take for whitespace in ASCII text, as a character-class body for
 # RE2, whose \s leaves out \v and \x1c-\x1f.
 ASCII_SPACES = "\t\n\v\f\r \x1c-\x1f"
@@ -230,6 +230,8 @@ def _hint_patterns() -> tuple[tuple[int, str], ...]:
             rf"|[A-Za-z]{{2}}[0-9][0-9]|[A-Z]{{2}}[{ASCII_SPACES}./_\-][0-9][0-9]|{IPV6_HINT.pattern}",
         ),
         (ADDRESS_LIKE, rf"[0-9][A-Za-z]?,?[{ASCII_SPACES}]+[{_street_suffixes()[1]}]"),
+        # names.SPELLED without its borders and its one separator throughout: a word spelled out.
+        (MAY_SPELL, r"[A-Za-z](?:[-. ]|\. )[A-Za-z](?:[-. ]|\. )[A-Za-z](?:[-. ]|\. )[A-Za-z]"),
     )
 
 
@@ -575,7 +577,7 @@ class TextScanner:
                         )
         if row_names and (own := parts.entries_in(row_names)):
             found.extend(self._part_spans(text, own, found, has_digits=bool(hints & HAS_DIGIT)))
-        for name in self.names.find(text, row_names):
+        for name in self.names.find(text, row_names, may_spell=bool(hints & MAY_SPELL)):
             found.append(person_span(name, "NameFinder"))
         return resolve_overlaps(found)
 
@@ -790,9 +792,10 @@ _SLASHED = re.compile(r"(?:\+|00)?\(?\d[^/]*\d")  # a part between slashes, from
 
 def _python_hints(text: str) -> int:
     """The hints `scan` needs, by Python's patterns (for a text `text_hints` leaves to them)."""
+    spelled = MAY_SPELL if SPELLED.search(text) else 0
     if not _DIGIT.search(text):
-        return 0
-    hints = HAS_DIGIT | MAY_PHONE
+        return spelled
+    hints = HAS_DIGIT | MAY_PHONE | spelled
     if (
         NUMBER_HINT.search(text)
         or IBAN_HINT.search(text)

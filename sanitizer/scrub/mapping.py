@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from sanitizer import entities, parallel
-from sanitizer.detect.names import WORD, as_read, spellings
+from sanitizer.detect.names import WORD, as_read, spell_out, spelled_out, spellings
 from sanitizer.operators import get_operator
 from sanitizer.operators.base import Operator, OperatorContext, OperatorParams
 from sanitizer.operators.fake import name_pool, same_case
@@ -291,6 +291,18 @@ class Mapper:
         """
         channel = self.entity_channel(entity)
         if entity in entities.NAME_ENTITIES:
+            letter_by_letter = [spelled_out(v) for v in values]
+            if any(
+                letter_by_letter
+            ):  # "R-A-G-H-U" gets Raghu's replacement, spelled out: "P-A-U-L"
+                letters = [
+                    v if s is None else s[0] for v, s in zip(values, letter_by_letter, strict=True)
+                ]
+                fakes = self.substitute(entity, letters)
+                return [
+                    f if s is None else spell_out(f, s[1])
+                    for f, s in zip(fakes, letter_by_letter, strict=True)
+                ]
             # "Lоvelace" (a Cyrillic "о") and "Love-\nlace" in a note get Lovelace's replacement.
             values = [as_read(v) for v in values]
             # "Mueller" in a note, where the column says "Müller", gets Müller's replacement.

@@ -118,6 +118,33 @@ def test_find_splits_the_rows_names_run_together_into_its_name_words(finder: Nam
     assert _names(marybeth, "marybeth rang", row) == ["marybeth"]
 
 
+@pytest.mark.parametrize(
+    ("text", "row", "expected"),
+    [
+        ("spelled L-O-V-E-L-A-C-E", None, ["L-O-V-E-L-A-C-E"]),  # the run's name
+        ("surname h o p p e r", {"hopper"}, ["h o p p e r"]),  # the row's, in lower case
+        ("first A.D.A.A. and O. K. A. F. O. R", None, ["O. K. A. F. O. R"]),  # "adaa" is none
+        ("said G-R-A-C-E", None, []),  # a common word, not the row's
+        ("said G-R-A-C-E", {"grace"}, ["G-R-A-C-E"]),
+        ("the U-S-A and S-M-I-T-Hson", {"smith"}, []),  # three letters; a longer word
+    ],
+)
+def test_find_names_spelled_out_letter_by_letter(
+    finder: NameFinder, text: str, row: set[str] | None, expected: list[str]
+) -> None:
+    assert _names(finder, text, row) == expected
+
+
+def test_spelled_out_words_are_read_and_respelled() -> None:
+    from sanitizer.detect.names import spell_out, spelled_out
+
+    assert spelled_out("S-M-I-T-H") == ("SMITH", "-")
+    assert spelled_out("s. m. i. t. h") == ("smith", ". ")
+    assert spelled_out("Smith") is None
+    assert spelled_out("S-M I-T-H") is None  # one separator throughout
+    assert spell_out("Pratt jackson", ". ") == "P. r. a. t. t. j. a. c. k. s. o. n"
+
+
 def test_find_row_name_that_is_a_common_word_needs_a_capital(finder: NameFinder) -> None:
     # "grace" written in lower case could be the word, so only "Grace" counts, even for the row.
     assert _names(finder, "Grace asked for a callback", {"grace"}) == ["Grace"]

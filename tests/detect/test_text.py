@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 from sanitizer import entities
 from sanitizer.detect import NameFinder, TextScanner
 from sanitizer.detect import text as text_module
-from sanitizer.detect.names import FIRST, LAST
+from sanitizer.detect.names import FIRST, LAST, SPELLED
 from sanitizer.detect.text import (
     ADDRESS_LIKE,
     HAS_DIGIT,
     MAY_PHONE,
+    MAY_SPELL,
     NUMBER_LIKE,
     iban_ok,
     luhn_ok,
@@ -346,6 +347,11 @@ _PIECES = st.sampled_from(
         "Ada",
         "Lovelace",
         "the",
+        "L-O-V-E-L-A-C-E",  # spelled out (MAY_SPELL)
+        "l o v e",
+        "L. A. C. E",
+        "-",
+        ".",
     ]
 )
 
@@ -371,9 +377,10 @@ def test_hints_decided_in_arrow_change_nothing_the_scan_finds(
             assert bool(hint & ADDRESS_LIKE) == bool(python & ADDRESS_LIKE)
         if text_module.PHONE_CANDIDATE.search(text):
             assert hint & MAY_PHONE  # a superset of the phone candidates: none is missed
-        assert scanner.scan(text, frozenset({"ada"}), hint) == scanner.scan(
-            text, frozenset({"ada"})
-        )
+        if SPELLED.search(text):
+            assert hint & MAY_SPELL  # a superset of the words spelled out
+        row = frozenset({"ada", "lovelace"})
+        assert scanner.scan(text, row, hint) == scanner.scan(text, row)
         assert scanner.contacts(text, hint) == scanner.contacts(text)
 
 

@@ -1075,6 +1075,23 @@ def test_scrub_name_in_another_spelling_gets_the_columns_replacement(
     )
 
 
+def test_scrub_names_spelled_out_get_the_columns_replacement_spelled_out(
+    scrub_tables: ScrubTables,
+) -> None:
+    # "spelled R-A-G-H-U-N-A-T-H-A-N": kept before, and the verifier did not see it either.
+    note = "surname spelled R-A-G-H-U-N-A-T-H-A-N; first p. r. i. y. a; other cust O K A F O R"
+    rows = [
+        {"id": "1", "FirstName": "Priya", "LastName": "Raghunathan", "Notes": note},
+        {"id": "2", "FirstName": "Brendan", "LastName": "Okafor", "Notes": ""},
+    ]
+    out = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
+    first, last, other = out[0]["FirstName"], out[0]["LastName"], out[1]["LastName"]
+    spelled = "-".join(c for c in last.upper() if c.isalpha())
+    lower = ". ".join(c for c in first.lower() if c.isalpha())
+    upper = " ".join(c for c in other.upper() if c.isalpha())
+    assert out[0]["Notes"] == (f"surname spelled {spelled}; first {lower}; other cust {upper}")
+
+
 def test_scrub_names_beside_a_number_in_a_phone_column_are_replaced(
     scrub_tables: ScrubTables,
 ) -> None:
