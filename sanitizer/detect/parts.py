@@ -353,8 +353,13 @@ class _Windows:
         return held
 
 
-def _utf8(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """A large_string array's value offsets (from 0) and UTF-8 bytes, without a copy."""
+def _utf8(array: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """A large_string array's value offsets (from 0) and UTF-8 bytes, without a copy (but for an array
+    in several chunks, which is made one)."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not len(array):
+        return np.zeros(1, dtype=np.int64), _NONE
     _validity, offsets_buffer, data_buffer = array.buffers()
     offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
         array.offset : array.offset + len(array) + 1

@@ -897,10 +897,12 @@ class _RowPieces:
 
 
 def _as_text(values: pd.Series, *, numbers: bool) -> pa.Array:
-    """A phone or email column's cells as Arrow text: strings as they are, integers (`numbers`) as
-    `str()` writes them, anything else null."""
+    """A phone or email column's cells as one Arrow text array: strings as they are, integers
+    (`numbers`) as `str()` writes them, anything else null. (A column read from a file may be Arrow
+    in several chunks: a batch read across the reader's blocks.)"""
     if pd.api.types.infer_dtype(values, skipna=True) in {"string", "empty"}:
-        return pa.array(values, type=pa.large_string(), from_pandas=True)
+        array = pa.array(values, type=pa.large_string(), from_pandas=True)
+        return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
     return pa.array(
         [
             v

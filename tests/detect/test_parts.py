@@ -305,6 +305,31 @@ def test_held_gives_a_note_only_its_own_rows_pieces_where_it_may_hold_them() -> 
     }
 
 
+def test_held_reads_columns_in_several_chunks_and_empty_ones() -> None:
+    # A batch read from a file across the reader's blocks holds its columns in several chunks (a
+    # million-row scrub failed on its first batch when only one chunk was read).
+    notes = ["call her on 555-0143", "skype ZQ1985"]
+    phones = pa.chunked_array(
+        [pa.array([PHONE], pa.large_string()), pa.array([None], pa.large_string())]
+    )
+    emails = pa.chunked_array(
+        [pa.array([None], pa.large_string()), pa.array([EMAIL], pa.large_string())]
+    )
+    sources = [
+        PieceSource(PHONE_PART, phones, np.arange(2)),
+        PieceSource(EMAIL_PART, emails, np.arange(2)),
+    ]
+    codes = rows = np.arange(2)
+    assert held(notes, codes, rows, sources, ("US", REGIONS)) == {
+        0: {entry(PHONE_PART, "5550143", PHONE)},
+        1: {entry(EMAIL_PART, "zq1985", EMAIL)},
+    }
+    assert phone_pieces(phones, "US", REGIONS).pieces_at(np.arange(2)) == [("5550143",), ()]
+    assert email_pieces(emails).pieces_at(np.arange(2)) == [(), ("zq1985",)]
+    empty = pa.array([], pa.large_string())
+    assert phone_pieces(empty, "US", REGIONS).pieces_at(np.arange(0)) == []
+
+
 @pytest.mark.parametrize(
     ("note", "whole"),
     [

@@ -718,6 +718,31 @@ def test_scrub_small_batches_give_the_same_output_as_one_batch(
     assert any(c.spans for c in counts)
 
 
+def test_scrub_csv_read_in_blocks_smaller_than_a_batch_gives_the_same_output(
+    scrub_tables: ScrubTables, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file larger than the CSV reader's block (16 MiB) gives batches whose columns are in several
+    # chunks: the row pieces read them a column at a time (a million-row scrub failed so).
+    rows = [
+        {
+            "id": str(i),
+            "FirstName": "Ada",
+            "LastName": f"Quib{i:03d}ley",
+            "HomePhone": f"(212) 555-01{i % 100:02d}",
+            "Email": f"zq{1900 + i}@example.org",
+            "Notes": f"call 555-01{i % 100:02d} or skype zq{1900 + i}",
+        }
+        for i in range(60)
+    ]
+    whole = scrub_tables({"contacts.csv": rows}, KEEP)
+    monkeypatch.setattr("sanitizer.tables.CSV_BLOCK_BYTES", 700)
+    blocks = scrub_tables({"contacts.csv": rows}, KEEP, batch_rows=25)
+    assert (blocks.out / "contacts.csv").read_bytes() == (whole.out / "contacts.csv").read_bytes()
+    for row in read_rows(blocks.out / "contacts.csv"):
+        assert "skype zq19" not in row["Notes"] and "call 555-01" in row["Notes"]
+        assert row["Notes"].split()[1] == row["HomePhone"][6:]  # the replacement's own piece
+
+
 # --- never a partial or unverified output ----------------------------------------------------
 
 
