@@ -1454,7 +1454,8 @@ class _RowNames:
                     )
                     joined.update(run for run in runs if is_handle_word(run))
         held.update(joined)
-        self._joined[row] = {run.encode() for run in joined if run.isascii()}
+        # Kept for the `joined` call that follows, not for every row: a piece's rows are many.
+        self._joined = {row: {run.encode() for run in joined if run.isascii()}}
         return held
 
     def joined(self, row: int) -> set[bytes]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from functools import cache, lru_cache
+from functools import cache
 from importlib import import_module
 from itertools import compress, islice, product
 from typing import NamedTuple
@@ -59,6 +59,7 @@ _TITLES = TITLE_WORDS
 # Titles a note may glue to a name ("MsLovelace", "MrsLovelace"), longest first; how such words start.
 _GLUED_TITLES = ("miss", "mrs", "mr", "ms", "mx", "dr")
 _GLUE_STARTS = frozenset(["Mr", "Ms", "Mx", "Dr", "Mi", "MR", "MS", "MX", "DR", "MI"])
+_LOWER_GLUE_STARTS = frozenset(title[:2] for title in _GLUED_TITLES)
 # Words common in English prose that are also in the name lists: one of these alone is not a name.
 _COMMON_WORDS = AMBIGUOUS_NAME_WORDS
 
@@ -192,10 +193,11 @@ def name_forms(word: str) -> set[str]:
 
 def handles(words: Sequence[str]) -> set[str]:
     """A person's name words run together, as in user names and social handles: "bobmarley",
-    "marleybob", "bmarley" and "marleyb" for the words "bob" and "marley", and a title glued to each
-    word ("mrmarley", "drmarley"), all of five letters or more; apostrophes left out, joined names in
-    their parts, a name's particles run together with their word instead of alone ("janvanderberg"
-    for "jan", "van", "der", "berg")."""
+    "marleybob", "bmarley" and "marleyb" for the words "bob" and "marley", of five letters or more;
+    apostrophes left out, joined names in their parts, a name's particles run together with their
+    word instead of alone ("janvanderberg" for "jan", "van", "der", "berg"). (A title glued on,
+    "mrmarley", is read where a note writes it: `NameFinder._unglue_lower_titles`; a row's set of
+    words holding every one would double its size.)"""
     plain: set[str] = set()
     for word in (*words, *particles_joined(list(words))):
         if "'" in word or "’" in word:
@@ -213,32 +215,16 @@ def handles(words: Sequence[str]) -> set[str]:
     }
     # A title glued to a name in lower case, as handles write it ("mslovelace"; the scanner reads
     # "MsLovelace" in any row: `_unglue_title`).
-    for word in plain:
-        joined.update(_titled(word))
     return joined
 
 
 def _handle_cuts(word: str, row_names: frozenset[str]) -> list[tuple[int, int]]:
-    """The name words of the row that `word` (a handle of `handles`, case-folded) runs together, as
-    (start, end) within it: after a glued title ("ms|lovelace"), or two ("bob|marley"). None found
-    (an initial joined on, "bmarley"): empty."""
-    for title in _GLUED_TITLES:
-        if (
-            word.startswith(title)
-            and len(word) - len(title) >= 3
-            and word[len(title) :] in row_names
-        ):
-            return [(len(title), len(word))]
+    """The two name words of the row that `word` (a handle of `handles`, case-folded) runs together,
+    as (start, end) within it ("bob|marley"). None found (an initial joined on, "bmarley"): empty."""
     for cut in range(2, len(word) - 1):
         if word[:cut] in row_names and word[cut:] in row_names:
             return [(0, cut), (cut, len(word))]
     return []
-
-
-@lru_cache(maxsize=65_536)
-def _titled(word: str) -> tuple[str, ...]:
-    """A name word with each title glued before it ("mslovelace"): names repeat across rows."""
-    return tuple(title + word for title in _GLUED_TITLES) if len(word) >= 3 else ()
 
 
 def looks_like_person(value: str, words_at_least: int = 1) -> bool:
@@ -401,8 +387,17 @@ class NameFinder:
                 self._unglue_title(words, folded_words, i, row_names)
         candidates = caps
         own: list[int] = []
+        titled: list[int] = []  # the row's name with a title glued on: a name, common word or not
         if row_names:
             own = [i for i, folded in enumerate(folded_words) if folded in row_names]
+            titled = [
+                i
+                for i, folded in enumerate(folded_words)
+                if folded[:2] in _LOWER_GLUE_STARTS and folded not in row_names
+            ]
+            if titled:
+                titled = self._unglue_lower_titles(words, folded_words, titled, row_names)
+                own = sorted([*own, *titled])
         lower = self.lower
         in_lower: list[int] = []
         if lower and not lower.isdisjoint(folded_words):
@@ -440,6 +435,8 @@ class NameFinder:
                 cut = len(folded) - len(stem)
                 words[i] = (start, end - cut, word[:-cut])
                 folded_words[i] = stem
+        for i in titled:
+            flags[i] = 1.0
         if self.full_names and count > 1:
             self._flag_full_names(text, words, folded_words, flags)
         if own:  # after the full names: a row's "will" beside "grace hopper" joins the name
@@ -517,9 +514,9 @@ class NameFinder:
         own: list[int],
         row_names: frozenset[str],
     ) -> tuple[list[tuple[int, int, str]], list[str], list[float]]:
-        """The row's names run together ("bobmarley", "janvanderberg", "mslovelace") as the name words
-        they join, so each gets its column's replacement ("karinawilson", "mswilson"), the title kept.
-        A word with an initial ("bmarley", "smithj") stays whole and gets a fake name."""
+        """The row's names run together ("bobmarley", "janvanderberg") as the name words they join, so
+        each gets its column's replacement ("karinawilson"). A word with an initial ("bmarley",
+        "smithj") stays whole and gets a fake name."""
         parts: dict[int, list[tuple[int, int]]] = {}
         for i in own:
             word = folded[i]
@@ -665,6 +662,31 @@ class NameFinder:
                 continue  # a letter of the spelled word
             out.append(word)
         return out, spelled
+
+    @staticmethod
+    def _unglue_lower_titles(
+        words: list[tuple[int, int, str]],
+        folded: list[str],
+        candidates: list[int],
+        row_names: frozenset[str],
+    ) -> list[int]:
+        """A title glued in lower case to a name word of the row, or to its names run together, as
+        handles write it ("mslovelace", "drbobmarley"): the name is the word, the title stays. Only the
+        row's own names, and not where the whole is an English word ("mission" for a row's "Ion").
+        The words unglued, by index."""
+        unglued: list[int] = []
+        for i in candidates:
+            word = folded[i]
+            for title in _GLUED_TITLES:
+                rest = word[len(title) :]
+                if word.startswith(title) and len(rest) >= 3 and rest in row_names:
+                    if not is_ordinary_word(word):
+                        start, end, text = words[i]
+                        words[i] = (start + len(title), end, text[len(title) :])
+                        folded[i] = rest
+                        unglued.append(i)
+                    break
+        return unglued
 
     def _split_joined(
         self, words: list[tuple[int, int, str]], row_names: frozenset[str]

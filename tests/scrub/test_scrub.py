@@ -1076,6 +1076,13 @@ def test_scrub_name_typed_without_accents_gets_the_columns_replacement(
             "dm @bobmarley, MarleyBob or mrsmarley",
             "dm @{lf}{lower}, {last}{first} or mrs{lower}",
         ),
+        # ... a surname that is also a word ("smith"): the title says it is the name
+        (
+            "Drew",
+            "Smith",
+            "dm drewsmith; mrsmith and drsmith",
+            "dm {lf}{lower}; mr{lower} and dr{lower}",
+        ),
     ],
 )
 def test_scrub_name_in_another_spelling_gets_the_columns_replacement(
