@@ -213,8 +213,6 @@ def handles(words: Sequence[str]) -> set[str]:
         for run in (a + b, a[0] + b, a + b[0])
         if len(run) >= 5
     }
-    # A title glued to a name in lower case, as handles write it ("mslovelace"; the scanner reads
-    # "MsLovelace" in any row: `_unglue_title`).
     return joined
 
 

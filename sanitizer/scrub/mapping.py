@@ -291,10 +291,9 @@ class Mapper:
         """
         channel = self.entity_channel(entity)
         if entity in entities.NAME_ENTITIES:
+            # "R-A-G-H-U" gets Raghu's replacement, spelled out: "P-A-U-L".
             letter_by_letter = [spelled_out(v) for v in values]
-            if any(
-                letter_by_letter
-            ):  # "R-A-G-H-U" gets Raghu's replacement, spelled out: "P-A-U-L"
+            if any(letter_by_letter):
                 letters = [
                     v if s is None else s[0] for v, s in zip(values, letter_by_letter, strict=True)
                 ]
