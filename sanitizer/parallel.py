@@ -41,6 +41,8 @@ R = TypeVar("R")
 
 # Niceness added to workers (see _yield_to_caller): enough for the caller to win a shared core.
 WORKER_NICENESS = 5
+# Items sent to a worker and not answered yet: one in hand, one on the way (see _Pool).
+IN_FLIGHT = 2
 # What a forked worker runs, on what state, and the work items it inherited (if any).
 _TASK: tuple[Callable[[Any, Any], Any], Any, Sequence[Any]] | None = None
 
@@ -213,14 +215,17 @@ class _Worker:
     process: BaseProcess
     pipe: Connection  # the caller's end; the worker holds the other
     sent: deque[_Result] = field(default_factory=deque)  # in the order the worker will answer
+    # Taken for each item sent, given back with its answer: a pipe's buffer holds many small items
+    # (a chunk's index), and a sending thread that filled it would leave the other workers idle.
+    room: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(IN_FLIGHT))
 
 
 class _Pool:
     """Forked workers that each read items from a pipe of their own and answer in order.
 
     Items wait in one queue. For each worker, one thread of the caller sends it the next item as soon
-    as the worker has taken the last one in (a worker has one item in hand, at most one on the way)
-    and another reads its results. No lock is shared with a worker, so `stop` may kill them at any
+    as it has room (`IN_FLIGHT`: one item in hand, one on the way, whatever their size) and another
+    reads its results: each item goes to the first worker free for it. No lock is shared with a worker, so `stop` may kill them at any
     moment. A worker that dies breaks the pool: every item not answered yet fails, and so does every
     later one (a run must not go on short of a worker's share). The threads also keep `can_fork` false
     while the workers live.
@@ -267,6 +272,7 @@ class _Pool:
         self._break(RuntimeError("the workers were stopped"))
         for worker in self._workers:
             self._items.put(None)  # one for each sending thread
+            worker.room.release(IN_FLIGHT)  # a sending thread waiting for room goes on to it
             worker.process.kill()
         for worker in self._workers:
             worker.process.join()
@@ -282,25 +288,32 @@ class _Pool:
         self.stop()
 
     def _send(self, worker: _Worker) -> None:
-        while (entry := self._items.get()) is not None:
-            self._send_one(worker, *entry)
+        while True:
+            worker.room.acquire()
+            entry = self._items.get()
+            if entry is None:
+                return
+            if not self._send_one(worker, *entry):
+                worker.room.release()  # no answer will come for it
             # Not held while the next item is awaited: an item (a verification batch) and its pickle
             # are tens of megabytes, and each sending thread would keep one alive.
             del entry
 
-    def _send_one(self, worker: _Worker, result: _Result, task: Any) -> None:
+    def _send_one(self, worker: _Worker, result: _Result, task: Any) -> bool:
+        """Send one item to the worker; False when it failed here instead (its result is set)."""
         try:
             message = ForkingPickler.dumps(task)
         except Exception as exc:  # an item that cannot travel fails alone
             result.set(error=exc)
-            return
+            return False
         with self._lock:
             if self._broken is not None:
                 result.set(error=self._broken)
-                return
+                return False
             worker.sent.append(result)
         with contextlib.suppress(OSError):  # a worker gone: its reading thread breaks the pool
             worker.pipe.send_bytes(message)
+        return True
 
     def _receive(self, worker: _Worker) -> None:
         while True:
@@ -312,6 +325,7 @@ class _Pool:
                 value, error = None, exc
             with self._lock:
                 result = worker.sent.popleft() if worker.sent else None  # none: the pool broke
+            worker.room.release()
             if result is not None:
                 result.set(value, error)
             del value, error, result  # the caller's to keep, not this thread's while it waits

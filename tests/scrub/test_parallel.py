@@ -175,7 +175,7 @@ def test_workers_report_the_same_findings_as_one_process(
 
 
 SUBMIT = """
-import json, multiprocessing, os, time
+import collections, json, multiprocessing, os, time
 from sanitizer import parallel
 
 
@@ -187,6 +187,11 @@ def square(offset, item):
 
 def slow(_state, item):
     time.sleep(60)
+
+
+def pid_after(_state, seconds):
+    time.sleep(seconds)
+    return os.getpid()
 
 
 done = parallel.fork_submit(square, 10, [3, 1, 2], 2).results()
@@ -203,6 +208,11 @@ inherited = [
     parallel.fork_submit(lambda _state, item: item(), None, [lambda: 5, lambda: 6], 2).results(),
     list(parallel.fork_map(lambda _state, item: item(), None, [lambda: 7], 2)),
 ]
+# Items of a few bytes (indexes of inherited items, or sent): each goes to the worker free for it.
+shares = [
+    sorted(collections.Counter(parallel.fork_map(pid_after, None, [0.05] * 8, 2)).values()),
+    sorted(collections.Counter(parallel.fork_map(pid_after, None, iter([0.05] * 8), 2)).values()),
+]
 pending = parallel.fork_submit(slow, None, [1, 2], 2)
 busy_done = pending.is_done()
 started = time.perf_counter()
@@ -214,6 +224,7 @@ print(json.dumps({
     "busy_done": busy_done,
     "niceness": niceness,
     "inherited": inherited,
+    "shares": shares,
     "parent_niceness": os.nice(0),
     "added": parallel.WORKER_NICENESS,
     "cancel_s": time.perf_counter() - started,
@@ -233,6 +244,9 @@ def test_submitted_work_comes_back_in_order_and_cancels() -> None:
     assert result["cancel_s"] < 30 and result["children"] == 0  # cancel stops the workers at once
     assert result["quick"] == [[16], True] and result["busy_done"] is False
     assert result["inherited"] == [[5, 6], [7]]
+    # Both workers take their share of small items (a sending thread that filled its worker's pipe
+    # left the other idle: one item against seven).
+    assert all(share[0] >= 3 for share in result["shares"]), result["shares"]
     # Workers yield the cores to their caller, which stays the critical path (capped at 19 by the OS).
     expected = min(19, result["parent_niceness"] + result["added"])
     assert result["added"] > 0 and result["niceness"] == [expected, expected]
