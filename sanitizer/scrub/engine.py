@@ -570,16 +570,18 @@ class Engine:
 
     # Pass 2: replace, count, stage.
     def load(self, table: TablePlan, batch: Batch) -> Prepared:
-        """A batch read for `transform`: its rows' names and its first free-text column, not yet scanned.
+        """A batch read for `transform`: its rows' names and its first free-text column with the names
+        and pieces of the rows holding each of its texts, not yet scanned.
 
         Nothing here depends on the scanner, so the next batch is loaded while the workers still scan this
-        one's notes."""
+        one's notes: they start on it as soon as they are free."""
         texts = self._texts(table, batch)
         # Taken before any column is replaced: free text, and values with words in other columns
         # (`_names_beside`), are searched for the row's original names.
         row_names = self._row_names(table, batch)
         early = _Cells.of(batch, texts[0].path) if texts else None
-        return Prepared(batch, row_names, early, None)
+        names = _names_of(early, row_names, with_pieces=True) if early and early.distinct else []
+        return Prepared(batch, row_names, early, names, None)
 
     def start(self, prepared: Prepared) -> None:
         """Start the scan of a loaded batch's first free-text column in the workers.
@@ -592,9 +594,7 @@ class Engine:
         early = prepared.early
         if early is not None and early.distinct and prepared.scan is None:
             prepared.scan = self.scanner.start_scan(
-                early.distinct,
-                _names_of(early, prepared.row_names, with_pieces=True),
-                workers=self.workers,
+                early.distinct, prepared.names, workers=self.workers
             )
 
     def transform(
@@ -929,11 +929,13 @@ def _handle_words(address: str) -> list[str]:
 
 @dataclass
 class Prepared:
-    """A pass-2 batch with its row names, its first free-text column and that column's started scan."""
+    """A pass-2 batch with its row names, its first free-text column (with the names of each text's
+    rows) and that column's started scan."""
 
     batch: Batch
     row_names: _RowNames | None
     early: _Cells | None
+    names: list[frozenset[str]]  # for each of early's distinct texts (`_names_of`)
     scan: PendingScan | None
 
     def cancel(self) -> None:
