@@ -2,8 +2,9 @@
 
     python benchmarks/bench_scrub.py --rows 200000 [--presidio-rows 5000] [--out /tmp/bench]
 
-Prints rows/s for both, their ratio, the CPU seconds of the scrub (workers included) and its peak
-memory: the largest process's peak RSS, and the peak of all its processes together (the sum of their
+Prints rows/s for both, their ratio, the CPU seconds of the scrub (workers included), its phases
+with the cores each kept busy (one near 1.0 on two cores runs in one process), and its peak memory:
+the largest process's peak RSS, and the peak of all its processes together (the sum of their
 proportional set sizes, sampled four times a second on Linux: what a container's memory limit counts,
 pages the worker processes share with the main one counted once). The contact list
 has names, emails, two phone columns, a free-text notes column (names, phones and emails of the row in
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
+import json
 import os
 import random
 import resource
@@ -24,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -114,12 +118,15 @@ tables:
 
 class TreeMemory:
     """The peak of a process's and its descendants' summed PSS (MiB), sampled from /proc while it runs
-    (None where /proc has no smaps_rollup)."""
+    (None where /proc has no smaps_rollup); and, at each sample, the CPU seconds the process and its
+    descendants have used (`cpu`: seconds since the start, CPU seconds) for the phase breakdown."""
 
     def __init__(self, pid: int, every: float = 0.25) -> None:
         self.pid = pid
         self.every = every
         self.peak: float | None = None
+        self.cpu: list[tuple[float, float]] = []
+        self._started = time.perf_counter()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -131,9 +138,14 @@ class TreeMemory:
 
     def _sample(self) -> None:
         while not self._done.wait(self.every):
-            total = sum(_pss_kib(pid) or 0 for pid in _tree(self.pid))
+            tree = _tree(self.pid)
+            total = sum(_pss_kib(pid) or 0 for pid in tree)
             if total:
                 self.peak = max(self.peak or 0.0, total / 1024)
+            used = _cpu_seconds(self.pid, children_done=True)
+            if used is not None:
+                used += sum(_cpu_seconds(pid) or 0.0 for pid in tree if pid != self.pid)
+                self.cpu.append((time.perf_counter() - self._started, used))
 
 
 def _tree(pid: int) -> list[int]:
@@ -158,11 +170,58 @@ def _pss_kib(pid: int) -> int | None:
     return None
 
 
-def run_sanitizer(csv: Path, work: Path) -> tuple[float, float, float, float | None]:
+def _cpu_seconds(pid: int, *, children_done: bool = False) -> float | None:
+    """User + system CPU seconds of a process (and, `children_done`, of its children it has waited
+    for: a worker that ended counts there), from /proc/PID/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if children_done:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def phases(
+    report: Path, launched: float, samples: list[tuple[float, float]], seconds: float
+) -> str:
+    """Each phase of the run (the report's timings, placed by its start time) with the cores its
+    processes kept busy: a phase near 1.0 on two cores runs in one process."""
+    data = json.loads(report.read_text(encoding="utf-8"))
+    timings = data["timings"]
+    start = datetime.fromisoformat(data["run"]["started_at"].replace("Z", "+00:00")).timestamp()
+    edges = [("start", 0.0)]
+    at = start - launched
+    for name, key in (("plan + pass 1", "detect_s"), ("pass 2", "scrub_s"), ("verify", "verify_s")):
+        edges.append((name, at))
+        at += timings[key]
+    edges.append(("report, exit", at))
+    edges.append(("", seconds))
+
+    def used(moment: float) -> float:  # CPU seconds at `moment`, between the samples around it
+        before = [(t, c) for t, c in samples if t <= moment]
+        after = [(t, c) for t, c in samples if t >= moment]
+        if not before:
+            return 0.0
+        if not after:
+            return before[-1][1]
+        (t0, c0), (t1, c1) = before[-1], after[0]
+        return c0 if t1 == t0 else c0 + (c1 - c0) * (moment - t0) / (t1 - t0)
+
+    parts = []
+    for (name, begin), (_next, end) in itertools.pairwise(edges):
+        if end - begin >= 0.05:
+            busy = (used(end) - used(begin)) / (end - begin)
+            parts.append(f"{name} {end - begin:.1f} s ({busy:.2f} cores)")
+    return ", ".join(parts)
+
+
+def run_sanitizer(csv: Path, work: Path) -> tuple[float, float, float, float | None, str | None]:
     """Seconds, CPU seconds (user + system, worker processes included), the largest process's peak
     RSS (MiB) and the peak memory of all its processes together (MiB, see TreeMemory) of `sanitize
-    scrub` in its own process. On a shared machine the CPU seconds drift less than the wall clock:
-    compare them between versions."""
+    scrub` in its own process, and its phases with the cores each kept busy (None without /proc). On
+    a shared machine the CPU seconds drift less than the wall clock: compare them between versions."""
     rules = work / "rules.yaml"
     rules.write_text(RULES)
     out = work / "out"
@@ -171,6 +230,7 @@ def run_sanitizer(csv: Path, work: Path) -> tuple[float, float, float, float | N
     sanitize = Path(sys.executable).with_name("sanitize")
     command = [str(sanitize), "scrub", str(csv), "--out", str(out), "--rules", str(rules)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    launched = time.time()
     started = time.perf_counter()
     with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) as process:
         memory = TreeMemory(process.pid)
@@ -181,7 +241,11 @@ def run_sanitizer(csv: Path, work: Path) -> tuple[float, float, float, float | N
         raise subprocess.CalledProcessError(returncode, command)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return seconds, cpu, max(after.ru_maxrss, before.ru_maxrss) / 1024, tree_peak
+    samples = [*memory.cpu, (seconds, cpu)]
+    breakdown = (
+        phases(out / "scrub-report.json", launched, samples, seconds) if memory.cpu else None
+    )
+    return seconds, cpu, max(after.ru_maxrss, before.ru_maxrss) / 1024, tree_peak, breakdown
 
 
 def run_presidio_structured(csv: Path, rows: int) -> float:
@@ -236,7 +300,7 @@ def main() -> None:
     print(
         f"generated {args.rows:,} rows ({csv.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s"
     )
-    seconds, cpu, peak, tree_peak = run_sanitizer(csv, args.out)
+    seconds, cpu, peak, tree_peak, breakdown = run_sanitizer(csv, args.out)
     ours = args.rows / seconds
     together = f"{tree_peak:,.0f} MiB" if tree_peak is not None else "not measured (no /proc)"
     print(
@@ -244,6 +308,8 @@ def main() -> None:
         f"CPU {cpu:.1f} s ({cpu / seconds:.2f} cores busy), peak RSS {peak:,.0f} MiB "
         f"(largest process), peak memory {together} (all processes, PSS)"
     )
+    if breakdown:
+        print(f"phases: {breakdown}")
     if not args.skip_presidio:
         rows = min(args.presidio_rows, args.rows)
         theirs_s = run_presidio_structured(csv, rows)
