@@ -1,5 +1,5 @@
 """`python -m sanitizer` runs the CLI."""
 
-from sanitizer.cli import main
+from sanitizer.cli import entry_point
 
-main()
+entry_point()
