@@ -48,7 +48,9 @@ def test_a_scrub_ends_with_everything_printed_logged_and_written(
     assert done.stdout.splitlines()[-1] == f"report: {out / 'scrub-report.html'}"
     records = [json.loads(line) for line in done.stderr.splitlines()]
     assert records and records[-1]["logger"] == "sanitizer.progress"
-    assert json.loads((out / "scrub-report.json").read_text(encoding="utf-8"))["status"] == "verified"
+    assert (
+        json.loads((out / "scrub-report.json").read_text(encoding="utf-8"))["status"] == "verified"
+    )
     assert not list(out.glob(".sanitizer-staging-*"))
 
 
