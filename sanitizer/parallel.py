@@ -225,8 +225,8 @@ class _Pool:
 
     Items wait in one queue. For each worker, one thread of the caller sends it the next item as soon
     as it has room (`IN_FLIGHT`: one item in hand, one on the way, whatever their size) and another
-    reads its results: each item goes to the first worker free for it. No lock is shared with a worker, so `stop` may kill them at any
-    moment. A worker that dies breaks the pool: every item not answered yet fails, and so does every
+    reads its results: each item goes to the first worker free for it. No lock is shared with a
+    worker, so `stop` may kill them at any moment. A worker that dies breaks the pool: every item not answered yet fails, and so does every
     later one (a run must not go on short of a worker's share). The threads also keep `can_fork` false
     while the workers live.
     """

@@ -840,10 +840,10 @@ def _nanp_valid(npa_nxx: str) -> bool:
     )
 
 
-PARALLEL_MIN_TEXTS = 20_000  # workers forked for the call: fewer texts are scanned faster here
-FORKED_MIN_TEXTS = (
-    2_000  # workers forked once, idle until given texts: worth it from a couple of items
-)
+# Distinct texts from which a scan goes to worker processes: workers forked for the call cost a fork
+# (fewer texts are scanned faster here); workers forked once for a pass sit idle until given texts.
+PARALLEL_MIN_TEXTS = 20_000
+FORKED_MIN_TEXTS = 2_000
 HINTS_MIN_TEXTS = 64  # below this, Arrow's per-call overhead outweighs what hints spare
 
 
