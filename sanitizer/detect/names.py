@@ -169,10 +169,12 @@ SPELLED = re.compile(r"(?<![^\W\d_])[^\W\d_]([-. ]|\. )[^\W\d_](?:\1[^\W\d_]){2,
 def spelled_out(value: str) -> tuple[str, str] | None:
     """(letters, separator) of a word spelled out ("S-M-I-T-H" → ("SMITH", "-")); None for another."""
     match = SPELLED.fullmatch(value)
-    if match is None:
-        return None
-    separator = match.group(1)
-    return value[:: len(separator) + 1], separator
+    return None if match is None else (_spelled_letters(match), match.group(1))
+
+
+def _spelled_letters(match: re.Match[str]) -> str:
+    """The letters of a word a `SPELLED` match spells out ("S-M-I-T-H" → "SMITH")."""
+    return match.group()[:: len(match.group(1)) + 1]
 
 
 def spell_out(word: str, separator: str) -> str:
@@ -639,8 +641,7 @@ class NameFinder:
         the words, and for each joined one (by index) its letters as name words compare."""
         runs: list[tuple[int, int, str]] = []
         while match is not None:
-            letters = match.group()[:: len(match.group(1)) + 1]
-            folded = bare(letters.casefold())
+            folded = bare(_spelled_letters(match).casefold())
             if folded in row_names or (folded in self.known and folded not in _COMMON_WORDS):
                 runs.append((match.start(), match.end(), folded))
             match = SPELLED.search(text, match.end())

@@ -506,7 +506,7 @@ class TextScanner:
         """`contacts_many`, started: with workers they read while the caller goes on; without, they are
         read now. Either way on the scanner as it is now (the numbers it knows)."""
         forked = self._contact_workers
-        if len(texts) >= min(FORKED_MIN_TEXTS, PARALLEL_MIN_TEXTS) and forked is not None:
+        if len(texts) >= FORKED_MIN_TEXTS and forked is not None:
             return PendingContacts(forked.submit(texts), forked=forked)
         if len(texts) >= PARALLEL_MIN_TEXTS and parallel.can_fork(workers):
             size = _chunk_size(len(texts), workers)
@@ -628,7 +628,7 @@ class TextScanner:
         """
         names = list(row_names) if row_names else [frozenset[str]()] * len(texts)
         submitted = None
-        if len(texts) >= min(FORKED_MIN_TEXTS, PARALLEL_MIN_TEXTS) and self._forked is not None:
+        if len(texts) >= FORKED_MIN_TEXTS and self._forked is not None:
             forked, mark = self._forked
             found = self.names.found_since(mark)  # what scans collected since the fork taught
             size = _chunk_size(len(texts), forked.workers)

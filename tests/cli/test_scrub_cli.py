@@ -652,7 +652,7 @@ from sanitizer.cli import main
 from sanitizer.detect import text
 
 sanitizer.rules.catastrophic_input = lambda pattern, timeout: None
-text.PARALLEL_MIN_TEXTS = 50
+text.PARALLEL_MIN_TEXTS = text.FORKED_MIN_TEXTS = 50
 forked = []
 
 

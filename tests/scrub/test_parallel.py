@@ -30,7 +30,7 @@ from sanitizer.scrub import mapping, scrub
 from sanitizer.tables import read_sources
 
 source, rules, out, workers = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
-text.PARALLEL_MIN_TEXTS = 50
+text.PARALLEL_MIN_TEXTS = text.FORKED_MIN_TEXTS = 50
 mapping.PARALLEL_MIN_VALUES = 50
 forks = Counter()
 fork_map = parallel.fork_map
@@ -316,7 +316,7 @@ from sanitizer.detect import text
 from sanitizer.detect.names import NameFinder
 from sanitizer.rules import read_rules
 
-text.PARALLEL_MIN_TEXTS = 50
+text.PARALLEL_MIN_TEXTS = text.FORKED_MIN_TEXTS = 50
 rules = read_rules(Path(sys.argv[1]))
 junk = ["555 012 %04d" % n for n in range(8)]  # phonenumbers rejects them: found only when known
 texts = [f"note {i}: call {junk[i % 8]} or mail a{i}@example.com" for i in range(120)]
