@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, permutations
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -935,18 +935,8 @@ class _Checker:
         if "\n" in before and "-" in before:  # "Love-\nlace" in both, read whole
             before = self._line_ends_joined(before, row_names)
             after = self._line_ends_joined(after, row_names)
-        # Most notes keep no original name word at all: one set intersection says so, in C for ASCII
-        # text. It compares word pieces, so it never settles a pair that shares a name word; a pair it
-        # lets through may still share none (the word-by-word test below decides).
-        # `joined`: the row's names run together ("bobmarley"), which are no name word's pieces.
-        if before.isascii() and after.isascii():
-            pieces = _ascii_words(before) & _ascii_words(after)
-            if (
-                self.name_pieces.isdisjoint(pieces)
-                and joined.isdisjoint(pieces)
-                and not _GLUED_TITLE.search(before)  # "MsLovelace" is the piece "mslovelace"
-            ):
-                return 0, 0
+        if self._share_no_piece(before, after, joined):
+            return 0, 0
         words_after = [_name_word(w) for w in _NAME_WORDS.findall(after)]
         shared = {_name_word(w) for w in _NAME_WORDS.findall(before)}.intersection(words_after)
         plurals = self.plurals
@@ -995,6 +985,31 @@ class _Checker:
                 elif source in held_at:  # not the same word in place where it was no name ("van")
                     survivors += 1
         return survivors, coincidences
+
+    def keeps_no_name(self, before: str, after: str, joined: set[bytes] | frozenset[bytes]) -> bool:
+        """Whether `after` plainly keeps none of `before`'s original name words, at a glance: what
+        `surviving_names` would settle first, told without the row's names in every form (only
+        `joined`, their runs together). False where it cannot tell, and for texts it reads otherwise
+        (URL escapes, a word hyphenated at a line end)."""
+        if "%" in before or "%" in after or ("\n" in before and "-" in before):
+            return False
+        return self._share_no_piece(before, after, joined)
+
+    def _share_no_piece(
+        self, before: str, after: str, joined: set[bytes] | frozenset[bytes]
+    ) -> bool:
+        """Most notes keep no original name word at all: one set intersection says so, in C for ASCII
+        text. It compares word pieces, so it never settles a pair that shares a name word; a pair it
+        lets through may still share none (the word-by-word test decides). `joined`: the row's names
+        run together ("bobmarley"), which are no name word's pieces."""
+        if not (before.isascii() and after.isascii()):
+            return False
+        pieces = _ascii_words(before) & _ascii_words(after)
+        return (
+            self.name_pieces.isdisjoint(pieces)
+            and joined.isdisjoint(pieces)
+            and not _GLUED_TITLE.search(before)  # "MsLovelace" is the piece "mslovelace"
+        )
 
     def _line_ends_joined(self, text: str, row_names: set[str] | frozenset[str]) -> str:
         """`text` with each word a line end hyphenates made whole where whole it is an original name
@@ -1389,80 +1404,97 @@ def _kept_names(
             scan.add(table.name, column, row + after.start_row, "original-value", "PERSON")
 
 
+class _NameCell(NamedTuple):
+    """A name cell's value as `_RowNames` reads it (names repeat: read once for all its rows)."""
+
+    forms: list[str]  # its name words in every form (`_name_forms`)
+    plain: list[str]  # its name words as run together, particles with their word ("vanderberg")
+    titled: list[str]  # `plain` with a title glued before it in lower case ("mrmarley")
+    titled_ascii: list[bytes]  # the ASCII ones of `titled`, for the ASCII shortcut
+
+
 class _RowNames:
     """The name words an input row holds in its name columns (row index within the batch), and the
     words of its email addresses' user parts that name the holder ("wexford" in
-    "zq.wexford77@example.com"), worked out for a row when it is first asked about: most rows' checks
-    never need them."""
+    "zq.wexford77@example.com"), worked out for a row when it is asked about. Every row of a free-text
+    column is asked for `joined` (the ASCII shortcut); few for the name words in every form."""
 
     def __init__(self, table: VerifyTable, before: Batch) -> None:
         self._table, self._before = table, before
         self._columns: list[RowCells] | None = None  # made when first asked
         self._emails: list[RowCells] = []
-        # names repeat: each distinct one is split once, into its words' forms and its words
-        self._words: dict[str, tuple[list[str], list[str]]] = {}
-        self._joined: dict[int, set[bytes]] = {}
+        self._cells: dict[str, _NameCell] = {}
 
     def __call__(self, row: int) -> set[str]:
-        """The row's name words in every form, and run together ("bobmarley": `joined`)."""
+        """The row's name words in every form, and run together (`joined`)."""
+        cells = self._name_cells(row)
+        held = {form for cell in cells for form in cell.forms}
+        for cell in cells:
+            held.update(cell.titled)
+        held.update(self._runs(row, cells))
+        return held
+
+    def joined(self, row: int) -> set[bytes]:
+        """The ASCII ones of the row's names run together and its handle words, as bytes."""
+        cells = self._name_cells(row)
+        joined = {run for cell in cells for run in cell.titled_ascii}
+        joined.update(run.encode() for run in self._runs(row, cells) if run.isascii())
+        return joined
+
+    def _name_cells(self, row: int) -> list[_NameCell]:
         if self._columns is None:
             self._columns = [RowCells(self._before, path) for path in self._table.name_columns]
             self._emails = [RowCells(self._before, path) for path in self._table.email_columns]
-        held: set[str] = set()
-        plain: set[str] = set()
+        cells = []
         for column in self._columns:
             for value in column[row]:
                 if isinstance(value, str):
-                    split = self._words.get(value)
-                    if split is None:
-                        found = _NAME_WORDS.findall(value)
-                        split = self._words[value] = (
-                            [
-                                form
-                                for w in _cell_words(found)
-                                if len(w) > 1
-                                for form in _name_forms(w)
-                            ],
-                            # particles run together with their word: "janvanderberg", not "janvan"
-                            [
-                                _name_word(w).replace("'", "").replace("’", "")
-                                for w in _cell_words(found)
-                                if len(w) > 1 and w.casefold() not in NAME_PARTICLES
-                            ],
-                        )
-                    held.update(split[0])
-                    plain.update(split[1])
-        # As user names and handles write a name: "bobmarley", "marleybob", "bmarley", "marleyb",
-        # and with a title glued on in lower case, "mrmarley" (capitalised: `_glued`).
-        joined = {
+                    cell = self._cells.get(value)
+                    if cell is None:
+                        cell = self._cells[value] = _name_cell(value)
+                    cells.append(cell)
+        return cells
+
+    def _runs(self, row: int, cells: list[_NameCell]) -> set[str]:
+        """The row's name words run together as user names and handles write them ("bobmarley",
+        "marleybob", "bmarley", "marleyb"), and its user parts' words ("skype: zq.wexford77"), as
+        run-together names are: no name words. (With a title glued on: `_NameCell.titled`.)"""
+        plain = {word for cell in cells for word in cell.plain}
+        runs = {
             run
             for first, second in permutations(plain, 2)
             for run in (first + second, first[0] + second, first + second[0])
             if len(run) >= 5
         }
-        for word in plain:
-            joined.update(_with_titles(word))
-        # The user part's words ("skype: zq.wexford77"), as run-together names are: no name words.
         for column in self._emails:
             for value in column[row]:
                 if isinstance(value, str) and "@" in value:
                     user = value.strip().rpartition("@")[0]
-                    runs = (
+                    words = (
                         [w.decode() for w in ascii_letter_runs(user) if len(w) > 3]
                         if user.isascii()  # most addresses: their letter runs, in C
                         else [_name_word(w) for w in _LETTERS.findall(user)]
                     )
-                    joined.update(run for run in runs if is_handle_word(run))
-        held.update(joined)
-        # Kept for the `joined` call that follows, not for every row: a piece's rows are many.
-        self._joined = {row: {run.encode() for run in joined if run.isascii()}}
-        return held
+                    runs.update(word for word in words if is_handle_word(word))
+        return runs
 
-    def joined(self, row: int) -> set[bytes]:
-        """The ASCII runs of the row's name words that `__call__` added (for the ASCII shortcut)."""
-        if row not in self._joined:
-            self(row)
-        return self._joined[row]
+
+def _name_cell(value: str) -> _NameCell:
+    found = _NAME_WORDS.findall(value)
+    words = [w for w in _cell_words(found) if len(w) > 1]
+    # particles run together with their word: "janvanderberg", not "janvan"
+    plain = [
+        _name_word(w).replace("'", "").replace("’", "")
+        for w in words
+        if w.casefold() not in NAME_PARTICLES
+    ]
+    titled = [run for word in plain for run in _with_titles(word)]
+    return _NameCell(
+        forms=[form for w in words for form in _name_forms(w)],
+        plain=plain,
+        titled=titled,
+        titled_ascii=[run.encode() for run in titled if run.isascii()],
+    )
 
 
 # A row's phone written without its area code, and its address's user part written alone ("call her
@@ -1863,8 +1895,11 @@ def _names_kept(
         old, new = olds[position], news[position]
         if isinstance(old, str) and isinstance(new, str) and old.strip():
             row = int(rows[position]) - start_row
+            joined = row_names.joined(row)
+            if not may_spell[position] and checker.keeps_no_name(old, new, joined):
+                continue  # most notes: told without the row's names in every form
             survivors, coincidences = checker.surviving_names(
-                old, new, row_names(row), row_names.joined(row), may_spell=may_spell[position]
+                old, new, row_names(row), joined, may_spell=may_spell[position]
             )
             scan.coincidences += coincidences
             if survivors:
