@@ -127,6 +127,20 @@ def bare(text: str) -> str:
     return unicodedata.normalize("NFC", _ACCENTS.sub("", text))
 
 
+# Chinese, Japanese and Korean characters: one of them can be a whole name (王), and their texts run
+# names into the words around them ("王伟先生来电", "김민준 고객님").
+CJK = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+    "\uf900-\ufaff\U00020000-\U0002ebef]"
+)
+
+
+def is_name_word(token: str) -> bool:
+    """A word that can be a name on its own: two letters or more (one is an initial), or one Chinese,
+    Japanese or Korean character (王)."""
+    return len(token) > 1 or CJK.match(token) is not None
+
+
 # Titles before a name, in the languages of the name lists: never a name in lower case.
 TITLE_WORDS = frozenset(
     """
@@ -156,9 +170,14 @@ def is_ordinary_word(word: str) -> bool:
 
 def lower_case_names(words: Iterable[str]) -> set[str]:
     """The name words (case-folded) that count in lower case too: no ordinary word, no common-word
-    name ("will", "grace"), no title, and three letters at least ("al", "ed" and "jo" are not)."""
+    name ("will", "grace"), no title, and three letters at least ("al", "ed" and "jo" are not), or
+    two Chinese, Japanese or Korean characters (scripts without case: "山田")."""
     candidates = [
-        w for w in words if len(w) > 2 and w not in AMBIGUOUS_NAME_WORDS and w not in TITLE_WORDS
+        w
+        for w in words
+        if (len(w) > 2 or (len(w) == 2 and CJK.match(w)))
+        and w not in AMBIGUOUS_NAME_WORDS
+        and w not in TITLE_WORDS
     ]
     ordinary = keys_contain(_ordinary_keys(), candidates)
     return {w for w, is_ordinary in zip(candidates, ordinary, strict=True) if not is_ordinary}

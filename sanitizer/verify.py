@@ -200,6 +200,13 @@ _ACCENTS = re.compile("[\u0300-\u036f]")
 _TO_LATIN = str.maketrans(LATIN_LOOKALIKES)
 _LOOKALIKE = re.compile("[" + "".join(LATIN_LOOKALIKES) + "]")
 _CYRILLIC_GREEK = re.compile("[\u0370-\u03ff\u0400-\u052f]")
+# Chinese, Japanese and Korean characters, written again here: one can be a whole name (王), and their
+# texts run names into the words around them ("王伟先生来电"), so names are looked for inside runs.
+_CJK_RUN = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+    "\uf900-\ufaff\U00020000-\U0002ebef]+"
+)
+_CJK_NAME_MAX = 5
 # A title glued to a name ("MsLovelace", "MRSMITH"), longest first; how a text holding one looks.
 _GLUED_TITLES = ("miss", "mrs", "mr", "ms", "mx", "dr")
 _GLUED_STARTS = frozenset(title[:2] for title in _GLUED_TITLES)
@@ -584,7 +591,9 @@ class _Checker:
             for w in _cell_words(_NAME_WORDS.findall(v))
             for form in _name_forms(w)
         }
-        self.name_words = {w for w in self.name_words if len(w) > 1 and w not in _TITLES}
+        self.name_words = {
+            w for w in self.name_words if (len(w) > 1 or _CJK_RUN.match(w)) and w not in _TITLES
+        }
         # Name words that are names in lower case too: no ordinary English word ("lovelace", not
         # "hopper"); and the full names, which are names in any case ("grace hopper").
         self.lower_names = lower_case_names(self.name_words)
@@ -901,6 +910,8 @@ class _Checker:
         coincidence (the replacement of another name, spelled out). `may_spell` False: the caller
         knows `after` spells out no word (`_MAY_SPELL`)."""
         found = self._surviving_words(before, after, row_names, joined)
+        if not after.isascii() and _CJK_RUN.search(after):
+            found = (found[0] + self._surviving_cjk(before, after, row_names), found[1])
         if not may_spell or _SPELLED_RUN.search(after) is None:  # most notes
             return found
         survivors, coincidences = found
@@ -912,6 +923,21 @@ class _Checker:
                 else:
                     coincidences += 1
         return survivors, coincidences
+
+    def _surviving_cjk(self, before: str, after: str, row_names: set[str] | frozenset[str]) -> int:
+        """The original names inside the Chinese, Japanese and Korean runs of `after` that `before`
+        held too ("王伟先生来电" kept): the row's names of any length, the run's of two characters or
+        more (one alone, "王", is also a word, "king")."""
+        found: set[str] = set()
+        for run in _CJK_RUN.findall(after):
+            for at in range(len(run)):
+                for size in range(1, min(_CJK_NAME_MAX, len(run) - at) + 1):
+                    piece = run[at : at + size]
+                    if piece in before and (
+                        piece in row_names or (size > 1 and piece in self.name_words)
+                    ):
+                        found.add(piece)
+        return len(found)
 
     def _surviving_words(
         self,
@@ -1481,7 +1507,7 @@ class _RowNames:
 
 def _name_cell(value: str) -> _NameCell:
     found = _NAME_WORDS.findall(value)
-    words = [w for w in _cell_words(found) if len(w) > 1]
+    words = [w for w in _cell_words(found) if len(w) > 1 or _CJK_RUN.match(w)]
     # particles run together with their word: "janvanderberg", not "janvan"
     plain = [
         _name_word(w).replace("'", "").replace("’", "")

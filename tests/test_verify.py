@@ -1377,3 +1377,21 @@ def test_verify_reads_the_rows_pieces_as_the_scanner_finds_them(data: st.DataObj
     note = data.draw(_notes_around(user))
     found = part_spans(note, [entry(EMAIL_PART, user, "zq.1985x@example.org")], [])
     assert bool(found) == _user_token(note, user), note
+
+
+def test_surviving_names_inside_chinese_japanese_korean_runs_are_found() -> None:
+    checker = _Checker(
+        Originals({"FIRST_NAME": {"伟", "さくら"}, "LAST_NAME": {"王", "山田"}}),
+        default_safe_ranges(),
+        REGIONS,
+    )
+    before = "王伟先生来电，王先生要求回电"
+    assert checker.surviving_names(before, before, {"王", "伟"})[0] > 0
+    assert checker.surviving_names(before, "KentTara先生来电，Kent先生要求回电", {"王", "伟"}) == (
+        0,
+        0,
+    )
+    # The run's names of two characters or more in another customer's note; one alone is a word.
+    other = "山田さんから電話，王女士"
+    assert checker.surviving_names(other, other, {"li"})[0] == 1
+    assert checker.surviving_names("王女士", "王女士", {"li"}) == (0, 0)

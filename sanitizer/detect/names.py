@@ -21,12 +21,14 @@ from typing import NamedTuple
 
 from sanitizer.entities import (
     AMBIGUOUS_NAME_WORDS,
+    CJK,
     LATIN_LOOKALIKES,
     NAME_ASCII_SPELLINGS,
     NAME_LETTER_SPELLINGS,
     NAME_PARTICLES,
     TITLE_WORDS,
     bare,
+    is_name_word,
     is_ordinary_word,
     lower_case_names,
 )
@@ -54,6 +56,10 @@ WORD = re.compile(
     r"[^\W\d_]+(?:-[^\W\d_]+|['’](?![sS](?![^\W\d_]))[^\W\d_]+"
     r"|[\u00ad\u200b\u2060]+[^\W\d_]+)*"  # a soft hyphen or zero-width space inside a word
 )
+_CJK_RUN = re.compile(CJK.pattern + "+")
+_CJK_NAME_MAX = 5  # characters: the longest name piece looked for inside a run
+
+
 # Titles before a name, in the languages of the gazetteer (a title is itself a name only as the row's).
 _TITLES = TITLE_WORDS
 # Titles a note may glue to a name ("MsLovelace", "MrsLovelace"), longest first; how such words start.
@@ -85,7 +91,7 @@ _NON_NAME = re.compile(r"[\s.]")  # what may stand between the words of a name c
 def name_tokens(value: str) -> list[str]:
     """The case-folded word tokens of a name value, without accents ("Mary-Jane O'Neil" → ["mary-jane",
     "o'neil"], "José" → ["jose"]): name words compare as `sanitizer.entities.bare` makes them."""
-    return [bare(t.casefold()) for t in WORD.findall(value) if len(t) > 1]
+    return [bare(t.casefold()) for t in WORD.findall(value) if is_name_word(t)]
 
 
 _SPELLED_OTHERWISE = re.compile(
@@ -246,7 +252,7 @@ def looks_like_person(value: str, words_at_least: int = 1) -> bool:
 def row_name_words(value: str) -> set[str]:
     """Every form (`name_forms`) of the words of a name cell, and of its particles run together with
     their word (`particles_joined`): what its row's free text is searched for."""
-    words = [w.casefold() for w in WORD.findall(value) if len(w) > 1]
+    words = [w.casefold() for w in WORD.findall(value) if is_name_word(w)]
     return {form for w in (*words, *particles_joined(words)) for form in name_forms(w)}
 
 
@@ -284,7 +290,7 @@ class NameFinder:
         known = self.known
         learned: set[str] = set()
         for value in values:
-            words = [w.casefold() for w in WORD.findall(value) if len(w) > 1]
+            words = [w.casefold() for w in WORD.findall(value) if is_name_word(w)]
             for index, word in enumerate(words):
                 if kind is not None:
                     bit = kind
@@ -332,7 +338,7 @@ class NameFinder:
         known = self.known
         for word, kind in words:
             token = bare(as_read(word).casefold())
-            if len(token) > 1 and token not in known and token not in _TITLES:
+            if is_name_word(token) and token not in known and token not in _TITLES:
                 new.add(token)
                 known[token] = known.get(token, 0) | kind
         return new
@@ -360,6 +366,8 @@ class NameFinder:
         words = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
         if not words:
             return []
+        if not text.isascii() and CJK.search(text):
+            words = self._cut_cjk(words, row_names)
         if "-" in text:
             words = self._split_joined(words, row_names)
         spelled: dict[int, str] = {}
@@ -407,7 +415,7 @@ class NameFinder:
         for i in candidates:
             folded = folded_words[i]
             is_capital = capitals[i]
-            if len(folded) < 2 or (folded in _TITLES and folded not in row_names):
+            if not is_name_word(folded) or (folded in _TITLES and folded not in row_names):
                 continue
             is_common = folded in _COMMON_WORDS
             # The row's own name counts in any case; a common word ("grace", "will") only where a
@@ -505,6 +513,41 @@ class NameFinder:
         if not flagged:
             return []
         return self._spans(text, words, folded_words, flags, flagged)
+
+    def _cut_cjk(
+        self, words: list[tuple[int, int, str]], row_names: frozenset[str]
+    ) -> list[tuple[int, int, str]]:
+        """Words that run Chinese, Japanese or Korean characters together cut round the names they
+        hold ("王伟先生来电": "王", "伟", "先生来电" in the row of 王伟), longest name first: the row's
+        names of any length, the run's of two characters or more (one character alone, "王", is also
+        a word, "king", in other customers' notes)."""
+        known = self.known
+        cut: list[tuple[int, int, str]] = []
+        for start, end, word in words:
+            pieces = [(m.start(), m.end()) for m in _CJK_RUN.finditer(word)]
+            done = 0  # the end of the last piece of `word` added to `cut`
+            for run_start, run_end in pieces:
+                at = run_start
+                while at < run_end:
+                    size = next(
+                        (
+                            size
+                            for size in range(min(_CJK_NAME_MAX, run_end - at), 0, -1)
+                            if (name := word[at : at + size].casefold()) in row_names
+                            or (size > 1 and name in known)
+                        ),
+                        0,
+                    )
+                    if not size:
+                        at += 1
+                        continue
+                    if done < at:
+                        cut.append((start + done, start + at, word[done:at]))
+                    cut.append((start + at, start + at + size, word[at : at + size]))
+                    at = done = at + size
+            if done < len(word):
+                cut.append((start + done, end, word[done:]))
+        return cut
 
     def _split_handles(
         self,

@@ -26,6 +26,7 @@ from sanitizer.entities import (
     LAST_NAME,
     LOCATION,
     PERSON,
+    is_name_word,
     namespace,
     normalize,
     normalize_name,
@@ -201,7 +202,8 @@ def replace_name_tokens(
 
     The shared primitive of the name columns and of free text: the replacement of a token depends
     only on the key, the kind, the locale and the case-folded token; a token never maps to itself.
-    A one-letter token (an initial) becomes another initial.
+    A one-letter token (an initial) becomes another initial; one Chinese, Japanese or Korean
+    character is a name (王).
     """
     pool = name_pool(locale, kind)
     space = namespace(FIRST_NAME if kind == "first" else LAST_NAME)
@@ -210,7 +212,7 @@ def replace_name_tokens(
     for token, key, digest in zip(tokens, keys, keyring.digests(space, keys), strict=True):
         index = int.from_bytes(digest[:8], "big") % len(pool)
         candidate = pool[index]
-        initial = len(key) == 1
+        initial = not is_name_word(key)  # "J", not "王"
         for step in range(1, len(pool) + 1):
             shown = candidate[0] if initial else candidate
             if normalize_name(shown) != key:

@@ -1196,3 +1196,28 @@ print("presidio_analyzer" in sys.modules)
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_scrub_chinese_japanese_korean_names_inside_a_note_are_replaced(
+    scrub_tables: ScrubTables,
+) -> None:
+    # Invented names; these scripts run a name into the words around it, and one character can be a
+    # whole name (王), which is a name, not an initial.
+    rows = [
+        {"id": "1", "FirstName": "伟", "LastName": "王", "Notes": "王伟先生来电，王先生要求回电"},
+        {"id": "2", "FirstName": "さくら", "LastName": "山田", "Notes": "山田さくらさんから電話"},
+        {"id": "3", "FirstName": "민준", "LastName": "김", "Notes": "김민준 고객님 전화"},
+        {"id": "4", "FirstName": "Li", "LastName": "Ng", "Notes": "山田さん和王女士 asked"},
+    ]
+    out = scrub_tables({"contacts.csv": rows}, KEEP).rows("contacts")
+    for before, after in zip(rows, out, strict=True):
+        assert len(after["FirstName"]) > 1 and len(after["LastName"]) > 1  # no initials
+        for name in (before["FirstName"], before["LastName"]):
+            if not name.isascii():
+                assert name not in after["Notes"] and name not in after["FirstName"]
+    first, last = out[0]["FirstName"], out[0]["LastName"]
+    assert out[0]["Notes"] == f"{last}{first}先生来电，{last}先生要求回电"
+    assert out[2]["Notes"] == f"{out[2]['LastName']}{out[2]['FirstName']} 고객님 전화"
+    # Another customer's note: the run's two-character name goes, one character alone stays ("王女士"
+    # could be "the princess"; the row's own one-character name would go).
+    assert out[3]["Notes"] == f"{out[1]['LastName']}さん和王女士 asked"
