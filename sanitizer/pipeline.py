@@ -636,7 +636,8 @@ def check_run_key(loaded: LoadedConfig, manifest: CleanManifest, *, is_required:
     if fingerprint != manifest.key_fingerprint:
         raise KeyMismatchError(
             f"run {manifest.run_id} was scrubbed with key {manifest.key_fingerprint}, but the key "
-            f"configured now is {fingerprint}: continuing it would mix two keys' pseudonyms in staging",
+            f"configured now is {fingerprint}: continuing it would mix two keys' pseudonyms in "
+            "staging; nothing was done (the run's record is unchanged)",
             hint=f"start a new run instead: sanitize refresh --config {loaded.path}",
         )
 
@@ -651,6 +652,8 @@ def load_stage(
 ) -> RunResult:
     """Load a clean snapshot into the target, after the interlock; with dry_run, only plan."""
     manifest = check_clean(snapshot / "clean")
+    # Refused before anything is done: the run's summary keeps what its last attempt recorded.
+    check_run_key(loaded, manifest, is_required=resumed)
     folder = loaded.runs_dir / manifest.run_id  # made once the lock is held
     result = RunResult(run_id=manifest.run_id, run_dir=folder, snapshot_dir=snapshot)
     with (
@@ -659,7 +662,6 @@ def load_stage(
             loaded, manifest.run_id, "refresh --resume" if resumed else "load", resumed=resumed
         ) as record,
     ):
-        check_run_key(loaded, manifest, is_required=resumed)
         _load_target(loaded, result, manifest, record, dry_run=dry_run, progress=progress)
     result.timings = dict(record.summary["timings"])
     return result

@@ -125,6 +125,7 @@ def test_resume_cli_with_another_key_exits_3_naming_both_fingerprints(
     orgs = cli_refresh.orgs
     (run_id,) = orgs.run_ids()
     journal = (orgs.runs / run_id / "journal.jsonl").read_text()
+    summary = (orgs.runs / run_id / "summary.json").read_text()
     before = store_dump(orgs.staging)
     result = runner.invoke(
         app,
@@ -136,16 +137,13 @@ def test_resume_cli_with_another_key_exits_3_naming_both_fingerprints(
     old = Keyring(KEY.encode(), source="tests").fingerprint
     new = Keyring(ROTATED_KEY.encode(), source="tests").fingerprint
     assert f"run {run_id} was scrubbed with key {old}, but the key configured now is {new}" in line
-    assert "start a new run" in line
+    assert "start a new run" in line and "the run's record is unchanged" in line
     assert KEY not in result.output and ROTATED_KEY not in result.output
     assert store_dump(orgs.staging) == before
     assert (orgs.runs / run_id / "journal.jsonl").read_text() == journal
-    summary = json.loads((orgs.runs / run_id / "summary.json").read_text())
-    assert (summary["status"], summary["exit_code"], summary["error"]["type"]) == (
-        "failed",
-        EXIT_CONFIG,
-        "KeyMismatchError",
-    )
+    # Refused before it did anything: the run's record still says how its last attempt ended.
+    assert (orgs.runs / run_id / "summary.json").read_text() == summary
+    assert json.loads(summary)["status"] == "finished"
 
 
 def test_resume_cli_without_a_key_exits_3(cli_refresh: CliRefresh) -> None:
