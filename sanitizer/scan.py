@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -77,10 +78,8 @@ def suggest_rules(
     if rules_path is None:
         extends = "[default, genesys]"
     else:
-        try:
-            target = rules_path.resolve().relative_to(out.resolve().parent).as_posix()
-        except ValueError:
-            target = str(rules_path.resolve())
+        # `extends` is read relative to the suggested file: the pair can move together.
+        target = Path(os.path.relpath(rules_path.resolve(), out.resolve().parent)).as_posix()
         extends = f"[{_quote(target)}]"
     lines = [
         f"# Suggested by `sanitize scan` on {datetime.now(UTC):%Y-%m-%d} from: "
@@ -117,7 +116,6 @@ def suggest_rules(
             body = f"{{entity: {plan.entity}}}"
         lines.append(f"      {_quote(result.column)}: {body}  # {evidence}")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     except OSError as exc:
         raise ConfigError(

@@ -102,7 +102,7 @@ def test_suggest_rules_covers_unruled_columns_and_is_valid(
     shipped_rules: RuleSet, inputs: Path, tmp_path: Path
 ) -> None:
     sources = read_sources([inputs])
-    out = tmp_path / "suggested" / "rules.yaml"
+    out = tmp_path / "suggested.yaml"
     count = suggest_rules(scan(sources, shipped_rules), None, [inputs], out)
     data = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert data["extends"] == ["default", "genesys"]
@@ -131,17 +131,27 @@ def test_suggest_rules_then_fail_policy_scrub_passes(
     assert "ada@example.com" not in text and "+1 212 555 0185" not in text
 
 
+@pytest.mark.parametrize(
+    ("suggested", "extends"),
+    [
+        pytest.param("conf/suggested.yaml", "base.yaml", id="beside-the-rules"),
+        pytest.param("conf/new/suggested.yaml", "../base.yaml", id="below-them"),
+        # Not an absolute path of this machine: the pair is committed and read elsewhere.
+        pytest.param("review/suggested.yaml", "../conf/base.yaml", id="in-another-folder"),
+    ],
+)
 def test_suggest_rules_extends_the_given_rules_file_relatively(
-    tmp_path: Path, inputs: Path
+    tmp_path: Path, inputs: Path, suggested: str, extends: str
 ) -> None:
     base = tmp_path / "conf" / "base.yaml"
     base.parent.mkdir()
     base.write_text("version: 1\nextends: [default]\n", encoding="utf-8")
-    out = tmp_path / "conf" / "suggested.yaml"
+    out = tmp_path / suggested
+    out.parent.mkdir(parents=True, exist_ok=True)
     suggest_rules(
         scan(read_sources([inputs / "t.csv"]), read_rules(base)), base, [inputs / "t.csv"], out
     )
-    assert yaml.safe_load(out.read_text(encoding="utf-8"))["extends"] == ["base.yaml"]
+    assert yaml.safe_load(out.read_text(encoding="utf-8"))["extends"] == [extends]
     read_rules(out)
 
 

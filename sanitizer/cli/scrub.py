@@ -148,8 +148,12 @@ def scan_command(
         "--suggest-rules",
         help=(
             "Write a rules YAML covering the columns no rule covers, for review; never onto an "
-            "input (the scan stops with exit 3)."
+            "input (the scan stops with exit 3), nor onto an existing file without --force, nor "
+            "into a folder that does not exist (exit 2)."
         ),
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Let --suggest-rules replace an existing file."
     ),
 ) -> None:
     """Detect only: per table and column, the entity, confidence and the operator that would apply."""
@@ -161,6 +165,7 @@ def scan_command(
     sources = read_sources(inputs)
     if suggest is not None:
         refuse_to_overwrite_inputs(suggest, inputs, sources)
+        _check_suggest_target(suggest, is_forced=force)
     results = scan(sources, rule_set)
     table = Table("table", "column", "entity", "confidence", "operator", "decided by")
     for result in results:
@@ -186,6 +191,28 @@ def scan_command(
     if suggest is not None:
         count = suggest_rules(results, rules, inputs, suggest)
         stdout.print(f"suggested rules for {count} column(s): {suggest}")
+
+
+def _check_suggest_target(path: Path, *, is_forced: bool) -> None:
+    """A usage error before the scan: a reviewed rules file is not replaced unless asked, and a
+    mistyped folder is not created."""
+    if path.is_dir():
+        raise typer.BadParameter(
+            f"{path} is a folder; name the rules file to write (a .yaml file)",
+            param_hint="--suggest-rules",
+        )
+    if path.exists() and not is_forced:
+        raise typer.BadParameter(
+            f"{path} exists (a reviewed rules file would be lost); give --force to replace it, "
+            "or name another file",
+            param_hint="--suggest-rules",
+        )
+    if not path.parent.is_dir():
+        raise typer.BadParameter(
+            f"the folder {path.parent} does not exist; create it first, or name a file in an "
+            "existing folder",
+            param_hint="--suggest-rules",
+        )
 
 
 def _short(reason: str | None) -> str:

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sanitizer.cli import app
-from sanitizer.errors import EXIT_CONFIG, EXIT_INPUT, EXIT_OK, EXIT_VERIFICATION
+from sanitizer.errors import EXIT_CONFIG, EXIT_INPUT, EXIT_OK, EXIT_USAGE, EXIT_VERIFICATION
 
 KEY = "cli-tests-secret-key-0123456789abcdef"
 runner = CliRunner()
@@ -522,7 +522,6 @@ def test_scrub_out_that_cannot_be_a_folder_exit_3_naming_it_and_the_reason(
     ("target", "reason"),
     [
         pytest.param("/proc/sanitizer-rules.yaml", "No such file or directory", id="system-folder"),
-        pytest.param(".", "Is a directory", id="a-folder-not-an-input"),
     ],
 )
 def test_scan_suggest_rules_that_cannot_be_written_exit_3_naming_it(
@@ -534,6 +533,42 @@ def test_scan_suggest_rules_that_cannot_be_written_exit_3_naming_it(
     assert err.strip().splitlines() == [
         f"error: --suggest-rules {path}: cannot be written ({reason})"
     ]
+
+
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [
+        pytest.param(
+            "reviewed.yaml",
+            "reviewed.yaml exists (a reviewed rules file would be lost); give --force",
+            id="an-existing-file",
+        ),
+        pytest.param(
+            "typo/suggested.yaml", "the folder {project}/typo does not exist", id="a-missing-folder"
+        ),
+        pytest.param(".", "is a folder; name the rules file to write", id="a-folder"),
+    ],
+)
+def test_scan_suggest_rules_that_would_replace_a_file_or_make_folders_is_a_usage_error(
+    project: Path, target: str, said: str
+) -> None:
+    (project / "reviewed.yaml").write_text(RULES, encoding="utf-8")
+    code, out, err = _run(
+        "scan", str(project / "in"), "--suggest-rules", str(project / target), key=None
+    )
+    assert code == EXIT_USAGE, err
+    assert said.format(project=project) in " ".join(err.replace("│", " ").split())
+    assert out == ""  # refused before the scan
+    assert (project / "reviewed.yaml").read_text(encoding="utf-8") == RULES
+    assert not (project / "typo").exists()
+
+
+def test_scan_suggest_rules_with_force_replaces_an_existing_file(project: Path) -> None:
+    (project / "reviewed.yaml").write_text(RULES, encoding="utf-8")
+    args = ["scan", str(project / "in"), "--suggest-rules", str(project / "reviewed.yaml")]
+    code, _, err = _run(*args, "--force", key=None)
+    assert code == EXIT_OK, err
+    assert "Suggested by `sanitize scan`" in (project / "reviewed.yaml").read_text()
 
 
 def _link(name: str, to: str) -> Callable[[Path], str]:
