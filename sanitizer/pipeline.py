@@ -179,6 +179,7 @@ def _extract(loaded: LoadedConfig, run_id: str, progress: Progress | None) -> Pa
     except BaseException:
         vault.destroy()
         raise
+    manifest.key_fingerprint = keyring.fingerprint
     write_json(snapshot / "raw" / MANIFEST, manifest.model_dump_json(indent=2))
     return snapshot
 
@@ -216,11 +217,26 @@ def scrub_stage(
 ) -> RunResult:
     """Scrub and verify a raw snapshot into its clean snapshot; the raw data is destroyed either way."""
     raw = read_raw_manifest(snapshot / "raw")
+    # Refused before anything is done: the raw snapshot and the run's summary stay as they were.
+    check_raw_key(loaded, snapshot, raw)
     with _recorded(loaded, raw.run_id, "scrub") as record:
         record.stage("scrub")
         result = _scrub(loaded, snapshot, raw, progress, target_org)
         record.update(verified=True)
     return result
+
+
+def check_raw_key(loaded: LoadedConfig, snapshot: Path, raw: RawManifest) -> None:
+    """Scrub a raw snapshot only under the key it was encrypted with: under another, every file
+    fails to decrypt, and the failed scrub would destroy the snapshot."""
+    fingerprint = key_for(loaded).fingerprint
+    if raw.key_fingerprint is not None and raw.key_fingerprint != fingerprint:
+        raise KeyMismatchError(
+            f"{snapshot / 'raw'}: the raw snapshot was extracted with key {raw.key_fingerprint}, but "
+            f"the key configured now is {fingerprint}; nothing was changed",
+            hint=f"scrub it under the key with fingerprint {raw.key_fingerprint}, or extract "
+            f"again: sanitize extract --config {loaded.path}",
+        )
 
 
 def _scrub(
@@ -320,6 +336,12 @@ def _scrub(
         manifest = _clean_manifest(
             raw, clean, result.report, keyring, flows, definitions, time.perf_counter() - started
         )
+    except InputError as exc:
+        # Raw data is never kept after a failed scrub: say so, and how to get it back.
+        raise type(exc)(
+            f"{exc.message}; the raw snapshot {vault.folder} was removed",
+            hint=f"extract again: sanitize extract --config {loaded.path} (or run the refresh)",
+        ) from exc
     finally:
         vault.destroy()
     write_json(clean / MANIFEST, manifest.model_dump_json(indent=2))

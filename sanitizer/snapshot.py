@@ -75,7 +75,7 @@ class Vault:
             return self._cipher.decrypt(sealed[:12], sealed[12:], name.encode())
         except InvalidTag:
             raise InputError(
-                f"{path}: cannot be decrypted (another scrub key, or the file was altered)"
+                f"{path}: cannot be decrypted (the file was altered or damaged since the extract)"
             ) from None
 
     def has(self, name: str) -> bool:
@@ -128,6 +128,10 @@ class RawManifest(_Model):
     created_at: datetime
     source_org_id: str
     source_org_name: str
+    key_fingerprint: str | None = Field(
+        None,
+        description="The scrub key's fingerprint: the files are encrypted with a key it derives.",
+    )
     tables: list[RawTable] = Field(default_factory=list)
     flows: list[RawFlow] = Field(default_factory=list)
 

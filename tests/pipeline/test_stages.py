@@ -11,11 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from sanitizer.cli import app
-from sanitizer.errors import EXIT_INPUT
+from sanitizer.errors import EXIT_CONFIG, EXIT_INPUT
+from sanitizer.keyring import Keyring
 from sanitizer.pipeline import load_stage
 
 from .conftest import Baseline
-from .helpers import Orgs, read_org, store_dump
+from .helpers import KEY, Orgs, read_org, store_dump
 
 runner = CliRunner()
 
@@ -76,16 +77,47 @@ def test_verify_and_load_of_an_unscrubbed_snapshot_exit_4(orgs: Orgs, command: s
     assert orgs.staging.store.count("contactlist") == 0
 
 
-def test_scrub_stage_with_another_key_cannot_read_the_raw_snapshot(orgs: Orgs) -> None:
+def test_scrub_stage_with_another_key_exits_3_and_keeps_the_raw_snapshot(orgs: Orgs) -> None:
+    # The wrong key made every file fail to decrypt (exit 4), and the failed scrub destroyed raw/.
     out = _ok("extract", "--config", str(orgs.config))
-    snapshot = out.split("raw snapshot (encrypted): ", 1)[1].split()[0]
+    snapshot = Path(out.split("raw snapshot (encrypted): ", 1)[1].split()[0])
+    raw = sorted((p.name, p.read_bytes()) for p in (snapshot / "raw").iterdir())
+    summary = (orgs.runs / snapshot.name / "summary.json").read_text()
+    other = "another-key-entirely-0123456789abcdef"
     result = runner.invoke(
-        app,
-        ["scrub", snapshot, "--config", str(orgs.config)],
-        env={"SANITIZER_KEY": "another-key-entirely-0123456789abcdef"},
+        app, ["scrub", str(snapshot), "--config", str(orgs.config)], env={"SANITIZER_KEY": other}
     )
+    assert result.exit_code == EXIT_CONFIG, result.output
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    needed = Keyring(KEY.encode(), source="tests").fingerprint
+    now = Keyring(other.encode(), source="tests").fingerprint
+    assert (
+        f"the raw snapshot was extracted with key {needed}, but the key configured now is {now}"
+        in line
+    )
+    assert f"scrub it under the key with fingerprint {needed}" in line
+    assert KEY not in result.output and other not in result.output
+    assert sorted((p.name, p.read_bytes()) for p in (snapshot / "raw").iterdir()) == raw
+    assert (orgs.runs / snapshot.name / "summary.json").read_text() == summary
+    # The right key still scrubs it.
+    _ok("scrub", str(snapshot), "--config", str(orgs.config))
+
+
+def test_scrub_stage_of_an_altered_raw_file_exits_4_saying_the_snapshot_was_removed(
+    orgs: Orgs,
+) -> None:
+    out = _ok("extract", "--config", str(orgs.config))
+    snapshot = Path(out.split("raw snapshot (encrypted): ", 1)[1].split()[0])
+    altered = next(p for p in sorted((snapshot / "raw").iterdir()) if p.suffix == ".enc")
+    data = bytearray(altered.read_bytes())
+    data[-1] ^= 1
+    altered.write_bytes(bytes(data))
+    result = runner.invoke(app, ["scrub", str(snapshot), "--config", str(orgs.config)])
     assert result.exit_code == EXIT_INPUT, result.output
-    assert "cannot be decrypted (another scrub key" in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert "cannot be decrypted (the file was altered or damaged since the extract)" in line
+    assert f"the raw snapshot {snapshot / 'raw'} was removed (extract again: " in line
+    assert not (snapshot / "raw").exists()
 
 
 # --- dry run -------------------------------------------------------------------------------------
