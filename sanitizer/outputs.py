@@ -356,6 +356,17 @@ class Staging:
         self.discard()
         return published
 
+    def withdraw(self) -> list[Path]:
+        """Remove the earlier outputs this run would have replaced (a failed run's report must not
+        sit beside an earlier run's tables, as if they were its own); returns them."""
+        removed = []
+        for staged in sorted(self.dir.iterdir()):
+            target = self.out_dir / staged.name
+            if target.is_file() or target.is_symlink():
+                target.unlink()
+                removed.append(target)
+        return removed
+
     def discard(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
         if self._lock is not None:

@@ -139,7 +139,11 @@ def scrub(
         verification.safe_ranges = safe_ranges_info(rules, ranges)
         scrubbed.timings["verify_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        outputs = scrubbed.staging.publish() if verification.status == "passed" else []
+        withdrawn: list[Path] = []
+        if verification.status == "passed":
+            outputs = scrubbed.staging.publish()
+        else:
+            outputs, withdrawn = [], scrubbed.staging.withdraw()
         scrubbed.timings["write_s"] = time.perf_counter() - mark
     finally:
         scrubbed.staging.discard()
@@ -166,8 +170,15 @@ def scrub(
     )
     write_reports(report, report_dir)
     if verification.status != "passed":
+        earlier = (
+            f" and the {len(withdrawn)} earlier output(s) it would have replaced in {out_dir} were "
+            "removed"
+            if withdrawn
+            else ""
+        )
         raise VerificationError(
-            f"verification found {verification.findings_total} problem(s); nothing was published",
+            f"verification found {verification.findings_total} problem(s); nothing was published"
+            + earlier,
             hint=f"see the findings (table, column, row) in {report_dir / 'scrub-report.html'}",
         )
     return ScrubResult(

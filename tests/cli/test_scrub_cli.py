@@ -151,6 +151,32 @@ def test_scrub_verification_failure_exits_5_and_publishes_only_the_report(projec
     assert "Ada asked" not in out + err
 
 
+def test_scrub_verification_failure_removes_the_earlier_outputs_it_would_have_replaced(
+    project: Path, write_rows: Any
+) -> None:
+    # An earlier run's tables beside a report saying "NOT verified ... Nothing was published": a job
+    # picking files from the folder could not tell they were not this run's.
+    (project / "out").mkdir()
+    (project / "out" / "other.csv").write_text("kept,by,someone\n", encoding="utf-8")
+    assert _scrub(project)[0] == EXIT_OK
+    assert (project / "out" / "contacts.csv").exists()
+    (project / "rules.yaml").write_text(
+        RULES + "      Notes: {operator: keep, reason: test}\n", encoding="utf-8"
+    )
+    code, _, err = _scrub(project)
+    assert code == EXIT_VERIFICATION
+    assert (
+        f"nothing was published and the 1 earlier output(s) it would have replaced in "
+        f"{project / 'out'} were removed" in err
+    )
+    assert sorted(p.name for p in (project / "out").iterdir()) == [
+        "other.csv",  # not this run's output: left alone
+        "scrub-report.html",
+        "scrub-report.json",
+        "scrub-report.md",
+    ]
+
+
 def test_scrub_unknown_columns_with_policy_fail_exit_3_naming_them(
     project: Path, write_rows: Any
 ) -> None:
