@@ -247,6 +247,8 @@ class RuleSet:
     safe_ranges_path: Path | None = None
     # Where each recognizer's patterns are written, by (recognizer, pattern index; -1: its deny list).
     pattern_sources: dict[tuple[str, int], str] = field(default_factory=dict)
+    # Where each `tables:` key is written (`file:line`), by table glob: the last file naming it.
+    table_sources: dict[str, str] = field(default_factory=dict)
     _patterns: list[_Located] = field(default_factory=list)
     _tables: list[_Located] = field(default_factory=list)
     _derived: list[_Located] = field(default_factory=list)
@@ -547,6 +549,7 @@ def _merge(config: RulesFileConfig, doc: YamlDocument, rules: RuleSet, file: Pat
     ]
     rules._patterns = patterns + rules._patterns  # a later file's patterns are tried first
     for glob, table in config.tables.items():
+        rules.table_sources[glob] = doc.where(("tables", glob))
         if table.persona is not None:
             rules.personas[glob] = table.persona
         located = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
     from sanitizer.ranges import SafeRanges
     from sanitizer.tables import Batch, TableSource
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -201,6 +204,7 @@ class Planner:
         """
         if self.unknown:
             raise UnknownColumnsError(self.unknown)
+        self._warn_of_absent_tables(tables)
         for glob, column, source in self.rules.table_columns():
             matched = [t for t in tables if fnmatch.fnmatchcase(t.name, glob)]
             if matched and not any(column in t.columns or not t.columns for t in matched):
@@ -222,6 +226,25 @@ class Planner:
                             f"tables.{glob}.persona: column {missing[0]!r} is not in table {table.name}"
                         )
                     table.persona = persona
+
+    def _warn_of_absent_tables(self, tables: list[TablePlan]) -> None:
+        """A table rule no table of the run matches is most often a misspelt name (`contactz`):
+        its columns then fall to patterns and detection. A warning, not an error: one rules file
+        serves runs of a few of its tables, and a refresh's objects come and go in production
+        (under policy `fail`, a misspelt table's columns without a pattern stop the run anyway)."""
+        names = [t.name for t in tables]
+        for glob, where in self.rules.table_sources.items():
+            if not any(fnmatch.fnmatchcase(name, glob) for name in names):
+                shown = ", ".join(names[:10]) + (
+                    f" and {len(names) - 10} more" if len(names) > 10 else ""
+                )
+                log.warning(
+                    "%s: tables.%s: no table of this run matches this rule; the tables are: %s",
+                    where,
+                    glob,
+                    shown or "none",
+                    extra={"rule_table": glob},
+                )
 
 
 def _row_of_text(batch: Batch, path: str, index: int | None) -> int | None:

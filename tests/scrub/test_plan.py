@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -177,16 +178,38 @@ def test_finish_table_rule_naming_absent_column_raises(tmp_path: Path) -> None:
     assert "rules.yaml:6" in message and "'Emial'" in message and "contacts" in message
 
 
-def test_finish_table_rule_for_absent_table_is_fine(tmp_path: Path) -> None:
-    # A rules file shared by many runs names tables this run does not have.
+@pytest.mark.parametrize(
+    ("glob", "warned"),
+    [
+        pytest.param("contactz", True, id="a-misspelt-name"),
+        pytest.param("other", True, id="a-table-this-run-does-not-have"),
+        pytest.param("contacts", False, id="the-table"),
+        pytest.param("'contact*'", False, id="a-glob-matching-it"),
+    ],
+)
+def test_finish_table_rule_for_absent_table_warns_naming_the_rule_and_the_tables(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, glob: str, warned: bool
+) -> None:
+    # Not an error: a rules file shared by many runs names tables this run does not have. But a
+    # misspelt table name was ignored silently, its columns left to patterns and detection.
     rules = _rules(
         tmp_path,
-        "version: 1\nextends: [default]\ntables:\n  other:\n    columns:\n      X: {operator: keep}\n",
+        f"version: 1\nextends: [default]\ntables:\n  {glob}:\n    columns:\n      Email: {{entity: EMAIL_ADDRESS}}\n",
     )
     planner = _planner(rules)
-    table = _table()
-    planner.plan(table, _batch(Email=["a@example.com"]))
-    planner.finish([table])
+    tables = [_table(), _table("agents")]
+    for table in tables:
+        planner.plan(table, _batch(Email=["a@example.com"]))
+    with caplog.at_level(logging.WARNING, logger="sanitizer.scrub.plan"):
+        planner.finish(tables)
+    messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    if warned:
+        assert messages == [
+            f"{tmp_path / 'rules.yaml'}:4: tables.{glob}: no table of this run matches this rule; "
+            "the tables are: contacts, agents"
+        ]
+    else:
+        assert messages == []
 
 
 def test_finish_persona_is_attached_to_matching_tables(tmp_path: Path) -> None:
