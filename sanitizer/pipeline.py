@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sanitizer import __version__
-from sanitizer.config import LoadedConfig, OrgProfileConfig
+from sanitizer.config import LoadedConfig, OrgProfileConfig, read_config
 from sanitizer.definitions import scrub_definition
 from sanitizer.entities import EMAIL_ADDRESS, PERSON, PHONE_NUMBER
 from sanitizer.errors import (
@@ -37,6 +37,7 @@ from sanitizer.errors import (
     KeyMaterialError,
     KeyMismatchError,
     PatternTimeoutError,
+    SanitizerError,
     VerificationError,
 )
 from sanitizer.extract import extract, row_schema
@@ -60,6 +61,7 @@ from sanitizer.runs import (
     Journal,
     RunRecord,
     prune_snapshots,
+    read_summary,
     recorded_run,
     remove_stale_raw,
     run_dir,
@@ -632,9 +634,37 @@ def _check_unique_keys(path: Path, name: str) -> None:
         )
 
 
+def snapshot_of(path: Path) -> Path:
+    """The snapshot folder `path` means: a snapshot folder, its clean/ folder, or the run's folder
+    (runs/<run id>, which refresh prints; its summary names the config, so the snapshots folder)."""
+    if path.name == "clean" and (path / MANIFEST).exists():
+        return path.parent
+    summary = read_summary(path) if not (path / "clean").exists() else None
+    if summary is not None:
+        try:
+            candidate = read_config(Path(str(summary["config"]))).snapshots_dir / path.name
+        except (SanitizerError, KeyError, OSError):
+            candidate = None
+        if candidate is not None and (candidate / "clean" / MANIFEST).exists():
+            return candidate
+        raise InputError(
+            f"{path}: a run folder, and its clean snapshot was not found "
+            f"(at {candidate or 'the snapshots folder of the config its summary names'})",
+            hint="pass the snapshot folder, snapshots/<run id> under the run config's "
+            "snapshots_dir; a run that failed or was pruned has none",
+        )
+    if not (path / "clean" / MANIFEST).exists():
+        raise InputError(
+            f"{path / 'clean' / MANIFEST}: no snapshot manifest here",
+            hint="pass a snapshot folder that `sanitize scrub` finished (snapshots/<run id>), its "
+            "clean/ folder, or the run's folder (runs/<run id>)",
+        )
+    return path
+
+
 def verify_stage(snapshot: Path) -> CleanManifest:
     """Re-check a clean snapshot before anyone loads it: verified, and its files match the manifest."""
-    manifest = check_clean(snapshot / "clean")
+    manifest = check_clean(snapshot_of(snapshot) / "clean")
     log.info("snapshot verified", extra={"run": manifest.run_id, "tables": len(manifest.tables)})
     return manifest
 
@@ -673,6 +703,7 @@ def load_stage(
     resumed: bool = False,
 ) -> RunResult:
     """Load a clean snapshot into the target, after the interlock; with dry_run, only plan."""
+    snapshot = snapshot_of(snapshot)
     manifest = check_clean(snapshot / "clean")
     # Refused before anything is done: the run's summary keeps what its last attempt recorded.
     check_run_key(loaded, manifest, is_required=resumed)

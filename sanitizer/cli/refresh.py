@@ -18,7 +18,11 @@ if TYPE_CHECKING:
 CONFIG = typer.Option(
     ..., "--config", help="The run config (YAML): orgs, what to extract, rules, key, folders."
 )
-SNAPSHOT = typer.Argument(..., help="A snapshot folder (snapshots/<run id>).", show_default=False)
+SNAPSHOT = typer.Argument(
+    ...,
+    help="A snapshot folder (snapshots/<run id>), its clean/ folder, or the run's folder (runs/<run id>).",
+    show_default=False,
+)
 
 
 def show_steps(result: LoadResult, heading: str) -> None:
@@ -41,7 +45,9 @@ def show_run(result: RunResult) -> None:
             f"0 findings; key {result.report.key.fingerprint}"
         )
     if result.plan is not None:
-        show_steps(result.plan, "dry run: nothing was written; this is what a load would do")
+        show_steps(
+            result.plan, "dry run: nothing was written to staging; this is what a load would do"
+        )
     if result.load is not None:
         show_steps(result.load, "loaded into staging")
     stdout.print(f"run {result.run_id}: {result.run_dir}")
@@ -60,7 +66,10 @@ def refresh_command(
     dry_run: bool = typer.Option(
         False,
         "--dry-run",
-        help="Extract, scrub and verify, then print the load plan; write nothing.",
+        help=(
+            "Extract, scrub and verify, then print and save the load plan instead of loading: "
+            "nothing is written to staging (the snapshot, reports and plan are written)."
+        ),
     ),
     resume: str | None = typer.Option(
         None,
@@ -112,7 +121,12 @@ def load_command(
     snapshot: Path = SNAPSHOT,
     config: Path = CONFIG,
     dry_run: bool = typer.Option(
-        False, "--dry-run", help="Print what would be created or replaced; write nothing."
+        False,
+        "--dry-run",
+        help=(
+            "Print and save (runs/<run id>/plan.json) what would be created or replaced: nothing "
+            "is written to staging."
+        ),
     ),
 ) -> None:
     """Load a clean snapshot into the staging org (after the interlock; finished steps are skipped)."""

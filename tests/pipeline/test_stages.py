@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,31 @@ def test_scrub_stage_of_a_folder_without_raw_snapshot_exits_4(orgs: Orgs, tmp_pa
     result = runner.invoke(app, ["scrub", str(tmp_path), "--config", str(orgs.config)])
     assert result.exit_code == EXIT_INPUT
     assert "not a raw snapshot folder" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        pytest.param(lambda b: b.snapshot, id="the-snapshot-folder"),
+        pytest.param(lambda b: b.snapshot / "clean", id="its-clean-folder"),
+        # The path refresh prints ("run <id>: runs/<id>"): named ".../clean/clean/manifest.json".
+        pytest.param(lambda b: b.result.run_dir, id="the-run-folder"),
+    ],
+)
+def test_verify_accepts_the_snapshot_its_clean_folder_and_the_run_folder(
+    baseline: Baseline, given: Callable[[Baseline], Path]
+) -> None:
+    out = _ok("verify", str(given(baseline)))
+    assert f"snapshot {baseline.result.run_id} verified: 8 table(s)" in out
+
+
+def test_verify_of_a_folder_holding_no_snapshot_names_what_to_pass(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["verify", str(tmp_path)])
+    assert result.exit_code == EXIT_INPUT
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert f"{tmp_path / 'clean' / 'manifest.json'}: no snapshot manifest here" in line
+    assert "its clean/ folder, or the run's folder (runs/<run id>)" in line
+    assert "clean/clean" not in line
 
 
 @pytest.mark.parametrize("command", ["verify", "load"])
@@ -126,7 +152,7 @@ def test_scrub_stage_of_an_altered_raw_file_exits_4_saying_the_snapshot_was_remo
 def test_refresh_dry_run_prints_the_plan_and_writes_nothing(orgs: Orgs) -> None:
     before = store_dump(orgs.staging)
     out = _ok("refresh", "--config", str(orgs.config), "--dry-run")
-    assert "dry run: nothing was written; this is what a load would do" in out
+    assert "dry run: nothing was written to staging; this is what a load would do" in out
     for step in (
         "contact_list:Spring Renewal Campaign",
         "external_contacts:External contacts",
@@ -154,7 +180,7 @@ def test_load_dry_run_into_a_loaded_staging_plans_replacements_with_counts(
     (orgs.runs / clean_snapshot.name / "journal.jsonl").unlink()  # plan as for a new run
     before = store_dump(orgs.staging)
     out = _ok("load", str(clean_snapshot), "--config", str(orgs.config), "--dry-run")
-    assert "dry run: nothing was written" in out
+    assert "dry run: nothing was written to staging" in out
     plan = json.loads((orgs.runs / clean_snapshot.name / "plan.json").read_text())
     lists = {s["name"]: s for s in plan if s["kind"] == "contact_list"}
     assert {s["action"] for s in lists.values()} == {"replace"}
