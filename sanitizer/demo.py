@@ -63,6 +63,25 @@ class DemoResult:
     how_to_look: str
 
 
+def how_to_look(staging: Path, port: int = 8082) -> str:
+    """Shell lines that start the staging org again and ask it one question: a token, then a GET.
+    The secret is read from the environment and handed to curl on its stdin (`-K -`), never on a
+    command line other users can see; every API call needs the bearer token."""
+    base = f"http://127.0.0.1:{port}"
+    return "\n".join(
+        [
+            "export SANITIZER_EMULATOR_CLIENT_SECRET=choose-a-local-secret",
+            f"sanitize emulator --data {staging} --port {port} --client-id demo &",
+            "sleep 3  # it starts in a few seconds; `kill %1` stops it",
+            'TOKEN=$(printf \'user = "demo:%s"\\n\' "$SANITIZER_EMULATOR_CLIENT_SECRET" | curl -s -K - '
+            f"-d grant_type=client_credentials {base}/oauth/token "
+            "| python3 -c 'import json, sys; print(json.load(sys.stdin)[\"access_token\"])')",
+            'printf \'header = "Authorization: Bearer %s"\\n\' "$TOKEN" | curl -s -K - '
+            f"{base}/api/v2/outbound/contactlists",
+        ]
+    )
+
+
 def run_demo(
     folder: Path, *, progress: Callable[[str, str, int], None] | None = None
 ) -> DemoResult:
@@ -121,8 +140,5 @@ def run_demo(
         f"{len(lists)} contact lists ({sum(lists.values()):,} contacts), {contacts:,} external contacts, "
         f"{len(tables)} data tables ({sum(tables.values()):,} rows), {len(flows)} flows"
     )
-    look = (
-        f"sanitize emulator --data {folder / 'orgs' / 'staging'} --port 8082 --client-id demo "
-        "--client-secret demo  (the org's state persists), then browse the API at http://127.0.0.1:8082/api/v2/"
-    )
+    look = how_to_look(folder / "orgs" / "staging")
     return DemoResult(result, config, is_key_generated, summary, look)

@@ -3,8 +3,12 @@ made a throwaway one, with $SANITIZER_KEY it uses that key (and writes it nowher
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 from sanitizer.cli import app
+from sanitizer.demo import how_to_look
+from sanitizer.emulator.testing import running_emulator
 from sanitizer.keyring import Keyring
+from sanitizer.shipped import fixtures_dir
 
 THROWAWAY = "no $SANITIZER_KEY set: used a throwaway key generated for this run"
 HOLDS = (
@@ -64,3 +71,31 @@ def test_demo_with_key_uses_it_and_writes_it_nowhere(tmp_path: Path) -> None:
         p for p in (tmp_path / "demo").rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()
     ]
     assert written == []
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the printed lines use curl")
+def test_demo_look_at_staging_lines_get_a_token_then_list_contacts(tmp_path: Path) -> None:
+    # The hint said "browse http://127.0.0.1:8082/api/v2/": a 404, and every endpoint needs a token.
+    with running_emulator(
+        tmp_path / "staging",
+        seed=fixtures_dir() / "orgs" / "staging",
+        client_id="demo",
+        client_secret="local-secret-for-tests",
+    ) as staging:
+        port = int(staging.base_url.rsplit(":", 1)[1])
+        lines = how_to_look(tmp_path / "staging", port).splitlines()
+        # The org runs already: the lines after the ones that start it.
+        (start,) = [i for i, line in enumerate(lines) if line.startswith("sleep ")]
+        assert lines[start - 1].startswith("sanitize emulator --data ")
+        assert "local-secret-for-tests" not in "\n".join(lines)  # from the environment only
+        result = subprocess.run(
+            ["bash", "-c", "\n".join(lines[start + 1 :])],
+            env={**os.environ, "SANITIZER_EMULATOR_CLIENT_SECRET": "local-secret-for-tests"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    listing = json.loads(result.stdout)  # a contact-list listing, not a 404 or a 401 body
+    assert isinstance(listing["entities"], list) and "pageSize" in listing

@@ -158,4 +158,6 @@ def demo_command(
     show_run(demo.result)
     stdout.print(f"staging now holds: {demo.staging_summary}")
     stdout.print(f"config used: {demo.config}")
-    stdout.print(f"look at staging: {demo.how_to_look}")
+    stdout.print("look at staging (its state persists; start it again, get a token, then ask it):")
+    for line in demo.how_to_look.splitlines():
+        stdout.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
