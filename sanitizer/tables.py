@@ -710,7 +710,7 @@ def _csv_batches(source: TableSource, rows: int) -> Iterator[Batch]:
             start += held
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc) or "utf8" in str(exc).lower():
-            raise InputError(f"{source.path}: not valid UTF-8 text") from None
+            raise _not_utf8(source) from None
         raise InputError(f"{source.path}: malformed CSV ({_arrow_reason(exc)})") from None
     if start == 0:
         yield _no_rows(source)
@@ -762,6 +762,35 @@ def _ragged(source: TableSource) -> InputError:
                     f"{source.path}: row {number}: expected {len(source.header)} fields, found {len(fields)}"
                 )
     return InputError(f"{source.path}: some rows have the wrong number of fields")
+
+
+def _not_utf8(source: TableSource) -> InputError:
+    """Find the first byte that is not UTF-8 (only on the error path) and say in which row: the
+    line holding it is read with the byte replaced, so the row it belongs to (a quoted value may
+    span lines) is the CSV reader's record that reaches that line."""
+    found: list[tuple[int, int]] = []  # (line number, byte offset in the file)
+
+    def lines() -> Iterator[str]:
+        position = 0
+        with source.open() as handle:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    found.append((number, position + exc.start))
+                    yield raw.decode("utf-8", "replace")
+                    return
+                position += len(raw)
+                yield text
+
+    reader = csv.reader(lines(), delimiter=source.delimiter)
+    for row, _ in enumerate(reader):  # row 0 is the header
+        if found and reader.line_num >= found[0][0]:
+            return InputError(
+                f"{source.path}: row {row}: not valid UTF-8 text (byte offset {found[0][1]})",
+                hint="save the file as UTF-8",
+            )
+    return InputError(f"{source.path}: not valid UTF-8 text", hint="save the file as UTF-8")
 
 
 def _parquet_batches(source: TableSource, rows: int) -> Iterator[Batch]:

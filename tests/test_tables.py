@@ -484,7 +484,28 @@ BAD_BODIES: list[tuple[str, str, bytes, str, list[str]]] = [
         "row 2: expected 2 fields",
         ["3,4,5"],
     ),
-    ("body-not-utf8", "t.csv", b"a,b\n1,caf\xe9-SECRET\n", "not valid UTF-8", ["SECRET"]),
+    (
+        "body-not-utf8",
+        "t.csv",
+        b"a,b\n1,caf\xe9-SECRET\n",
+        "row 1: not valid UTF-8 text (byte offset 9)",
+        ["SECRET"],
+    ),
+    # The row, not the line: a quoted value spans two lines before it.
+    (
+        "body-not-utf8-after-a-multiline-value",
+        "t.csv",
+        b'a,b\r\n1,"two\r\nlines"\r\n2,ok\r\n3,caf\xe9-SECRET\r\n',
+        "row 3: not valid UTF-8 text (byte offset 32)",
+        ["SECRET"],
+    ),
+    (
+        "body-not-utf8-bom",
+        "t.csv",
+        b"\xef\xbb\xbfa;b\n1;x\n2;caf\xe9-SECRET\n",
+        "row 2: not valid UTF-8 text (byte offset 16)",
+        ["SECRET"],
+    ),
     (
         "json-syntax",
         "t.json",
