@@ -464,6 +464,23 @@ def read_rules(path: Path | None = None) -> RuleSet:
     return rules
 
 
+def check_rules(path: Path | None = None) -> tuple[RuleSet | None, list[RulesError]]:
+    """What `sanitize rules check` reports: the merged rules, or every broken file of a folder (one
+    error each, where reading stops at the first); the checks across files come once each file reads."""
+    start = _files_in(path if path is not None else rules_dir())
+    problems: list[RulesError] = []
+    if len(start) > 1:
+        for file in start:
+            try:
+                _load(file, RuleSet(), [], chain=())
+            except RulesError as exc:
+                if str(exc) not in {str(p) for p in problems}:  # two files extending a broken one
+                    problems.append(exc)
+    if problems:
+        return None, problems
+    return read_rules(path), []
+
+
 def _refuse_catastrophic(rules: RuleSet) -> None:
     """Refuse a recognizer pattern that runs past the time budget on a thousand characters of its own
     repeated parts: the nightly job would stop on the first note like that (see sanitizer.patterns)."""

@@ -170,7 +170,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _error_line(message: str, error: str, exit_code: int) -> None:
+def error_line(message: str, error: str, exit_code: int) -> None:
     """The one line a failure prints: plain, or a JSON object when logs are JSON (for log collectors)."""
     if state.log_format is LogFormat.json:
         entry = {
@@ -223,7 +223,7 @@ def report_errors(func: Callable[P, R]) -> Callable[P, R]:
         except SanitizerError as exc:
             if state.is_debug:
                 stderr.print_exception()
-            _error_line(str(exc), type(exc).__name__, exc.exit_code)
+            error_line(str(exc), type(exc).__name__, exc.exit_code)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             stderr.print("interrupted; nothing was published")
@@ -240,7 +240,7 @@ def report_errors(func: Callable[P, R]) -> Callable[P, R]:
             where = f" at {tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else ""
             if isinstance(exc.__cause__, RemoteTraceback):  # raised in a worker process: its place
                 where = f" at {exc.__cause__.place} (in a worker process)"
-            _error_line(
+            error_line(
                 f"internal error: {type(exc).__name__}{where} "
                 "(message withheld because it may quote data; run with --debug to see it)",
                 type(exc).__name__,

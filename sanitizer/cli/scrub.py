@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from sanitizer.cli.app import app, progress_printer, report_errors, stderr, stdout
+from sanitizer.cli.app import app, error_line, progress_printer, report_errors, stderr, stdout
 
 if TYPE_CHECKING:
     from sanitizer.report.model import ScrubReport
@@ -229,9 +229,14 @@ def rules_check_command(
     """Validate rules: errors name the file, line, key path and what was expected (a recognizer regex
     that backtracks catastrophically is one); warnings name each `keep` that states no reason (or
     still `REVIEW:`)."""
-    from sanitizer.rules import read_rules
+    from sanitizer.errors import EXIT_CONFIG
+    from sanitizer.rules import check_rules
 
-    rule_set = read_rules(path)
+    rule_set, problems = check_rules(path)
+    for problem in problems:  # every broken file of a folder, one line each
+        error_line(str(problem), type(problem).__name__, problem.exit_code)
+    if rule_set is None:
+        raise typer.Exit(EXIT_CONFIG)
     stdout.print(
         f"rules OK: {len(rule_set.files)} file(s), {len(rule_set.recognizers)} recognizer(s), "
         f"policy unknown_columns={rule_set.policy.unknown_columns}, {rule_set.hash}"

@@ -422,6 +422,23 @@ def test_rules_check_bad_rules_exit_3_with_file_line_and_key(
     assert out == ""
 
 
+def test_rules_check_of_a_folder_reports_every_broken_file_one_line_each(tmp_path: Path) -> None:
+    # It stopped at the first: fixing a folder of rules took one run per broken file.
+    (tmp_path / "a.yaml").write_text("version: 1\ncolums: []\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(RULES, encoding="utf-8")
+    (tmp_path / "c.yaml").write_text(
+        "version: 1\ncolumns:\n  - match: '(unclosed'\n    entity: PERSON\n", encoding="utf-8"
+    )
+    (tmp_path / "d.yaml").write_text("version: 1\nextends: [a.yaml]\n", encoding="utf-8")
+    code, out, err = _run("rules", "check", str(tmp_path))
+    assert code == EXIT_CONFIG
+    lines = err.strip().splitlines()
+    assert len(lines) == 2, err  # d.yaml fails only for a.yaml, which is named once
+    assert "a.yaml:2: colums: unknown key" in lines[0]
+    assert "c.yaml:3: columns[0].match: invalid regex" in lines[1]
+    assert out == ""
+
+
 def test_rules_check_shipped_and_demo_rules_are_ok() -> None:
     code, out, _ = _run("rules", "check")
     assert code == EXIT_OK
