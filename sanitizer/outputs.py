@@ -330,6 +330,11 @@ class Staging:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self._is_new_out_dir = not out_dir.exists()
+        if out_dir.exists() and not out_dir.is_dir():
+            raise ConfigError(
+                f"output folder {out_dir}: not a folder (a file has that name)",
+                hint="give a folder the job's user can create and write",
+            )
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
             self.dir = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))

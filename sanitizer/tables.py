@@ -376,6 +376,10 @@ def read_sources(inputs: Sequence[Path]) -> list[TableSource]:
     seen: dict[str, TableSource] = {}
     for source in sources:
         other = seen.setdefault(source.name, source)
+        if other is not source and other.path.resolve() == source.path.resolve():
+            raise InputError(
+                f"{source.path}: given twice (as a file, or inside a folder also given); give it once"
+            )
         if other is not source:
             raise InputError(
                 f"{other.path} and {source.path} share the table name {source.name!r} (their outputs "

@@ -201,10 +201,14 @@ def test_staging_discard_keeps_an_output_folder_that_was_there(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("out", "reason"),
     [
-        pytest.param("in.csv", "File exists", id="a-file"),
-        pytest.param("in.csv/sub", "Not a directory", id="below-a-file"),
+        pytest.param("in.csv", r"not a folder \(a file has that name\)", id="a-file"),
         pytest.param(
-            "/proc/sanitizer-out", "No such file or directory", id="unwritable-system-folder"
+            "in.csv/sub", r"cannot be created or written \(Not a directory\)", id="below-a-file"
+        ),
+        pytest.param(
+            "/proc/sanitizer-out",
+            r"cannot be created or written \(No such file or directory\)",
+            id="unwritable-system-folder",
         ),
     ],
 )
@@ -213,9 +217,7 @@ def test_staging_output_folder_that_cannot_be_made_is_a_config_error(
 ) -> None:
     (tmp_path / "in.csv").write_bytes(b"a\n1\n")
     out_dir = tmp_path / out
-    with pytest.raises(
-        ConfigError, match=rf"output folder .*{out}: cannot be created or written \({reason}\)"
-    ):
+    with pytest.raises(ConfigError, match=rf"output folder .*{out}: {reason}"):
         Staging(out_dir)
     assert (tmp_path / "in.csv").read_bytes() == b"a\n1\n"
 

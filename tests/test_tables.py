@@ -743,6 +743,20 @@ def test_read_sources_folder_without_tables_raises(tmp_path: Path) -> None:
         read_sources([tmp_path])
 
 
+@pytest.mark.parametrize(
+    "given",
+    [
+        pytest.param(lambda d: [d / "contacts.csv", d / "contacts.csv"], id="the-file-twice"),
+        pytest.param(lambda d: [d, d / "contacts.csv"], id="its-folder-and-the-file"),
+    ],
+)
+def test_read_sources_one_file_given_twice_says_so(tmp_path: Path, given: Any) -> None:
+    # It said "contacts.csv and contacts.csv share the table name".
+    _write(tmp_path / "contacts.csv", "a\n1\n")
+    with pytest.raises(InputError, match=r"contacts\.csv: given twice"):
+        read_sources(given(tmp_path))
+
+
 def test_read_sources_two_files_one_stem_raise(tmp_path: Path) -> None:
     # contacts.csv and contacts.json would both be written as DIR/contacts.<ext>.
     _write(tmp_path / "contacts.csv", "a\n1\n")

@@ -537,8 +537,13 @@ def test_scrub_csv_with_another_separator_is_read_and_written_with_it(
 @pytest.mark.parametrize(
     ("out", "reason"),
     [
-        pytest.param("in/contacts.csv", "File exists", id="an-input-file"),
-        pytest.param("in/contacts.csv/sub", "Not a directory", id="below-a-file"),
+        # It said "cannot be created or written (File exists)".
+        pytest.param("in/contacts.csv", "not a folder (a file has that name)", id="an-input-file"),
+        pytest.param(
+            "in/contacts.csv/sub",
+            "cannot be created or written (Not a directory)",
+            id="below-a-file",
+        ),
     ],
 )
 def test_scrub_out_that_cannot_be_a_folder_exit_3_naming_it_and_the_reason(
@@ -555,7 +560,7 @@ def test_scrub_out_that_cannot_be_a_folder_exit_3_naming_it_and_the_reason(
     )
     assert code == EXIT_CONFIG, err
     assert err.strip().splitlines() == [
-        f"error: output folder {project / out}: cannot be created or written ({reason}) "
+        f"error: output folder {project / out}: {reason} "
         "(give a folder the job's user can create and write)"
     ]
     assert (project / "in" / "contacts.csv").read_bytes() == before
