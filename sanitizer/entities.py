@@ -141,6 +141,25 @@ def is_name_word(token: str) -> bool:
     return len(token) > 1 or CJK.match(token) is not None
 
 
+# Greek and Cyrillic letters: their languages give names case endings ("Петрову" for Петров).
+INFLECTING = re.compile("[\u0370-\u03ff\u0400-\u052f]")
+# What a case ending replaces at a name's end: its final vowels (and Greek's final sigma, folded).
+_NAME_ENDING = re.compile("[аеёиоуыэюяйьъαάεέηήιίοόυύωώσς]{1,2}$")
+
+
+def inflection_stems(names: Iterable[str]) -> list[tuple[str, str]]:
+    """(stem, name) of the Greek and Cyrillic names of four letters or more (case-folded): the name
+    without its final vowels ("смирнов" for "смирнова", "παπαδοπουλ" for "παπαδοπουλοσ"), three
+    letters at least; a word that is the stem and an ending of at most three letters is that name."""
+    stems = []
+    for name in names:
+        if len(name) >= 4 and INFLECTING.search(name):
+            stem = _NAME_ENDING.sub("", name)
+            if len(stem) >= 3:
+                stems.append((stem, name))
+    return stems
+
+
 # Titles before a name, in the languages of the name lists: never a name in lower case.
 TITLE_WORDS = frozenset(
     """

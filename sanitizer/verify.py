@@ -207,6 +207,11 @@ _CJK_RUN = re.compile(
     "\uf900-\ufaff\U00020000-\U0002ebef]+"
 )
 _CJK_NAME_MAX = 5
+# Greek and Cyrillic names take case endings on their stem ("Петрову" for Петров); what an ending
+# replaces at a name's end (final vowels, Greek's final sigma folded); the longest ending read.
+_INFLECTING = re.compile("[\u0370-\u03ff\u0400-\u052f]")
+_NAME_ENDING = re.compile("[аеёиоуыэюяйьъαάεέηήιίοόυύωώσς]{1,2}$")
+_ENDING_MAX = 3
 # A title glued to a name ("MsLovelace", "MRSMITH"), longest first; how a text holding one looks.
 _GLUED_TITLES = ("miss", "mrs", "mr", "ms", "mx", "dr")
 _GLUED_STARTS = frozenset(title[:2] for title in _GLUED_TITLES)
@@ -260,6 +265,31 @@ def _cell_words(words: list[str]) -> list[str]:
             joined.append(run + word)
             run = ""
     return words + joined if joined else words
+
+
+def _with_endings(text: str, row_names: set[str] | frozenset[str]) -> set[str] | frozenset[str]:
+    """`row_names` and the words of `text` that are one of them with a case ending: after an
+    apostrophe ("yılmaz'a", "ahmet'in"), or in Greek and Cyrillic on the name's stem, the name without
+    its final vowels ("петрову", "смирновой", "παπαδοπουλου"), an ending of at most three letters."""
+    stems = [
+        (stem, name)
+        for name in row_names
+        if len(name) >= 4
+        and _INFLECTING.search(name)
+        and len(stem := _NAME_ENDING.sub("", name)) >= 3
+    ]
+    found = set()
+    for word in _NAME_WORDS.findall(text):
+        folded = _name_word(word)
+        if folded in row_names:
+            continue
+        head, mark, tail = folded.replace("\u2019", "'").partition("'")
+        if (mark and head in row_names and len(tail) <= _ENDING_MAX) or any(
+            folded.startswith(stem) and 0 < len(folded) - len(stem) <= _ENDING_MAX
+            for stem, _ in stems
+        ):
+            found.add(folded)
+    return row_names.union(found) if found else row_names
 
 
 def _name_forms(word: str) -> set[str]:
@@ -963,6 +993,8 @@ class _Checker:
             after = self._line_ends_joined(after, row_names)
         if self._share_no_piece(before, after, joined):
             return 0, 0
+        if row_names and (not before.isascii() or "'" in before):  # "Петрову", "Yılmaz'a"
+            row_names = _with_endings(before, row_names)
         words_after = [_name_word(w) for w in _NAME_WORDS.findall(after)]
         shared = {_name_word(w) for w in _NAME_WORDS.findall(before)}.intersection(words_after)
         plurals = self.plurals

@@ -1395,3 +1395,20 @@ def test_surviving_names_inside_chinese_japanese_korean_runs_are_found() -> None
     other = "山田さんから電話，王女士"
     assert checker.surviving_names(other, other, {"li"})[0] == 1
     assert checker.surviving_names("王女士", "王女士", {"li"}) == (0, 0)
+
+
+def test_surviving_names_with_case_endings_are_found() -> None:
+    checker = _Checker(
+        Originals({"FIRST_NAME": {"Иван", "Ahmet"}, "LAST_NAME": {"Петров", "Yılmaz"}}),
+        default_safe_ranges(),
+        REGIONS,
+    )
+    for before, names in [
+        ("Петрову сказали ждать", {"иван", "петров"}),
+        ("Ивану отправили письмо", {"иван", "петров"}),
+        ("Yılmaz'a yazdık", {"ahmet", "yılmaz"}),
+    ]:
+        assert checker.surviving_names(before, before, names)[0] == 1, before
+        assert checker.surviving_names(before, "Keller'a yazdık", names) == (0, 0)
+    # Another word on the stem of no name of the row stays no finding.
+    assert checker.surviving_names("Петровка", "Петровка", {"иван", "ольга"}) == (0, 0)

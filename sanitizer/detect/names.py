@@ -22,12 +22,14 @@ from typing import NamedTuple
 from sanitizer.entities import (
     AMBIGUOUS_NAME_WORDS,
     CJK,
+    INFLECTING,
     LATIN_LOOKALIKES,
     NAME_ASCII_SPELLINGS,
     NAME_LETTER_SPELLINGS,
     NAME_PARTICLES,
     TITLE_WORDS,
     bare,
+    inflection_stems,
     is_name_word,
     is_ordinary_word,
     lower_case_names,
@@ -56,6 +58,7 @@ WORD = re.compile(
     r"[^\W\d_]+(?:-[^\W\d_]+|['’](?![sS](?![^\W\d_]))[^\W\d_]+"
     r"|[\u00ad\u200b\u2060]+[^\W\d_]+)*"  # a soft hyphen or zero-width space inside a word
 )
+_ENDING_MAX = 3  # letters: the longest case ending read after a name's stem or an apostrophe
 _CJK_RUN = re.compile(CJK.pattern + "+")
 _CJK_NAME_MAX = 5  # characters: the longest name piece looked for inside a run
 
@@ -397,6 +400,8 @@ class NameFinder:
         own: list[int] = []
         titled: list[int] = []  # the row's name with a title glued on: a name, common word or not
         if row_names:
+            if not text.isascii() or "'" in text:  # "Петрову", "Yılmaz'a", "Ahmet'in"
+                self._read_endings(words, folded_words, row_names)
             own = [i for i, folded in enumerate(folded_words) if folded in row_names]
             titled = [
                 i
@@ -513,6 +518,33 @@ class NameFinder:
         if not flagged:
             return []
         return self._spans(text, words, folded_words, flags, flagged)
+
+    @staticmethod
+    def _read_endings(
+        words: list[tuple[int, int, str]], folded: list[str], row_names: frozenset[str]
+    ) -> None:
+        """The row's names with a case ending, as languages that inflect names write them: after an
+        apostrophe ("Yılmaz'a", "Ahmet'in": the name is the part before it, and only it is replaced),
+        and in Greek and Cyrillic, on the name's stem ("Петрову", "Смирновой", "Παπαδόπουλου" for
+        Петров, Смирнова, Παπαδόπουλος: the word is the row's name, replaced whole)."""
+        stems: list[tuple[str, str]] | None = None
+        for i, word in enumerate(folded):
+            if word in row_names:
+                continue
+            head, mark, tail = word.replace("’", "'").partition("'")
+            if mark and head in row_names and len(tail) <= _ENDING_MAX:
+                start, _, text = words[i]
+                words[i] = (start, start + len(head), text[: len(head)])
+                folded[i] = head
+                continue
+            if not INFLECTING.search(word):
+                continue
+            if stems is None:
+                stems = inflection_stems(row_names)
+            for stem, name in stems:
+                if word.startswith(stem) and 0 < len(word) - len(stem) <= _ENDING_MAX:
+                    folded[i] = name
+                    break
 
     def _cut_cjk(
         self, words: list[tuple[int, int, str]], row_names: frozenset[str]
