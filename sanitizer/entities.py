@@ -6,6 +6,7 @@ everywhere): phones by E.164, emails lower-cased, names case-folded with whitesp
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 import urllib.parse
@@ -110,20 +111,43 @@ def namespace(entity: str) -> str:
     return entity.lower()
 
 
-# Characters that show nothing (zero-width space and joiners, soft hyphen, word joiner, BOM).
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+# Characters that show nothing: Unicode's Default_Ignorable_Code_Point set (soft hyphen, zero-width space
+# and joiners, word joiner, BOM, invisible operators, bidirectional controls, the grapheme joiner,
+# variation selectors, Hangul fillers, tags), as a character-class body. A reader sees the letters and
+# digits around them as one word or number ("Sio\u200cbhan", "212\u200b555\u200b0143"). Shared policy:
+# the free-text scanner and the verifier each read text by it in their own code.
+HIDDEN = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
+# Combining marks that strike through, underline or overlay a letter ("S\u0336i\u0336o\u0336"): the
+# letter shows through them, as a character-class body.
+OVERLAYS = "\u0305\u0332-\u0338\u033f\u20d2\u20d3\u20d8-\u20da\u20e5\u20e6\u20ea\u20eb"
+# Written for an apostrophe in names: "O`Brien", "O´Brien", "OʼBrien", "Oʻbrien", "O′Brien",
+# "O＇Brien", "O‘Brien", "Oʹbrien". Name words read each as "'" (the typographic "’" is a spelling of
+# its own: NAME_LETTER_SPELLINGS); "Siobhanʼs" is the name Siobhan, as "Siobhan's" is.
+APOSTROPHE_LOOKALIKES = "`\u00b4\u02b9\u02bb\u02bc\u2018\u2032\uff07"
+_PLAIN_APOSTROPHES = str.maketrans(dict.fromkeys(APOSTROPHE_LOOKALIKES, "'"))
+_INVISIBLE = re.compile(f"[{HIDDEN}]")
 # The combining diacritical marks (the accents of the Latin, Greek and Cyrillic scripts).
-_ACCENTS = re.compile("[\u0300-\u036f]")
+_ACCENTS = re.compile(f"[\u0300-\u036f{OVERLAYS}]")
+
+
+def plain_apostrophes(text: str) -> str:
+    """`text` with each apostrophe look-alike (`APOSTROPHE_LOOKALIKES`) written "'"."""
+    return text.translate(_PLAIN_APOSTROPHES)
 
 
 def bare(text: str) -> str:
     """`text` without accents ("José" → "Jose", "Zoë" → "Zoe"): an agent typing a customer's name in a
     note often leaves them out. A letter of its own (ø, ł, ß) stays; so do other scripts' marks.
-    Characters that show nothing go too ("Love\u00adlace", with a soft hyphen, is Lovelace), and
-    letters in another width or style are the letters they show ("Ｌｏｖｅｌａｃｅ" is Lovelace)."""
+    Characters that show nothing go too ("Love\u00adlace", with a soft hyphen, is Lovelace), letters
+    in another width or style are the letters they show ("Ｌｏｖｅｌａｃｅ" is Lovelace), and an
+    apostrophe look-alike is an apostrophe ("O`Brien", "OʼBrien" are O'Brien)."""
     if text.isascii():
-        return text
-    text = unicodedata.normalize("NFKD", _INVISIBLE.sub("", text))
+        return text.replace("`", "'") if "`" in text else text
+    text = unicodedata.normalize("NFKD", _INVISIBLE.sub("", plain_apostrophes(text)))
     return unicodedata.normalize("NFC", _ACCENTS.sub("", text))
 
 
@@ -217,7 +241,9 @@ def is_handle_word(word: str) -> bool:
 
 def normalize_name(value: str) -> str:
     """Names compare case-folded, NFKC, without accents, with inner whitespace collapsed ("José
-    García" and "jose garcia" are one name, with one pseudonym)."""
+    García" and "jose garcia" are one name, with one pseudonym; "O´Brien" and "O'Brien" too)."""
+    if not value.isascii():  # before NFKC, which makes "´" a space and an accent
+        value = plain_apostrophes(value)
     return bare(_SPACES.sub(" ", unicodedata.normalize("NFKC", value)).strip().casefold())
 
 
@@ -234,6 +260,7 @@ _SPELLED_DOT = re.compile(r"\s*[(\[{]\s*dot\s*[)\]}]\s*|\s+dot\s+", re.IGNORECAS
 def normalize_email(value: str) -> str:
     """Emails compare stripped and lower-cased (local parts are case-insensitive in practice). A
     disguised address is the address it spells: "ZQ1985 at example dot org", "zq1985%40example.org",
+    "zq1985&#x40;example.org" (any HTML character reference),
     "zq1985＠example．org", '"zq1985"@example.org' and one with a zero-width space inside are all
     zq1985@example.org."""
     text = value.strip().lower()
@@ -247,6 +274,8 @@ def normalize_email(value: str) -> str:
         return text
     if "%" in text:
         text = urllib.parse.unquote(text)
+    if "&" in text:  # "ada&#x40;example.org", "ada&commat;example.org"
+        text = html.unescape(text)
     if not text.isascii():
         text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
     text = text.replace('"', "")

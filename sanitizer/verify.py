@@ -42,10 +42,13 @@ from sanitizer import parallel
 from sanitizer.arrowtext import ascii_digits
 from sanitizer.entities import (
     AMBIGUOUS_NAME_WORDS,
+    APOSTROPHE_LOOKALIKES,
+    HIDDEN,
     LATIN_LOOKALIKES,
     NAME_ASCII_SPELLINGS,
     NAME_LETTER_SPELLINGS,
     NAME_PARTICLES,
+    OVERLAYS,
     is_handle_word,
     is_ordinary_word,
     lower_case_names,
@@ -75,8 +78,8 @@ NAME_ENTITIES = frozenset({"PERSON", "FIRST_NAME", "LAST_NAME"})
 Kind = Literal["original-value", "email-outside-allowed-domains", "phone-outside-safe-ranges"]
 
 # The top-level domain in any script ("пример.рф"), or an IDN's ASCII form ("xn--p1ai").
-# Characters that show nothing (zero-width space and joiners, soft hyphen, word joiner, BOM).
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+# Characters that show nothing (Unicode's Default_Ignorable_Code_Point set: the shared policy's list).
+_INVISIBLE = re.compile(f"[{HIDDEN}]")
 _TAG = re.compile(r"\+[^@+]*@")  # a "+tag" before the "@"
 _EMAIL_LIKE = re.compile(
     r"[^\s@<>()\[\],;:\"'`]+@[^\s@<>()\[\],;:\"'`]+\.(?:[xX][nN]--[\w-]+|[^\W\d_]{2,})"
@@ -126,12 +129,19 @@ def _is_timestamp(text: str, match: re.Match[str]) -> bool:
 
 # Joined by hyphens and apostrophes (the words of a value that may be a specific original).
 _WORDS = re.compile(r"\w+(?:-\w+|['’](?![sS]\b)\w+)*")
-# Name words: letters joined by apostrophes, but "Tom's" is the word Tom (a possessive is not part of
-# the name). Hyphens, digits and "_" part words: "Mary-Jane" is Mary and Jane, "ada_lovelace" in a
-# profile address is Ada Lovelace.
-_NAME_WORDS = re.compile(
-    r"[^\W\d_]+(?:['’](?![sS](?![^\W\d_]))[^\W\d_]+|[\u00ad\u200b\u2060]+[^\W\d_]+)*"
+# Name words: letters joined by apostrophes or their look-alikes ("O`Brien", "OʼBrien"), but "Tom's"
+# and "Tomʼs" are the word Tom (a possessive is not part of the name). Hyphens, digits and "_" part
+# words: "Mary-Jane" is Mary and Jane, "ada_lovelace" in a profile address is Ada Lovelace. What shows
+# nothing, and marks that strike a letter through, part none ("Sio\u200cbhan", "S\u0336iobhan").
+_NAME_LETTER = (
+    r"[^\W\d_\u02b9\u02bb\u02bc]"  # "ʼ" is a letter to Unicode, an apostrophe to a reader
 )
+_NAME_WORDS = re.compile(
+    rf"{_NAME_LETTER}+(?:['’{APOSTROPHE_LOOKALIKES}](?![sS](?!{_NAME_LETTER})){_NAME_LETTER}+"
+    rf"|[{HIDDEN}{OVERLAYS}]+{_NAME_LETTER}*)*"
+)
+# An apostrophe look-alike read as "'" in a name word.
+_APOSTROPHE = str.maketrans(dict.fromkeys(APOSTROPHE_LOOKALIKES, "'"))
 # How a name's letters are also written ("Müller": "Mueller", "Muller"), applied to every occurrence at
 # once; spellings shorter than three letters are not names ("Mae" is not "Ma").
 _RESPELLINGS = [
@@ -194,7 +204,7 @@ _ASCII_PIECE = re.compile(r"[a-z]+")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
-_ACCENTS = re.compile("[\u0300-\u036f]")
+_ACCENTS = re.compile(f"[\u0300-\u036f{OVERLAYS}]")
 # Cyrillic and Greek letters that look like Latin ones (the shared policy's list): a word whose letters
 # of those scripts all do is read in Latin letters ("Lоvelace" with a Cyrillic "о" is Lovelace).
 _TO_LATIN = str.maketrans(LATIN_LOOKALIKES)
@@ -235,9 +245,12 @@ def _name_word(word: str) -> str:
     """A word as name words compare: case-folded, without accents ("José" and "jose" are one name).
     Written here again, not shared with the scrubber: the verifier does not trust its code."""
     if word.isascii():
-        return word.casefold()
-    # Invisible characters go, letters in another width or style are the letters they show.
-    folded = unicodedata.normalize("NFKC", _INVISIBLE.sub("", word)).casefold()
+        return word.casefold() if "`" not in word else word.casefold().replace("`", "'")
+    # Invisible characters go, letters in another width or style are the letters they show, an
+    # apostrophe look-alike is an apostrophe (before NFKC, which makes "´" a space and an accent).
+    folded = unicodedata.normalize(
+        "NFKC", _INVISIBLE.sub("", word.translate(_APOSTROPHE))
+    ).casefold()
     folded = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", folded)))
     if _LOOKALIKE.search(folded):  # "lоvelace" (a Cyrillic "о") is lovelace; "клиент" stays
         latin = folded.translate(_TO_LATIN)
@@ -295,7 +308,7 @@ def _with_endings(text: str, row_names: set[str] | frozenset[str]) -> set[str] |
 def _name_forms(word: str) -> set[str]:
     """A name word of an original as free text may write it: `_name_word` of each of its respellings
     ("Müller": "muller", "mueller"; "Ødegård": "ødegard", "odegard", "oedegaard", ...)."""
-    folded = word.casefold()
+    folded = word.casefold().translate(_APOSTROPHE)
     if folded.isascii() and not _RESPELLABLE.search(folded):
         return {folded}
     folded = unicodedata.normalize("NFC", folded)

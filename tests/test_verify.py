@@ -873,6 +873,36 @@ def test_surviving_names_spelled_otherwise_are_found(note: str, scrubbed: str, w
 
 
 @pytest.mark.parametrize(
+    ("note", "scrubbed"),
+    [
+        ("O`Brien rang", "Ayers rang"),
+        ("O\u00b4Brien rang", "Ayers rang"),
+        ("O\u02bcBrien rang", "Ayers rang"),
+        ("O\u2032Brien rang", "Ayers rang"),
+        ("O\uff07Brien rang", "Ayers rang"),
+        ("O\u02bbbrien rang", "Ayers rang"),
+        ("Siobhan\u02bcs file", "Blake\u02bcs file"),  # a possessive
+        ("Okonkwo\u02bcs account", "Ayers\u02bcs account"),
+    ],
+)
+def test_surviving_names_with_an_apostrophe_look_alike_are_found(note: str, scrubbed: str) -> None:
+    # Published with exit 0 before: the look-alike parted the name, or "ʼ" (a letter to Unicode)
+    # made "Siobhanʼs" one word.
+    originals = Originals(
+        {"FIRST_NAME": {"Siobhan"}, "LAST_NAME": {"O'Brien", "O`Connor", "Okonkwo"}}
+    )
+    checker = _Checker(originals, default_safe_ranges(), REGIONS)
+    assert checker.surviving_names(note, note)[0] == 1
+    assert checker.surviving_names(note, scrubbed) == (0, 0)
+
+
+def test_surviving_names_of_a_name_cell_with_an_apostrophe_look_alike_are_found() -> None:
+    checker = _Checker(Originals({"LAST_NAME": {"O`Connor"}}), default_safe_ranges(), REGIONS)
+    for note in ("O'Connor rang", "O\u2019Connor rang", "OConnor rang"):
+        assert checker.surviving_names(note, note)[0] == 1, note
+
+
+@pytest.mark.parametrize(
     ("note", "why"),
     [
         ("\u0410\u0434\u0430 \u0437\u0432\u043e\u043d\u0438\u043b\u0430", "Russian text"),

@@ -21,18 +21,22 @@ from typing import NamedTuple
 
 from sanitizer.entities import (
     AMBIGUOUS_NAME_WORDS,
+    APOSTROPHE_LOOKALIKES,
     CJK,
+    HIDDEN,
     INFLECTING,
     LATIN_LOOKALIKES,
     NAME_ASCII_SPELLINGS,
     NAME_LETTER_SPELLINGS,
     NAME_PARTICLES,
+    OVERLAYS,
     TITLE_WORDS,
     bare,
     inflection_stems,
     is_name_word,
     is_ordinary_word,
     lower_case_names,
+    plain_apostrophes,
 )
 
 FIRST = 1
@@ -52,11 +56,16 @@ _LOCALES = (
     "nl_NL",
     "pt_BR",
 )
-# Letters joined by hyphens and apostrophes ("Mary-Jane", "O'Brien"). A possessive "'s" is not part of
-# the word: "Tom's" is the name Tom ("O'Sullivan" and "D'Souza" are one word each).
+# Letters joined by hyphens and apostrophes ("Mary-Jane", "O'Brien", and with an apostrophe look-alike:
+# "O`Brien", "OʼBrien"). A possessive "'s" is not part of the word: "Tom's" and "Tomʼs" are the name Tom
+# ("O'Sullivan" and "D'Souza" are one word each). Characters that show nothing and marks that strike
+# a letter through do not part a word ("Sio\u200cbhan", "S\u0336iobhan"). The look-alikes that Unicode
+# counts as letters ("ʼ") are no letters here.
+_APOSTROPHES = "'’" + APOSTROPHE_LOOKALIKES
+_LETTER = r"[^\W\d_\u02b9\u02bb\u02bc]"
 WORD = re.compile(
-    r"[^\W\d_]+(?:-[^\W\d_]+|['’](?![sS](?![^\W\d_]))[^\W\d_]+"
-    r"|[\u00ad\u200b\u2060]+[^\W\d_]+)*"  # a soft hyphen or zero-width space inside a word
+    rf"{_LETTER}+(?:-{_LETTER}+|[{_APOSTROPHES}](?![sS](?!{_LETTER})){_LETTER}+"
+    rf"|[{HIDDEN}{OVERLAYS}]+{_LETTER}*)*"
 )
 _ENDING_MAX = 3  # letters: the longest case ending read after a name's stem or an apostrophe
 _CJK_RUN = re.compile(CJK.pattern + "+")
@@ -109,9 +118,9 @@ def spellings(word: str) -> set[str]:
     "müller" → {"muller", "mueller"}, "mueller" → {"mueller", "muller"}, "ødegård" → {"ødegard",
     "odegard", "oedegaard", ...} (`entities.NAME_LETTER_SPELLINGS`). Spellings of fewer than three letters
     are left out: "mae" is not "ma"."""
-    if word.isascii() and not _SPELLED_OTHERWISE.search(word):
+    if word.isascii() and "`" not in word and not _SPELLED_OTHERWISE.search(word):
         return {word}  # most names
-    word = unicodedata.normalize("NFC", word)
+    word = unicodedata.normalize("NFC", plain_apostrophes(word))
     pieces: list[tuple[str, ...]] = []
     at = 0
     while at < len(word):
@@ -379,6 +388,8 @@ class NameFinder:
         known, first = self.known, self.first
         if text.isascii():
             folded_words = [w[2].casefold() for w in words]
+            if "`" in text:  # "O`Brien" is O'Brien
+                folded_words = [plain_apostrophes(f) for f in folded_words]
         else:  # "Jose" in a note is the row's "José"; "𝐋𝐨𝐯𝐞𝐥𝐚𝐜𝐞" (styled letters) its "Lovelace"
             folded_words = [bare(w[2]).casefold() for w in words]
             if _LOOKALIKE.search(text):  # "Lоvelace" with a Cyrillic "о"

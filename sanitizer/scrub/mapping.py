@@ -37,7 +37,9 @@ def _replace_chunk(task: tuple[Operator, OperatorContext], values: list[str]) ->
 
 def _folded(word: str) -> str:
     """A name word as names compare (`normalize_name`), quickly for ASCII words."""
-    return word.casefold() if word.isascii() else entities.normalize_name(word)
+    if word.isascii() and "`" not in word:
+        return word.casefold()
+    return entities.normalize_name(word)
 
 
 @dataclass(frozen=True)

@@ -219,6 +219,37 @@ def test_find_possessive_is_the_name_without_its_s(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("O`Brien rang", ["O`Brien"]),  # a backtick
+        ("O\u00b4Brien rang", ["O\u00b4Brien"]),  # an acute accent
+        ("O\u02bcBrien rang", ["O\u02bcBrien"]),  # the modifier letter apostrophe
+        ("O\u2032Brien rang", ["O\u2032Brien"]),  # a prime
+        ("O\uff07Brien rang", ["O\uff07Brien"]),  # a full-width apostrophe
+        ("O\u02bbbrien rang", ["O\u02bbbrien"]),  # the ʻokina
+        ("O\u2018Brien rang", ["O\u2018Brien"]),  # a left single quote
+        ("Siobhan\u02bcs file", ["Siobhan"]),  # a possessive
+        ("Okonkwo\u02bcs account", ["Okonkwo"]),
+    ],
+)
+def test_find_names_with_an_apostrophe_look_alike(text: str, expected: list[str]) -> None:
+    # Published unchanged before: the look-alike parted "O" from "Brien", or "ʼ" (a letter to
+    # Unicode) made "Siobhanʼs" one word.
+    found = NameFinder()
+    found.learn(FIRST, ["Siobhan"])
+    found.learn(LAST, ["O'Brien", "Okonkwo"])
+    row = row_name_words("Siobhan") | row_name_words("O'Brien") | row_name_words("Okonkwo")
+    assert _names(found, text, row) == expected
+    assert _names(found, text) == expected  # the run's names, not only the row's
+
+
+def test_a_name_cell_with_an_apostrophe_look_alike_is_the_name_with_an_apostrophe() -> None:
+    assert {"o'brien", "o’brien", "obrien"} <= row_name_words("O`Brien")
+    assert {"o'brien", "o’brien", "obrien"} <= row_name_words("O\u02bcBrien")
+    assert name_tokens("O\u00b4Brien") == ["o'brien"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("Herr Schmidt rief an", ["Schmidt"]),
         ("Frau Schneider wartet", ["Schneider"]),
         ("Señora Gutiérrez llamó", ["Gutiérrez"]),

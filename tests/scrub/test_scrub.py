@@ -637,6 +637,28 @@ def test_scrub_the_rows_own_name_in_styled_letters_or_with_invisible_characters_
     assert row["Notes"] == f"Called {'; '.join([row['LastName']] * 4)}."
 
 
+def test_scrub_the_rows_own_name_with_an_apostrophe_look_alike_gets_the_columns_replacement(
+    tmp_path: Path, keyring_a: Keyring
+) -> None:
+    # Published unchanged before, with "verified, 0 findings": "O`Brien", "OʼBrien", "Siobhanʼs".
+    (tmp_path / "in").mkdir()
+    notes = ["O`Brien rang", "O\u00b4Brien rang", "O\u02bcBrien rang", "Siobhan\u02bcs file"]
+    rows = "".join(f"Siobhan,O'Brien,{note}\n" for note in notes)
+    (tmp_path / "in" / "t.csv").write_text(f"FirstName,LastName,Notes\n{rows}", encoding="utf-8")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KEEP, encoding="utf-8")
+    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
+    assert result.report.status == "verified"
+    out = read_rows(tmp_path / "out" / "t.csv")
+    last, first = out[0]["LastName"], out[0]["FirstName"]
+    assert [row["Notes"] for row in out] == [
+        f"{last} rang",
+        f"{last} rang",
+        f"{last} rang",
+        f"{first}\u02bcs file",
+    ]
+
+
 def test_scrub_the_rows_own_ip_address_written_otherwise_in_notes_is_replaced(
     scrub_tables: ScrubTables,
 ) -> None:
