@@ -18,6 +18,7 @@ Findings carry table, column, 1-based row and kind: never the value.
 from __future__ import annotations
 
 import difflib
+import html
 import operator
 import re
 import unicodedata
@@ -257,6 +258,39 @@ def _name_word(word: str) -> str:
         if not _CYRILLIC_GREEK.search(latin):
             return latin
     return folded
+
+
+# A text as a reader sees it (written here again, not shared with the scanner's detect/shown.py): JSON's
+# "\uXXXX" escapes as Python writes them by default, HTML character references, the URL escapes of
+# characters beyond ASCII ("%C3%AB") decoded; what shows nothing, and marks that strike a letter
+# through, left out; accents composed ("Zoe\u0308" is "Zoë").
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_WIDE_ESCAPES = re.compile(r"(?:%[0-9a-fA-F]{2})*%[89a-fA-F][0-9a-fA-F](?:%[0-9a-fA-F]{2})*")
+_COMBINING = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_UNSHOWN = re.compile(f"[{HIDDEN}{OVERLAYS}]")
+_MAY_HIDE = re.compile(f"[{HIDDEN}{_COMBINING}]")
+
+
+def _may_hide(text: str) -> bool:
+    """Whether `text` may show otherwise than it is written (substring tests; `_as_shown` decides)."""
+    if "\\u" in text or "%" in text or ("&" in text and ";" in text):
+        return True
+    return not text.isascii() and _MAY_HIDE.search(text) is not None
+
+
+def _as_shown(text: str) -> str:
+    """`text` as a reader sees it (see `_JSON_ESCAPE` above)."""
+    if "\\u" in text:
+        text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+        # A character beyond the BMP is two escapes, a surrogate pair: one character.
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if "&" in text:
+        text = html.unescape(text)
+    if "%" in text:
+        text = _WIDE_ESCAPES.sub(lambda m: urllib.parse.unquote(m.group()), text)
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", _UNSHOWN.sub("", text))
 
 
 @lru_cache(maxsize=65_536)
@@ -787,6 +821,10 @@ class _Checker:
         wanted = pc.or_(wanted, pc.invert(pc.string_is_ascii(array)))
         if self.emails:  # an escaped address ("zq%2Bbilling%40example.com")
             wanted = pc.or_(wanted, pc.match_substring(array, "%"))
+        # JSON escapes and HTML character references ("zq&#x40;example.com"): read as shown.
+        wanted = pc.or_(
+            wanted, pc.match_substring_regex(array, r"\\u[0-9a-fA-F]{4}|&#?[0-9A-Za-z]+;")
+        )
         if self.cards:  # grouped by anything ("4929_1234_5678_9015"): thirteen digits or more
             digits = pc.count_substring_regex(array, r"[0-9]")
             wanted = pc.or_(wanted, pc.greater_equal(digits, 13))
@@ -891,6 +929,9 @@ class _Checker:
             and any(w.casefold() in self.specific for w in _WORDS.findall(value))
         ):
             problems.append(("original-value", None))
+        if _may_hide(value) and (shown := _as_shown(value)) != value:
+            # As a reader sees it: "marisol&#x40;example.net", "212\u200b555\u200b0143".
+            problems.extend(p for p in self.content(shown, check_ranges) if p not in problems)
         return problems
 
     def _email_in_plain_sight(self, value: str) -> bool:
@@ -951,7 +992,10 @@ class _Checker:
         re-made (`_surviving_words`), and original names spelled out letter by letter in `after`
         ("R-A-G-H-U", "S M I T H"): a survivor where `before` spells it the same way, else a
         coincidence (the replacement of another name, spelled out). `may_spell` False: the caller
-        knows `after` spells out no word (`_MAY_SPELL`)."""
+        knows `after` spells out no word (`_MAY_SPELL`). Both are read as shown (`_as_shown`:
+        "Zo\\u00eb", "Zo&euml;", "Zo%C3%AB", "Sio\u200cbhan" and "Zoe\u0308" are Zoë's name)."""
+        if _may_hide(before) or _may_hide(after):
+            before, after = _as_shown(before), _as_shown(after)
         found = self._surviving_words(before, after, row_names, joined)
         if not after.isascii() and _CJK_RUN.search(after):
             found = (found[0] + self._surviving_cjk(before, after, row_names), found[1])
@@ -1064,6 +1108,8 @@ class _Checker:
         (URL escapes, a word hyphenated at a line end)."""
         if "%" in before or "%" in after or ("\n" in before and "-" in before):
             return False
+        if _may_hide(before) or _may_hide(after):
+            return False  # read as shown ("Zo\\u00eb", "Zo&euml;")
         return self._share_no_piece(before, after, joined)
 
     def _share_no_piece(

@@ -1259,6 +1259,53 @@ def test_verify_prose_and_other_addresses_are_not_disguised_originals(note: str)
     assert checker.content(note, check_ranges=False) == []
 
 
+SHOWN_OTHERWISE = Originals(
+    {
+        "FIRST_NAME": {"Zo\u00eb", "Siobhan"},
+        "LAST_NAME": {"\u00c5ngstr\u00f6m"},
+        "PHONE_NUMBER": {"(212) 555-0143"},
+        "EMAIL_ADDRESS": {"marisol@quintero-family.example.net"},
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("note", "names"),
+    [
+        ('{"name": "Zo\\u00eb \\u00c5ngstr\\u00f6m"}', 2),  # JSON as Python writes it
+        ("?n=Zo%C3%AB%20%C3%85ngstr%C3%B6m", 2),  # a URL's UTF-8 escapes
+        ("Zo&euml; &Aring;ngstr&ouml;m", 2),  # HTML character references
+        ("Zo&#235; &#197;ngstr&#246;m", 2),
+        ("Zoe\u0308 A\u030angstro\u0308m", 2),  # decomposed accents
+        ("Sio\u200cbhan / Sio\u200dbhan / Sio\ufeffbhan", 3),  # characters that show nothing
+        ("Sio\u034fbhan / Sio\u180ebhan / Sio\u2062bhan", 3),
+        ("S\u0336i\u0336o\u0336b\u0336h\u0336a\u0336n\u0336", 1),  # struck through
+    ],
+)
+def test_surviving_names_are_read_as_a_reader_sees_them(note: str, names: int) -> None:
+    # Published with exit 0 before: the verifier read these as written.
+    checker = _Checker(SHOWN_OTHERWISE, default_safe_ranges(), REGIONS)
+    assert not checker.keeps_no_name(note, note, frozenset())
+    assert checker.surviving_names(note, note) == (names, 0)
+    assert checker.surviving_names(note, "Clarence Perry") == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("note", "entity"),
+    [
+        ("call 212\u200b555\u200b0143", "PHONE_NUMBER"),  # zero-width spaces
+        ("mail marisol&#x40;quintero-family.example.net", "EMAIL_ADDRESS"),  # a hex reference
+        ("mail marisol&commat;quintero-family.example.net", "EMAIL_ADDRESS"),  # a named one
+    ],
+)
+def test_verify_an_original_a_reader_sees_through_its_encoding_is_a_finding(
+    note: str, entity: str
+) -> None:
+    checker = _Checker(SHOWN_OTHERWISE, default_safe_ranges(), REGIONS)
+    assert checker.suspects([note], True)[0] == [0]
+    assert ("original-value", entity) in checker.content(note, True)
+
+
 def test_surviving_names_behind_url_escapes_are_found() -> None:
     # "mailto:ada%2Elovelace%40example%2Ecom": the escape's letter made "Elovelace" one word.
     checker = _Checker(

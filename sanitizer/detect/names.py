@@ -19,6 +19,7 @@ from importlib import import_module
 from itertools import compress, islice, product
 from typing import NamedTuple
 
+from sanitizer.detect.shown import may_hide, shown
 from sanitizer.entities import (
     AMBIGUOUS_NAME_WORDS,
     APOSTROPHE_LOOKALIKES,
@@ -171,8 +172,11 @@ _LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_])")
 
 
 def as_read(word: str) -> str:
-    """A name word of a note as a reader reads it: in Latin letters where its Cyrillic or Greek ones look
-    like them (`in_latin`), and whole where a line end hyphenated it ("Love-\nlace" → "Lovelace")."""
+    """A name word of a note as a reader reads it: as shown (`shown.view`: "Zo\\u00eb", "Zo&euml;" and
+    "Zoe\u0308" are Zoë), in Latin letters where its Cyrillic or Greek ones look like them
+    (`in_latin`), and whole where a line end hyphenated it ("Love-\nlace" → "Lovelace")."""
+    if may_hide(word):
+        word = shown(word)
     if word.isascii() and "\n" not in word:
         return word
     word = _LINE_END_HYPHEN.sub("", word)

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from sanitizer import entities, parallel
 from sanitizer.detect import parts
 from sanitizer.detect.names import SPELLED, NameFinder, NameSpan
+from sanitizer.detect.shown import View, may_hide, shown, view
 from sanitizer.errors import PatternTimeoutError
 from sanitizer.patterns import BoundedPattern
 from sanitizer.rules import RecognizerRule, RuleSet
@@ -459,7 +460,16 @@ class TextScanner:
     def contacts(self, text: str, hints: int | None = None) -> list[tuple[str, str]]:
         """(entity, value) of the emails and phones in a text: the cheap part of a scan, for pass 1.
 
-        `hints` (see `text_hints`) spare the searches they settle; the result is the same without them."""
+        `hints` (see `text_hints`) spare the searches they settle; the result is the same without them.
+        A text that reads otherwise than it is written is read as shown (`shown.view`)."""
+        if may_hide(text) and (seen := view(text)) is not None:
+            return [
+                (entity, text[seen.start(start) : seen.end(end)])
+                for entity, start, end in self._contacts(seen.text, None)
+            ]
+        return [(entity, text[start:end]) for entity, start, end in self._contacts(text, hints)]
+
+    def _contacts(self, text: str, hints: int | None) -> list[tuple[str, int, int]]:
         found: list[Span] = []
         at = text.find("@")
         if at >= 0:
@@ -470,7 +480,7 @@ class TextScanner:
         if (hints & MAY_PHONE) if hints is not None else _DIGIT.search(text):
             self._phone_spans(text, found)
         # The run's own numbers written by hand are left to the scan (pass 2), which replaces them.
-        return [(s.entity, text[s.start : s.end]) for s in resolve_overlaps(found)]
+        return [(s.entity, s.start, s.end) for s in resolve_overlaps(found)]
 
     def learn_phones(self, keys: Iterable[str]) -> None:
         """Know these phone keys (`entities.phone_key`) from now on; contact workers forked once are told
@@ -519,7 +529,15 @@ class TextScanner:
     ) -> list[Span]:
         """Non-overlapping PII spans in `text`, in order.
 
-        `hints` (see `text_hints`) spare the searches they settle; the result is the same without them."""
+        `hints` (see `text_hints`) spare the searches they settle; the result is the same without them.
+        A text that reads otherwise than it is written ("Zo\\u00eb", "Zo&euml;", "Zo%C3%AB",
+        "Sio\u200cbhan", "Zoe\u0308") is scanned as shown (`shown.view`), its spans mapped back to
+        the text as written."""
+        if may_hide(text) and (seen := view(text)) is not None:
+            return [_spans_back(seen, span) for span in self._scan(seen.text, row_names, None)]
+        return self._scan(text, row_names, hints)
+
+    def _scan(self, text: str, row_names: frozenset[str], hints: int | None) -> list[Span]:
         found: list[Span] = []
         at = text.find("@")
         if at >= 0:
@@ -699,7 +717,9 @@ class TextScanner:
                 re.IGNORECASE,
             )
             for index, text in enumerate(texts):
-                if mention.search(entities.bare(text)):  # learned words are without accents
+                if mention.search(entities.bare(text)) or (  # learned words are without accents
+                    may_hide(text) and mention.search(entities.bare(shown(text)))
+                ):
                     try:
                         spans[index] = self.scan(text, names[index])
                     except PatternTimeoutError as exc:
@@ -992,6 +1012,15 @@ def _is_ip(text: str) -> bool:
 def _has_context(text: str, start: int, words: frozenset[str]) -> bool:
     before = _CONTEXT_WORD.findall(text[:start])[-CONTEXT_WORDS_BEFORE:]
     return any(w.casefold() in words for w in before)
+
+
+def _spans_back(seen: View, span: Span) -> Span:
+    """A span found in a text's view, at the text's own offsets."""
+    return span._replace(
+        start=seen.start(span.start),
+        end=seen.end(span.end),
+        words=tuple((seen.start(a), seen.end(b)) for a, b in span.words),
+    )
 
 
 def person_span(name: NameSpan, recognizer: str) -> Span:

@@ -431,3 +431,82 @@ def test_scan_many_catastrophic_pattern_stops_at_its_text(slow_rules: RuleSet) -
     assert time.monotonic() - started < 5  # the budget, not hours
     assert caught.value.text_index == 2  # the caller turns it into a table, column and row
     assert caught.value.source.endswith("rules.yaml:7: recognizers[0].patterns[0]")
+
+
+# A row's names and phone written so that the patterns missed them though a reader still sees them:
+# published unchanged before, with "verified, 0 findings".
+SHOWN_OTHERWISE_ROW = frozenset(
+    {"siobhan", "zoe", "zoë", "angstrom", "ångström", "angstroem", "aangstroem", "aangstrom"}
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"name": "Zo\\u00eb \\u00c5ngstr\\u00f6m"}', ["Zo\\u00eb \\u00c5ngstr\\u00f6m"]),  # JSON
+        ("?n=Zo%C3%AB%20%C3%85ngstr%C3%B6m", ["Zo%C3%AB", "%C3%85ngstr%C3%B6m"]),  # a URL
+        ("Zo&euml; &Aring;ngstr&ouml;m", ["Zo&euml; &Aring;ngstr&ouml;m"]),  # HTML
+        ("Zo&#235; &#197;ngstr&#246;m", ["Zo&#235; &#197;ngstr&#246;m"]),
+        ("Zoe\u0308 A\u030angstro\u0308m", ["Zoe\u0308 A\u030angstro\u0308m"]),  # decomposed
+        ("Sio\u200cbhan / Sio\u200dbhan", ["Sio\u200cbhan", "Sio\u200dbhan"]),  # joiners
+        ("Sio\ufeffbhan / Sio\u034fbhan", ["Sio\ufeffbhan", "Sio\u034fbhan"]),  # BOM, CGJ
+        ("Sio\u180ebhan / Sio\u2062bhan", ["Sio\u180ebhan", "Sio\u2062bhan"]),
+        ("S\u0336i\u0336o\u0336bhan rang", ["S\u0336i\u0336o\u0336bhan"]),  # struck through
+    ],
+)
+def test_scan_finds_names_as_a_reader_sees_them(
+    scanner: TextScanner, text: str, expected: list[str]
+) -> None:
+    found = scanner.scan(text, SHOWN_OTHERWISE_ROW)
+    assert [text[s.start : s.end] for s in found] == expected
+    assert all(s.entity == entities.PERSON for s in found)
+    for span in found:  # the words too, at the text's own offsets
+        assert [text[a:b] for a, b in span.words] == text[span.start : span.end].split(" ")
+
+
+def test_scan_finds_a_phone_and_an_address_as_a_reader_sees_them(scanner: TextScanner) -> None:
+    text = "call 212\u200b555\u200b0143, mail ada&#x40;example.net or ada&commat;example.org"
+    assert _found(scanner, text) == [
+        ("212\u200b555\u200b0143", entities.PHONE_NUMBER),
+        ("ada&#x40;example.net", entities.EMAIL_ADDRESS),
+        ("ada&commat;example.org", entities.EMAIL_ADDRESS),
+    ]
+    assert [value for _, value in scanner.contacts(text)] == [
+        "212\u200b555\u200b0143",
+        "ada&#x40;example.net",
+        "ada&commat;example.org",
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pieces=st.lists(
+        st.sampled_from(
+            [
+                *("Zo", "e\u0308", "\\u00eb", "&euml;", "&amp;", "%C3%AB", "%20", "\u200b"),
+                *("\u0336", "a", " ", "&", "%", "\\", "\\u", "\u0308", "é", "1", "&#64;"),
+                "\\ud83d\\ude00",
+            ]
+        ),
+        max_size=12,
+    )
+)
+def test_a_view_maps_each_stretch_back_to_what_shows_it(pieces: list[str]) -> None:
+    from sanitizer.detect.shown import shown, view
+
+    text = "".join(pieces)
+    seen = view(text)
+    if seen is None:
+        assert shown(text) == text
+        return
+    # Offsets inside a piece copied as written, or between pieces (a decoded piece is read whole).
+    offsets = {len(seen.text)} | {
+        offset
+        for at, (start, end), literal in zip(seen.at, seen.source, seen.literal, strict=True)
+        for offset in (range(at, at + end - start) if literal else (at,))
+    }
+    for i in sorted(offsets):
+        for j in sorted(o for o in offsets if o >= i):
+            start, end = seen.start(i), seen.end(j) if j > i else seen.start(i)
+            assert 0 <= start <= end <= len(text)
+            assert shown(text[start:end]) == seen.text[i:j]

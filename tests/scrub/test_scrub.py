@@ -659,6 +659,39 @@ def test_scrub_the_rows_own_name_with_an_apostrophe_look_alike_gets_the_columns_
     ]
 
 
+def test_scrub_the_rows_own_name_and_phone_escaped_or_hidden_get_the_columns_replacement(
+    tmp_path: Path, keyring_a: Keyring
+) -> None:
+    # Published unchanged before, with "verified, 0 findings" (the NFD name became "Clarence\u0308").
+    (tmp_path / "in").mkdir()
+    notes = [
+        '{""name"": ""Zo\\u00eb \\u00c5ngstr\\u00f6m""}',
+        "?n=Zo%C3%AB%20%C3%85ngstr%C3%B6m",
+        "Zo&euml; &Aring;ngstr&ouml;m",
+        "Zoe\u0308 A\u030angstro\u0308m",
+        "Zo\u200cë \u00c5ngstr\u0336öm; call 212\u200b555\u200b0143",
+    ]
+    rows = "".join(f'Zo\u00eb,\u00c5ngstr\u00f6m,(212) 555-0143,"{note}"\n' for note in notes)
+    (tmp_path / "in" / "t.csv").write_text(
+        f"FirstName,LastName,HomePhone,Notes\n{rows}", encoding="utf-8"
+    )
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(KEEP, encoding="utf-8")
+    result = scrub(read_sources([tmp_path / "in"]), read_rules(rules), keyring_a, tmp_path / "out")
+    assert result.report.status == "verified"
+    out = read_rows(tmp_path / "out" / "t.csv")
+    first, last = out[0]["FirstName"], out[0]["LastName"]
+    digits = re.sub(r"\D", "", out[0]["HomePhone"])
+    hidden = "\u200b".join([digits[:3], digits[3:6], digits[6:]])  # as the note wrote it
+    assert [row["Notes"] for row in out] == [
+        f'{{"name": "{first} {last}"}}',
+        f"?n={first}%20{last}",
+        f"{first} {last}",
+        f"{first} {last}",
+        f"{first} {last}; call {hidden}",
+    ]
+
+
 def test_scrub_the_rows_own_ip_address_written_otherwise_in_notes_is_replaced(
     scrub_tables: ScrubTables,
 ) -> None:
