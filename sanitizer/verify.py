@@ -182,9 +182,10 @@ _A_DIGIT = re.compile(r"\d")
 # every kind, dots, brackets, "_"); letters end it ("mob07700900123", "0143x12"), and so does a slash
 # between two numbers ("07700 900123 / 07700 900124"). Compared with the originals' keys, not parsed.
 _HAND_PHONE = re.compile(r"\+?\d(?:[\d\s\-\u2010-\u2015\u2212.()_]*\d)?")
-# A card number or an IBAN written by hand, in either case: between its groups any space, dashes, dots,
-# slashes, "_", or invisible characters (zero-width space and joiners, soft hyphen).
-_APART = r"[\s.\-/_\u2010-\u2015\u00ad\u200b-\u200d\u2060]"
+# A card number or an IBAN written by hand, in either case: between its groups any space, dashes and the
+# minus sign, dots, slashes, "_", colons, commas ("3782:822463:10005", "4012,8888,8888,1881"), or
+# invisible characters (zero-width space and joiners, soft hyphen); up to three ("6011 — 1111 — ...").
+_APART = r"[\s.\-/_:,\u2010-\u2015\u2212\u00ad\u200b-\u200d\u2060]"
 _CARD_LIKE = re.compile(rf"\d(?:{_APART}{{0,3}}\d){{12,}}")
 _IBAN_LIKE = re.compile(
     rf"[A-Za-z]{{2}}{_APART}{{0,2}}\d{{2}}(?:{_APART}{{0,3}}[A-Za-z0-9]){{11,}}"

@@ -1166,6 +1166,11 @@ NUMBERS = Originals(
         ("4111\u00a01111\u00a01111\u00a01111", "CREDIT_CARD"),  # the whole value, no-break spaces
         ("4111_1111_1111_1111", "CREDIT_CARD"),
         ("4111/1111/1111/1111", "CREDIT_CARD"),
+        ("card 4111   1111   1111   1111", "CREDIT_CARD"),  # three spaces
+        ("card 4111 \u2014 1111 \u2014 1111 \u2014 1111", "CREDIT_CARD"),  # an em dash, spaced
+        ("card 4111:1111:1111:1111", "CREDIT_CARD"),
+        ("card 4111,1111,1111,1111", "CREDIT_CARD"),
+        ("card 4111\u22121111\u22121111\u22121111", "CREDIT_CARD"),  # the minus sign
         ("4111\u200b1111\u200b1111\u200b1111", "CREDIT_CARD"),  # zero-width spaces
         ("GB82\u00a0WEST\u00a01234\u00a05698\u00a07654\u00a032", "IBAN_CODE"),
         ("GB82/WEST/1234/5698/7654/32", "IBAN_CODE"),

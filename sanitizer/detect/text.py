@@ -123,11 +123,17 @@ def phone_candidates(text: str) -> Iterator[re.Match[str]]:
 KNOWN_PHONE_RUN = re.compile(r"\+?\d(?:[\d\s\-\u2010-\u2015\u2212./()_]*\d)?")
 
 
-# Groups of digits apart by a space or two, a hyphen or a dot ("4111.1111.1111.1111").
-# Between a card's or an IBAN's groups: spaces of any kind, hyphens and dashes, dots, slashes, "_", and
-# the invisible characters that part nothing on screen (zero-width space and joiners, soft hyphen).
-_GROUP_GAP = r"[\s.\-/_\u2010-\u2015\u00ad\u200b-\u200d\u2060]"
-CARD = re.compile(rf"(?<![\d-])(?:\d{_GROUP_GAP}{{0,2}}){{12,18}}\d(?![\d-])")
+# Between a card's or an IBAN's groups, as between a phone's (`KNOWN_PHONE_RUN`): spaces of any kind,
+# hyphens, dashes and the minus sign, dots, slashes, "_", and the invisible characters that part nothing
+# on screen (zero-width space and joiners, soft hyphen); up to three of them ("4111   1111 ...",
+# "6011 — 1111 — ..."). A card's groups may also stand apart by one colon or comma throughout, four
+# digits first and groups of three to six ("3782:822463:10005", "4012,8888,8888,1881"): never a
+# time ("10:30:45"), a date and time, or a number in thousands ("1,234,567,890,123").
+_GROUP_GAP = r"[\s.\-/_\u2010-\u2015\u2212\u00ad\u200b-\u200d\u2060]"
+CARD = re.compile(
+    rf"(?<![\d-])(?:\d{_GROUP_GAP}{{0,3}}){{12,18}}\d(?![\d-])"
+    r"|(?<![\d,:.])\d{4}([:,])\d{4,6}(?:\1\d{3,6}){1,3}(?!\d|[,:.]\d)"
+)
 # In either case, in groups apart by spaces or hyphens ("gb82 west 1234...", "GB82-WEST-1234-...").
 # In either case; a space after the country code in capitals only ("DE 89 3704 ..."): "at 12" is prose.
 IBAN = re.compile(
@@ -203,7 +209,7 @@ def _street_suffixes() -> tuple[str, str]:
 # Cheap shapes that must be present before the card, IP and SSN recognizers (one starting with a digit,
 # which the regex engine finds fast), the IBAN recognizer, and the IPv6 one are worth running.
 NUMBER_HINT = re.compile(
-    rf"\d(?:\d\d-\d{{2}}-\d{{4}}|\.\d{{1,3}}\.\d|(?:{_GROUP_GAP}{{0,2}}\d){{12}})"
+    rf"\d(?:\d\d-\d{{2}}-\d{{4}}|\.\d{{1,3}}\.\d|(?:{_GROUP_GAP}{{0,3}}\d){{12}}|\d{{3}}[:,]\d{{4}})"
 )
 IBAN_HINT = re.compile(rf"[A-Za-z]{{2}}\d\d|[A-Z]{{2}}{_GROUP_GAP}\d\d")
 IPV6_HINT = re.compile(r"[0-9A-Fa-f]{1,4}::?[0-9A-Fa-f]{1,4}:")
@@ -227,7 +233,8 @@ def _hint_patterns() -> tuple[tuple[int, str], ...]:
         # NUMBER_HINT, IBAN_HINT or IPV6_HINT (ASCII already): the card, IP, SSN and IBAN recognizers.
         (
             NUMBER_LIKE,
-            rf"[0-9](?:[0-9][0-9]-[0-9]{{2}}-[0-9]{{4}}|\.[0-9]{{1,3}}\.[0-9]|(?:[{ASCII_SPACES}./_\-]{{0,2}}[0-9]){{12}})"
+            rf"[0-9](?:[0-9][0-9]-[0-9]{{2}}-[0-9]{{4}}|\.[0-9]{{1,3}}\.[0-9]"
+            rf"|(?:[{ASCII_SPACES}./_\-]{{0,3}}[0-9]){{12}}|[0-9]{{3}}[:,][0-9]{{4}})"
             rf"|[A-Za-z]{{2}}[0-9][0-9]|[A-Z]{{2}}[{ASCII_SPACES}./_\-][0-9][0-9]|{IPV6_HINT.pattern}",
         ),
         (ADDRESS_LIKE, rf"[0-9][A-Za-z]?,?[{ASCII_SPACES}]+[{_street_suffixes()[1]}]"),

@@ -75,6 +75,15 @@ def _found(scanner: TextScanner, text: str) -> list[tuple[str, str]]:
         ("card 4111 1111 1111 1111", "4111 1111 1111 1111"),
         ("card 4111-1111-1111-1111", "4111-1111-1111-1111"),
         ("card 5500000000000004.", "5500000000000004"),
+        # ... however their groups stand apart (published unchanged before)
+        ("card 5555   5555   5555   4444", "5555   5555   5555   4444"),  # three spaces
+        (
+            "card 6011 \u2014 1111 \u2014 1111 \u2014 1117",
+            "6011 \u2014 1111 \u2014 1111 \u2014 1117",
+        ),
+        ("card 3782:822463:10005", "3782:822463:10005"),  # colons
+        ("card 4012,8888,8888,1881", "4012,8888,8888,1881"),  # commas
+        ("card 4111\u22121111\u22121111\u22121111", "4111\u22121111\u22121111\u22121111"),  # minus
         ("iban GB82 WEST 1234 5698 7654 32", "GB82 WEST 1234 5698 7654 32"),
         ("iban DE89370400440532013000", "DE89370400440532013000"),
         ("from 192.0.2.10", "192.0.2.10"),
@@ -107,6 +116,9 @@ def test_scan_names_the_entity(scanner: TextScanner, text: str, entity: str) -> 
         ("ip 999.1.1.1", "not an address"),
         ("date 2026-11-01", "an ISO date"),
         ("time 10:30:45", "a time"),
+        ("at 2024-03-15 10:30:45 today", "a date and time"),
+        ("total 1,234,567,890,123", "a number in thousands"),
+        ("ids 4012,8888,8888,1882", "a list that fails Luhn"),
         ("order 12345678", "an order number"),
         ("amount 1,234,567.89", "an amount"),
         ("ref 20261127", "a date-like reference"),
@@ -359,6 +371,7 @@ _PIECES = st.sampled_from(
 @settings(max_examples=400, deadline=None)
 @example(texts=["call 212\t555\t0185", "12\x0bOak Street", "7,\x1cElm Road", "ref 2001:db8::1 ok"])
 @example(texts=["card 4111 1111 1111 1111", "iban GB82 WEST 1234 5698 7654 32", "١٢٣٤٥٦٧ 555"])
+@example(texts=["card 5555   5555   5555   4444", "3782:822463:10005", "4012,8888,8888,1881"])
 @given(texts=st.lists(st.lists(_PIECES, max_size=14).map("".join), min_size=1, max_size=80))
 def test_hints_decided_in_arrow_change_nothing_the_scan_finds(
     scanner: TextScanner, texts: list[str]
