@@ -75,6 +75,9 @@ _CJK_NAME_MAX = 5  # characters: the longest name piece looked for inside a run
 
 # Titles before a name, in the languages of the gazetteer (a title is itself a name only as the row's).
 _TITLES = TITLE_WORDS
+# The particles of a surname after a title ("Ms. van der Berg", "Mr Ó Súilleabháin", "Mr ap Rhys"), as
+# name words compare (without accents).
+_TITLED_PARTICLES = NAME_PARTICLES | {"o", "ni", "nic", "mac", "mc", "ui", "ua", "ap", "ab"}
 # Titles a note may glue to a name ("MsLovelace", "MrsLovelace"), longest first; how such words start.
 _GLUED_TITLES = ("miss", "mrs", "mr", "ms", "mx", "dr")
 _GLUE_STARTS = frozenset(["Mr", "Ms", "Mx", "Dr", "Mi", "MR", "MS", "MX", "DR", "MI"])
@@ -465,6 +468,8 @@ class NameFinder:
                 folded_words[i] = stem
         for i in titled:
             flags[i] = 1.0
+        if caps and not _TITLES.isdisjoint(folded_words[i] for i in caps):
+            self._flag_after_particles(text, words, folded_words, flags, capitals)
         if self.full_names and count > 1:
             self._flag_full_names(text, words, folded_words, flags)
         if own:  # after the full names: a row's "will" beside "grace hopper" joins the name
@@ -595,6 +600,30 @@ class NameFinder:
             if done < len(word):
                 cut.append((start + done, end, word[done:]))
         return cut
+
+    @staticmethod
+    def _flag_after_particles(
+        text: str,
+        words: list[tuple[int, int, str]],
+        folded: list[str],
+        flags: list[float],
+        capitals: list[bool],
+    ) -> None:
+        """A capitalised surname after a title and its particles ("Ms. van der Berg", "Mr Ó
+        Súilleabháin", "Dr de la Cruz"): a name, as one right after a title is. The particles stay."""
+        last = len(words) - 1
+        for i, word in enumerate(folded[:-2]):
+            if word not in _TITLES or folded[i + 1] not in _TITLED_PARTICLES:
+                continue
+            j = i + 1
+            while (
+                j < last
+                and folded[j] in _TITLED_PARTICLES
+                and _adjacent(text, words[j], words[j + 1])
+            ):
+                j += 1
+            if folded[j] not in _TITLED_PARTICLES and capitals[j] and not flags[j]:
+                flags[j] = 0.85
 
     def _split_handles(
         self,
@@ -781,7 +810,8 @@ class NameFinder:
         self, words: list[tuple[int, int, str]], row_names: frozenset[str]
     ) -> list[tuple[int, int, str]]:
         """Joined words that are not a known name as a whole, as their parts: a profile slug
-        ("linkedin.com/in/ada-lovelace") or a new double-barrelled name ("Smith-Jones") holds names."""
+        ("linkedin.com/in/ada-lovelace") or a new double-barrelled name ("Smith-Jones") holds names.
+        After a title, a joined word is one surname ("Mr Pemberton-Hale"), replaced whole."""
         out: list[tuple[int, int, str]] = []
         for start, end, word in words:
             if "-" not in word:
@@ -789,6 +819,9 @@ class NameFinder:
                 continue
             folded = bare(word.casefold())
             if folded in row_names or folded in self.known:
+                out.append((start, end, word))
+                continue
+            if out and bare(out[-1][2].casefold()) in _TITLES and word[:1].isupper():
                 out.append((start, end, word))
                 continue
             at = start
@@ -828,7 +861,10 @@ class NameFinder:
             end = i
             while end < last and flags[end + 1] and _adjacent(text, words[end], words[end + 1]):
                 end += 1
-            after_title = i > 0 and folded[i - 1] in _TITLES
+            before = i - 1  # the word before, past a surname's particles ("Ms. van der Berg")
+            while before > 0 and folded[before] in _TITLED_PARTICLES:
+                before -= 1
+            after_title = i > 0 and folded[before] in _TITLES
             start_word = words[i]
             if end == i:  # one word (most names in notes)
                 spans.append(

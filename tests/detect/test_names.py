@@ -264,6 +264,29 @@ def test_find_a_surname_after_a_title_of_the_gazetteers_languages(
     assert _names(finder, text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a joined surname after a title is one name (it was replaced in part: "Mr Stewart-Hale")
+        ("Mr Pemberton-Hale called", ["Pemberton-Hale"]),
+        ("Dr. Nkemelu-Adeyemi called", ["Nkemelu-Adeyemi"]),
+        # a surname after a title and its particles (it survived whole)
+        ("Ms. van der Berg called", ["Berg"]),
+        ("Mr \u00d3 S\u00failleabh\u00e1in called", ["S\u00failleabh\u00e1in"]),
+        ("Dr de la Quintana rang", ["Quintana"]),
+        # no title, no name
+        ("the van der Berg bakery", []),
+        ("a follow-up with Smith-Jones Ltd", []),
+    ],
+)
+def test_find_a_surname_after_a_title_whole_and_past_its_particles(
+    text: str, expected: list[str]
+) -> None:
+    found = NameFinder()
+    assert _names(found, text) == expected
+    assert all(s.kinds == (LAST,) for s in found.find(text))  # replaced as a surname
+
+
 def test_find_a_title_is_a_name_only_as_the_rows(finder: NameFinder) -> None:
     assert _names(finder, "Herr rang") == []
     assert _names(finder, "Herr rang", {"herr"}) == ["Herr"]  # Anna Herr
