@@ -41,6 +41,10 @@ def _holds(wide: pa.DataType, narrow: pa.DataType) -> bool:
     return not pa.types.is_null(wide)
 
 
+def _is_text_type(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
 def _conformed(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """A table in a schema holding its fields: a field it lacks (nested too) is null."""
     columns = [
@@ -295,8 +299,11 @@ class TableWriter:
         schema = pq.read_schema(self.source.open())
         for index, name in enumerate(table.column_names):
             wanted = schema.field(name).type if name in schema.names else None
-            if wanted is None or table.schema.field(index).type == wanted:
+            held = table.schema.field(index).type
+            if wanted is None or held == wanted:
                 continue
+            if _is_text_type(held) and not _is_text_type(wanted):
+                continue  # numbers replaced by text: "07700900455" would lose its 0 as a number
             try:
                 column = table.column(index).cast(wanted)
             except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):

@@ -58,6 +58,25 @@ def clean_header_name(name: str) -> str:
     return name
 
 
+# A whole number held as a float is read as its digits up to this size (a card number has at most 19).
+_WHOLE_FLOAT_LIMIT = 1e19
+
+
+def is_whole_float(value: object) -> bool:
+    """Whether a cell is a float that holds a whole number (2125550143.0): pandas makes a column of
+    numbers float when it has a null, and JSON may spell an integer with ".0"."""
+    if not isinstance(value, float | np.floating):
+        return False
+    number = float(value)
+    return abs(number) < _WHOLE_FLOAT_LIMIT and number.is_integer()
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: a whole number held as a float as its digits ("2125550143", not
+    "2125550143.0": the ".0" is no part of a phone or card number), anything else as `str()` writes it."""
+    return str(int(value)) if is_whole_float(value) else str(value)  # type: ignore[call-overload]
+
+
 class Batch(ABC):
     """A slice of a table's rows whose cells can be read and replaced column by column."""
 

@@ -1389,7 +1389,7 @@ def _check_batch(
         check = table.columns.get(column, ColumnCheck(None, "keep"))
         out_values, out_rows = after.cells(column)
         present = out_values.notna().to_numpy()
-        text = out_values[present].astype(str)
+        text = _read_text(out_values[present])
         rows = out_rows[present] + after.start_row
         scan.cells += len(text)
         codes, distinct = pd.factorize(text)
@@ -1932,14 +1932,35 @@ def _user_token(text: str, user: str) -> bool:
     return False
 
 
+def _number_text(value: object) -> str:
+    """A cell as a reader takes the number in it: a float holding a whole number as its digits
+    (2125550143.0 in a Parquet column pandas made float is the phone 2125550143), anything else as
+    `str()` writes it. Written here again on purpose, like `_phone_key`."""
+    if isinstance(value, float) and abs(value) < 1e19 and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_text(values: pd.Series) -> pd.Series:
+    """Non-null cells as text (`_number_text`): a column of text as it is, numbers and mixed cells
+    one by one."""
+    if pd.api.types.is_float_dtype(values.dtype) or (
+        values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) != "string"
+    ):
+        return pd.Series(
+            [_number_text(v) for v in values.tolist()], index=values.index, dtype=object
+        )
+    return values.astype(str)
+
+
 def _arrow_text(values: pd.Series) -> pa.Array:
-    """A column as Arrow text, nulls as empty strings, values as `str()` writes them (no copy when the
-    column is Arrow text already)."""
+    """A column as Arrow text, nulls as empty strings, values as `_number_text` writes them (no copy
+    when the column is Arrow text already)."""
     try:
         array = pa.array(values, type=pa.large_string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        text = values.astype(object).where(values.notna(), "").astype(str)
-        array = pa.array(text.tolist(), type=pa.large_string())
+        text = values.astype(object).where(values.notna(), "")
+        array = pa.array([_number_text(v) for v in text.tolist()], type=pa.large_string())
     return pc.fill_null(array, "")
 
 

@@ -1494,3 +1494,46 @@ def test_surviving_names_with_case_endings_are_found() -> None:
         assert checker.surviving_names(before, "Keller'a yazdık", names) == (0, 0)
     # Another word on the stem of no name of the row stays no finding.
     assert checker.surviving_names("Петровка", "Петровка", {"иван", "ольга"}) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("check", "before", "after", "originals", "expected"),
+    [
+        # A column of phone numbers with a null is float in pandas, and so in the Parquet it writes.
+        (TEXT, 2125550143.0, 2125550143.0, {"PHONE_NUMBER": {"2125550143"}}, "PHONE_NUMBER"),
+        (
+            TEXT,
+            4111111111111111.0,
+            4111111111111111.0,
+            {"CREDIT_CARD": {"4111111111111111"}},
+            "CREDIT_CARD",
+        ),
+        # The same number, read as a number in the input and as text in the output: one original.
+        (PHONE, 447700900123.0, "447700900123", {"PHONE_NUMBER": set()}, "PHONE_NUMBER"),
+        # No original to search for: a float is still a number a phone could dial.
+        (KEEP, 2125550143.0, 2125550200.0, {"PHONE_NUMBER": set()}, "PHONE_NUMBER"),
+    ],
+    ids=["phone-in-free-text", "card-in-free-text", "phone-kept-as-text", "unsafe-phone"],
+)
+def test_verify_a_number_held_as_a_float_is_read_as_its_digits(
+    tmp_path: Path,
+    check: ColumnCheck,
+    before: float,
+    after: float | str,
+    originals: dict[str, set[str]],
+    expected: str,
+) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    source, output = tmp_path / "in" / "t.parquet", tmp_path / "out" / "t.parquet"
+    pq.write_table(pa.table({"id": [1, 2], "ref": [before, None]}), source)
+    pq.write_table(pa.table({"id": [1, 2], "ref": [after, None]}), output)
+    table = VerifyTable(
+        name="t",
+        source=read_sources([source])[0],
+        output=output,
+        columns={"id": KEEP, "ref": check},
+    )
+    report, _ = verify([table], Originals(originals), default_safe_ranges(), regions=REGIONS)
+    assert {(f.column, f.row) for f in report.findings} == {("ref", 1)}
+    assert expected in {f.entity for f in report.findings}

@@ -38,7 +38,16 @@ from sanitizer.outputs import Staging, TableWriter
 from sanitizer.rules import RuleSet
 from sanitizer.scrub.mapping import Channel, Mapper
 from sanitizer.scrub.plan import ColumnPlan, Planner, TablePlan
-from sanitizer.tables import BATCH_ROWS, Batch, Format, RecordsBatch, RowCells, TableSource
+from sanitizer.tables import (
+    BATCH_ROWS,
+    Batch,
+    Format,
+    RecordsBatch,
+    RowCells,
+    TableSource,
+    cell_text,
+    is_whole_float,
+)
 from sanitizer.textkeys import ascii_letter_runs, string_keys
 from sanitizer.verify import ColumnCheck, Originals, VerifyTable
 
@@ -101,7 +110,8 @@ def _factorized(values: pd.Series) -> tuple[pd.Series, np.ndarray, list[str]]:
     each of them the index of its text in `distinct`, and the distinct texts in order of appearance.
 
     A column of text (most columns) is factorized as it is and its blank values dropped from the
-    distinct ones; any other column is converted to text first.
+    distinct ones; any other column is converted to text first, a whole number held as a float as its
+    digits (`cell_text`).
     """
     if values.dtype == object:
         codes, uniques = pd.factorize(values.to_numpy())  # nulls get -1
@@ -118,7 +128,11 @@ def _factorized(values: pd.Series) -> tuple[pd.Series, np.ndarray, list[str]]:
     present = _present(values)
     if not present.any():
         return present, np.array([], dtype=np.intp), []
-    codes, uniques = pd.factorize(values[present].astype(str))
+    held = values[present]
+    if pd.api.types.is_float_dtype(held.dtype):  # each distinct float read once
+        codes, uniques = pd.factorize(held)
+        return present, codes, [cell_text(value) for value in uniques.tolist()]
+    codes, uniques = pd.factorize(held.map(cell_text) if held.dtype == object else held.astype(str))
     return present, codes, list(map(str, uniques.tolist()))
 
 
@@ -897,8 +911,8 @@ class _RowPieces:
 
 
 def _as_text(values: pd.Series, *, numbers: bool) -> pa.Array:
-    """A phone or email column's cells as one Arrow text array: strings as they are, integers
-    (`numbers`) as `str()` writes them, anything else null. (A column read from a file may be Arrow
+    """A phone or email column's cells as one Arrow text array: strings as they are, integers and whole
+    floats (`numbers`) as their digits, anything else null. (A column read from a file may be Arrow
     in several chunks: a batch read across the reader's blocks.)"""
     if pd.api.types.infer_dtype(values, skipna=True) in {"string", "empty"}:
         array = pa.array(values, type=pa.large_string(), from_pandas=True)
@@ -909,6 +923,8 @@ def _as_text(values: pd.Series, *, numbers: bool) -> pa.Array:
             if isinstance(v, str)
             else str(v)
             if numbers and isinstance(v, int) and not isinstance(v, bool)
+            else cell_text(v)
+            if numbers and is_whole_float(v)
             else None
             for v in values.tolist()
         ],
@@ -1006,9 +1022,24 @@ def _is_number_text(value: object) -> bool:
     return isinstance(value, str) and value.isdigit() and value.isascii() and value[:1] != "0"
 
 
+# Digits a float holds exactly, whatever they are (2**53 has sixteen).
+_FLOAT_DIGITS = 15
+
+
+def _is_float_text(value: object) -> bool:
+    """A replacement a float holds exactly: a whole number of at most fifteen digits, no leading 0."""
+    return _is_number_text(value) and len(value) <= _FLOAT_DIGITS  # type: ignore[arg-type]
+
+
 def _numbers_kept(values: pd.Series, out: np.ndarray, is_records: bool) -> pd.Series:
     """The replaced cells, integers again where the input held integers and the replacement is one: a
-    phone 2125550187 in JSON or Parquet becomes 2125550116, not the text "2125550116"."""
+    phone 2125550187 in JSON or Parquet becomes 2125550116, not the text "2125550116".
+
+    A float column (a column of phone numbers with a null, as pandas writes it) stays float where every
+    replacement is a whole number a float holds exactly (2125550187.0 becomes 2125550116.0); otherwise
+    it becomes text, its whole numbers written as their digits ("[REDACTED]" beside "2125550116"), so
+    that the file can still be read as one type a column. In JSON a float becomes the same float or
+    text, cell by cell."""
     series = pd.Series(out, dtype=object)
     if pd.api.types.is_integer_dtype(values.dtype):
         missing = pd.isna(values).to_numpy()
@@ -1016,10 +1047,24 @@ def _numbers_kept(values: pd.Series, out: np.ndarray, is_records: bool) -> pd.Se
             numbers = [pd.NA if gap else int(v) for v, gap in zip(out, missing, strict=True)]
             return pd.Series(pd.array(numbers, dtype="Int64")).astype(values.dtype)
         return series
+    if pd.api.types.is_float_dtype(values.dtype):
+        missing = pd.isna(values).to_numpy()
+        new = [v for v in out[~missing] if isinstance(v, str)]
+        if all(_is_float_text(v) for v in new):
+            return pd.Series(
+                [np.nan if gap else float(v) for v, gap in zip(out, missing, strict=True)],
+                dtype=values.dtype,
+            )
+        return pd.Series(
+            [None if gap else cell_text(v) for v, gap in zip(out, missing, strict=True)],
+            dtype=object,
+        )
     if is_records:
         for index, (old, new) in enumerate(zip(values.tolist(), out.tolist(), strict=True)):
             if type(old) is int and _is_number_text(new):
                 series.iat[index] = int(new)
+            elif type(old) is float and is_whole_float(old) and _is_float_text(new):
+                series.iat[index] = float(new)
     return series
 
 

@@ -16,6 +16,7 @@ from sanitizer.operators import get_operator
 from sanitizer.operators.base import OperatorParams
 from sanitizer.report.model import Detection, RuleRef
 from sanitizer.rules import PersonaRule, RuleSet
+from sanitizer.tables import cell_text
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -256,8 +257,8 @@ def _row_of_text(batch: Batch, path: str, index: int | None) -> int | None:
 
 
 def _texts(batch: Batch, path: str) -> list[str]:
-    """A column's non-null values as text."""
-    return [str(value) for value, _row in _held(batch, path)]
+    """A column's non-null values as text (a whole number held as a float as its digits)."""
+    return [cell_text(value) for value, _row in _held(batch, path)]
 
 
 def _held(batch: Batch, path: str) -> list[tuple[object, int]]:

@@ -845,22 +845,29 @@ _CELL = st.one_of(
 @given(cells=st.lists(_CELL, max_size=14))
 @example(cells=["a", None, " ", "a", "", "b", float("nan"), "\u3000", "b"])
 @example(cells=[1, "1", 1.0, None])
+@example(cells=[2125550143.0, 1.5, None, 2125550143.0])
 def test_factorized_cells_are_the_present_values_as_text_in_order_of_appearance(
     cells: list[object],
 ) -> None:
-    # The reference: present = not null and not blank as text; codes and distinct over their text.
+    # The reference: present = not null and not blank as text; codes and distinct over their text, a
+    # whole number held as a float as its digits (2125550143.0 is the phone 2125550143).
     from sanitizer.scrub.engine import _factorized
 
-    values = pd.Series(cells, dtype=object)
-    mask = values.notna()
-    if mask.any():
-        mask.loc[mask] = values[mask].astype(str).str.strip() != ""
-    present, codes, distinct = _factorized(values)
-    assert present.tolist() == mask.tolist()
-    texts = [str(v) for v in values[mask].tolist()]
-    assert distinct == list(dict.fromkeys(texts))
-    assert [distinct[c] for c in codes.tolist()] == texts
-    assert all(type(text) is str for text in distinct)
+    def text(value: object) -> str:
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+    floats = all(isinstance(c, float) or c is None for c in cells)
+    for dtype in (object, "float64") if floats else (object,):
+        values = pd.Series(cells, dtype=dtype)
+        mask = values.notna()
+        if mask.any():
+            mask.loc[mask] = values[mask].astype(str).str.strip() != ""
+        present, codes, distinct = _factorized(values)
+        assert present.tolist() == mask.tolist()
+        texts = [text(v) for v in values[mask].tolist()]
+        assert distinct == list(dict.fromkeys(texts))
+        assert [distinct[c] for c in codes.tolist()] == texts
+        assert all(type(text) is str for text in distinct)
 
 
 def test_a_failure_reading_the_next_batch_stops_the_scan_that_was_waited_for(
