@@ -324,6 +324,22 @@ class NameFinder:
                     learned.add(form)
         self.lower.update(lower_case_names(learned.difference(self.lower)))
 
+    def is_run_name(self, key: str) -> bool:
+        """Whether a field name spells a name of the run's name columns that is a name in lower case too
+        (`lower`: "Vashchenko", not "Price"), alone or as a handle: with an initial ("lvashchenko",
+        "vashchenkol") or run together with another of their words ("leopoldvashchenko"). What is not
+        a letter is left out ("l_vashchenko")."""
+        word = "".join(c for c in bare(key.casefold()) if c.isalpha())
+        lower, known = self.lower, self.known
+        if word in lower or (len(word) >= 5 and (word[1:] in lower or word[:-1] in lower)):
+            return True
+        return any(
+            (word[:cut] in lower or word[cut:] in lower)
+            and word[:cut] in known
+            and word[cut:] in known
+            for cut in range(2, len(word) - 1)
+        )
+
     def mark(self) -> tuple[int, int]:
         """The state of what is known now, for `found_since`."""
         return len(self.known), self._learn_calls

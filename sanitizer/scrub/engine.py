@@ -366,13 +366,14 @@ class Engine:
         with self.scanner.contacts_forked_once(self.workers):
             for table in tables:
                 self._collect_table(table, text_phones, key_values)
+        # The pass-2 scan knows every original number: the columns' and the notes'.
+        self.scanner.learn_phones(key for key in entities.phone_keys(text_phones) if len(key) >= 7)
+        self.planner.refuse_data_in_keys(tables)  # before a report could name a column
         self.planner.finish(tables)
         for table in tables:
             if table.persona is not None:
                 personas[table.name] = self._persona_rows(table)
         self.mapper.settle()
-        # The pass-2 scan knows every original number: the columns' and the notes'.
-        self.scanner.learn_phones(key for key in entities.phone_keys(text_phones) if len(key) >= 7)
         # Identifier-like values of the run's columns (account numbers, ids) are found in text as they are,
         # whatever a recognizer would score them: the verifier searches every cell for them too.
         pooled = _pooled(self.rules, tables)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -11,12 +12,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sanitizer.detect import NameFinder, TextScanner
-from sanitizer.errors import PatternTimeoutError, RulesError, UnknownColumnsError
+from sanitizer.entities import phone_key
+from sanitizer.errors import InputError, PatternTimeoutError, RulesError, UnknownColumnsError
 from sanitizer.operators import get_operator
 from sanitizer.operators.base import OperatorParams
 from sanitizer.report.model import Detection, RuleRef
 from sanitizer.rules import PersonaRule, RuleSet
-from sanitizer.tables import cell_text
+from sanitizer.tables import RecordsBatch, cell_text
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -60,6 +62,8 @@ class TablePlan:
     unique: frozenset[str] = (
         frozenset()
     )  # columns whose replacements must stay distinct (data-table keys)
+    # Where each column first shows, for an error that must not name it: "column 3", "record 12".
+    places: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -85,9 +89,15 @@ class Planner:
 
     def plan(self, table: TablePlan, batch: Batch) -> None:
         """Plan every column of `batch` not planned yet (nested paths may first appear in a later batch)."""
-        for path in batch.paths():
+        for index, path in enumerate(batch.paths(), start=1):
             if path in table.columns:
                 continue
+            if path not in table.places:
+                table.places[path] = (
+                    f"record {batch.start_row + batch.first_row(path) + 1}"
+                    if isinstance(batch, RecordsBatch)
+                    else f"column {index}"
+                )
             try:
                 decided = self.decide(table.name, path, batch)
             except PatternTimeoutError as exc:  # on a sampled value
@@ -197,6 +207,43 @@ class Planner:
             detection=detection,
         )
 
+    def refuse_data_in_keys(self, tables: list[TablePlan]) -> None:
+        """Fail when a column is named by the run's own data: a key or header that is one of the run's
+        phone numbers (`{"2125550143": "home"}`), or a word of its name columns or a handle of one
+        (`{"Vashchenko": "self"}`, a header `lvashchenko`). It would be kept in the output and shown in
+        the report. Emails and full names are refused as a file is read (`tables.pii_in_name`); these
+        can be told only once pass 1 has read the name and phone columns. A field a rule names is a
+        field name: a table rule's or a source's column whole, a pattern rule's last key."""
+        for table in tables:
+            paths = [*table.columns, *(p for t, p in self.unknown if t == table.name)]
+            for path in paths:
+                column = table.columns.get(path)
+                kind = column.rule.kind if column is not None else "detected"
+                if kind in {"table", "definition"}:
+                    continue
+                keys = _KEY_PARTS.split(path)
+                if kind == "pattern":
+                    keys.pop()
+                what = next(filter(None, map(self._run_data_in, keys)), None)
+                if what:
+                    raise InputError(
+                        f"{table.source.path}: {table.places.get(path, 'a column')}: a field name "
+                        f"holds {what}: a column name or key must not hold personal data (it would "
+                        "be kept in the output and shown in the report); rename it"
+                    )
+
+    def _run_data_in(self, key: str) -> str | None:
+        """What of the run's personal data a key spells (None for a field name)."""
+        if (
+            _PHONE_KEY.fullmatch(key)
+            and sum(c.isdigit() for c in key) >= _PHONE_KEY_DIGITS
+            and phone_key(key) in self.scanner.known_phones
+        ):
+            return "a phone number (one of the run's)"
+        if self.names.is_run_name(key):
+            return "a person's name (a word of the run's name columns)"
+        return None
+
     def finish(self, tables: list[TablePlan]) -> None:
         """Fail on unknown columns (policy fail) and on table rules that name absent columns.
 
@@ -246,6 +293,11 @@ class Planner:
                     shown or "none",
                     extra={"rule_table": glob},
                 )
+
+
+_KEY_PARTS = re.compile(r"\.|\[\]\.?")  # the keys of a leaf path: "contacts.Vashchenko", "l[].x"
+_PHONE_KEY = re.compile(r"\+?[\d\s().\-/]+")
+_PHONE_KEY_DIGITS = 7  # as the run's phone keys are learned
 
 
 def _row_of_text(batch: Batch, path: str, index: int | None) -> int | None:

@@ -545,3 +545,27 @@ def test_particles_joined_runs_a_surnames_particles_into_its_word() -> None:
     assert particles_joined(["maria", "de", "la", "cruz", "lopez"]) == ["delacruz"]
     assert particles_joined(["ada", "lovelace"]) == []
     assert {"van", "der", "berg", "vanderberg"} <= row_name_words("van der Berg")
+
+
+@pytest.mark.parametrize(
+    ("key", "is_name"),
+    [
+        ("Vashchenko", True),  # a surname of the run, no English word
+        ("VASHCHENKO", True),
+        ("lvashchenko", True),  # a handle: an initial before
+        ("vashchenko_l", True),  # or after, with what is no letter left out
+        ("leopoldvashchenko", True),  # two of the run's words run together
+        ("Price", False),  # a surname that is an English word heads a column
+        ("willprice", False),  # two names that are ordinary or common words: no handle told
+        ("priceleopold", True),
+        ("FirstName", False),
+        ("notes", False),
+        ("Campaign", False),
+        ("Leopold", True),
+    ],
+)
+def test_is_run_name_is_a_run_name_word_or_a_handle_of_one(key: str, is_name: bool) -> None:
+    finder = NameFinder()
+    finder.learn(FIRST, ["Leopold", "Will"])
+    finder.learn(LAST, ["Vashchenko", "Price"])
+    assert finder.is_run_name(key) is is_name

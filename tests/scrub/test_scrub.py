@@ -21,6 +21,7 @@ import pytest
 
 from sanitizer.errors import (
     ConfigError,
+    InputError,
     RulesError,
     UnknownColumnsError,
     VerificationError,
@@ -523,6 +524,64 @@ def test_scrub_whole_numbers_held_as_floats_in_json_are_replaced(
     assert isinstance(back[0]["Phone"], float)  # a number stays a number
     assert 2125550100 <= back[0]["Phone"] <= 2125550199
     assert [r["amount"] for r in back] == [12.0, 12.5]  # numbers without personal data untouched
+
+
+_LEOPOLD = {"id": 1, "firstName": "Leopold", "lastName": "Vashchenko"}
+
+
+@pytest.mark.parametrize(
+    ("name", "row", "place"),
+    [
+        # the row's own number as a key (digits alone may be an id: refused when a phone column holds it)
+        (
+            "c.json",
+            {**_LEOPOLD, "cell": {"e164": "+12125550143"}, "contacts": {"2125550143": "home"}},
+            "record 1",
+        ),
+        # a surname alone as a key (a full name was refused already)
+        ("c.json", {**_LEOPOLD, "contacts": {"Vashchenko": "self"}}, "record 1"),
+        ("c.json", {**_LEOPOLD, "contacts": {"leopoldvashchenko": {"since": "2020"}}}, "record 1"),
+        ("c.csv", {**_LEOPOLD, "Vashchenko": "x"}, "column 4"),
+        ("c.csv", {**_LEOPOLD, "lvashchenko": "x"}, "column 4"),  # a handle
+        ("c.parquet", {**_LEOPOLD, "vashchenko_l": "x"}, "column 4"),
+    ],
+    ids=[
+        "json-phone",
+        "json-surname",
+        "json-handle",
+        "csv-surname",
+        "csv-handle",
+        "parquet-handle",
+    ],
+)
+def test_scrub_keys_and_headers_that_hold_the_runs_data_stop_it_before_any_output(
+    scrub_tables: ScrubTables, tmp_path: Path, name: str, row: dict[str, Any], place: str
+) -> None:
+    out = tmp_path / "refused"
+    with pytest.raises(InputError) as caught:
+        scrub_tables({name: [row]}, KEEP, out=out)
+    message = str(caught.value)
+    assert f"{place}: a field name holds" in message
+    assert "ashchenko" not in message.casefold() and "2125550143" not in message
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_scrub_field_names_that_are_no_data_of_the_run_are_kept(scrub_tables: ScrubTables) -> None:
+    rows = [
+        # a surname that is an English word heads a column; a rule names "ANI" (a customer is Ani)
+        {"id": 1, "FirstName": "Ani", "LastName": "Price", "ANI": "+1 212 555 0143", "Price": "4"},
+        {
+            "id": 2,
+            "FirstName": "Ada",
+            "LastName": "Lovelace",
+            "ANI": "+1 212 555 0144",
+            "Price": "5",
+        },
+    ]
+    records = [{**_LEOPOLD, "notes": "x", "Campaign": "spring", "byId": {"2125550187": 1}}]
+    run = scrub_tables({"c.csv": rows, "e.json": records}, KEEP)
+    assert read_rows(run.out / "c.csv")[0].keys() == rows[0].keys()
+    assert read_rows(run.out / "e.json")[0]["byId"].keys() == {"2125550187"}
 
 
 def test_scrub_values_a_free_text_rule_leaves_alone_keep_their_types(
