@@ -25,8 +25,8 @@ from presidio_analyzer.predefined_recognizers import (
 )
 
 from sanitizer import entities
-from sanitizer.detect.evidence import WHOLE_VALUE, ColumnEvidence, sample
-from sanitizer.detect.names import FIRST, LAST, NameFinder, name_tokens
+from sanitizer.detect.evidence import NAME_SHAPE, WHOLE_VALUE, ColumnEvidence, name_part, sample
+from sanitizer.detect.names import NameFinder, name_shaped, name_tokens
 from sanitizer.detect.offline import spacy_pipeline_path, use_bundled_suffix_list
 from sanitizer.detect.text import TextScanner
 from sanitizer.errors import PatternTimeoutError
@@ -160,6 +160,8 @@ def classify(
     partial = 0
     scores: dict[str, list[float]] = defaultdict(list)
     recognizers: set[str] = set()
+    # Values written as names, those with a name word among them, and values holding another entity.
+    named = with_name_word = other = 0
     entities_wanted = sorted(
         rules.known_entities() - {entities.FREE_TEXT} | {entities.PERSON, "US_SSN"}
     )
@@ -188,6 +190,11 @@ def classify(
         if not found and scanner.names.is_name_value(value):
             # A cell that is only a name ("Priya", "Ada Lovelace"): the name finder wants context in prose.
             found = [(entities.PERSON, 0, len(value), 0.7, "NameValueRecognizer")]
+        if any(f[0] != entities.PERSON for f in found):
+            other += 1
+        elif name_shaped(value):
+            named += 1
+            with_name_word += scanner.names.has_name_word(value)
         stripped = len(value.strip()) or 1
         best = max(found, key=lambda f: (f[2] - f[1], f[3]), default=None)
         for entity, _start, _end, score, recognizer in found:
@@ -203,10 +210,23 @@ def classify(
         entity, count = whole.most_common(1)[0]
         if count / n >= rules.policy.column_share:
             if entity == entities.PERSON:
-                entity = _name_part(picked, scanner.names)
+                entity = name_part(picked, scanner.names)
             return ColumnEvidence(
                 entity, False, round(count / n, 3), n, count, mean, sorted(recognizers)
             )
+    if n and not other and named / n >= rules.policy.column_share and 2 * with_name_word >= n:
+        # A column of names, some unlisted or also ordinary words ("Zed", "Bob", "Grace Hopper"): the
+        # values share a name's shape and at least half hold a name word. As free text, a name standing
+        # alone would be left in place (the name finder wants context in prose).
+        return ColumnEvidence(
+            name_part(picked, scanner.names),
+            False,
+            round(with_name_word / n, 3),
+            n,
+            with_name_word,
+            mean,
+            sorted(recognizers | {NAME_SHAPE}),
+        )
     matched = partial + sum(whole.values())
     return ColumnEvidence(
         entities.FREE_TEXT if matched else None,
@@ -217,13 +237,3 @@ def classify(
         mean,
         sorted(recognizers),
     )
-
-
-def _name_part(values: Sequence[str], finder: NameFinder) -> str:
-    """PERSON columns of single words are first-name or last-name columns."""
-    singles = [name_tokens(v) for v in values]
-    if not singles or any(len(t) != 1 for t in singles):
-        return entities.PERSON
-    firsts = sum(1 for (t,) in singles if t in finder.first or finder.known.get(t, 0) & FIRST)
-    lasts = sum(1 for (t,) in singles if t in finder.last or finder.known.get(t, 0) & LAST)
-    return entities.FIRST_NAME if firsts >= lasts else entities.LAST_NAME

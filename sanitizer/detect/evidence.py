@@ -9,11 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sanitizer import entities
+from sanitizer.detect.names import FIRST, LAST, NameFinder, name_shaped, name_tokens
 from sanitizer.detect.text import TextScanner
 from sanitizer.errors import PatternTimeoutError
 from sanitizer.rules import RuleSet
 
 WHOLE_VALUE = 0.8  # a span covering this share of a value makes the whole value that entity
+# The evidence of values written as names (`names.name_shaped`), listed names or not.
+NAME_SHAPE = "NameShape"
 
 
 @dataclass
@@ -81,6 +84,12 @@ def corroborate(
             scores[entities.PERSON].append(0.7)
             recognizers.add("NameValueRecognizer")
             continue
+        if not spans and wanted == entities.PERSON and name_shaped(value):
+            # The rule says names and the value is written as one: an invented or rare surname is
+            # not in the name lists ("Quillbrook"), and is no weaker evidence for that.
+            matched += 1
+            recognizers.add(NAME_SHAPE)
+            continue
         for span in spans:
             scores[span.entity].append(span.score)
             recognizers.add(span.recognizer)
@@ -96,3 +105,33 @@ def corroborate(
         {e: round(sum(s) / len(s), 3) for e, s in scores.items()},
         sorted(recognizers),
     )
+
+
+def names_alone(
+    column: str, values: Sequence[str], scanner: TextScanner, rules: RuleSet
+) -> ColumnEvidence | None:
+    """The evidence that a column is a column of names, when a sample shows one: most sampled values
+    written as names (`names.name_shaped`) and at least half with a name word (`has_name_word`).
+    Free-text scanning finds a name in prose by its context: alone in a cell, "Zed" or "Grace Hopper"
+    would pass through. None for another column (notes, codes, "Gold")."""
+    picked = sample(values, rules.policy.sample_size, seed=column)
+    n = len(picked)
+    shaped = [value for value in picked if name_shaped(value)]
+    if not n or len(shaped) / n < rules.policy.column_share:
+        return None
+    named = sum(scanner.names.has_name_word(value) for value in shaped)
+    if 2 * named < n:
+        return None
+    return ColumnEvidence(
+        name_part(picked, scanner.names), False, round(named / n, 3), n, named, {}, [NAME_SHAPE]
+    )
+
+
+def name_part(values: Sequence[str], finder: NameFinder) -> str:
+    """PERSON columns of single words are first-name or last-name columns."""
+    singles = [name_tokens(v) for v in values]
+    if not singles or any(len(t) != 1 for t in singles):
+        return entities.PERSON
+    firsts = sum(1 for (t,) in singles if t in finder.first or finder.known.get(t, 0) & FIRST)
+    lasts = sum(1 for (t,) in singles if t in finder.last or finder.known.get(t, 0) & LAST)
+    return entities.FIRST_NAME if firsts >= lasts else entities.LAST_NAME

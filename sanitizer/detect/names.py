@@ -275,6 +275,19 @@ def row_name_words(value: str) -> set[str]:
     return {form for w in (*words, *particles_joined(words)) for form in name_forms(w)}
 
 
+def name_shaped(value: str) -> bool:
+    """Whether a cell is written as a name stands alone in a name column: one to four capitalised words
+    of letters (hyphens and apostrophes inside), apart by blanks or periods ("Ada", "Edsger Dijkstra",
+    "Mary-Jane O'Neil", "Ada B. Lovelace"). Whether they are names is for the words to say
+    (`NameFinder.has_name_word`): "Gold" and "North East" are written this way too."""
+    words = WORD.findall(value)
+    return (
+        1 <= len(words) <= 4
+        and all(w[0].isupper() for w in words)
+        and _NON_NAME.sub("", value) == "".join(words)
+    )
+
+
 class NameSpan(NamedTuple):
     """A name in a text (a named tuple: a million notes yield millions of them)."""
 
@@ -365,6 +378,16 @@ class NameFinder:
         return all(f in pool or f in self.known for f in folded) and not all(
             f in _COMMON_WORDS for f in folded
         )
+
+    def has_name_word(self, value: str) -> bool:
+        """Whether a value written as a name (`name_shaped`) holds evidence of one: a listed first name
+        followed by another word ("Grace Hopper", though "grace" is also an ordinary word), or any word
+        that is a listed or known name and no common word ("Dijkstra", "Priya")."""
+        folded = [bare(w.casefold()) for w in WORD.findall(value) if len(w) > 1]
+        if len(folded) > 1 and (folded[0] in self.first or self.known.get(folded[0], 0) & FIRST):
+            return True
+        pool = self._gazetteer
+        return any((f in pool or f in self.known) and f not in _COMMON_WORDS for f in folded)
 
     def learn_found(self, words: Iterable[tuple[str, int]]) -> set[str]:
         """Remember the words of names found in free text, each with its FIRST or LAST kind (so other notes

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sanitizer.detect import NameFinder, TextScanner
+from sanitizer.detect.evidence import NAME_SHAPE
 from sanitizer.entities import phone_key
 from sanitizer.errors import InputError, PatternTimeoutError, RulesError, UnknownColumnsError
 from sanitizer.operators import get_operator
@@ -118,17 +119,20 @@ class Planner:
             detection = Detection(method="header", entity=resolved.entity)
             if resolved.entity and resolved.operator not in {"keep", "drop", "text"}:
                 detection = self._corroborate(path, resolved.entity, batch) or detection
+            rule = RuleRef(
+                kind=resolved.kind,
+                source=resolved.source,
+                match=resolved.match,
+                reason=resolved.reason,
+            )
+            if resolved.operator == "text" and (names := self._names_alone(path, batch, rule)):
+                return names
             return ColumnPlan(
                 path=path,
                 entity=resolved.entity,
                 operator=resolved.operator,
                 params=resolved.params,
-                rule=RuleRef(
-                    kind=resolved.kind,
-                    source=resolved.source,
-                    match=resolved.match,
-                    reason=resolved.reason,
-                ),
+                rule=rule,
                 detection=detection,
                 is_verified=resolved.is_verified,
             )
@@ -155,6 +159,38 @@ class Planner:
             recognizers=evidence.recognizers,
         )
 
+    def _names_alone(self, path: str, batch: Batch, rule: RuleRef) -> ColumnPlan | None:
+        """A free-text rule over a column of names standing alone ("Zed", "Grace Hopper"): the scanner
+        finds a name in prose by its context and would pass them through, unknown to the verifier.
+        Such a column is replaced as names (and its originals searched), the rule's place kept."""
+        from sanitizer.detect.evidence import names_alone
+
+        evidence = names_alone(path, _texts(batch, path), self.scanner, self.rules)
+        if evidence is None or evidence.entity is None:
+            return None
+        default = self.rules.operator_for(evidence.entity)
+        why = (
+            f"free-text rule over names standing alone ({evidence.matched} of "
+            f"{evidence.sample_size} sampled with a listed name word): replaced as {evidence.entity}"
+        )
+        return ColumnPlan(
+            path=path,
+            entity=evidence.entity,
+            operator=default.operator,
+            params=get_operator(default.operator).Params.model_validate(default.params),
+            rule=rule.model_copy(
+                update={"reason": f"{why}; the rule: {rule.reason}" if rule.reason else why}
+            ),
+            detection=Detection(
+                method="header+sample",
+                entity=evidence.entity,
+                confidence=evidence.confidence,
+                sample_size=evidence.sample_size,
+                matched=evidence.matched,
+                recognizers=evidence.recognizers,
+            ),
+        )
+
     def _detect(self, table: str, path: str, batch: Batch) -> ColumnPlan:
         is_text = batch.is_text(path)
         from sanitizer.detect.columns import classify
@@ -171,14 +207,18 @@ class Planner:
         )
         if evidence.entity is not None and not evidence.is_free_text:
             default = self.rules.operator_for(evidence.entity)
+            reason = f"no rule; {evidence.entity} in most sampled values"
+            if NAME_SHAPE in evidence.recognizers:
+                reason = (
+                    f"no rule; sampled values written as names, {evidence.matched} of "
+                    f"{evidence.sample_size} with a listed name word"
+                )
             return ColumnPlan(
                 path=path,
                 entity=evidence.entity,
                 operator=default.operator,
                 params=get_operator(default.operator).Params.model_validate(default.params),
-                rule=RuleRef(
-                    kind="detected", reason=f"no rule; {evidence.entity} in most sampled values"
-                ),
+                rule=RuleRef(kind="detected", reason=reason),
                 detection=detection,
             )
         if not is_text and evidence.entity is None:

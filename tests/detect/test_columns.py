@@ -164,6 +164,40 @@ def test_classify_name_columns_by_content(
     assert classify("c", values, analyzer, scanner, shipped_rules).entity == entity
 
 
+@pytest.mark.parametrize(
+    ("values", "entity", "why"),
+    [
+        (
+            ["Ada", "Bob", "Priya", "Zed"],
+            entities.FIRST_NAME,
+            "half listed, one unlisted, one common",
+        ),
+        (["Ada", "Bob"], entities.FIRST_NAME, "Bob alone is also an ordinary word"),
+        (["Grace Hopper", "Edsger Dijkstra"], entities.PERSON, "ordinary and unlisted name words"),
+        (["Gold", "Silver", "Platinum"], None, "capitalised words, no name among them"),
+        (["North East", "South West", "Midlands"], None, "regions: common words only"),
+        (
+            ["Ada", "open", "closed", "callback"],
+            entities.FREE_TEXT,
+            "most values not written as names",
+        ),
+    ],
+)
+def test_classify_column_of_names_by_their_shape(
+    analyzer: AnalyzerEngine,
+    scanner: TextScanner,
+    shipped_rules: RuleSet,
+    values: list[str],
+    entity: str | None,
+    why: str,
+) -> None:
+    evidence = classify("c", values, analyzer, scanner, shipped_rules)
+    assert evidence.entity == entity, why
+    if entity in entities.NAME_ENTITIES:
+        assert not evidence.is_free_text
+        assert evidence.confidence >= 0.5, why
+
+
 def test_classify_custom_recognizer_entity(tmp_path: Path) -> None:
     path = tmp_path / "rules.yaml"
     path.write_text(

@@ -106,6 +106,26 @@ def test_scrub_name_case_variants_get_one_name_in_their_case(scrub_tables: Scrub
     assert out[0]["FirstName"].casefold() != "ada"
 
 
+@pytest.mark.parametrize(
+    ("column", "names"),
+    [
+        ("who", ["Ada", "Bob", "Priya", "Zed"]),  # half in the name lists: no rule, no majority
+        ("agent", ["Grace Hopper", "Edsger Dijkstra"]),  # an ordinary word, an unlisted one
+    ],
+)
+def test_scrub_column_of_names_no_rule_covers_is_replaced_and_verified(
+    scrub_tables: ScrubTables, column: str, names: list[str]
+) -> None:
+    rows = [{"id": str(i), column: name} for i, name in enumerate(names)]
+    run = scrub_tables({"t.csv": rows}, KEEP)
+    out = [r[column] for r in run.rows("t")]
+    assert not set(out) & set(names)
+    report = run.result.report
+    (plan,) = [c for c in report.tables[0].columns if c.name == column]
+    assert plan.entity in {"FIRST_NAME", "PERSON"} and plan.counts.changed == len(names)
+    assert report.verification.originals_checked >= len(names)
+
+
 def test_scrub_names_in_free_text_get_their_column_replacements(scrub_tables: ScrubTables) -> None:
     rows = [
         {

@@ -80,6 +80,59 @@ def test_plan_ruled_column_whose_values_disagree_has_low_confidence(
     )  # distinct values
 
 
+@pytest.mark.parametrize(
+    ("values", "entity", "why"),
+    [
+        (["Ada", "Bob", "Priya", "Zed"], "FIRST_NAME", "first names alone: no context in prose"),
+        (
+            ["Grace Hopper", "Edsger Dijkstra"],
+            "PERSON",
+            "full names of ordinary and unlisted words",
+        ),
+    ],
+)
+def test_plan_free_text_rule_over_names_standing_alone_replaces_them_as_names(
+    tmp_path: Path, values: list[str], entity: str, why: str
+) -> None:
+    rules = _rules(
+        tmp_path,
+        "version: 1\nextends: [default]\ntables:\n  l:\n    columns:\n"
+        "      who: {entity: FREE_TEXT}\n",
+    )
+    table = _table("l")
+    _planner(rules).plan(table, _batch(who=values))
+    who = table.columns["who"]
+    assert (who.entity, who.operator, who.is_text) == (entity, "fake", False), why
+    assert who.rule.kind == "table" and who.rule.source and who.rule.source.endswith(":6")
+    assert who.rule.reason and "names standing alone" in who.rule.reason
+    assert who.detection is not None and "NameShape" in who.detection.recognizers
+
+
+def test_plan_free_text_rule_over_notes_stands(tmp_path: Path) -> None:
+    rules = _rules(
+        tmp_path,
+        "version: 1\nextends: [default]\ntables:\n  l:\n    columns:\n      who: {entity: FREE_TEXT}\n",
+    )
+    table = _table("l")
+    notes = ["Spoke to Ada about the renewal.", "No answer.", "Called back Priya Raman."]
+    _planner(rules).plan(table, _batch(who=notes))
+    assert table.columns["who"].is_text
+
+
+def test_plan_ruled_last_names_outside_the_name_lists_are_borne_out(
+    shipped_rules: RuleSet,
+) -> None:
+    # Invented surnames are in no name list: written as names, they bear the header rule out.
+    table = _table()
+    _planner(shipped_rules).plan(
+        table, _batch(last_name=["Quillbrook", "Zubrowski", "Okonkwo-Reyes", "Plimsoll"])
+    )
+    detection = table.columns["last_name"].detection
+    assert detection is not None and detection.method == "header+sample"
+    assert (detection.confidence, detection.matched) == (1.0, 4)
+    assert "NameShape" in detection.recognizers
+
+
 def test_plan_ruled_entity_without_a_recognizer_keeps_header_evidence(tmp_path: Path) -> None:
     rules = _rules(
         tmp_path,
