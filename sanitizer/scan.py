@@ -105,7 +105,14 @@ def suggest_rules(
             if detection
             else "no evidence"
         )
-        if plan.operator == "keep" or plan.entity is None:
+        if plan.operator == "text" and plan.entity is None:
+            # Not weaker than a run without this rule, which scans every value (fail-closed).
+            reason = (
+                f"{REVIEW_PREFIX} no PII found in the sample, so every value is scanned as free "
+                "text; if this column is safe, make it {operator: keep} and say why"
+            )
+            body = f"{{entity: FREE_TEXT, reason: {_quote(reason)}}}"
+        elif plan.operator == "keep" or plan.entity is None:
             reason = (
                 f"{REVIEW_PREFIX} no PII found in the sample; confirm this column is safe to keep"
             )

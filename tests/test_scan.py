@@ -64,6 +64,7 @@ def inputs(tmp_path: Path, write_rows: Any) -> Path:
             "cellPhone": {"display": "+1 212 555 0185"},
             "extra": {"note": "call ada@example.com"},
             "tags[]": ["a"],
+            "visits": 3,
         }
     ]
     (folder / "ext.json").write_text(json.dumps(nested), encoding="utf-8")
@@ -112,9 +113,27 @@ def test_suggest_rules_covers_unruled_columns_and_is_valid(
     assert ("t", "Contact Info") in suggested and ("t", "FirstName") not in suggested
     assert {("odd", name) for name in AWKWARD} <= suggested  # awkward names survive YAML quoting
     assert data["tables"]["t"]["columns"]["Contact Info"] == {"entity": "EMAIL_ADDRESS"}
-    assert data["tables"]["t"]["columns"]["Segment"]["operator"] == "keep"
+    # No PII in the sample of a text column: scanned, as a run without the rule scans it.
+    assert data["tables"]["t"]["columns"]["Segment"]["entity"] == "FREE_TEXT"
     assert data["tables"]["t"]["columns"]["Segment"]["reason"].startswith("REVIEW")
+    assert data["tables"]["ext"]["columns"]["visits"]["operator"] == "keep"  # numbers
+    assert data["tables"]["ext"]["columns"]["visits"]["reason"].startswith("REVIEW")
     read_rules(out)  # what `sanitize rules check` runs
+
+
+def test_suggest_rules_are_no_weaker_than_the_run_without_them(
+    shipped_rules: RuleSet, inputs: Path, tmp_path: Path
+) -> None:
+    sources = read_sources([inputs])
+    out = tmp_path / "rules.yaml"
+    default = scan(sources, shipped_rules)
+    suggest_rules(default, None, [inputs], out)
+    suggested = {(r.table, r.column): r.plan for r in scan(sources, read_rules(out))}
+    for result in default:
+        plan = suggested[(result.table, result.column)]
+        where = f"{result.table}.{result.column}"
+        assert plan.operator == result.plan.operator, where
+        assert plan.entity == (result.plan.entity or plan.entity), where
 
 
 def test_suggest_rules_then_fail_policy_scrub_passes(
