@@ -25,12 +25,13 @@ from presidio_analyzer.predefined_recognizers import (
 )
 
 from sanitizer import entities
-from sanitizer.detect.evidence import NAME_SHAPE, WHOLE_VALUE, ColumnEvidence, name_part, sample
+from sanitizer.detect.evidence import WHOLE_VALUE, ColumnEvidence, name_part, sample
 from sanitizer.detect.names import NameFinder, name_shaped, name_tokens
 from sanitizer.detect.offline import spacy_pipeline_path, use_bundled_suffix_list
 from sanitizer.detect.text import TextScanner
 from sanitizer.errors import PatternTimeoutError
 from sanitizer.patterns import PRESIDIO_FLAGS, BoundedPattern
+from sanitizer.report.model import NAME_SHAPE
 from sanitizer.rules import RuleSet
 
 if TYPE_CHECKING:

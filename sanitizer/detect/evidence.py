@@ -12,11 +12,10 @@ from sanitizer import entities
 from sanitizer.detect.names import FIRST, LAST, NameFinder, name_shaped, name_tokens
 from sanitizer.detect.text import TextScanner
 from sanitizer.errors import PatternTimeoutError
+from sanitizer.report.model import NAME_SHAPE
 from sanitizer.rules import RuleSet
 
 WHOLE_VALUE = 0.8  # a span covering this share of a value makes the whole value that entity
-# The evidence of values written as names (`names.name_shaped`), listed names or not.
-NAME_SHAPE = "NameShape"
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sanitizer.errors import InputError
+from sanitizer.report.figures import note_unreviewed
 from sanitizer.report.html import render_html
 from sanitizer.report.markdown import render_markdown
 from sanitizer.report.model import SCHEMA_VERSION, ScrubReport
@@ -39,6 +40,7 @@ def write_reports(report: ScrubReport, out_dir: Path) -> ReportPaths:
     # Checked again (`ScrubReport._consistent`): a refresh adds its flows' and definitions' findings
     # to a report after it was built, and a page must never say "verified" over them.
     report = ScrubReport.model_validate(report.model_dump())
+    note_unreviewed(report)  # the status as the headline qualifies it, after those changes too
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = ReportPaths(
         json=out_dir / REPORT_JSON, html=out_dir / REPORT_HTML, markdown=out_dir / REPORT_MARKDOWN

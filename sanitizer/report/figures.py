@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sanitizer.report.model import ColumnReport, ScrubReport
+from sanitizer.report.model import NAME_SHAPE, ColumnReport, ScrubReport
 from sanitizer.rules import unvouched_keep
 
 # A column classified from its content below this confidence deserves a person's look.
@@ -76,11 +76,18 @@ POLICY_WORDS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Headline:
-    """The banner: one status word, one sentence, and whether it is good news."""
+    """The banner: one status word, one sentence, and whether it is good news (and whether only
+    partly: verified, but with columns passed through that nobody vouched for)."""
 
     is_verified: bool
     title: str
     sentence: str
+    is_qualified: bool = False
+
+    @property
+    def tone(self) -> str:
+        """The banner's colour: ok, warn or bad."""
+        return "bad" if not self.is_verified else ("warn" if self.is_qualified else "ok")
 
 
 @dataclass(frozen=True)
@@ -95,16 +102,25 @@ def headline(report: ScrubReport) -> Headline:
     """The verdict in words a compliance officer can sign against."""
     verification = report.verification
     if report.status == "verified":
-        return Headline(
-            is_verified=True,
-            title="Verified clean",
-            sentence=(
-                f"The independent check scanned {fmt_int(verification.cells_scanned)} output cells "
-                f"for {fmt_int(verification.originals_checked)} original values and found nothing: "
-                "no original value survived and every email and phone number checked is in a "
-                "safe range."
-            ),
+        checked = (
+            f"The independent check scanned {fmt_int(verification.cells_scanned)} output cells "
+            f"for {fmt_int(verification.originals_checked)} original values and found nothing: "
+            "no original value survived and every email and phone number checked is in a "
+            "safe range."
         )
+        unreviewed = len(kept_unvouched(report))
+        if unreviewed:
+            return Headline(
+                is_verified=True,
+                is_qualified=True,
+                title=f"Verified; {unreviewed_words(unreviewed)}",
+                sentence=(
+                    f"{checked} But {unreviewed_words(unreviewed)} unchanged with nobody vouching "
+                    "for them: the check searches for the values the tool found, so it cannot "
+                    "prove those columns clean. They are listed below."
+                ),
+            )
+        return Headline(is_verified=True, title="Verified clean", sentence=checked)
     published = [t.name for t in report.tables if t.output is not None]
     outcome = (
         "Nothing was published."
@@ -121,6 +137,25 @@ def headline(report: ScrubReport) -> Headline:
     )
 
 
+def unreviewed_words(count: int) -> str:
+    """'1 column passed through unreviewed', '4 columns passed through unreviewed'."""
+    return f"{fmt_int(count)} column{'' if count == 1 else 's'} passed through unreviewed"
+
+
+def note_unreviewed(report: ScrubReport) -> ScrubReport:
+    """The report with its count of unreviewed kept columns, and its status qualified by them (what
+    the headline says, for the readers of the JSON)."""
+    count = len(kept_unvouched(report))
+    report.summary.kept_unreviewed = count
+    report.status_note = f"{report.status}; {unreviewed_words(count)}" if count else None
+    return report
+
+
+def holds_personal_data(column: ColumnReport) -> bool:
+    """What "columns holding personal data" counts, in the summary and in the chart: an entity."""
+    return column.entity is not None
+
+
 def entities_per_table(
     report: ScrubReport,
 ) -> tuple[list[str], list[str], dict[tuple[str, str], int]]:
@@ -129,7 +164,7 @@ def entities_per_table(
     entities: set[str] = set()
     for table in report.tables:
         for column in table.columns:
-            if column.entity is not None:
+            if holds_personal_data(column) and column.entity is not None:
                 counts[(table.name, column.entity)] += 1
                 entities.add(column.entity)
     return [t.name for t in report.tables], sorted(entities), dict(counts)
@@ -244,7 +279,20 @@ def detection_words(column: ColumnReport) -> str:
     if detection.sample_size:
         matched, size = fmt_int(detection.matched), fmt_int(detection.sample_size)
         words += f" ({matched} of {size} values matched)"
+    if NAME_SHAPE in detection.recognizers:
+        words += "; values written as names, not all in the name lists"
     return words
+
+
+def unread_words(column: ColumnReport) -> str:
+    """Cells a phone or email operator could not read as its entity, and what became of them."""
+    count = column.counts.unread
+    if not count:
+        return ""
+    return (
+        f"{fmt_int(count)} value{'' if count == 1 else 's'} not read as {column.entity or 'the entity'}: "
+        "scanned as free text, redacted where nothing was found"
+    )
 
 
 def spans_words(column: ColumnReport) -> str:

@@ -35,6 +35,7 @@ _env.globals.update(
     params_words=figures.params_words,
     detection_words=figures.detection_words,
     spans_words=figures.spans_words,
+    unread_words=figures.unread_words,
     finding_words=figures.FINDING_WORDS,
     check_words=figures.CHECK_WORDS,
     column_words=figures.COLUMN_VERIFICATION_WORDS,

@@ -32,7 +32,7 @@ def render_markdown(report: ScrubReport) -> str:
 
 def _verdict(report: ScrubReport) -> list[str]:
     head = figures.headline(report)
-    mark = "✓" if head.is_verified else "✗"
+    mark = {"ok": "✓", "warn": "⚠", "bad": "✗"}[head.tone]
     run = report.run
     return [
         f"# Scrub report: run {_esc(run.id)}",
@@ -49,7 +49,12 @@ def _verdict(report: ScrubReport) -> list[str]:
 def _glance(report: ScrubReport) -> list[str]:
     s = report.summary
     rows = [
-        ("Status", "verified" if report.status == "verified" else "**NOT verified**"),
+        (
+            "Status",
+            _esc(report.status_note or "verified")
+            if report.status == "verified"
+            else "**NOT verified**",
+        ),
         ("Tables", figures.fmt_int(s.tables)),
         ("Rows", figures.fmt_int(s.rows)),
         ("Columns", figures.fmt_int(s.columns)),
@@ -228,6 +233,8 @@ def _column_row(column: ColumnReport) -> tuple[str, ...]:
     changed = figures.fmt_int(column.counts.changed)
     if column.counts.spans:
         changed += f" (spans: {_esc(figures.spans_words(column))})"
+    if column.counts.unread:
+        changed += f" ({_esc(figures.unread_words(column))})"
     status = column.verification.status
     if status == "failed":
         verdict = f"**✗ FAILED** ({figures.fmt_int(column.verification.findings)})"

@@ -90,6 +90,11 @@ class RuleRef(_Model):
     )
 
 
+# The evidence of values written as names, listed in the name lists or not ("Quillbrook"): a
+# recognizer name in `Detection.recognizers` that the report explains in words.
+NAME_SHAPE = "NameShape"
+
+
 class Detection(_Model):
     """Evidence for a column's entity from its header and from a sample of its values.
 
@@ -118,6 +123,13 @@ class ColumnCounts(_Model):
     spans: dict[str, int] = Field(
         default_factory=dict,
         description="Free text: PII spans replaced, per entity, counted in every cell that holds them.",
+    )
+    unread: int = Field(
+        default=0,
+        description="Phone or email column: cells its operator could not read as the entity (an "
+        "address in a phone column, a word): scanned as free text, their PII replaced, and redacted "
+        "where the scan found nothing. Placeholders without personal data (N/A, unknown) are not "
+        "counted and stay as they are.",
     )
     collisions_avoided: int = Field(
         default=0,
@@ -237,14 +249,25 @@ class Summary(_Model):
     tables: int
     rows: int
     columns: int
-    pii_columns: int
+    pii_columns: int = Field(description="Columns that hold an entity (personal data).")
     values_changed: int
     findings: int
+    kept_unreviewed: int = Field(
+        default=0,
+        description="Columns passed through unchanged that no person has vouched for: a keep rule "
+        "without a reason or still marked REVIEW:, or no rule (non-text values). Verification "
+        "cannot prove them clean.",
+    )
 
 
 class ScrubReport(_Model):
     schema_version: int = SCHEMA_VERSION
     status: Literal["verified", "failed"]
+    status_note: str | None = Field(
+        default=None,
+        description="The status as the report's headline qualifies it, e.g. 'verified; 4 column(s) "
+        "passed through unreviewed'; None when there is nothing to add.",
+    )
     tool: ToolInfo
     run: RunInfo
     key: KeyInfo

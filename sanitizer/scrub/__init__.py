@@ -22,6 +22,7 @@ from sanitizer.memory import bulk_work, settled
 from sanitizer.outputs import output_name
 from sanitizer.ranges import SafeRanges
 from sanitizer.report import write_reports
+from sanitizer.report.figures import holds_personal_data, note_unreviewed
 from sanitizer.report.model import (
     ColumnCounts,
     ColumnReport,
@@ -255,6 +256,7 @@ def build_report(
                         changed=stats.changed if stats else 0,
                         spans=dict(stats.spans) if stats else {},
                         collisions_avoided=stats.collisions_avoided if stats else 0,
+                        unread=stats.unread if stats else 0,
                     ),
                     verification=ColumnVerification(
                         status="failed"
@@ -278,7 +280,7 @@ def build_report(
             )
         )
     all_columns = [c for t in tables for c in t.columns]
-    return ScrubReport(
+    report = ScrubReport(
         status="verified" if verification.status == "passed" else "failed",
         tool=ToolInfo(version=__version__),
         run=run,
@@ -293,11 +295,7 @@ def build_report(
             tables=len(tables),
             rows=sum(t.rows for t in tables),
             columns=len(all_columns),
-            pii_columns=sum(
-                1
-                for c in all_columns
-                if c.operator not in {"keep"} and (c.entity or c.operator != "text")
-            ),
+            pii_columns=sum(1 for c in all_columns if holds_personal_data(c)),
             values_changed=sum(c.counts.changed for c in all_columns),
             findings=verification.findings_total,
         ),
@@ -305,6 +303,7 @@ def build_report(
         verification=verification,
         timings=Timings(**{k: round(v, 3) for k, v in scrubbed.timings.items()}),
     )
+    return note_unreviewed(report)
 
 
 __all__ = ["ScrubResult", "new_run_id", "scrub"]

@@ -33,6 +33,7 @@ from sanitizer.errors import PatternTimeoutError
 from sanitizer.keyring import Keyring
 from sanitizer.memory import own_pages_for_large_blocks, settled
 from sanitizer.operators import get_operator
+from sanitizer.operators.redact import RedactParams
 from sanitizer.operators.text import TextParams
 from sanitizer.outputs import Staging, TableWriter
 from sanitizer.rules import RuleSet
@@ -63,6 +64,7 @@ class ColumnStats:
     spans: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     unique_hashes: list[np.ndarray] = field(default_factory=list)
     collisions_avoided: int = 0
+    unread: int = 0  # cells of a phone or email column its operator could not read as one
 
     def add_distinct(self, hashes: np.ndarray) -> None:
         """Hashes of a batch's distinct values; merged when they pile up (values repeat across batches)."""
@@ -694,6 +696,8 @@ class Engine:
             replaced = self.mapper.replace(self._channel(column), distinct)
             if column.entity not in entities.NAME_ENTITIES and column.operator != "fake":
                 replaced = self._names_beside(cells, row_names, replaced)
+            if column.operator in _READING:
+                replaced = self._unread(distinct, replaced, codes, stats)
             if column.entity == entities.PERSON:
                 replaced = [
                     " ".join(self.mapper.apart(o.split(), r.split())) if len(r.split()) > 1 else r
@@ -742,6 +746,40 @@ class Engine:
         out = list(replaced)
         for i, text in zip(wordy.tolist(), rewritten, strict=True):
             out[i] = text
+        return out
+
+    def _unread(
+        self, distinct: list[str], replaced: list[str], codes: np.ndarray, stats: ColumnStats
+    ) -> list[str]:
+        """Cells the column's operator left as they were, not reading them as its entity (a phone
+        column's "alan@example.org" or "Zyxwq Plonk"): scanned as free text, their PII replaced as in
+        free text; a cell in which the scan finds nothing is redacted, unless it is a placeholder
+        (`_is_placeholder`: "N/A", "unknown")."""
+        same = np.asarray(distinct, dtype=object) == np.asarray(replaced, dtype=object)
+        left = [
+            i for i in np.flatnonzero(same).tolist() if not _is_placeholder(distinct[i], self.names)
+        ]
+        if not left:
+            return replaced
+        stats.unread += int(np.bincount(codes, minlength=len(distinct))[left].sum())
+        texts = [distinct[i] for i in left]
+        found = [self.scanner.scan(text) for text in texts]
+        for text, spans in zip(texts, found, strict=True):
+            for span in spans:
+                if span.entity not in entities.NAME_ENTITIES:
+                    self.mapper.originals[span.entity].add(text[span.start : span.end])
+        out = list(replaced)
+        if any(found):
+            channel = self.mapper.channel("text", TextParams(), None)
+            self.mapper.find_spans = lambda _texts: found
+            for i, text in zip(
+                left, get_operator("text").replace(texts, self.mapper.context(channel)), strict=True
+            ):
+                out[i] = text
+        marker = RedactParams().replacement
+        for i, spans in zip(left, found, strict=True):
+            if not spans:
+                out[i] = marker
         return out
 
     def _replace_text(
@@ -909,6 +947,19 @@ class _RowPieces:
             texts = _as_text(values, numbers=False)
             sources.append(parts.PieceSource(parts.EMAIL_PART, texts, rows))
         return sources
+
+
+# Operators that read a cell as their entity, and leave a cell they cannot read as it was.
+_READING = frozenset({"phone", "email"})
+
+
+def _is_placeholder(text: str, names: NameFinder) -> bool:
+    """A cell that holds no personal data: no word of two letters or more ("N/A", "-"), or only
+    ordinary English words that are no listed names ("unknown", "ask customer", "not given")."""
+    words = [entities.bare(w.casefold()) for w in WORD.findall(text) if len(w) > 1]
+    return all(
+        entities.is_ordinary_word(w) and w not in names.first and w not in names.last for w in words
+    )
 
 
 def _as_text(values: pd.Series, *, numbers: bool) -> pa.Array:

@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sanitizer.detect import NameFinder, TextScanner
-from sanitizer.detect.evidence import NAME_SHAPE
 from sanitizer.entities import phone_key
 from sanitizer.errors import InputError, PatternTimeoutError, RulesError, UnknownColumnsError
 from sanitizer.operators import get_operator
 from sanitizer.operators.base import OperatorParams
-from sanitizer.report.model import Detection, RuleRef
+from sanitizer.report.model import NAME_SHAPE, Detection, RuleRef
 from sanitizer.rules import PersonaRule, RuleSet
 from sanitizer.tables import RecordsBatch, cell_text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sanitizer.report import figures
+from sanitizer.report import figures, render_html, render_markdown
 from sanitizer.report.model import Detection, RuleRef, ScrubReport
 
 
@@ -66,6 +66,60 @@ def test_kept_unvouched_lists_keeps_without_a_reason_review_marks_and_type_keeps
     assert "rules.yaml:7, which states no reason" in listed[0].why
     assert "rules.yaml:9, which is still marked REVIEW:" in listed[1].why
     assert "none of 40 sampled held PII" in listed[2].why
+
+
+@pytest.mark.parametrize(
+    ("which", "title", "note", "count"),
+    [
+        ("vouched", "Verified clean", None, 0),
+        (
+            "verified",
+            "Verified; 2 columns passed through unreviewed",
+            "verified; 2 columns passed through unreviewed",
+            2,
+        ),
+    ],
+)
+def test_headline_and_json_status_are_qualified_by_unreviewed_kept_columns(
+    request: pytest.FixtureRequest, which: str, title: str, note: str | None, count: int
+) -> None:
+    report: ScrubReport = request.getfixturevalue(which)
+    figures.note_unreviewed(report)
+    head = figures.headline(report)
+    assert (head.is_verified, head.title, head.tone) == (True, title, "warn" if count else "ok")
+    assert (report.status, report.status_note, report.summary.kept_unreviewed) == (
+        "verified",
+        note,
+        count,
+    )
+    assert ("cannot prove those columns clean" in head.sentence) == bool(count)
+
+
+def test_detection_words_say_when_names_bear_out_a_rule_by_their_shape(
+    verified: ScrubReport,
+) -> None:
+    column = verified.tables[0].columns[0]
+    column.detection = Detection(
+        method="header+sample",
+        entity="LAST_NAME",
+        confidence=1.0,
+        sample_size=4,
+        matched=4,
+        recognizers=["NameShape"],
+    )
+    assert figures.detection_words(column).endswith(
+        "(4 of 4 values matched); values written as names, not all in the name lists"
+    )
+
+
+def test_unread_words_count_the_cells_an_operator_could_not_read(verified: ScrubReport) -> None:
+    column = verified.tables[0].columns[0]
+    column.entity, column.counts.unread = "PHONE_NUMBER", 2
+    assert figures.unread_words(column) == (
+        "2 values not read as PHONE_NUMBER: scanned as free text, redacted where nothing was found"
+    )
+    assert "2 values not read as PHONE" in render_markdown(verified)
+    assert "2 values not read as PHONE_NUMBER" in render_html(verified)
 
 
 def test_headline_failed_without_outputs_says_nothing_was_published(failed: ScrubReport) -> None:

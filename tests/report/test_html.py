@@ -15,7 +15,9 @@ from .hostile import SCRIPT, hostile
 @pytest.mark.parametrize(
     ("which", "words", "css_class"),
     [
-        ("verified", "Verified clean", "banner ok"),  # good news, in words and green
+        ("vouched", "Verified clean", "banner ok"),  # good news, in words and green
+        # Verified, but columns passed through that nobody vouched for: said first, in orange.
+        ("verified", "Verified; 2 columns passed through unreviewed", "banner warn"),
         ("failed", "NOT verified", "banner bad"),  # bad news, in words and red
     ],
 )

@@ -15,7 +15,8 @@ from .hostile import hostile
 @pytest.mark.parametrize(
     ("which", "verdict"),
     [
-        ("verified", "> **✓ VERIFIED CLEAN.**"),
+        ("vouched", "> **✓ VERIFIED CLEAN.**"),
+        ("verified", "> **⚠ VERIFIED; 2 COLUMNS PASSED THROUGH UNREVIEWED.**"),
         ("failed", "> **✗ NOT VERIFIED.**"),
     ],
 )

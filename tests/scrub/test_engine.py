@@ -1022,3 +1022,26 @@ def test_scrub_phone_cells_that_are_not_one_number_pass_verification(
     assert out[4]["Phone"].startswith("+1 (212) " + out[2]["Phone2"][6:])
     for number in ["2125550143", "2125550144", "2125550147", "4155550101", "6465550102"]:
         assert not any(number in re.sub(r"\D", "", r["Phone"] + r["Phone2"]) for r in out)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected", "unread", "why"),
+    [
+        ("alan@example.org", r"user-[0-9a-f]{8}@example\.(com|net|org)", 1, "an address: replaced"),
+        ("Zyxwq Plonk", r"\[REDACTED\]", 1, "words the scan cannot tell: redacted"),
+        # Names in a phone cell are replaced as in free text already: the cell is read.
+        ("call Ada Lovelace", r"call (?!Ada)\w+ (?!Lovelace)\w+", 0, "a name: replaced"),
+        ("N/A", r"N/A", 0, "a placeholder: no personal data, kept"),
+        ("ask customer", r"ask customer", 0, "ordinary words: a placeholder, kept"),
+    ],
+)
+def test_scrub_phone_cell_the_operator_cannot_read_is_not_kept_as_it_is(
+    scrub_tables: ScrubTables, cell: str, expected: str, unread: int, why: str
+) -> None:
+    rows = [{"id": "1", "Phone": "+1 212 555 0101"}, {"id": "2", "Phone": cell}]
+    run = scrub_tables({"t.csv": rows}, KEEP)
+    out = run.rows("t")[1]["Phone"]
+    assert re.fullmatch(expected, out), (why, out)
+    (phone,) = [c for c in run.result.report.tables[0].columns if c.name == "Phone"]
+    assert phone.counts.unread == unread, why
+    assert phone.counts.changed == 1 + (out != cell), why

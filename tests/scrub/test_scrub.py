@@ -28,6 +28,7 @@ from sanitizer.errors import (
 )
 from sanitizer.keyring import Keyring
 from sanitizer.outputs import TableWriter
+from sanitizer.report import figures
 from sanitizer.report.model import ScrubReport
 from sanitizer.rules import RuleSet, read_rules
 from sanitizer.scrub import scrub
@@ -201,6 +202,17 @@ def test_scrub_report_counts_match_the_input(scrub_tables: ScrubTables) -> None:
     assert (report.summary.tables, report.summary.rows, report.summary.columns) == (1, 5, 3)
     assert report.summary.values_changed == 5
     assert columns["id"].counts.changed == 0
+
+
+def test_scrub_report_pii_columns_are_the_columns_the_entity_chart_counts(
+    scrub_tables: ScrubTables,
+) -> None:
+    # `salutation` is replaced (a fake prefix) but holds no entity: neither figure counts it.
+    rows = [{"id": "1", "salutation": "Dr", "Email": "a@example.com", "Notes": "ok"}]
+    rules = KEEP + "  - {match: '^salutation$', operator: fake, params: {provider: prefix}}\n"
+    report = scrub_tables({"t.csv": rows}, rules).result.report
+    _, _, counts = figures.entities_per_table(report)
+    assert report.summary.pii_columns == sum(counts.values()) == 2  # Email, Notes
 
 
 def test_scrub_report_kept_column_counts_its_unique_values(scrub_tables: ScrubTables) -> None:
