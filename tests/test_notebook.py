@@ -63,7 +63,9 @@ def test_notebook_other_runs_dir_is_read(tmp_path: Path) -> None:
 
     text = _execute(tmp_path, runs)
 
-    assert "Verified clean" in text
+    assert (
+        "Verified; 2 columns passed through unreviewed" in text
+    )  # kept columns nobody vouched for
     assert "NOT verified" not in text
     assert "**0** change(s)" in text
 
