@@ -167,20 +167,17 @@ class Planner:
         evidence = names_alone(path, _texts(batch, path), self.scanner, self.rules)
         if evidence is None or evidence.entity is None:
             return None
-        default = self.rules.operator_for(evidence.entity)
         why = (
             f"free-text rule over names standing alone ({evidence.matched} of "
             f"{evidence.sample_size} sampled with a listed name word): replaced as {evidence.entity}"
         )
-        return ColumnPlan(
-            path=path,
-            entity=evidence.entity,
-            operator=default.operator,
-            params=get_operator(default.operator).Params.model_validate(default.params),
-            rule=rule.model_copy(
+        return self._by_default(
+            path,
+            evidence.entity,
+            rule.model_copy(
                 update={"reason": f"{why}; the rule: {rule.reason}" if rule.reason else why}
             ),
-            detection=Detection(
+            Detection(
                 method="header+sample",
                 entity=evidence.entity,
                 confidence=evidence.confidence,
@@ -188,6 +185,20 @@ class Planner:
                 matched=evidence.matched,
                 recognizers=evidence.recognizers,
             ),
+        )
+
+    def _by_default(
+        self, path: str, entity: str, rule: RuleRef, detection: Detection
+    ) -> ColumnPlan:
+        """A column of `entity`, replaced by the rules' operator for that entity."""
+        default = self.rules.operator_for(entity)
+        return ColumnPlan(
+            path=path,
+            entity=entity,
+            operator=default.operator,
+            params=get_operator(default.operator).Params.model_validate(default.params),
+            rule=rule,
+            detection=detection,
         )
 
     def _detect(self, table: str, path: str, batch: Batch) -> ColumnPlan:
@@ -205,20 +216,14 @@ class Planner:
             recognizers=evidence.recognizers,
         )
         if evidence.entity is not None and not evidence.is_free_text:
-            default = self.rules.operator_for(evidence.entity)
             reason = f"no rule; {evidence.entity} in most sampled values"
             if NAME_SHAPE in evidence.recognizers:
                 reason = (
                     f"no rule; sampled values written as names, {evidence.matched} of "
                     f"{evidence.sample_size} with a listed name word"
                 )
-            return ColumnPlan(
-                path=path,
-                entity=evidence.entity,
-                operator=default.operator,
-                params=get_operator(default.operator).Params.model_validate(default.params),
-                rule=RuleRef(kind="detected", reason=reason),
-                detection=detection,
+            return self._by_default(
+                path, evidence.entity, RuleRef(kind="detected", reason=reason), detection
             )
         if not is_text and evidence.entity is None:
             detection.method = "type"
