@@ -354,7 +354,7 @@ def _row_of_text(batch: Batch, path: str, index: int | None) -> int | None:
 
 def _texts(batch: Batch, path: str) -> list[str]:
     """A column's non-null values as text (a whole number held as a float as its digits)."""
-    return [cell_text(value) for value, _row in _held(batch, path)]
+    return [value if type(value) is str else cell_text(value) for value, _row in _held(batch, path)]
 
 
 def _held(batch: Batch, path: str) -> list[tuple[object, int]]:
