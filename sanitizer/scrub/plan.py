@@ -23,6 +23,7 @@ from sanitizer.tables import RecordsBatch, cell_text
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
 
+    from sanitizer.detect.evidence import ColumnEvidence
     from sanitizer.ranges import SafeRanges
     from sanitizer.tables import Batch, TableSource
 
@@ -177,14 +178,7 @@ class Planner:
             rule.model_copy(
                 update={"reason": f"{why}; the rule: {rule.reason}" if rule.reason else why}
             ),
-            Detection(
-                method="header+sample",
-                entity=evidence.entity,
-                confidence=evidence.confidence,
-                sample_size=evidence.sample_size,
-                matched=evidence.matched,
-                recognizers=evidence.recognizers,
-            ),
+            _detection("header+sample", evidence),
         )
 
     def _by_default(
@@ -206,15 +200,7 @@ class Planner:
         from sanitizer.detect.columns import classify
 
         evidence = classify(path, _texts(batch, path), self.analyzer, self.scanner, self.rules)
-        detection = Detection(
-            method="sample",
-            entity=evidence.entity,
-            confidence=evidence.confidence,
-            sample_size=evidence.sample_size,
-            matched=evidence.matched,
-            scores=evidence.scores,
-            recognizers=evidence.recognizers,
-        )
+        detection = _detection("sample", evidence)
         if evidence.entity is not None and not evidence.is_free_text:
             reason = f"no rule; {evidence.entity} in most sampled values"
             if NAME_SHAPE in evidence.recognizers:
@@ -342,6 +328,19 @@ class Planner:
 _KEY_PARTS = re.compile(r"\.|\[\]\.?")  # the keys of a leaf path: "contacts.Vashchenko", "l[].x"
 _PHONE_KEY = re.compile(r"\+?[\d\s().\-/]+")
 _PHONE_KEY_DIGITS = 7  # as the run's phone keys are learned
+
+
+def _detection(method: str, evidence: ColumnEvidence) -> Detection:
+    """What a column's sample showed, as the report records it."""
+    return Detection(
+        method=method,
+        entity=evidence.entity,
+        confidence=evidence.confidence,
+        sample_size=evidence.sample_size,
+        matched=evidence.matched,
+        scores=evidence.scores,
+        recognizers=evidence.recognizers,
+    )
 
 
 def _row_of_text(batch: Batch, path: str, index: int | None) -> int | None:
