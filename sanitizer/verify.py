@@ -1106,11 +1106,13 @@ class _Checker:
         """Whether `after` plainly keeps none of `before`'s original name words, at a glance: what
         `surviving_names` would settle first, told without the row's names in every form (only
         `joined`, their runs together). False where it cannot tell, and for texts it reads otherwise
-        (URL escapes, a word hyphenated at a line end)."""
-        if "%" in before or "%" in after or ("\n" in before and "-" in before):
+        (escapes, what shows nothing, a word hyphenated at a line end)."""
+        if "\n" in before and "-" in before:
             return False
-        if _may_hide(before) or _may_hide(after):
-            return False  # read as shown ("Zo\\u00eb", "Zo&euml;")
+        if _may_hide(before) or _may_hide(
+            after
+        ):  # "%" too: read as shown ("Zo\\u00eb", "Zo%C3%AB")
+            return False
         return self._share_no_piece(before, after, joined)
 
     def _share_no_piece(

@@ -592,8 +592,10 @@ class NameFinder:
                 continue
             head, mark, tail = word.replace("’", "'").partition("'")
             if mark and head in row_names and len(tail) <= _ENDING_MAX:
-                start, _, text = words[i]
-                words[i] = (start, start + len(head), text[: len(head)])
+                # the word as written is cut at its apostrophe (folding may change a length: "ß")
+                start, _, written = words[i]
+                cut = next(k for k, c in enumerate(written) if c in _APOSTROPHES)
+                words[i] = (start, start + cut, written[:cut])
                 folded[i] = head
                 continue
             if not INFLECTING.search(word):

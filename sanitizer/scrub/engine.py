@@ -28,7 +28,7 @@ from sanitizer.detect import (
     row_name_words,
 )
 from sanitizer.detect.names import WORD, NameSpan
-from sanitizer.detect.text import ASCII_SPACES, PendingContacts, PendingScan, person_span
+from sanitizer.detect.text import ASCII_SPACES, PendingContacts, PendingScan, Span, person_span
 from sanitizer.errors import PatternTimeoutError
 from sanitizer.keyring import Keyring
 from sanitizer.memory import own_pages_for_large_blocks, settled
@@ -740,13 +740,19 @@ class Engine:
         ]
         if not any(found):
             return replaced
-        channel = self.mapper.channel("text", TextParams(entities=[entities.PERSON]), None)
-        self.mapper.find_spans = lambda _texts: found
-        rewritten = get_operator("text").replace(texts, self.mapper.context(channel))
+        rewritten = self._rewritten(texts, found, TextParams(entities=[entities.PERSON]))
         out = list(replaced)
         for i, text in zip(wordy.tolist(), rewritten, strict=True):
             out[i] = text
         return out
+
+    def _rewritten(
+        self, texts: list[str], found: list[list[Span]], params: TextParams
+    ) -> list[str]:
+        """`texts` with the spans `found` in each replaced as the free-text operator replaces them."""
+        self.mapper.find_spans = lambda _texts: found
+        channel = self.mapper.channel("text", params, None)
+        return get_operator("text").replace(texts, self.mapper.context(channel))
 
     def _unread(
         self, distinct: list[str], replaced: list[str], codes: np.ndarray, stats: ColumnStats
@@ -770,11 +776,7 @@ class Engine:
                     self.mapper.originals[span.entity].add(text[span.start : span.end])
         out = list(replaced)
         if any(found):
-            channel = self.mapper.channel("text", TextParams(), None)
-            self.mapper.find_spans = lambda _texts: found
-            for i, text in zip(
-                left, get_operator("text").replace(texts, self.mapper.context(channel)), strict=True
-            ):
+            for i, text in zip(left, self._rewritten(texts, found, TextParams()), strict=True):
                 out[i] = text
         marker = RedactParams().replacement
         for i, spans in zip(left, found, strict=True):

@@ -149,15 +149,7 @@ class Planner:
         evidence = corroborate(path, _texts(batch, path), entity, self.scanner, self.rules)
         if evidence is None or not evidence.sample_size:
             return None
-        return Detection(
-            method="header+sample",
-            entity=entity,
-            confidence=evidence.confidence,
-            sample_size=evidence.sample_size,
-            matched=evidence.matched,
-            scores=evidence.scores,
-            recognizers=evidence.recognizers,
-        )
+        return _detection("header+sample", evidence)  # its entity is the rule's
 
     def _names_alone(self, path: str, batch: Batch, rule: RuleRef) -> ColumnPlan | None:
         """A free-text rule over a column of names standing alone ("Zed", "Grace Hopper"): the scanner

@@ -569,3 +569,13 @@ def test_is_run_name_is_a_run_name_word_or_a_handle_of_one(key: str, is_name: bo
     finder.learn(FIRST, ["Leopold", "Will"])
     finder.learn(LAST, ["Vashchenko", "Price"])
     assert finder.is_run_name(key) is is_name
+
+
+@pytest.mark.parametrize(
+    ("note", "name"),
+    [("Yılmaz'a yazdık", "Yılmaz"), ("Yılmaz’a yazdık", "Yılmaz"), ("Straße'a gitti", "Straße")],
+)
+def test_find_the_rows_name_before_an_apostrophe_ending_as_written(note: str, name: str) -> None:
+    # Only the name is replaced, cut where it is written ("ß" folds to two letters).
+    (span,) = NameFinder().find(note, frozenset({"yılmaz", "strasse"}))
+    assert note[span.start : span.end] == name
